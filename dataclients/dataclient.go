@@ -1,0 +1,31 @@
+package dataclients
+
+import (
+	"context"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// Update is one message from a data client to the routing owner.
+//
+// The first Update a client sends must have Reset set and carry its full
+// route set. Later Updates either carry a full set again (Reset) or a change:
+// the ids in Deletes are removed, then the routes in Upserts replace any route
+// of the same id from this client.
+type Update struct {
+	Reset   bool
+	Upserts []*eskip.Route
+	Deletes []string
+}
+
+// DataClient is a source of routes. Run sends Updates on out until ctx is
+// done or the client fails for good; it returns nil when ctx was canceled.
+// Run must not close out. Errors in the source's content (a file that does
+// not parse, a bad etcd value) are logged by the client and do not end Run:
+// the routes it last delivered stay in effect.
+type DataClient interface {
+	// Name identifies the client in logs and in the invalid-route list,
+	// e.g. "file:routes.eskip".
+	Name() string
+	Run(ctx context.Context, out chan<- Update) error
+}
