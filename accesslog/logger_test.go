@@ -1,0 +1,78 @@
+package accesslog
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// gate blocks writes until released, so a test can fill the queue.
+type gate struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	release chan struct{}
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	<-g.release
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.Write(p)
+}
+
+func (g *gate) String() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.String()
+}
+
+func TestLoggerWritesAndCloseDrains(t *testing.T) {
+	for _, jsonFormat := range []bool{false, true} {
+		g := &gate{release: make(chan struct{})}
+		close(g.release)
+		l := New(Options{Output: g, JSON: jsonFormat})
+		const n = 100
+		for i := 0; i < n; i++ {
+			e := sampleEntry()
+			l.Log(e)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(g.String(), "\n")
+		if lines != n {
+			t.Errorf("json=%v: %d lines written, want %d", jsonFormat, lines, n)
+		}
+		if l.Dropped() != 0 {
+			t.Errorf("json=%v: dropped %d", jsonFormat, l.Dropped())
+		}
+	}
+}
+
+func TestLoggerDropsWhenFull(t *testing.T) {
+	g := &gate{release: make(chan struct{})}
+	const queue = 8
+	l := New(Options{Output: g, QueueSize: queue})
+	// The writer takes at most one entry off the queue before blocking in
+	// Write (bufio flushes on an empty queue), so at most queue+1 are kept.
+	const sent = 50
+	for i := 0; i < sent; i++ {
+		l.Log(sampleEntry())
+	}
+	dropped := l.Dropped()
+	if dropped < sent-queue-1 || dropped > sent-queue {
+		t.Errorf("dropped %d, want %d or %d", dropped, sent-queue-1, sent-queue)
+	}
+	close(g.release)
+	l.Close()
+	written := strings.Count(g.String(), "\n")
+	if uint64(written)+l.Dropped() != sent {
+		t.Errorf("written %d + dropped %d != sent %d", written, l.Dropped(), sent)
+	}
+	l.Log(sampleEntry())
+	if l.Dropped() != dropped+1 {
+		t.Errorf("Log after Close not counted as dropped")
+	}
+	l.Close() // second Close is harmless
+}
