@@ -1,0 +1,45 @@
+package cookie
+
+import (
+	"net/http"
+	"regexp"
+
+	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/cookies"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Name of the predicate.
+const Name = "Cookie"
+
+type spec struct{}
+
+// New returns the Cookie spec.
+func New() routing.PredicateSpec { return spec{} }
+
+func (spec) Name() string { return Name }
+
+func (spec) Create(a []any) (routing.Predicate, error) {
+	if err := args.Count(Name, a, 2, 2); err != nil {
+		return nil, err
+	}
+	name, err := args.NonEmpty(Name, a, 0)
+	if err != nil {
+		return nil, err
+	}
+	rx, err := args.Regexp(Name, a, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &predicate{name: name, rx: rx}, nil
+}
+
+type predicate struct {
+	name string
+	rx   *regexp.Regexp
+}
+
+func (p *predicate) Match(r *http.Request) bool {
+	v, ok := cookies.Value(r, p.name)
+	return ok && p.rx.MatchString(v)
+}

@@ -1,0 +1,56 @@
+package cookie
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/skiff-proxy/skiff/predicates/internal/args"
+)
+
+func TestCookie(t *testing.T) {
+	for _, tc := range []struct {
+		args    []any
+		cookie  string
+		want    bool
+		wantErr bool
+	}{
+		{args: []any{"alpha", "^enabled$"}, cookie: "alpha=enabled", want: true},
+		{args: []any{"alpha", "^enabled$"}, cookie: "alpha=disabled", want: false},
+		{args: []any{"alpha", "able"}, cookie: "x=1; alpha=disabled", want: true},
+		{args: []any{"alpha", ".*"}, cookie: "", want: false},
+		{args: []any{"alpha", "^$"}, cookie: "alpha=", want: true},
+		{args: []any{"alpha"}, wantErr: true},
+		{args: []any{"alpha", "x", "y"}, wantErr: true},
+		{args: []any{"", "x"}, wantErr: true},
+		{args: []any{1.0, "x"}, wantErr: true},
+		{args: []any{"alpha", "("}, wantErr: true},
+	} {
+		p, err := New().Create(tc.args)
+		if tc.wantErr {
+			if !errors.Is(err, args.ErrInvalid) {
+				t.Errorf("Cookie%v: err %v, want ErrInvalid", tc.args, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Cookie%v: %v", tc.args, err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		if tc.cookie != "" {
+			r.Header.Set("Cookie", tc.cookie)
+		}
+		if got := p.Match(r); got != tc.want {
+			t.Errorf("Cookie%v with %q: %v, want %v", tc.args, tc.cookie, got, tc.want)
+		}
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	p, _ := New().Create([]any{"alpha", "^on$"})
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", "session=abc; alpha=on")
+	if n := testing.AllocsPerRun(100, func() { p.Match(r) }); n != 0 {
+		t.Fatalf("%v allocs", n)
+	}
+}
