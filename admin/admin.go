@@ -1,0 +1,83 @@
+package admin
+
+import (
+	"io"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// InvalidRoute is a route the routing table rejected, with the reason.
+type InvalidRoute struct {
+	Id     string
+	Source string
+	Pos    eskip.Position
+	Reason string
+	Err    error
+}
+
+// Snapshot is the view of one routing table generation that /routes shows.
+type Snapshot struct {
+	Created time.Time
+	Valid   []*eskip.Route // sorted by id
+	Invalid []InvalidRoute
+}
+
+// Printer renders routes; the eskip package provides the implementation,
+// tests may substitute their own.
+type Printer interface {
+	// Text writes an eskip document, pretty with a two-space indent or one
+	// route per line.
+	Text(w io.Writer, pretty bool, routes []*eskip.Route) error
+	// JSON marshals one route as eskip.md §8 describes.
+	JSON(r *eskip.Route) ([]byte, error)
+}
+
+// Options configure the handler.
+type Options struct {
+	// Routes returns the current table's routes; nil disables /routes.
+	Routes func() Snapshot
+	// Printer renders /routes; required when Routes is set.
+	Printer Printer
+	// Draining reports whether the process is shutting down, which turns
+	// /health to 503. nil means never.
+	Draining func() bool
+	// Profile mounts /debug/pprof/.
+	Profile bool
+}
+
+// Handler returns the support listener's handler.
+func Handler(o Options) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { health(w, r, o.Draining) })
+	if o.Routes != nil {
+		rh := &routesHandler{routes: o.Routes, printer: o.Printer}
+		mux.Handle("/routes", rh)
+	}
+	if o.Profile {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
+
+func health(w http.ResponseWriter, r *http.Request, draining func() bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if draining != nil && draining() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "draining\n")
+		return
+	}
+	io.WriteString(w, "OK\n")
+}

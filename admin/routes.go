@@ -1,0 +1,189 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+const defaultLimit = 1024
+
+type routesHandler struct {
+	routes  func() Snapshot
+	printer Printer
+}
+
+// routesQuery is the parsed query of one /routes request.
+type routesQuery struct {
+	offset, limit int
+	invalid       bool
+	pretty        bool
+	json          bool
+}
+
+func parseRoutesQuery(r *http.Request, created int64) (routesQuery, error) {
+	q := r.URL.Query()
+	rq := routesQuery{limit: defaultLimit, pretty: true}
+	var err error
+	if rq.offset, err = nonNegative(q, "offset", 0); err != nil {
+		return rq, err
+	}
+	if rq.limit, err = nonNegative(q, "limit", defaultLimit); err != nil {
+		return rq, err
+	}
+	if ts, ok := q["timestamp"]; ok {
+		if ts[0] != strconv.FormatInt(created, 10) {
+			return rq, fmt.Errorf("invalid timestamp")
+		}
+	}
+	rq.invalid = q.Get("invalid") == "true"
+	if v, ok := q["nopretty"]; ok && v[0] != "0" && v[0] != "false" {
+		rq.pretty = false
+	}
+	rq.json = q.Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json")
+	return rq, nil
+}
+
+func nonNegative(q map[string][]string, name string, def int) (int, error) {
+	v, ok := q[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid %s: %q is not a non-negative integer", name, v[0])
+	}
+	return n, nil
+}
+
+// page returns the bounds of the [offset, offset+limit) window of n items.
+func page(n, offset, limit int) (int, int) {
+	start := min(offset, n)
+	end := n
+	if limit < n-start {
+		end = start + limit
+	}
+	return start, end
+}
+
+func (h *routesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	snap := h.routes()
+	created := snap.Created.Unix()
+	rq, err := parseRoutesQuery(r, created)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	count := len(snap.Valid)
+	if rq.invalid {
+		count = len(snap.Invalid)
+	}
+	start, end := page(count, rq.offset, rq.limit)
+
+	var body bytes.Buffer
+	if rq.json {
+		if rq.invalid {
+			err = h.invalidJSON(&body, snap.Invalid[start:end], rq.pretty)
+		} else {
+			err = h.validJSON(&body, snap, start, end, rq.pretty)
+		}
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		if rq.invalid {
+			invalidText(&body, snap.Invalid[start:end])
+		} else {
+			err = h.printer.Text(&body, rq.pretty, snap.Valid[start:end])
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	if err != nil {
+		w.Header().Del("Content-Type")
+		http.Error(w, "rendering routes: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("X-Timestamp", strconv.FormatInt(created, 10))
+	w.Header().Set("X-Count", strconv.Itoa(count))
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body.Bytes())
+	}
+}
+
+func (h *routesHandler) validJSON(buf *bytes.Buffer, snap Snapshot, start, end int, pretty bool) error {
+	items := make([]json.RawMessage, 0, end-start)
+	for _, rt := range snap.Valid[start:end] {
+		b, err := h.printer.JSON(rt)
+		if err != nil {
+			return fmt.Errorf("route %s: %w", rt.Id, err)
+		}
+		items = append(items, b)
+	}
+	return encodeJSON(buf, items, pretty)
+}
+
+// invalidEntry is how an invalid route appears in JSON: the routing table
+// keeps only its identity and position, plus the "error" field routing.md
+// §8 asks for.
+type invalidEntry struct {
+	Id       string `json:"id"`
+	Source   string `json:"source,omitempty"`
+	Position string `json:"position,omitempty"`
+	Reason   string `json:"reason"`
+	Error    string `json:"error"`
+}
+
+func (h *routesHandler) invalidJSON(buf *bytes.Buffer, inv []InvalidRoute, pretty bool) error {
+	items := make([]invalidEntry, len(inv))
+	for i, ir := range inv {
+		items[i] = invalidEntry{Id: ir.Id, Source: ir.Source, Position: position(ir), Reason: ir.Reason, Error: errText(ir)}
+	}
+	return encodeJSON(buf, items, pretty)
+}
+
+func invalidText(buf *bytes.Buffer, inv []InvalidRoute) {
+	for _, ir := range inv {
+		fmt.Fprintf(buf, "// %s", ir.Id)
+		if p := position(ir); p != "" {
+			fmt.Fprintf(buf, " at %s", p)
+		}
+		if ir.Source != "" {
+			fmt.Fprintf(buf, " from %s", ir.Source)
+		}
+		fmt.Fprintf(buf, ": %s: %s\n", ir.Reason, errText(ir))
+	}
+}
+
+func position(ir InvalidRoute) string {
+	if ir.Pos.Line == 0 {
+		return ""
+	}
+	src := ir.Pos.Source
+	if src == "" {
+		src = ir.Source
+	}
+	return fmt.Sprintf("%s:%d:%d", src, ir.Pos.Line, ir.Pos.Column)
+}
+
+func errText(ir InvalidRoute) string {
+	if ir.Err == nil {
+		return ir.Reason
+	}
+	return ir.Err.Error()
+}
+
+func encodeJSON(buf *bytes.Buffer, v any, pretty bool) error {
+	enc := json.NewEncoder(buf)
+	if pretty {
+		enc.SetIndent("", "  ")
+	}
+	return enc.Encode(v)
+}
