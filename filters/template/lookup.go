@@ -1,0 +1,121 @@
+package template
+
+import (
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// QueryValue returns the first value of key in the raw query, decoded, or
+// "" when absent. It follows url.ParseQuery (pairs with a `;` or a bad
+// escape are ignored) but scans instead of building a map.
+func QueryValue(rawQuery, key string) string {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if needsUnescape(k) {
+			var err error
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
+		}
+		if k != key {
+			continue
+		}
+		if needsUnescape(v) {
+			dv, err := url.QueryUnescape(v)
+			if err != nil {
+				continue
+			}
+			return dv
+		}
+		return v
+	}
+	return ""
+}
+
+func needsUnescape(s string) bool {
+	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+}
+
+// CookieValue returns the value of the first request cookie called name, or
+// "". Surrounding double quotes are removed as net/http does.
+func CookieValue(h http.Header, name string) string {
+	for _, line := range h["Cookie"] {
+		for line != "" {
+			var c string
+			c, line, _ = strings.Cut(line, ";")
+			c = strings.TrimSpace(c)
+			k, v, ok := strings.Cut(c, "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// Source is the client address as seen through proxies: the first
+// X-Forwarded-For entry when it is an IP, else the remote IP.
+func Source(r *http.Request) string {
+	if xff := firstHeader(r.Header, "X-Forwarded-For"); xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		if ip := validIP(strings.TrimSpace(first)); ip != "" {
+			return ip
+		}
+	}
+	return ClientIP(r)
+}
+
+// SourceFromLast is like Source but takes the last X-Forwarded-For entry,
+// the one added by the proxy nearest to us.
+func SourceFromLast(r *http.Request) string {
+	if xff := firstHeader(r.Header, "X-Forwarded-For"); xff != "" {
+		last := xff
+		if i := strings.LastIndexByte(xff, ','); i >= 0 {
+			last = xff[i+1:]
+		}
+		if ip := validIP(strings.TrimSpace(last)); ip != "" {
+			return ip
+		}
+	}
+	return ClientIP(r)
+}
+
+// ClientIP is the IP of the connection's remote address, without port.
+func ClientIP(r *http.Request) string {
+	a := r.RemoteAddr
+	if strings.HasPrefix(a, "[") {
+		if i := strings.IndexByte(a, ']'); i > 0 {
+			return validIP(a[1:i])
+		}
+		return ""
+	}
+	if i := strings.LastIndexByte(a, ':'); i >= 0 && strings.IndexByte(a[:i], ':') < 0 {
+		a = a[:i]
+	}
+	return validIP(a)
+}
+
+func validIP(s string) string {
+	if _, err := netip.ParseAddr(s); err != nil {
+		return ""
+	}
+	return s
+}
+
+func firstHeader(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
