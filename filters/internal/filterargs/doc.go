@@ -1,0 +1,4 @@
+// Package filterargs validates the arguments of built-in filters and builds
+// errors that name the filter and the offending argument while wrapping
+// filters.ErrInvalidFilterParameters.
+package filterargs
