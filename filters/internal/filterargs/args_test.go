@@ -56,3 +56,16 @@ func TestValues(t *testing.T) {
 		t.Errorf("Regexp: %v", err)
 	}
 }
+
+func TestHeaderSyntax(t *testing.T) {
+	for s, want := range map[string]bool{"X-Foo": true, "x_b.c~": true, "": false, "X Foo": false, "X:Foo": false, "Ä": false} {
+		if ValidHeaderName(s) != want {
+			t.Errorf("ValidHeaderName(%q) != %v", s, want)
+		}
+	}
+	for s, want := range map[string]bool{"a b\tc": true, "": true, "a\r\nb": false, "a\x00": false, "é": true} {
+		if ValidHeaderValue(s) != want {
+			t.Errorf("ValidHeaderValue(%q) != %v", s, want)
+		}
+	}
+}

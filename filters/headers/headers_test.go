@@ -1,0 +1,195 @@
+package headers
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/filtertest"
+)
+
+func spec(t testing.TB, name string) filters.Spec {
+	t.Helper()
+	for _, s := range Specs() {
+		if s.Name() == name {
+			return s
+		}
+	}
+	t.Fatalf("no spec %s", name)
+	return nil
+}
+
+func TestSpecNames(t *testing.T) {
+	var names []string
+	for _, s := range Specs() {
+		names = append(names, s.Name())
+	}
+	want := []string{"setRequestHeader", "appendRequestHeader", "setResponseHeader", "appendResponseHeader",
+		"dropRequestHeader", "dropResponseHeader", "copyRequestHeader", "copyResponseHeader",
+		"modRequestHeader", "modResponseHeader"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("got %v", names)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		filter  string
+		args    []any
+		reqHdr  http.Header
+		rspHdr  http.Header
+		params  map[string]string
+		wantReq http.Header // nil: request headers unchanged
+		wantRsp http.Header // nil: response headers unchanged
+		outHost string      // "" : unchanged
+	}{
+		{name: "set", filter: "setRequestHeader", args: []any{"x-foo", "bar"},
+			reqHdr: http.Header{"X-Foo": {"a", "b"}}, wantReq: http.Header{"X-Foo": {"bar"}}},
+		{name: "set template", filter: "setRequestHeader", args: []any{"X-Id", "u-${id}-${request.header.X-In}"},
+			reqHdr: http.Header{"X-In": {"i"}}, params: map[string]string{"id": "7"},
+			wantReq: http.Header{"X-In": {"i"}, "X-Id": {"u-7-i"}}},
+		{name: "set template incomplete skips", filter: "setRequestHeader", args: []any{"X-Id", "u-${id}"},
+			reqHdr: http.Header{"X-Id": {"old"}}, wantReq: http.Header{"X-Id": {"old"}}},
+		{name: "set host", filter: "setRequestHeader", args: []any{"host", "new.example.org"},
+			reqHdr: http.Header{}, wantReq: http.Header{}, outHost: "new.example.org"},
+		{name: "set host template", filter: "setRequestHeader", args: []any{"Host", "${request.header.X-Host}"},
+			reqHdr: http.Header{"X-Host": {"h.org"}}, outHost: "h.org"},
+		{name: "append", filter: "appendRequestHeader", args: []any{"X-Foo", "c"},
+			reqHdr: http.Header{"X-Foo": {"a"}}, wantReq: http.Header{"X-Foo": {"a", "c"}}},
+		{name: "append new", filter: "appendRequestHeader", args: []any{"X-Foo", "${request.method}"},
+			reqHdr: http.Header{}, wantReq: http.Header{"X-Foo": {"GET"}}},
+		{name: "append host", filter: "appendRequestHeader", args: []any{"Host", "a.org"}, outHost: "a.org"},
+		{name: "drop", filter: "dropRequestHeader", args: []any{"x-foo"},
+			reqHdr: http.Header{"X-Foo": {"a"}, "X-Bar": {"b"}}, wantReq: http.Header{"X-Bar": {"b"}}},
+		{name: "copy", filter: "copyRequestHeader", args: []any{"X-A", "x-b"},
+			reqHdr: http.Header{"X-A": {"1", "2"}, "X-B": {"old"}}, wantReq: http.Header{"X-A": {"1", "2"}, "X-B": {"1"}}},
+		{name: "copy missing", filter: "copyRequestHeader", args: []any{"X-A", "X-B"},
+			reqHdr: http.Header{"X-B": {"old"}}, wantReq: http.Header{"X-B": {"old"}}},
+		{name: "copy to host", filter: "copyRequestHeader", args: []any{"X-A", "Host"},
+			reqHdr: http.Header{"X-A": {"h.org"}}, wantReq: http.Header{"X-A": {"h.org"}}, outHost: "h.org"},
+		{name: "copy from host", filter: "copyRequestHeader", args: []any{"Host", "X-Orig-Host"},
+			reqHdr: http.Header{}, wantReq: http.Header{"X-Orig-Host": {"in.example.org"}}},
+		{name: "mod", filter: "modRequestHeader", args: []any{"X-A", "^(\\w+)-(\\w+)$", "$2-$1"},
+			reqHdr: http.Header{"X-A": {"ab-cd", "zz"}}, wantReq: http.Header{"X-A": {"cd-ab"}}},
+		{name: "mod absent", filter: "modRequestHeader", args: []any{"X-A", "a", "b"},
+			reqHdr: http.Header{}, wantReq: http.Header{}},
+		{name: "mod host", filter: "modRequestHeader", args: []any{"Host", "^in\\.", "out."},
+			outHost: "out.example.org"},
+		{name: "set response", filter: "setResponseHeader", args: []any{"X-R", "${response.header.X-Up}!"},
+			rspHdr: http.Header{"X-Up": {"u"}, "X-R": {"1", "2"}}, wantRsp: http.Header{"X-Up": {"u"}, "X-R": {"u!"}}},
+		{name: "set response incomplete", filter: "setResponseHeader", args: []any{"X-R", "${response.header.X-Up}"},
+			rspHdr: http.Header{"X-R": {"1"}}, wantRsp: http.Header{"X-R": {"1"}}},
+		{name: "set response Host is a plain header", filter: "setResponseHeader", args: []any{"Host", "h"},
+			rspHdr: http.Header{}, wantRsp: http.Header{"Host": {"h"}}},
+		{name: "append response", filter: "appendResponseHeader", args: []any{"X-R", "${request.path}"},
+			rspHdr: http.Header{"X-R": {"1"}}, wantRsp: http.Header{"X-R": {"1", "/p"}}},
+		{name: "drop response", filter: "dropResponseHeader", args: []any{"X-R"},
+			rspHdr: http.Header{"X-R": {"1"}, "X-S": {"2"}}, wantRsp: http.Header{"X-S": {"2"}}},
+		{name: "copy response", filter: "copyResponseHeader", args: []any{"X-R", "X-S"},
+			rspHdr: http.Header{"X-R": {"1"}}, wantRsp: http.Header{"X-R": {"1"}, "X-S": {"1"}}},
+		{name: "mod response", filter: "modResponseHeader", args: []any{"Location", "^http://", "https://"},
+			rspHdr: http.Header{"Location": {"http://a/b"}}, wantRsp: http.Header{"Location": {"https://a/b"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "http://in.example.org/p", nil)
+			if tc.reqHdr != nil {
+				r.Header = tc.reqHdr
+			}
+			reqBefore := r.Header.Clone()
+			ctx := filtertest.NewContext(r)
+			ctx.FOutgoingHost = "backend:80"
+			for k, v := range tc.params {
+				ctx.FParams[k] = v
+			}
+			f := filtertest.Create(t, spec(t, tc.filter), tc.args...)
+			f.Request(ctx)
+			ctx.FResponse = &http.Response{StatusCode: 200, Header: tc.rspHdr}
+			if tc.rspHdr == nil {
+				ctx.FResponse.Header = http.Header{}
+			}
+			rspBefore := ctx.FResponse.Header.Clone()
+			f.Response(ctx)
+
+			wantReq := tc.wantReq
+			if wantReq == nil {
+				wantReq = reqBefore
+			}
+			if !reflect.DeepEqual(r.Header, wantReq) {
+				t.Errorf("request headers %v, want %v", r.Header, wantReq)
+			}
+			wantRsp := tc.wantRsp
+			if wantRsp == nil {
+				wantRsp = rspBefore
+			}
+			if !reflect.DeepEqual(ctx.FResponse.Header, wantRsp) {
+				t.Errorf("response headers %v, want %v", ctx.FResponse.Header, wantRsp)
+			}
+			wantHost := tc.outHost
+			if wantHost == "" {
+				wantHost = "backend:80"
+			}
+			if ctx.FOutgoingHost != wantHost {
+				t.Errorf("outgoing host %q, want %q", ctx.FOutgoingHost, wantHost)
+			}
+			if r.Host != "in.example.org" {
+				t.Errorf("request Host changed to %q", r.Host)
+			}
+		})
+	}
+}
+
+func TestResponseFiltersWithoutResponse(t *testing.T) {
+	for _, tc := range []struct {
+		filter string
+		args   []any
+	}{
+		{"setResponseHeader", []any{"X", "y"}},
+		{"appendResponseHeader", []any{"X", "y"}},
+		{"dropResponseHeader", []any{"X"}},
+		{"copyResponseHeader", []any{"X", "Y"}},
+		{"modResponseHeader", []any{"X", "a", "b"}},
+	} {
+		ctx := filtertest.NewContext(httptest.NewRequest("GET", "/", nil))
+		f := filtertest.Create(t, spec(t, tc.filter), tc.args...)
+		f.Request(ctx)
+		f.Response(ctx) // must not panic on a nil response
+		if len(ctx.FRequest.Header) != 0 {
+			t.Errorf("%s touched the request: %v", tc.filter, ctx.FRequest.Header)
+		}
+	}
+}
+
+func TestBadArgs(t *testing.T) {
+	for _, tc := range []struct {
+		filter string
+		args   []any
+		want   string
+	}{
+		{"setRequestHeader", []any{"X"}, "want 2 argument(s), got 1"},
+		{"setRequestHeader", []any{"X", "a", "b"}, "want 2 argument(s), got 3"},
+		{"setRequestHeader", []any{3.0, "a"}, "argument 1 (header name) must be a string"},
+		{"setRequestHeader", []any{"", "a"}, "argument 1 (header name) must not be empty"},
+		{"setRequestHeader", []any{"X Y", "a"}, `"X Y" is not a valid header name`},
+		{"setRequestHeader", []any{"X", 1.0}, "argument 2 (value) must be a string"},
+		{"setResponseHeader", []any{"X", "a\r\nb"}, "not a valid header value"},
+		{"appendResponseHeader", []any{"X"}, "want 2"},
+		{"dropRequestHeader", []any{}, "want 1 argument(s), got 0"},
+		{"dropResponseHeader", []any{"X", "Y"}, "want 1"},
+		{"copyRequestHeader", []any{"X", 2.0}, "argument 2 (destination header)"},
+		{"copyResponseHeader", []any{"a b", "Y"}, "argument 1 (source header)"},
+		{"modRequestHeader", []any{"X", "(", "b"}, `argument 2 (expression) "(" is not a valid regexp`},
+		{"modResponseHeader", []any{"X", "a", 1.0}, "argument 3 (replacement)"},
+		{"modResponseHeader", []any{"X", "a"}, "want 3"},
+	} {
+		_, err := spec(t, tc.filter).CreateFilter(tc.args)
+		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
+			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
+			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package headers
+
+import (
+	"regexp"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+)
+
+type modSpec struct {
+	name     string
+	response bool
+}
+
+func (s *modSpec) Name() string { return s.name }
+
+func (s *modSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.name, args, 3, 3); err != nil {
+		return nil, err
+	}
+	key, err := headerName(s.name, args, 0, "header name")
+	if err != nil {
+		return nil, err
+	}
+	rx, err := filterargs.Regexp(s.name, args, 1, "expression")
+	if err != nil {
+		return nil, err
+	}
+	repl, err := filterargs.String(s.name, args, 2, "replacement")
+	if err != nil {
+		return nil, err
+	}
+	f := &modFilter{key: key, rx: rx, repl: repl}
+	if s.response {
+		return &modResponse{f}, nil
+	}
+	return &modRequest{f}, nil
+}
+
+type modFilter struct {
+	key  string
+	rx   *regexp.Regexp
+	repl string
+}
+
+type modRequest struct{ *modFilter }
+
+func (f *modRequest) Request(ctx filters.FilterContext) {
+	r := ctx.Request()
+	if f.key == hostKey {
+		ctx.SetOutgoingHost(f.rx.ReplaceAllString(r.Host, f.repl))
+		return
+	}
+	if v := r.Header[f.key]; len(v) > 0 {
+		r.Header[f.key] = []string{f.rx.ReplaceAllString(v[0], f.repl)}
+	}
+}
+
+func (*modRequest) Response(filters.FilterContext) {}
+
+type modResponse struct{ *modFilter }
+
+func (*modResponse) Request(filters.FilterContext) {}
+
+func (f *modResponse) Response(ctx filters.FilterContext) {
+	rsp := ctx.Response()
+	if rsp == nil {
+		return
+	}
+	if v := rsp.Header[f.key]; len(v) > 0 {
+		rsp.Header[f.key] = []string{f.rx.ReplaceAllString(v[0], f.repl)}
+	}
+}

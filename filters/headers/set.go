@@ -1,0 +1,113 @@
+package headers
+
+import (
+	"net/http"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/template"
+)
+
+type mode uint8
+
+const (
+	modeSet mode = iota
+	modeAppend
+)
+
+type setSpec struct {
+	name     string
+	mode     mode
+	response bool
+}
+
+func (s *setSpec) Name() string { return s.name }
+
+func (s *setSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
+		return nil, err
+	}
+	key, err := headerName(s.name, args, 0, "header name")
+	if err != nil {
+		return nil, err
+	}
+	value, err := filterargs.String(s.name, args, 1, "value")
+	if err != nil {
+		return nil, err
+	}
+	if !filterargs.ValidHeaderValue(value) {
+		return nil, filterargs.Errorf(s.name, "argument 2 (value) %q is not a valid header value", value)
+	}
+	f := &setFilter{key: key, mode: s.mode, host: key == hostKey && !s.response}
+	if t := template.New(value); t.Static() {
+		f.static = value
+	} else {
+		f.tmpl = t
+	}
+	if s.response {
+		return &setResponseFilter{f}, nil
+	}
+	return &setRequestFilter{f}, nil
+}
+
+// setFilter holds what the request and response variants share. A static
+// value skips template rendering altogether.
+type setFilter struct {
+	key    string
+	static string
+	tmpl   *template.Template
+	mode   mode
+	host   bool
+}
+
+// value renders the value; false means a placeholder was empty and the
+// header must be left alone.
+func (f *setFilter) value(ctx filters.FilterContext) (string, bool) {
+	if f.tmpl == nil {
+		return f.static, true
+	}
+	return f.tmpl.Render(ctx)
+}
+
+func (f *setFilter) apply(h http.Header, v string) {
+	if f.mode == modeAppend {
+		h[f.key] = append(h[f.key], v)
+		return
+	}
+	h[f.key] = []string{v}
+}
+
+type setRequestFilter struct{ *setFilter }
+
+func (f *setRequestFilter) Request(ctx filters.FilterContext) {
+	v, ok := f.value(ctx)
+	if !ok {
+		return
+	}
+	if f.host {
+		ctx.SetOutgoingHost(v)
+		return
+	}
+	f.apply(ctx.Request().Header, v)
+}
+
+func (f *setRequestFilter) Response(filters.FilterContext) {}
+
+type setResponseFilter struct{ *setFilter }
+
+func (f *setResponseFilter) Request(filters.FilterContext) {}
+
+func (f *setResponseFilter) Response(ctx filters.FilterContext) {
+	rsp := ctx.Response()
+	if rsp == nil {
+		return
+	}
+	v, ok := f.value(ctx)
+	if !ok {
+		return
+	}
+	if rsp.Header == nil {
+		rsp.Header = http.Header{}
+	}
+	f.apply(rsp.Header, v)
+}
