@@ -1,0 +1,8 @@
+package breaker
+
+import (
+	"io"
+	"strings"
+)
+
+func bodyReader(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }

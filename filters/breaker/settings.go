@@ -1,0 +1,189 @@
+package breaker
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/skiff-proxy/skiff/filters"
+)
+
+// Type is the kind of a breaker.
+type Type int
+
+const (
+	// None means "not set"; merged settings take the type of their source.
+	None Type = iota
+	// Consecutive opens after Failures consecutive failures.
+	Consecutive
+	// Rate opens when Failures of the last Window outcomes failed.
+	Rate
+	// Disabled means no breaker.
+	Disabled
+)
+
+func (t Type) String() string {
+	switch t {
+	case Consecutive:
+		return "consecutive"
+	case Rate:
+		return "rate"
+	case Disabled:
+		return "disabled"
+	}
+	return "none"
+}
+
+// Defaults applied when neither the route nor the registry options say.
+const (
+	DefaultTimeout          = 60 * time.Second
+	DefaultHalfOpenRequests = 1
+	DefaultIdleTTL          = time.Hour
+)
+
+// Settings describe one breaker. Zero fields are filled from more general
+// settings (route <- host <- global) and finally from the defaults.
+type Settings struct {
+	Type Type
+	// Host selects the backend host ("host:port" as in the backend URL) that
+	// host-specific settings apply to; empty for global and route settings.
+	Host             string
+	Failures         int
+	Window           int
+	Timeout          time.Duration
+	HalfOpenRequests int
+	IdleTTL          time.Duration
+}
+
+// mergeFrom fills the unset fields of s from d. Counts only carry over
+// between breakers of the same type, because a rate breaker's failure count
+// means something else than a consecutive one's.
+func (s Settings) mergeFrom(d Settings) Settings {
+	if s.Type == None {
+		s.Type = d.Type
+	}
+	if s.Type == d.Type {
+		if s.Failures <= 0 {
+			s.Failures = d.Failures
+		}
+		if s.Window <= 0 {
+			s.Window = d.Window
+		}
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = d.Timeout
+	}
+	if s.HalfOpenRequests <= 0 {
+		s.HalfOpenRequests = d.HalfOpenRequests
+	}
+	if s.IdleTTL <= 0 {
+		s.IdleTTL = d.IdleTTL
+	}
+	return s
+}
+
+func (s Settings) withDefaults() Settings {
+	s.Host = ""
+	return s.mergeFrom(Settings{Type: s.Type, Timeout: DefaultTimeout, HalfOpenRequests: DefaultHalfOpenRequests, IdleTTL: DefaultIdleTTL})
+}
+
+// usable reports whether s describes a breaker that can trip.
+func (s Settings) usable() bool {
+	switch s.Type {
+	case Consecutive:
+		return s.Failures > 0
+	case Rate:
+		return s.Failures > 0 && s.Window >= s.Failures
+	}
+	return false
+}
+
+func invalid(name, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w", name, fmt.Sprintf(format, args...), filters.ErrInvalidFilterParameters)
+}
+
+func intArg(name string, i int, a any) (int, error) {
+	var f float64
+	switch v := a.(type) {
+	case float64:
+		f = v
+	case int:
+		f = float64(v)
+	case int64:
+		f = float64(v)
+	default:
+		return 0, invalid(name, "argument %d must be a number, got %v", i+1, a)
+	}
+	if f < 1 || f != math.Trunc(f) || f > math.MaxInt32 {
+		return 0, invalid(name, "argument %d must be a positive integer, got %v", i+1, a)
+	}
+	return int(f), nil
+}
+
+// durationArg accepts a Go duration string, a time.Duration, or a number of
+// milliseconds.
+func durationArg(name string, i int, a any) (time.Duration, error) {
+	var d time.Duration
+	switch v := a.(type) {
+	case string:
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, invalid(name, "argument %d: %v", i+1, err)
+		}
+	case time.Duration:
+		d = v
+	case float64:
+		d = time.Duration(v * float64(time.Millisecond))
+	case int:
+		d = time.Duration(v) * time.Millisecond
+	default:
+		return 0, invalid(name, "argument %d must be a duration or milliseconds, got %v", i+1, a)
+	}
+	if d <= 0 {
+		return 0, invalid(name, "argument %d must be a positive duration, got %v", i+1, a)
+	}
+	return d, nil
+}
+
+// parseArgs reads (failures[, window], [timeout[, halfOpen[, idleTTL]]]).
+func parseArgs(name string, t Type, args []any) (Settings, error) {
+	s := Settings{Type: t}
+	min := 1
+	if t == Rate {
+		min = 2
+	}
+	if len(args) < min || len(args) > min+3 {
+		return s, invalid(name, "want %d to %d arguments, got %d", min, min+3, len(args))
+	}
+	var err error
+	if s.Failures, err = intArg(name, 0, args[0]); err != nil {
+		return s, err
+	}
+	rest := args[1:]
+	off := 1
+	if t == Rate {
+		if s.Window, err = intArg(name, 1, args[1]); err != nil {
+			return s, err
+		}
+		if s.Window < s.Failures {
+			return s, invalid(name, "argument 2 (window %d) must not be smaller than argument 1 (failures %d)", s.Window, s.Failures)
+		}
+		rest, off = args[2:], 2
+	}
+	if len(rest) > 0 {
+		if s.Timeout, err = durationArg(name, off, rest[0]); err != nil {
+			return s, err
+		}
+	}
+	if len(rest) > 1 {
+		if s.HalfOpenRequests, err = intArg(name, off+1, rest[1]); err != nil {
+			return s, err
+		}
+	}
+	if len(rest) > 2 {
+		if s.IdleTTL, err = durationArg(name, off+2, rest[2]); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
