@@ -1,0 +1,369 @@
+package routing
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// builder instantiates the routes of one table generation. Regexps and
+// backend splits are shared within the generation: identical sources are
+// compiled or parsed once.
+type builder struct {
+	o        BuildOptions
+	regexps  map[string]rxResult
+	backends map[string]backendSplit
+}
+
+type rxResult struct {
+	rx  *regexp.Regexp
+	err error
+}
+
+type backendSplit struct {
+	scheme, host string
+	err          error
+}
+
+func newBuilder(o BuildOptions) *builder {
+	return &builder{o: o, regexps: map[string]rxResult{}, backends: map[string]backendSplit{}}
+}
+
+func (b *builder) regexp(src string) (*regexp.Regexp, error) {
+	if r, ok := b.regexps[src]; ok {
+		return r.rx, r.err
+	}
+	rx, err := regexp.Compile(src)
+	b.regexps[src] = rxResult{rx, err}
+	return rx, err
+}
+
+type routeError struct {
+	reason string
+	err    error
+}
+
+func fail(reason string, format string, args ...any) *routeError {
+	return &routeError{reason, fmt.Errorf(format, args...)}
+}
+
+// instantiate turns one definition into a Route and its matcher, in the
+// order of spec routing.md §3; the first failure makes the route invalid.
+func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher, *routeError) {
+	r := &Route{Def: def, Id: def.Id, Source: source, BackendType: def.BackendType}
+
+	// 1. Backend split.
+	switch def.BackendType {
+	case eskip.NetworkBackend:
+		s := b.split(def.Backend)
+		if s.err != nil {
+			return nil, nil, &routeError{ReasonFailedBackendSplit, s.err}
+		}
+		r.Scheme, r.Host = s.scheme, s.host
+	case eskip.LBBackend:
+		r.LBAlgorithm = def.LBAlgorithm
+		r.LBEndpoints = make([]LBEndpoint, 0, len(def.LBEndpoints))
+		for _, ep := range def.LBEndpoints {
+			s := b.split(ep.Address)
+			if s.err == nil && s.host == "" {
+				s.err = fmt.Errorf("empty endpoint address")
+			}
+			if s.err != nil {
+				return nil, nil, &routeError{ReasonInvalidLB, fmt.Errorf("endpoint %q: %w", ep.Address, s.err)}
+			}
+			r.LBEndpoints = append(r.LBEndpoints, LBEndpoint{Scheme: s.scheme, Host: s.host, Zone: ep.Zone})
+		}
+	}
+
+	// 2. Filters.
+	if len(def.Filters) > 0 {
+		r.Filters = make([]*RouteFilter, 0, len(def.Filters))
+	}
+	for i, f := range def.Filters {
+		spec, ok := b.o.Filters[f.Name]
+		if !ok {
+			if b.isPredicateName(f.Name) {
+				return nil, nil, fail(ReasonUnknownFilter, "filter %q (#%d) is only available as a predicate", f.Name, i+1)
+			}
+			return nil, nil, fail(ReasonUnknownFilter, "unknown filter %q (#%d)", f.Name, i+1)
+		}
+		inst, err := spec.CreateFilter(f.Args)
+		if err != nil {
+			return nil, nil, &routeError{ReasonInvalidFilterParams, fmt.Errorf("filter %s (#%d): %w", f.Name, i+1, err)}
+		}
+		r.Filters = append(r.Filters, &RouteFilter{Name: f.Name, Args: f.Args, Filter: inst})
+	}
+
+	m := &matcher{route: r, method: def.Method}
+	hosts := append([]string(nil), def.HostRegexps...)
+	pathRxs := append([]string(nil), def.PathRegexps...)
+	headers := map[string]string{}
+	for k, v := range def.Headers {
+		headers[http.CanonicalHeaderKey(k)] = v
+	}
+	headerRxs := map[string][]string{}
+	for k, v := range def.HeaderRegexps {
+		k = http.CanonicalHeaderKey(k)
+		headerRxs[k] = append(headerRxs[k], v...)
+	}
+	var treeArgs []string // Path/PathSubtree arguments, legacy Path field first
+	var treeNames []string
+	if def.Path != "" {
+		treeArgs, treeNames = append(treeArgs, def.Path), append(treeNames, PathName)
+	}
+	weight := 0
+	var treeBad *routeError // reported after the count check of step 5
+
+	// 3. Legacy merge of generic matcher predicates, 4. custom predicates.
+	for i, p := range def.Predicates {
+		switch p.Name {
+		case HostName, PathRegexpName, MethodName:
+			s, err := stringArgs(p, 1)
+			if err != nil {
+				return nil, nil, &routeError{ReasonInvalidPredicateParams, err}
+			}
+			switch p.Name {
+			case HostName:
+				hosts = append(hosts, s[0])
+			case PathRegexpName:
+				pathRxs = append(pathRxs, s[0])
+			default:
+				m.method = s[0]
+			}
+		case HeaderName, HeaderRegexpName:
+			s, err := stringArgs(p, 2)
+			if err != nil {
+				return nil, nil, &routeError{ReasonInvalidPredicateParams, err}
+			}
+			k := http.CanonicalHeaderKey(s[0])
+			if p.Name == HeaderName {
+				headers[k] = s[1]
+			} else {
+				headerRxs[k] = append(headerRxs[k], s[1])
+			}
+		case PathName, PathSubtreeName:
+			treeNames = append(treeNames, p.Name)
+			if len(p.Args) == 1 {
+				if s, ok := p.Args[0].(string); ok {
+					treeArgs = append(treeArgs, s)
+					continue
+				}
+			}
+			treeArgs = append(treeArgs, "")
+			if treeBad == nil {
+				treeBad = fail(ReasonInvalidPredicateParams, "%s: want one string argument, got %v", p.Name, p.Args)
+			}
+		case WeightName:
+			if len(p.Args) != 1 {
+				return nil, nil, fail(ReasonInvalidPredicateParams, "Weight: want one number, got %d arguments", len(p.Args))
+			}
+			w, ok := number(p.Args[0])
+			if !ok {
+				return nil, nil, fail(ReasonInvalidPredicateParams, "Weight: want a number, got %T", p.Args[0])
+			}
+			weight += int(w)
+		case "*", "Any":
+			// catch-all, normally removed by the parser
+		default:
+			spec, ok := b.o.Predicates[p.Name]
+			if !ok && p.Name == HostAnyName {
+				spec, ok = HostAnySpec{}, true
+			}
+			if !ok {
+				if _, isFilter := b.o.Filters[p.Name]; isFilter {
+					return nil, nil, fail(ReasonUnknownPredicate, "predicate %q (#%d) is only available as a filter", p.Name, i+1)
+				}
+				return nil, nil, fail(ReasonUnknownPredicate, "unknown predicate %q (#%d)", p.Name, i+1)
+			}
+			inst, err := spec.Create(p.Args)
+			if err != nil {
+				return nil, nil, &routeError{ReasonInvalidPredicateParams, fmt.Errorf("predicate %s (#%d): %w", p.Name, i+1, err)}
+			}
+			r.Predicates = append(r.Predicates, inst)
+			m.predNames = append(m.predNames, predicateText(p))
+			weight++
+			if ws, ok := spec.(WeightedPredicateSpec); ok {
+				weight += ws.Weight()
+			}
+			if ha, ok := inst.(*hostAny); ok && m.hostKeys == nil {
+				m.hostKeys = ha.hosts
+			}
+		}
+	}
+
+	// 5. Tree predicates.
+	if len(treeArgs) > 1 {
+		return nil, nil, fail(ReasonInvalidPredicateParams, "multiple tree predicates (Path, PathSubtree) in the route: %s", def.Id)
+	}
+	if treeBad != nil {
+		return nil, nil, treeBad
+	}
+
+	// 6. Matcher.
+	if m.method != "" {
+		weight++
+	}
+	weight += len(hosts) + len(pathRxs) + len(headers) + len(headerRxs)
+	for _, h := range hosts {
+		if lit, ok := exactHost(h); ok {
+			m.hostExact = append(m.hostExact, lit)
+			continue
+		}
+		rx, err := b.regexp(h)
+		if err != nil {
+			return nil, nil, &routeError{ReasonInvalidMatcher, fmt.Errorf("Host regexp: %w", err)}
+		}
+		m.hostRx = append(m.hostRx, rx)
+	}
+	if len(m.hostExact) > 0 {
+		// One exact Host is a tighter index key than HostAny's list.
+		m.hostKeys = m.hostExact[:1:1]
+	}
+	for _, p := range pathRxs {
+		rx, err := b.regexp(p)
+		if err != nil {
+			return nil, nil, &routeError{ReasonInvalidMatcher, fmt.Errorf("PathRegexp: %w", err)}
+		}
+		m.pathRx = append(m.pathRx, rx)
+	}
+	for _, k := range sortedKeys(headers) {
+		m.headers = append(m.headers, headerExact{k, headers[k]})
+	}
+	for _, k := range sortedKeys(headerRxs) {
+		h := headerRegexps{name: k}
+		for _, src := range headerRxs[k] {
+			rx, err := b.regexp(src)
+			if err != nil {
+				return nil, nil, &routeError{ReasonInvalidMatcher, fmt.Errorf("HeaderRegexp %s: %w", k, err)}
+			}
+			h.rx = append(h.rx, rx)
+		}
+		m.headerRx = append(m.headerRx, h)
+	}
+	m.preds = r.Predicates
+	r.Weight = weight
+
+	if len(treeArgs) == 1 {
+		tk, err := makeTreeKey(treeNames[0], treeArgs[0], b.o.IgnoreTrailingSlash)
+		if err != nil {
+			return nil, nil, &routeError{ReasonInvalidMatcher, err}
+		}
+		m.tree = tk
+	}
+	return r, m, nil
+}
+
+func (b *builder) isPredicateName(name string) bool {
+	if isMatcherPredicate(name) {
+		return true
+	}
+	_, ok := b.o.Predicates[name]
+	return ok
+}
+
+// split parses a network backend address (spec routing.md §3 step 1).
+func (b *builder) split(addr string) backendSplit {
+	if s, ok := b.backends[addr]; ok {
+		return s
+	}
+	s := splitBackend(addr)
+	b.backends[addr] = s
+	return s
+}
+
+func splitBackend(addr string) backendSplit {
+	if addr == "" {
+		return backendSplit{}
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return backendSplit{err: fmt.Errorf("backend %q: %w", addr, err)}
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return backendSplit{err: fmt.Errorf("backend %q: scheme and host required", addr)}
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		switch scheme {
+		case "http", "h2c":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return backendSplit{scheme: scheme, host: host}
+}
+
+func stringArgs(p *eskip.Predicate, n int) ([]string, error) {
+	if len(p.Args) != n {
+		return nil, fmt.Errorf("%s: want %d string arguments, got %d", p.Name, n, len(p.Args))
+	}
+	out := make([]string, n)
+	for i, a := range p.Args {
+		s, ok := a.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: argument %d is %T, want string", p.Name, i+1, a)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func number(a any) (float64, bool) {
+	switch v := a.(type) {
+	case float64:
+		return v, true
+	case int:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	}
+	return 0, false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// tiny maps: insertion sort
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// predicateText renders a predicate call for explanations.
+func predicateText(p *eskip.Predicate) string {
+	var b strings.Builder
+	b.WriteString(p.Name)
+	b.WriteByte('(')
+	for i, a := range p.Args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if s, ok := a.(string); ok {
+			fmt.Fprintf(&b, "%q", s)
+		} else {
+			fmt.Fprint(&b, a)
+		}
+	}
+	b.WriteByte(')')
+	return b.String()
+}

@@ -1,0 +1,34 @@
+package routing
+
+import "github.com/skiff-proxy/skiff/eskip"
+
+// Reasons an InvalidRoute gives; they are also the metric label
+// route.invalid.<id>.<reason>.
+const (
+	ReasonUnknownFilter          = "unknown_filter"
+	ReasonInvalidFilterParams    = "invalid_filter_params"
+	ReasonUnknownPredicate       = "unknown_predicate"
+	ReasonInvalidPredicateParams = "invalid_predicate_params"
+	ReasonFailedBackendSplit     = "failed_backend_split"
+	ReasonInvalidMatcher         = "invalid_matcher"
+	ReasonInvalidLB              = "invalid_lb"
+	ReasonOther                  = "other"
+)
+
+// InvalidRoute is a route definition left out of a Table, with why.
+type InvalidRoute struct {
+	Id     string
+	Source string // data client name; "" for tables made by Build
+	Pos    eskip.Position
+	Reason string // one of the Reason* constants
+	Err    error
+}
+
+// Error makes an InvalidRoute readable in logs: "id: reason: err".
+func (i InvalidRoute) Error() string {
+	msg := i.Id + ": " + i.Reason
+	if i.Err != nil {
+		msg += ": " + i.Err.Error()
+	}
+	return msg
+}

@@ -1,0 +1,118 @@
+package routing
+
+import (
+	"net/http"
+	"regexp"
+)
+
+// matcher holds a route's request conditions in their compiled form, in the
+// order they are evaluated (spec routing.md §5.1).
+type matcher struct {
+	route *Route
+
+	method    string
+	hostExact []string // Host regexps that match exactly one string
+	hostRx    []*regexp.Regexp
+	pathRx    []*regexp.Regexp
+	headers   []headerExact
+	headerRx  []headerRegexps
+	preds     []Predicate
+	predNames []string
+
+	// hostKeys are exact hosts of which the request's Host must equal one
+	// for the route to match (from one exact Host regexp or one HostAny);
+	// the table's host index files the route under each of them.
+	hostKeys []string
+
+	// tree is how the route enters the path tree.
+	tree treeKey
+}
+
+type headerExact struct {
+	name, value string // name canonical
+}
+
+type headerRegexps struct {
+	name string // canonical
+	rx   []*regexp.Regexp
+}
+
+// Kinds of conditions, for explanations.
+const (
+	condNone = iota
+	condMethod
+	condHost
+	condPathRegexp
+	condHeader
+	condHeaderRegexp
+	condPredicate
+)
+
+// failing returns condNone when r satisfies every condition of m; otherwise
+// the kind and index of the first condition that failed. cleaned is the
+// cleaned request path (with its trailing slash).
+func (m *matcher) failing(r *http.Request, cleaned string) (kind, idx int) {
+	if m.method != "" && r.Method != m.method {
+		return condMethod, 0
+	}
+	for i, h := range m.hostExact {
+		if r.Host != h {
+			return condHost, i
+		}
+	}
+	for i, rx := range m.hostRx {
+		if !rx.MatchString(r.Host) {
+			return condHost, len(m.hostExact) + i
+		}
+	}
+	for i, rx := range m.pathRx {
+		if !rx.MatchString(cleaned) {
+			return condPathRegexp, i
+		}
+	}
+	for i, h := range m.headers {
+		if !hasHeaderValue(r.Header[h.name], h.value) {
+			return condHeader, i
+		}
+	}
+	for i, h := range m.headerRx {
+		vals := r.Header[h.name]
+		if len(vals) == 0 {
+			return condHeaderRegexp, i
+		}
+		for _, rx := range h.rx {
+			if !anyMatches(rx, vals) {
+				return condHeaderRegexp, i
+			}
+		}
+	}
+	for i, p := range m.preds {
+		if !p.Match(r) {
+			return condPredicate, i
+		}
+	}
+	return condNone, 0
+}
+
+func (m *matcher) matches(r *http.Request, cleaned string) bool {
+	k, _ := m.failing(r, cleaned)
+	return k == condNone
+}
+
+func hasHeaderValue(vals []string, want string) bool {
+	for _, v := range vals {
+		if v == want {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMatches(rx *regexp.Regexp, vals []string) bool {
+	for _, v := range vals {
+		if rx.MatchString(v) {
+			return true
+		}
+	}
+	return false
+}
