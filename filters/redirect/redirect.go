@@ -1,0 +1,86 @@
+package redirect
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+)
+
+// Specs returns the redirect filter specs.
+func Specs() []filters.Spec {
+	return []filters.Spec{spec{name: "redirectTo"}, spec{name: "redirectToLower", lower: true}}
+}
+
+type spec struct {
+	name  string
+	lower bool
+}
+
+func (s spec) Name() string { return s.name }
+
+func (s spec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.name, args, 1, 2); err != nil {
+		return nil, err
+	}
+	code, err := filterargs.StatusCode(s.name, args, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := &redirect{code: code, lower: s.lower, location: &url.URL{}}
+	if len(args) == 2 {
+		loc, err := filterargs.String(s.name, args, 1, "location")
+		if err != nil {
+			return nil, err
+		}
+		if f.location, err = url.Parse(loc); err != nil {
+			return nil, filterargs.Errorf(s.name, "argument 2 (location) %q is not a URL: %v", loc, err)
+		}
+	}
+	return f, nil
+}
+
+type redirect struct {
+	code     int
+	lower    bool
+	location *url.URL
+}
+
+func (f *redirect) Request(ctx filters.FilterContext) {
+	ctx.Serve(&http.Response{
+		StatusCode: f.code,
+		Header:     http.Header{"Location": {f.target(ctx.Request())}},
+		Body:       http.NoBody,
+	})
+}
+
+func (*redirect) Response(filters.FilterContext) {}
+
+// target fills what the configured location leaves out from the request:
+// scheme (request scheme, else https), host, path and query; user info
+// always comes from the request.
+func (f *redirect) target(r *http.Request) string {
+	u := *f.location
+	if u.Scheme == "" {
+		u.Scheme = "https"
+		if r.URL.Scheme != "" {
+			u.Scheme = r.URL.Scheme
+		}
+	}
+	u.User = r.URL.User
+	if u.Host == "" {
+		u.Host = r.Host
+	}
+	if u.Path == "" {
+		u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
+	}
+	if u.RawQuery == "" {
+		u.RawQuery = r.URL.RawQuery
+	}
+	if f.lower {
+		u.Path, u.RawPath = strings.ToLower(u.Path), strings.ToLower(u.RawPath)
+	}
+	return u.String()
+}
