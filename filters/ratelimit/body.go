@@ -1,0 +1,8 @@
+package ratelimit
+
+import (
+	"io"
+	"strings"
+)
+
+func bodyReader(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
