@@ -1,0 +1,186 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/fsnotify/fsnotify"
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// Defaults of Options.
+const (
+	DefaultDebounce    = 10 * time.Millisecond
+	DefaultDeleteGrace = 100 * time.Millisecond
+)
+
+// Options configure a Client.
+type Options struct {
+	// Paths are the eskip files, in merge order: on an id present in
+	// several files the later file wins.
+	Paths []string
+	// Log receives parse errors (one entry per error, "file:line:col:
+	// message") and watch problems. Default: logrus' standard logger.
+	Log logrus.FieldLogger
+	// Debounce is the quiet time after the last change event before the
+	// files are read again, so that a file being written is read once,
+	// whole. Reading is never delayed by more than ten times Debounce.
+	// Default DefaultDebounce.
+	Debounce time.Duration
+	// DeleteGrace is how long a file must stay missing before its routes
+	// are withdrawn, so that editors which move the old file away before
+	// writing the new one do not make routes blink. Default DefaultDeleteGrace.
+	DeleteGrace time.Duration
+}
+
+// Client is the file data client. Create it with New.
+type Client struct {
+	name  string
+	paths []string
+	log   logrus.FieldLogger
+	wait  time.Duration
+	grace time.Duration
+	parse parseFunc
+}
+
+var _ dataclients.DataClient = (*Client)(nil)
+
+// New returns a client over o.Paths. Nothing is read before Run.
+func New(o Options) *Client {
+	c := &Client{
+		name:  "file:" + strings.Join(o.Paths, ","),
+		paths: append([]string(nil), o.Paths...),
+		log:   o.Log,
+		wait:  o.Debounce,
+		grace: o.DeleteGrace,
+		parse: eskip.ParseDocument,
+	}
+	if c.log == nil {
+		c.log = logrus.StandardLogger()
+	}
+	c.log = c.log.WithField("dataclient", c.name)
+	if c.wait <= 0 {
+		c.wait = DefaultDebounce
+	}
+	if c.grace <= 0 {
+		c.grace = DefaultDeleteGrace
+	}
+	return c
+}
+
+// Name is "file:" followed by the paths as given, comma-separated.
+func (c *Client) Name() string { return c.name }
+
+// Run watches the files and sends their routes: first one Update with Reset
+// and the merged routes of all files, then an Update for every change that
+// alters the merged set. If a file is missing, unreadable or does not parse
+// at startup, Run returns an error naming it (and every error position)
+// before sending anything. After startup such problems are logged, and the
+// file's last good routes stay, except that the routes of a deleted file
+// are withdrawn until it comes back. Run returns nil when ctx is done.
+func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
+	if len(c.paths) == 0 {
+		return errors.New("file data client: no routes file given")
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("file data client: starting file watcher: %w", err)
+	}
+	defer w.Close()
+
+	// Watch before the first read, so that no change after it is missed.
+	files := make([]*fileState, len(c.paths))
+	dirs := map[string]bool{}
+	for i, p := range c.paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("file data client: %s: %w", p, err)
+		}
+		files[i] = &fileState{path: p, abs: abs}
+		if dir := filepath.Dir(abs); !dirs[dir] {
+			if err := w.Add(dir); err != nil {
+				return fmt.Errorf("file data client: watching directory of routes file %s: %w", p, err)
+			}
+			dirs[dir] = true
+		}
+	}
+	for _, f := range files {
+		if err := f.first(c.parse); err != nil {
+			return err
+		}
+	}
+
+	l := &loop{Client: c, files: files, last: map[string]*eskip.Route{}, dirty: make([]bool, len(files))}
+	if !l.send(ctx, out, true) {
+		return nil
+	}
+	return l.run(ctx, w, out)
+}
+
+// fileState is what the client knows of one file.
+type fileState struct {
+	path, abs string
+	present   bool // the file existed at the last read
+	hash      uint64
+	size      int
+	routes    []*eskip.Route // last good routes
+	missing   time.Time      // when it was first found missing, while in grace
+}
+
+// first reads the file at startup, when any problem is fatal.
+func (f *fileState) first(parse parseFunc) error {
+	text, err := os.ReadFile(f.abs)
+	if err != nil {
+		return fmt.Errorf("reading routes file: %w", err)
+	}
+	routes, err := parse(f.path, text)
+	if err != nil {
+		return fmt.Errorf("routes file %s does not parse:\n%w", f.path, err)
+	}
+	f.present, f.hash, f.size, f.routes = true, xxhash.Sum64(text), len(text), routes
+	return nil
+}
+
+// outcome of reading a file again.
+type outcome int
+
+const (
+	unchanged outcome = iota
+	changed
+	gone // missing; the caller decides about the grace period
+)
+
+func (c *Client) reread(f *fileState) outcome {
+	text, err := os.ReadFile(f.abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return gone
+	}
+	f.missing = time.Time{}
+	if err != nil {
+		c.log.Warnf("reading routes file %s, keeping its routes: %v", f.path, err)
+		return unchanged
+	}
+	h := xxhash.Sum64(text)
+	if f.present && h == f.hash && len(text) == f.size {
+		return unchanged
+	}
+	f.present, f.hash, f.size = true, h, len(text)
+	routes, err := c.parse(f.path, text)
+	if err != nil {
+		each(err, func(e error) { c.log.Error(e.Error()) })
+		c.log.Warnf("routes file %s does not parse, keeping its %d last good routes", f.path, len(f.routes))
+		return unchanged
+	}
+	f.routes = routes
+	return changed
+}

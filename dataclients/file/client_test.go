@@ -1,0 +1,367 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// harness runs a client against files in a temporary directory.
+type harness struct {
+	t    *testing.T
+	dir  string
+	out  chan dataclients.Update
+	done chan error
+	hook *logtest.Hook
+	stop context.CancelFunc
+}
+
+func write(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// start writes the files (name → content; "" means do not create) and runs
+// a client over them in the given order.
+func start(t *testing.T, names []string, content map[string]string) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir(), out: make(chan dataclients.Update), done: make(chan error, 1)}
+	var paths []string
+	for _, n := range names {
+		p := filepath.Join(h.dir, n)
+		paths = append(paths, p)
+		if c, ok := content[n]; ok {
+			write(t, p, c)
+		}
+	}
+	log, hook := logtest.NewNullLogger()
+	log.SetLevel(logrus.DebugLevel)
+	h.hook = hook
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	c := New(Options{Paths: paths, Log: log, Debounce: 5 * time.Millisecond, DeleteGrace: 30 * time.Millisecond})
+	go func() { h.done <- c.Run(ctx, h.out) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-h.done; err != nil {
+			t.Errorf("Run after cancel: %v", err)
+		}
+	})
+	return h
+}
+
+func (h *harness) path(name string) string { return filepath.Join(h.dir, name) }
+
+func (h *harness) next() dataclients.Update {
+	h.t.Helper()
+	select {
+	case u := <-h.out:
+		return u
+	case err := <-h.done:
+		h.done <- err
+		h.t.Fatalf("Run returned %v while an update was expected", err)
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("no update")
+	}
+	return dataclients.Update{}
+}
+
+// quiet asserts that no update arrives for a while (longer than debounce
+// plus grace), e.g. after a change that must not produce one.
+func (h *harness) quiet() {
+	h.t.Helper()
+	select {
+	case u := <-h.out:
+		h.t.Fatalf("unexpected update %s", describe(u))
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// describe renders an update as "reset? +id=backend ... -id ..." with
+// upserts and deletes sorted, for comparisons.
+func describe(u dataclients.Update) string {
+	var parts []string
+	if u.Reset {
+		parts = append(parts, "reset")
+	}
+	var ups []string
+	for _, r := range u.Upserts {
+		ups = append(ups, "+"+r.Id+"="+r.Backend)
+	}
+	slices.Sort(ups)
+	parts = append(parts, ups...)
+	for _, id := range u.Deletes {
+		parts = append(parts, "-"+id)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (h *harness) expect(want string) dataclients.Update {
+	h.t.Helper()
+	u := h.next()
+	if got := describe(u); got != want {
+		h.t.Fatalf("update %q, want %q", got, want)
+	}
+	return u
+}
+
+const (
+	twoRoutes = `r1: Path("/one") -> "http://one";
+r2: Path("/two") -> "http://two";
+`
+	twoRoutesEdited = `r1: Path("/one") -> "http://one";
+r2: Path("/two") -> "http://TWO";
+r3: Path("/three") -> "http://three";
+`
+)
+
+func TestInitialLoadAndEdit(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	u := h.expect("reset +r1=http://one +r2=http://two")
+	if pos := u.Upserts[1].Pos; pos.Line != 2 || pos.Column != 1 || pos.Source != h.path("routes.eskip") {
+		t.Errorf("position of r2: %+v", pos)
+	}
+	write(t, h.path("routes.eskip"), twoRoutesEdited)
+	h.expect("+r2=http://TWO +r3=http://three")
+	write(t, h.path("routes.eskip"), `r3: Path("/three") -> "http://three";`)
+	// r3 moved to line 1: sent again with its new position.
+	u = h.expect("+r3=http://three -r1 -r2")
+	if u.Upserts[0].Pos.Line != 1 {
+		t.Errorf("r3 position not updated: %+v", u.Upserts[0].Pos)
+	}
+}
+
+func TestUnchangedBytesSendNothing(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	write(t, h.path("routes.eskip"), twoRoutes)
+	now := time.Now()
+	if err := os.Chtimes(h.path("routes.eskip"), now, now); err != nil {
+		t.Fatal(err)
+	}
+	h.quiet()
+	// A comment-only change re-parses but changes no route.
+	write(t, h.path("routes.eskip"), twoRoutes+"// trailing comment\n")
+	h.quiet()
+}
+
+func TestRenameOver(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	tmp := h.path(".routes.eskip.tmp")
+	write(t, tmp, twoRoutesEdited)
+	if err := os.Rename(tmp, h.path("routes.eskip")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("+r2=http://TWO +r3=http://three")
+
+	// Editors that move the old file away first, then write a new one.
+	if err := os.Rename(h.path("routes.eskip"), h.path("routes.eskip~")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, h.path("routes.eskip"), twoRoutes)
+	h.expect("+r2=http://two -r3")
+}
+
+func TestDeleteAndRecreate(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	if err := os.Remove(h.path("routes.eskip")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("-r1 -r2")
+	h.quiet()
+	write(t, h.path("routes.eskip"), twoRoutes)
+	h.expect("+r1=http://one +r2=http://two")
+}
+
+func TestBrokenThenFixed(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	broken := "r1: Path(\"/one\") -> \"http://one\";\nr2: Path(\"/two\") -> # ;\nr3: Foo(1.) -> <shunt>;\n"
+	write(t, h.path("routes.eskip"), broken)
+	h.quiet()
+	var msgs []string
+	for _, e := range h.hook.AllEntries() {
+		if e.Level == logrus.ErrorLevel {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	prefix := h.path("routes.eskip") + ":2:"
+	if len(msgs) < 1 || !strings.HasPrefix(msgs[0], prefix) {
+		t.Fatalf("error log %q, want entries starting with %q", msgs, prefix)
+	}
+	h.hook.Reset()
+	write(t, h.path("routes.eskip"), twoRoutesEdited)
+	h.expect("+r2=http://TWO +r3=http://three")
+}
+
+func TestMultipleFiles(t *testing.T) {
+	h := start(t, []string{"a.eskip", "b.eskip"}, map[string]string{
+		"a.eskip": `shared: * -> "http://a"; onlyA: Path("/a") -> "http://a";`,
+		"b.eskip": `shared: * -> "http://b"; onlyB: Path("/b") -> "http://b";`,
+	})
+	h.expect("reset +onlyA=http://a +onlyB=http://b +shared=http://b")
+	// Without the later file's definition the earlier one shows through.
+	write(t, h.path("b.eskip"), `onlyB: Path("/b") -> "http://b";`)
+	h.expect("+onlyB=http://b +shared=http://a")
+	if err := os.Remove(h.path("a.eskip")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("-onlyA -shared")
+}
+
+func TestConfigMapSymlinkSwap(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name, text string) {
+		d := filepath.Join(dir, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(d, "routes.eskip"), text)
+	}
+	mk("..v1", `r: * -> "http://v1";`)
+	if err := os.Symlink("..v1", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..data/routes.eskip", filepath.Join(dir, "routes.eskip")); err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan dataclients.Update)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	log, _ := logtest.NewNullLogger()
+	go func() {
+		done <- New(Options{Paths: []string{filepath.Join(dir, "routes.eskip")}, Log: log}).Run(ctx, out)
+	}()
+	defer func() { cancel(); <-done }()
+	h := &harness{t: t, out: out, done: done}
+	h.expect("reset +r=http://v1")
+	mk("..v2", `r: * -> "http://v2";`)
+	if err := os.Symlink("..v2", filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("+r=http://v2")
+}
+
+func TestStartupErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.eskip")
+	write(t, good, twoRoutes)
+	bad := filepath.Join(dir, "bad.eskip")
+	write(t, bad, "r1: * -> \"http://x\";\nr2: Path(\"/x\") -> #;\n")
+	missing := filepath.Join(dir, "missing.eskip")
+	for _, tc := range []struct {
+		paths []string
+		want  []string
+	}{
+		{nil, []string{"no routes file"}},
+		{[]string{good, missing}, []string{"reading routes file", missing, "no such file"}},
+		{[]string{bad}, []string{"routes file " + bad + " does not parse", bad + ":2:"}},
+		{[]string{filepath.Join(dir, "nodir", "x.eskip")}, []string{"x.eskip"}},
+	} {
+		out := make(chan dataclients.Update, 1)
+		err := New(Options{Paths: tc.paths}).Run(context.Background(), out)
+		if err == nil {
+			t.Errorf("%v: no error", tc.paths)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: error %q does not contain %q", tc.paths, err, w)
+			}
+		}
+		if len(out) != 0 {
+			t.Errorf("%v: sent an update before failing", tc.paths)
+		}
+		if len(tc.paths) == 0 {
+			continue
+		}
+		if _, lerr := Load(tc.paths...); lerr == nil || (len(tc.paths) == 1 && !strings.Contains(lerr.Error(), filepath.Base(tc.paths[0]))) {
+			t.Errorf("Load%v: %v", tc.paths, lerr)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.eskip"), filepath.Join(dir, "b.eskip")
+	write(t, a, `x: * -> "http://a"; y: * -> "http://a"; x: * -> "http://a2";`)
+	write(t, b, `y: * -> "http://b";`)
+	routes, err := Load(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(dataclients.Update{Upserts: routes}); got != "+x=http://a2 +y=http://b" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func TestName(t *testing.T) {
+	if n := New(Options{Paths: []string{"routes.eskip"}}).Name(); n != "file:routes.eskip" {
+		t.Fatal(n)
+	}
+	if n := New(Options{Paths: []string{"a.eskip", "b.eskip"}}).Name(); n != "file:a.eskip,b.eskip" {
+		t.Fatal(n)
+	}
+}
+
+func TestRunStopsWhileSending(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.eskip")
+	write(t, p, twoRoutes)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- New(Options{Paths: []string{p}}).Run(ctx, make(chan dataclients.Update)) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSameRoute(t *testing.T) {
+	parse := func(s string) *eskip.Route {
+		r, err := eskip.ParseDocument("x", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r[0]
+	}
+	base := `r: Host(/a/) && Header("A", "b") && HeaderRegexp("C", /d/) && Method("GET") && Cookie("k", /v/) && Traffic(.5) -> setPath("/x") -> f(1, "a") -> <roundRobin, "http://a", "http://b">`
+	for _, tc := range []struct {
+		other string
+		same  bool
+	}{
+		{base, true},
+		{strings.Replace(base, "/a/", "/z/", 1), false},
+		{strings.Replace(base, `"b")`, `"B")`, 1), false},
+		{strings.Replace(base, "/d/", "/e/", 1), false},
+		{strings.Replace(base, `"GET"`, `"PUT"`, 1), false},
+		{strings.Replace(base, "Traffic(.5)", "Traffic(.6)", 1), false},
+		{strings.Replace(base, `f(1, "a")`, `f("1", "a")`, 1), false},
+		{strings.Replace(base, "roundRobin", "random", 1), false},
+		{strings.Replace(base, `"http://b"`, `"http://c"`, 1), false},
+		{strings.Replace(base, `-> f(1, "a") `, "", 1), false},
+		{" " + base, false}, // moved
+	} {
+		if got := sameRoute(parse(base), parse(tc.other)); got != tc.same {
+			t.Errorf("%s: same=%v, want %v", tc.other, got, tc.same)
+		}
+	}
+}
