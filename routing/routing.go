@@ -1,0 +1,252 @@
+package routing
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// DefaultCoalesce is how long Routing waits after a change for more
+// changes before it rebuilds, when Options.Coalesce is 0.
+const DefaultCoalesce = 2 * time.Millisecond
+
+// Options configure a Routing.
+type Options struct {
+	BuildOptions
+	// DataClients are merged by route id in this order: for an id defined
+	// by several clients, the later client wins.
+	DataClients []dataclients.DataClient
+	Log         logrus.FieldLogger
+	// Coalesce is the quiet time after a change before the table is
+	// rebuilt, so that a burst of changes costs one rebuild. Negative means
+	// no wait.
+	Coalesce time.Duration
+}
+
+// Routing owns the current Table: it runs the data clients, merges their
+// routes, rebuilds the table on every change and swaps it in atomically.
+type Routing struct {
+	o   Options
+	log logrus.FieldLogger
+
+	current atomic.Pointer[Table]
+
+	mu      sync.Mutex
+	clients []*clientState
+	changed chan struct{} // capacity 1: a rebuild is due
+
+	firstLoad     chan struct{}
+	firstLoadOnce sync.Once
+
+	lastInvalid map[string]string // id -> logged error, to log each once
+	builds      atomic.Int64
+}
+
+type clientState struct {
+	name      string
+	routes    map[string]*eskip.Route
+	delivered bool // the first full set arrived
+}
+
+// New returns a Routing serving an empty table until Run loads routes.
+func New(o Options) *Routing {
+	if o.Log == nil {
+		l := logrus.New()
+		o.Log = l
+	}
+	if o.Coalesce == 0 {
+		o.Coalesce = DefaultCoalesce
+	}
+	r := &Routing{
+		o:         o,
+		log:       o.Log,
+		changed:   make(chan struct{}, 1),
+		firstLoad: make(chan struct{}),
+	}
+	for _, c := range o.DataClients {
+		r.clients = append(r.clients, &clientState{name: c.Name(), routes: map[string]*eskip.Route{}})
+	}
+	empty := build(nil, nil, o.BuildOptions)
+	empty.managed = true
+	empty.refs.Store(1)
+	r.current.Store(empty)
+	if len(o.DataClients) == 0 {
+		close(r.firstLoad)
+	}
+	return r
+}
+
+// FirstLoad is closed once a table with the first full route set of every
+// data client is live.
+func (r *Routing) FirstLoad() <-chan struct{} { return r.firstLoad }
+
+// Acquire returns the current table with a reference held; the caller must
+// Release it when the request is done. It never returns nil.
+func (r *Routing) Acquire() *Table {
+	for {
+		t := r.current.Load()
+		if t.tryAcquire() {
+			if r.current.Load() == t {
+				return t
+			}
+			t.Release()
+			continue
+		}
+		if r.current.Load() == t {
+			// Only after Run returned and the last table was released:
+			// serve it unreferenced rather than spin.
+			return t
+		}
+	}
+}
+
+// Run runs the data clients and keeps the table current until ctx is done.
+// It returns after every goroutine it started has stopped; the last table
+// stays current and is closed when the requests using it released it. Run
+// is called once.
+func (r *Routing) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i, c := range r.o.DataClients {
+		ch := make(chan dataclients.Update)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := c.Run(ctx, ch); err != nil && ctx.Err() == nil {
+				r.log.WithError(err).WithField("client", c.Name()).Error("data client stopped; its last routes stay in effect")
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case u := <-ch:
+					r.apply(i, u)
+				}
+			}
+		}()
+	}
+
+	defer func() {
+		wg.Wait()
+		// Shutting down: the last table is closed once the requests
+		// still using it are done.
+		r.current.Load().Release()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.changed:
+		}
+		if r.o.Coalesce > 0 {
+			timer := time.NewTimer(r.o.Coalesce)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return nil
+			case <-timer.C:
+			}
+		}
+		select {
+		case <-r.changed: // changes during the wait are in this build
+		default:
+		}
+		r.rebuild()
+	}
+}
+
+// apply records an update of client i and asks for a rebuild.
+func (r *Routing) apply(i int, u dataclients.Update) {
+	r.mu.Lock()
+	cs := r.clients[i]
+	if u.Reset {
+		cs.routes = make(map[string]*eskip.Route, len(u.Upserts))
+		cs.delivered = true
+	}
+	for _, id := range u.Deletes {
+		delete(cs.routes, id)
+	}
+	for _, rt := range u.Upserts {
+		if rt != nil {
+			cs.routes[rt.Id] = rt
+		}
+	}
+	r.mu.Unlock()
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// snapshot merges the clients' routes in client order.
+func (r *Routing) snapshot() (defs []*eskip.Route, sources map[string]string, complete bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	complete = true
+	for _, cs := range r.clients {
+		n += len(cs.routes)
+		complete = complete && cs.delivered
+	}
+	byID := make(map[string]*eskip.Route, n)
+	sources = make(map[string]string, n)
+	var collisions []string
+	for _, cs := range r.clients {
+		for id, rt := range cs.routes {
+			if prev, ok := sources[id]; ok && prev != cs.name {
+				collisions = append(collisions, id)
+			}
+			byID[id] = rt
+			sources[id] = cs.name
+		}
+	}
+	defs = make([]*eskip.Route, 0, len(byID))
+	for _, rt := range byID {
+		defs = append(defs, rt)
+	}
+	if len(collisions) > 0 {
+		sort.Strings(collisions)
+		if len(collisions) > 10 {
+			collisions = collisions[:10]
+		}
+		r.log.WithField("ids", collisions).Warn("route ids defined by more than one data client; the later client in the configuration wins")
+	}
+	return defs, sources, complete
+}
+
+func (r *Routing) rebuild() {
+	defs, sources, complete := r.snapshot()
+	t := build(defs, sources, r.o.BuildOptions)
+	t.managed = true
+	t.refs.Store(1)
+	old := r.current.Swap(t)
+	old.Release()
+	r.builds.Add(1)
+	r.logInvalid(t)
+	if complete {
+		r.firstLoadOnce.Do(func() { close(r.firstLoad) })
+	}
+}
+
+// logInvalid logs invalid routes whose error is new since the last table.
+func (r *Routing) logInvalid(t *Table) {
+	next := make(map[string]string, len(t.invalid))
+	for _, inv := range t.invalid {
+		msg := inv.Error()
+		next[inv.Id] = msg
+		if r.lastInvalid[inv.Id] == msg {
+			continue
+		}
+		r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason}).Error("invalid route: " + msg)
+	}
+	r.lastInvalid = next
+}
