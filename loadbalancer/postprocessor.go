@@ -1,0 +1,64 @@
+package loadbalancer
+
+import (
+	"fmt"
+
+	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// NewPostProcessor returns the routing post-processor that sets
+// Route.Balancer on every load-balanced route. Each table generation gets
+// fresh algorithm state (the round-robin cursor restarts). Routes with no or
+// unparsable endpoints, or an unknown algorithm, are dropped with reason
+// invalid_lb.
+func NewPostProcessor() routing.PostProcessor { return postProcessor{} }
+
+type postProcessor struct{}
+
+func (postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
+	var invalid []routing.InvalidRoute
+	kept := routes[:0]
+	for _, r := range routes {
+		if r.BackendType != eskip.LBBackend {
+			kept = append(kept, r)
+			continue
+		}
+		if err := setup(r); err != nil {
+			inv := routing.InvalidRoute{Id: r.Id, Source: r.Source, Reason: routing.ReasonInvalidLB, Err: err}
+			if r.Def != nil {
+				inv.Pos = r.Def.Pos
+			}
+			invalid = append(invalid, inv)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(routes[len(kept):])
+	return kept, invalid
+}
+
+func setup(r *routing.Route) error {
+	if len(r.LBEndpoints) == 0 {
+		if r.Def == nil {
+			return errNoEndpoints
+		}
+		eps, err := parseEndpoints(r.Def.LBEndpoints)
+		if err != nil {
+			return err
+		}
+		r.LBEndpoints = eps
+	}
+	algo := r.LBAlgorithm
+	if algo == "" && r.Def != nil {
+		algo = r.Def.LBAlgorithm
+	}
+	switch algo {
+	case "", RoundRobin:
+		r.LBAlgorithm = RoundRobin
+		r.Balancer = newRoundRobin(len(r.LBEndpoints))
+	default:
+		return fmt.Errorf("unknown load balancing algorithm %q", algo)
+	}
+	return nil
+}

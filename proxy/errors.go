@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// statusClientClosed is logged when the client went away before the
+// response was written (nginx's convention).
+const statusClientClosed = 499
+
+var (
+	errNoRoute       = errors.New("no route")
+	errMaxLoopbacks  = errors.New("max loopbacks reached")
+	errLoopbackOff   = errors.New("loopback backends are disabled")
+	errNoEndpoint    = errors.New("load-balanced route has no endpoints")
+	errBadBackendURL = errors.New("invalid dynamic backend")
+	errNoUpgrade     = errors.New("upgrade requires HTTP/1.1")
+	errUnknownScheme = errors.New("unsupported backend scheme")
+)
+
+// proxyError carries the status chosen for an error together with the
+// cause, so filters' error handlers and the log see both.
+type proxyError struct {
+	status int
+	err    error
+}
+
+func (e *proxyError) Error() string { return e.err.Error() }
+func (e *proxyError) Unwrap() error { return e.err }
+
+// isDialError reports a failure before the request reached the backend:
+// TCP connect or TLS handshake.
+func isDialError(err error) bool {
+	var de *dialError
+	if errors.As(err, &de) {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return true
+	}
+	var (
+		rh  tls.RecordHeaderError
+		ae  tls.AlertError
+		cv  *tls.CertificateVerificationError
+		ua  x509.UnknownAuthorityError
+		hn  x509.HostnameError
+		inv x509.CertificateInvalidError
+	)
+	return errors.As(err, &rh) || errors.As(err, &ae) || errors.As(err, &cv) ||
+		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &inv)
+}
+
+// statusFor maps a backend-step error to the status of spec proxy.md §4.
+// clientCtx is the incoming request's context: its cancellation is the
+// client leaving, any other deadline is a backend timeout.
+func statusFor(clientCtx context.Context, err error) int {
+	var pe *proxyError
+	if errors.As(err, &pe) {
+		return pe.status
+	}
+	if clientCtx.Err() != nil && errors.Is(err, context.Canceled) {
+		return statusClientClosed
+	}
+	if clientCtx.Err() != nil {
+		return statusClientClosed
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusGatewayTimeout
+	}
+	var be *requestBodyError
+	if errors.As(err, &be) {
+		return http.StatusBadRequest
+	}
+	if isDialError(err) {
+		return http.StatusBadGateway
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		if ne.Timeout() {
+			return http.StatusGatewayTimeout
+		}
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// errorResponse builds the response the proxy answers an error with:
+// status text and a newline, as plain text.
+func errorResponse(req *http.Request, status int) *http.Response {
+	text := http.StatusText(status)
+	if text == "" {
+		text = "Status " + strconv.Itoa(status)
+	}
+	body := text + "\n"
+	h := make(http.Header, 5)
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Server"] = serverValue
+	if status == statusClientClosed {
+		h["Connection"] = []string{"close"}
+	}
+	return &http.Response{
+		StatusCode:    status,
+		Status:        strconv.Itoa(status) + " " + text,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          &stringBody{Reader: strings.NewReader(body)},
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+type stringBody struct{ *strings.Reader }
+
+func (stringBody) Close() error { return nil }

@@ -1,0 +1,77 @@
+package proxy
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// hopHeaders are meaningful for one connection only (RFC 9110 §7.6.1) and
+// are not forwarded, in either direction, unless Options.KeepHopHeaders.
+var hopHeaders = [...]string{
+	"Connection",
+	"Proxy-Connection",
+	"Keep-Alive",
+	"Proxy-Authenticate",
+	"Proxy-Authorization",
+	"Te",
+	"Trailer",
+	"Transfer-Encoding",
+	"Upgrade",
+}
+
+// removeHopHeaders deletes the hop-by-hop headers and every header named
+// in Connection from h.
+func removeHopHeaders(h http.Header) {
+	if conn, ok := h["Connection"]; ok {
+		for _, v := range conn {
+			for v != "" {
+				var tok string
+				tok, v, _ = strings.Cut(v, ",")
+				tok = textproto.TrimString(tok)
+				if tok != "" {
+					h.Del(tok)
+				}
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		if _, ok := h[k]; ok {
+			delete(h, k)
+		}
+	}
+}
+
+// isUpgrade reports whether r asks to switch protocols: a Connection header
+// with the token "upgrade" and a non-empty Upgrade header.
+func isUpgrade(h http.Header) bool {
+	if h.Get("Upgrade") == "" {
+		return false
+	}
+	for _, v := range h["Connection"] {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(textproto.TrimString(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// outgoingHost drops the scheme's default port from a host:port, so the
+// backend sees "example.org" rather than "example.org:80".
+func stripDefaultPort(scheme, hostport string) string {
+	switch scheme {
+	case "http", "h2c", "ws":
+		return strings.TrimSuffix(hostport, ":80")
+	case "https", "wss":
+		return strings.TrimSuffix(hostport, ":443")
+	}
+	return hostport
+}
+
+// serverValue is shared by all responses that get the default Server
+// header; its capacity is 1 so appending to it copies.
+var serverValue = []string{"skiff"}[:1:1]

@@ -1,0 +1,173 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"net/http"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// TableSource hands out the routing table a request is served with.
+// *routing.Routing satisfies it; every Acquire is paired with Table.Release.
+type TableSource interface {
+	Acquire() *routing.Table
+}
+
+// AccessEntry is one served request as the access log sees it.
+type AccessEntry struct {
+	Start        time.Time
+	Duration     time.Duration
+	Status       int   // status written to the client; 499 when the client went away
+	BytesWritten int64 // response body bytes written to the client
+	RouteId      string
+	ClientIP     string // first X-Forwarded-For entry, else the remote address without port
+	Method       string
+	URI          string // request URI as received
+	Proto        string
+	Host         string // requested Host
+	Referer      string
+	UserAgent    string
+	AuthUser     string         // state bag "auth-user"
+	Additional   map[string]any // state bag "statebag:access_log:additional"
+}
+
+// AccessLogger receives one entry per request after the response was
+// written. Log is called on the request goroutine and must not block.
+type AccessLogger interface {
+	Log(AccessEntry)
+}
+
+// AccessLogSwitch is what the access-log filters store in the state bag
+// under filters.AccessLogEnabled when the decision depends on the status.
+// A plain bool is accepted as well.
+type AccessLogSwitch interface {
+	AccessLogEnabled(status int) bool
+}
+
+// Timeouts of the backend side. Zero means the default given per field; a
+// negative value means no limit.
+type Timeouts struct {
+	// Dial bounds the TCP connect to a backend (-timeout-backend, 60s).
+	Dial time.Duration
+	// TLSHandshake bounds the TLS handshake with https backends
+	// (-tls-timeout-backend, 60s).
+	TLSHandshake time.Duration
+	// ResponseHeader bounds the wait for the backend's response headers
+	// after the request was sent (-response-header-timeout-backend, 60s).
+	ResponseHeader time.Duration
+	// IdleConn closes pooled backend connections idle for longer than this,
+	// and is the period at which all idle connections are closed so DNS
+	// changes are picked up (-close-idle-conns-period, 20s).
+	IdleConn time.Duration
+	// KeepAlive is the TCP keep-alive period of backend connections
+	// (-keepalive-backend, 30s).
+	KeepAlive time.Duration
+	// ExpectContinue bounds the wait for "100 Continue" when the client sent
+	// Expect: 100-continue (-expect-continue-timeout-backend, 30s).
+	ExpectContinue time.Duration
+	// UpgradeDial bounds the connect for upgrade (WebSocket) requests
+	// (-upgrade-dial-timeout, 30s).
+	UpgradeDial time.Duration
+}
+
+// Options configure a Proxy. The zero value of every field but Tables is
+// usable.
+type Options struct {
+	// Tables provides the routing table; required.
+	Tables TableSource
+
+	// PreserveHost sends the incoming Host header to the backend instead
+	// of the backend's host (-proxy-preserve-host).
+	PreserveHost bool
+	// MaxLoopbacks bounds <loopback> re-routing per request
+	// (-max-loopbacks): 0 means 9, negative disables loopbacks.
+	MaxLoopbacks int
+	// DefaultHTTPStatus is the status when no route matches
+	// (-default-http-status): 0 means 404; 100–511 allowed.
+	DefaultHTTPStatus int
+	// KeepHopHeaders forwards hop-by-hop headers (Connection, Keep-Alive,
+	// TE, Upgrade, ... and headers named in Connection) in both directions
+	// instead of removing them (-keep-hop-headers).
+	KeepHopHeaders bool
+	// DisableUpgrade turns off WebSocket/Upgrade proxying
+	// (-disable-upgrade); upgrade requests are then forwarded as plain HTTP.
+	DisableUpgrade bool
+
+	// Timeouts of the backend side (see Timeouts for the defaults).
+	Timeouts Timeouts
+	// MaxIdleConnsPerHost is the number of idle connections kept per
+	// backend host (-idle-conns-num): 0 means 64, negative keeps none.
+	MaxIdleConnsPerHost int
+	// DisableKeepAlives opens a new backend connection per request
+	// (-disable-http-keepalives).
+	DisableKeepAlives bool
+	// Insecure skips TLS verification of https backends (-insecure).
+	Insecure bool
+	// ClientTLS is the TLS configuration for https backends (client
+	// certificates, roots); Insecure is applied on top of a copy.
+	ClientTLS *tls.Config
+	// BackendHTTP1Only stops negotiating HTTP/2 with https backends
+	// (-backend-http1-only).
+	BackendHTTP1Only bool
+
+	// AccessLog receives an entry per request; nil disables it.
+	AccessLog AccessLogger
+	// AccessLogDisabled logs only requests whose route switched the access
+	// log on (enableAccessLog) (-access-log-disabled).
+	AccessLogDisabled bool
+	// Log is the application log (panics, close errors); default: logrus'
+	// standard logger. Nothing is logged on the normal request path.
+	Log logrus.FieldLogger
+
+	// Transport replaces the backend client for every scheme, for tests
+	// and embedders with special needs. Upgrade requests still dial.
+	Transport http.RoundTripper
+}
+
+const (
+	defaultTimeout       = 60 * time.Second
+	defaultIdleConn      = 20 * time.Second
+	defaultKeepAlive     = 30 * time.Second
+	defaultExpect        = 30 * time.Second
+	defaultUpgradeDial   = 30 * time.Second
+	defaultMaxLoopbacks  = 9
+	defaultIdlePerHost   = 64
+	defaultNoRouteStatus = http.StatusNotFound
+)
+
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+func (o Options) withDefaults() Options {
+	t := &o.Timeouts
+	t.Dial = orDefault(t.Dial, defaultTimeout)
+	t.TLSHandshake = orDefault(t.TLSHandshake, defaultTimeout)
+	t.ResponseHeader = orDefault(t.ResponseHeader, defaultTimeout)
+	t.IdleConn = orDefault(t.IdleConn, defaultIdleConn)
+	t.KeepAlive = orDefault(t.KeepAlive, defaultKeepAlive)
+	t.ExpectContinue = orDefault(t.ExpectContinue, defaultExpect)
+	t.UpgradeDial = orDefault(t.UpgradeDial, defaultUpgradeDial)
+	if o.MaxLoopbacks == 0 {
+		o.MaxLoopbacks = defaultMaxLoopbacks
+	}
+	if o.DefaultHTTPStatus < 100 || o.DefaultHTTPStatus > 511 {
+		o.DefaultHTTPStatus = defaultNoRouteStatus
+	}
+	if o.MaxIdleConnsPerHost == 0 {
+		o.MaxIdleConnsPerHost = defaultIdlePerHost
+	}
+	if o.Log == nil {
+		o.Log = logrus.StandardLogger()
+	}
+	return o
+}

@@ -1,0 +1,163 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/net/http2"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+const (
+	routeNetwork = eskip.NetworkBackend
+	routeShunt   = eskip.ShuntBackend
+	routeLoop    = eskip.LoopBackend
+	routeDynamic = eskip.DynamicBackend
+	routeLB      = eskip.LBBackend
+	routeForward = eskip.ForwardBackend
+)
+
+// Proxy is the skiff request handler. Create it with New; Close it to
+// release backend connections and stop its goroutines.
+type Proxy struct {
+	opts    Options
+	tables  TableSource
+	log     logrus.FieldLogger
+	bufPool *bufferPool
+	ctxPool sync.Pool
+
+	custom http.RoundTripper // Options.Transport
+	h1     *h1Client         // plain http backends
+	std    *http.Transport   // https, Expect: 100-continue
+	h2c    *http2.Transport  // h2c:// backends
+	tlsCfg *tls.Config       // for upgrade dials to https backends
+
+	panics panicLimiter
+
+	mu       sync.Mutex
+	upgrades map[*upgradeConn]struct{} // hijacked connections, closed by Close
+	closed   bool
+	quit     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// New returns a Proxy serving with o.Tables. It starts one goroutine that
+// periodically closes idle backend connections; Close stops it.
+func New(o Options) *Proxy {
+	o = o.withDefaults()
+	p := &Proxy{
+		opts:     o,
+		tables:   o.Tables,
+		log:      o.Log,
+		bufPool:  newBufferPool(),
+		custom:   o.Transport,
+		upgrades: make(map[*upgradeConn]struct{}),
+		quit:     make(chan struct{}),
+	}
+	p.ctxPool.New = func() any { return &reqCtx{proxy: p, bag: make(map[string]any)} }
+	t := o.Timeouts
+
+	p.h1 = newH1Client(t, o.MaxIdleConnsPerHost, o.DisableKeepAlives, p.bufPool)
+
+	var tlsCfg *tls.Config
+	if o.ClientTLS != nil {
+		tlsCfg = o.ClientTLS.Clone()
+	} else {
+		tlsCfg = &tls.Config{}
+	}
+	if o.Insecure {
+		tlsCfg.InsecureSkipVerify = true
+	}
+	p.tlsCfg = tlsCfg
+	dialer := &net.Dialer{Timeout: t.Dial, KeepAlive: t.KeepAlive}
+	idlePerHost := o.MaxIdleConnsPerHost
+	if idlePerHost < 0 {
+		idlePerHost = 0
+	}
+	p.std = &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsCfg.Clone(),
+		TLSHandshakeTimeout:   t.TLSHandshake,
+		ResponseHeaderTimeout: t.ResponseHeader,
+		ExpectContinueTimeout: t.ExpectContinue,
+		IdleConnTimeout:       t.IdleConn,
+		MaxIdleConnsPerHost:   idlePerHost,
+		DisableKeepAlives:     o.DisableKeepAlives || o.MaxIdleConnsPerHost < 0,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     !o.BackendHTTP1Only,
+	}
+	if o.BackendHTTP1Only {
+		p.std.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	p.h2c = &http2.Transport{
+		AllowHTTP:          true,
+		DisableCompression: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		},
+		ReadIdleTimeout: t.IdleConn,
+	}
+
+	if t.IdleConn > 0 {
+		p.wg.Add(1)
+		go p.closeIdleLoop(t.IdleConn)
+	}
+	return p
+}
+
+// closeIdleLoop closes all idle backend connections every period, so
+// that backends whose DNS name moved are re-resolved.
+func (p *Proxy) closeIdleLoop(period time.Duration) {
+	defer p.wg.Done()
+	tk := time.NewTicker(period)
+	defer tk.Stop()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-tk.C:
+			p.h1.closeIdle(false)
+			p.std.CloseIdleConnections()
+			p.h2c.CloseIdleConnections()
+		}
+	}
+}
+
+// Close closes idle backend connections and hijacked (upgraded)
+// connections, and stops the proxy's goroutines. Requests in flight finish
+// on their own connections, which are closed when they end.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	close(p.quit)
+	ups := make([]*upgradeConn, 0, len(p.upgrades))
+	for u := range p.upgrades {
+		ups = append(ups, u)
+	}
+	p.mu.Unlock()
+	for _, u := range ups {
+		u.close()
+	}
+	p.wg.Wait()
+	p.h1.closeIdle(true)
+	p.std.CloseIdleConnections()
+	p.h2c.CloseIdleConnections()
+	return nil
+}
+
+func (p *Proxy) getCtx() *reqCtx { return p.ctxPool.Get().(*reqCtx) }
+
+func (p *Proxy) putCtx(c *reqCtx) {
+	c.reset()
+	p.ctxPool.Put(c)
+}

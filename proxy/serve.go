@@ -1,0 +1,404 @@
+package proxy
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// maxShuntDrain bounds how much unread request body a shunt route reads
+// away before answering; beyond it net/http closes the connection instead.
+const maxShuntDrain = 4 << 20
+
+// ServeHTTP serves one request: route, filters, backend, response.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := p.getCtx()
+	c.w, c.req = w, r
+	c.start = time.Now()
+	c.requestHost = r.Host
+	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
+	uri, method, proto := r.RequestURI, r.Method, r.Proto
+	table := p.tables.Acquire()
+	c.table = table
+
+	abort, panicked := p.serveSafely(c)
+	if c.cancel != nil {
+		c.cancel()
+	}
+	if c.clientGone {
+		c.status = statusClientClosed
+	}
+	p.accessLog(c, uri, method, proto)
+	table.Release()
+	if !panicked {
+		// A context a panic went through may be half-updated: drop it.
+		p.putCtx(c)
+	}
+	if abort {
+		// The response could not be completed (backend broke off mid-body,
+		// or a panic after the header was sent): cut the client connection
+		// so a truncated response is not taken for a complete one.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// serveSafely runs the request and writes the response. A panic becomes a
+// 500 when nothing was written yet, else an aborted connection.
+func (p *Proxy) serveSafely(c *reqCtx) (abort, panicked bool) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		panicked = true
+		if v == http.ErrAbortHandler { //nolint:errorlint // net/http's sentinel
+			abort = true
+			return
+		}
+		p.panics.log(p.log, v, c.RouteId())
+		if c.status != 0 || c.hijacked {
+			abort = !c.hijacked
+			return
+		}
+		if c.resp != nil && c.resp.Body != nil {
+			_ = c.resp.Body.Close()
+		}
+		c.errored = true
+		c.resp = errorResponse(c.req, http.StatusInternalServerError)
+		abort = p.writeResponse(c)
+	}()
+	if c.req.ProtoMajor == 1 && c.req.ProtoMinor == 0 && !p.opts.DisableUpgrade && isUpgrade(c.req.Header) {
+		c.setError(&proxyError{status: http.StatusBadRequest, err: errNoUpgrade})
+	} else {
+		p.serveRoute(c)
+	}
+	if !c.hijacked {
+		abort = p.writeResponse(c)
+	}
+	return abort, false
+}
+
+// serveRoute matches c.req and runs one route: request filters, backend,
+// response filters. The result is in c.resp (c.errored for error
+// responses). It recurses for loopbacks.
+func (p *Proxy) serveRoute(c *reqCtx) {
+	route := c.table.Match(c.req, &c.params)
+	if route == nil {
+		c.setError(&proxyError{status: p.opts.DefaultHTTPStatus, err: errNoRoute})
+		return
+	}
+	c.enterRoute(route, p.opts.PreserveHost)
+
+	ran := 0
+	for _, f := range route.Filters {
+		ran++
+		f.Filter.Request(c)
+		if c.served {
+			break
+		}
+	}
+	if !c.served {
+		p.backend(c, route)
+	}
+	if c.noRespFilt || c.hijacked {
+		return
+	}
+	if c.resp != nil && !c.errored {
+		if _, ok := c.resp.Header["Server"]; !ok {
+			c.resp.Header["Server"] = serverValue
+		}
+	}
+	c.route = route
+	for i := ran - 1; i >= 0; i-- {
+		f := route.Filters[i].Filter
+		if c.errored {
+			if eh, ok := f.(filters.ErrorHandler); !ok || !eh.HandleErrorResponse() {
+				continue
+			}
+		}
+		f.Response(c)
+	}
+}
+
+// enterRoute makes route the current one and sets the default outgoing
+// host for it, unless a filter of an outer (loopback) route chose one.
+func (c *reqCtx) enterRoute(route *routing.Route, preserve bool) {
+	c.route = route
+	def := ""
+	switch {
+	case preserve:
+		def = c.requestHost
+	case route.BackendType == routeNetwork:
+		def = stripDefaultPort(route.Scheme, route.Host)
+	}
+	if c.depth == 0 || c.outHost == c.defaultHost {
+		c.outHost = def
+	}
+	c.defaultHost = def
+}
+
+func (c *reqCtx) setError(err error) {
+	if c.resp != nil && c.resp.Body != nil {
+		_ = c.resp.Body.Close()
+	}
+	c.proxyErr = err
+	c.errored = true
+	c.resp = errorResponse(c.req, statusFor(c.req.Context(), err))
+}
+
+// backend runs the backend step of route for c.
+func (p *Proxy) backend(c *reqCtx, route *routing.Route) {
+	switch route.BackendType {
+	case routeShunt:
+		drainBody(c.req.Body)
+		c.resp = &http.Response{
+			StatusCode: http.StatusNotFound,
+			Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: make(http.Header, 1),
+			Body:   http.NoBody,
+		}
+	case routeLoop:
+		rsp := p.loopback(c)
+		c.resp = rsp
+	case routeNetwork, routeForward:
+		if route.Host == "" {
+			c.setError(&proxyError{status: http.StatusInternalServerError, err: errUnknownScheme})
+			return
+		}
+		p.forward(c, route.Scheme, route.Host)
+	case routeDynamic:
+		scheme, host, err := dynamicTarget(c)
+		if err != nil {
+			c.setError(&proxyError{status: http.StatusInternalServerError, err: err})
+			return
+		}
+		p.forward(c, scheme, host)
+	case routeLB:
+		p.forwardLB(c, route)
+	default:
+		c.setError(&proxyError{status: http.StatusInternalServerError, err: errUnknownScheme})
+	}
+}
+
+// loopback re-routes c.req on the same table; the path parameters of the
+// inner routes are dropped again when it returns.
+func (p *Proxy) loopback(c *reqCtx) *http.Response {
+	if p.opts.MaxLoopbacks < 0 {
+		c.setError(&proxyError{status: http.StatusInternalServerError, err: errLoopbackOff})
+		return c.resp
+	}
+	if c.depth >= p.opts.MaxLoopbacks {
+		c.setError(&proxyError{status: http.StatusInternalServerError, err: errMaxLoopbacks})
+		return c.resp
+	}
+	outer := c.route
+	n := c.params.Len()
+	c.depth++
+	c.served = false
+	p.serveRoute(c)
+	c.depth--
+	c.params.Truncate(n)
+	c.route = outer
+	return c.resp
+}
+
+func drainBody(b io.ReadCloser) {
+	if b == nil || b == http.NoBody {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(b, maxShuntDrain))
+}
+
+// dynamicTarget reads the <dynamic> target from the state bag: a URL, or
+// host and scheme, defaulting to the request's Host and the listener's
+// scheme. The returned host has a port.
+func dynamicTarget(c *reqCtx) (scheme, host string, err error) {
+	bag := c.bag
+	if s, ok := bag[filters.DynamicBackendURL].(string); ok && s != "" {
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" || u.Scheme == "" {
+			return "", "", errBadBackendURL
+		}
+		scheme = strings.ToLower(u.Scheme)
+		return scheme, withPort(scheme, strings.ToLower(u.Host)), nil
+	}
+	host, _ = bag[filters.DynamicBackendHost].(string)
+	if host == "" {
+		host = c.requestHost
+	}
+	scheme, _ = bag[filters.DynamicBackendScheme].(string)
+	if scheme == "" {
+		scheme = "http"
+		if c.req.TLS != nil {
+			scheme = "https"
+		}
+	}
+	if host == "" {
+		return "", "", errBadBackendURL
+	}
+	scheme = strings.ToLower(scheme)
+	return scheme, withPort(scheme, host), nil
+}
+
+// withPort appends the scheme's default port to a host without one.
+func withPort(scheme, host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		return host
+	}
+	switch scheme {
+	case "https", "wss":
+		return host + ":443"
+	default:
+		return host + ":80"
+	}
+}
+
+// forwardLB picks an endpoint and forwards; a dial failure of a bodiless
+// request is retried once on another endpoint.
+func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
+	eps := route.LBEndpoints
+	if len(eps) == 0 {
+		c.setError(&proxyError{status: http.StatusBadGateway, err: errNoEndpoint})
+		return
+	}
+	i := 0
+	if route.Balancer != nil {
+		i = route.Balancer.Select(c.req, c.bag, eps, -1)
+	}
+	if i < 0 || i >= len(eps) {
+		i = 0
+	}
+	err := p.forwardOnce(c, eps[i].Scheme, eps[i].Host)
+	if err == nil {
+		return
+	}
+	if isDialError(err) && c.req.Context().Err() == nil && !hasBody(c.req) {
+		skip := i
+		if len(eps) == 1 {
+			skip = -1
+		}
+		j := 0
+		if route.Balancer != nil {
+			j = route.Balancer.Select(c.req, c.bag, eps, skip)
+		} else if skip >= 0 {
+			j = (i + 1) % len(eps)
+		}
+		if j < 0 || j >= len(eps) {
+			j = 0
+		}
+		err = p.forwardOnce(c, eps[j].Scheme, eps[j].Host)
+		if err == nil {
+			return
+		}
+	}
+	c.setError(err)
+}
+
+func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
+
+func (p *Proxy) forward(c *reqCtx, scheme, host string) {
+	if err := p.forwardOnce(c, scheme, host); err != nil {
+		c.setError(err)
+	}
+}
+
+// forwardOnce sends c.req to scheme://host and stores the response in
+// c.resp. The backendTimeout context stays alive until the body has been
+// streamed (c.cancel).
+func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
+	r := c.req
+	if c.upgrade {
+		return p.serveUpgrade(c, scheme, host)
+	}
+	if !c.hopsRemoved {
+		c.hopsRemoved = true
+		if !p.opts.KeepHopHeaders {
+			removeHopHeaders(r.Header)
+		}
+		p.applyTimeouts(c)
+	}
+	rt, urlScheme := p.transport(scheme, r)
+	if rt == nil {
+		return &proxyError{status: http.StatusInternalServerError, err: errUnknownScheme}
+	}
+	r.URL.Scheme = urlScheme
+	r.URL.Host = host
+	r.Host = c.outHost
+	if r.Host == "" {
+		r.Host = stripDefaultPort(scheme, host)
+	}
+	out := r
+	if rt != roundTripper(p.h1) {
+		out = clientRequest(r)
+	}
+	rsp, err := rt.RoundTrip(out)
+	if err != nil {
+		return err
+	}
+	if !p.opts.KeepHopHeaders {
+		removeHopHeaders(rsp.Header)
+	}
+	c.resp = rsp
+	return nil
+}
+
+// applyTimeouts turns the timeout state-bag keys into a backend deadline
+// and client connection deadlines.
+func (p *Proxy) applyTimeouts(c *reqCtx) {
+	if len(c.bag) == 0 {
+		return
+	}
+	if d, ok := c.bag[filters.BackendTimeout].(time.Duration); ok && d > 0 {
+		ctx, cancel := context.WithTimeout(c.req.Context(), d)
+		c.cancel = cancel
+		c.req = c.req.WithContext(ctx)
+	}
+	if d, ok := c.bag[filters.ReadTimeout].(time.Duration); ok && d > 0 && hasBody(c.req) {
+		_ = http.NewResponseController(c.w).SetReadDeadline(time.Now().Add(d))
+	}
+}
+
+// transport picks the client for scheme and returns the URL scheme to use
+// with it.
+func (p *Proxy) transport(scheme string, r *http.Request) (roundTripper, string) {
+	if p.custom != nil {
+		if scheme == "h2c" {
+			scheme = "http"
+		}
+		return p.custom, scheme
+	}
+	switch scheme {
+	case "http":
+		if _, ok := r.Header["Expect"]; ok {
+			return p.std, "http"
+		}
+		return p.h1, "http"
+	case "https":
+		return p.std, "https"
+	case "h2c":
+		return p.h2c, "http"
+	}
+	return nil, ""
+}
+
+// clientRequest adapts the server request for http.Transport: no
+// RequestURI, no connection-close wish of the client, and no User-Agent
+// added when the client sent none.
+func clientRequest(r *http.Request) *http.Request {
+	out := r.WithContext(r.Context())
+	out.RequestURI = ""
+	out.Close = false
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = []string{""}
+	}
+	if out.ContentLength == 0 && out.Body != nil && out.Body != http.NoBody {
+		out.ContentLength = -1
+	}
+	return out
+}

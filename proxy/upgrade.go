@@ -1,0 +1,162 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// upgradeConn is one hijacked client connection and its backend
+// connection, copied both ways until either side stops.
+type upgradeConn struct {
+	client, backend net.Conn
+	once            sync.Once
+}
+
+func (u *upgradeConn) close() {
+	u.once.Do(func() {
+		_ = u.client.Close()
+		_ = u.backend.Close()
+	})
+}
+
+// serveUpgrade forwards a protocol-switch request (WebSocket...). The
+// backend's answer other than 101 goes to the client as a normal response
+// (without response filters); a 101 hands both connections to a byte
+// relay that ends when either side closes.
+func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
+	r := c.req
+	ctx := r.Context()
+	if d := p.opts.Timeouts.UpgradeDial; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	d := net.Dialer{KeepAlive: p.opts.Timeouts.KeepAlive}
+	nc, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return &proxyError{status: http.StatusServiceUnavailable, err: &dialError{err}}
+	}
+	switch scheme {
+	case "http", "ws", "h2c":
+	case "https", "wss":
+		cfg := p.tlsCfg.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(host)
+		}
+		cfg.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			return &proxyError{status: http.StatusServiceUnavailable, err: &dialError{err}}
+		}
+		nc = tc
+	default:
+		_ = nc.Close()
+		return &proxyError{status: http.StatusInternalServerError, err: errUnknownScheme}
+	}
+
+	r.URL.Scheme, r.URL.Host = "http", host
+	r.Host = c.outHost
+	if r.Host == "" {
+		r.Host = stripDefaultPort(scheme, host)
+	}
+	// Stop the dial context from cutting the relay: only the client going
+	// away before the switch should abort the handshake.
+	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
+	bw := bufio.NewWriter(nc)
+	buf := p.bufPool.get()
+	err = writeRequest(bw, r, *buf)
+	p.bufPool.put(buf)
+	var rsp *http.Response
+	br := bufio.NewReader(nc)
+	if err == nil {
+		rsp, err = http.ReadResponse(br, r)
+	}
+	if !stop() || err != nil {
+		_ = nc.Close()
+		if err == nil {
+			err = context.Canceled
+		}
+		return err
+	}
+	c.noRespFilt = true
+	if rsp.StatusCode != http.StatusSwitchingProtocols {
+		rsp.Body = &closeWith{ReadCloser: rsp.Body, c: nc}
+		c.resp = rsp
+		return nil
+	}
+
+	client, cbuf, err := http.NewResponseController(c.w).Hijack()
+	if err != nil {
+		_ = nc.Close()
+		return &proxyError{status: http.StatusInternalServerError, err: err}
+	}
+	c.hijacked = true
+	c.status = http.StatusSwitchingProtocols
+	u := &upgradeConn{client: client, backend: nc}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		u.close()
+		return nil
+	}
+	p.upgrades[u] = struct{}{}
+	p.mu.Unlock()
+	defer func() {
+		u.close()
+		p.mu.Lock()
+		delete(p.upgrades, u)
+		p.mu.Unlock()
+	}()
+
+	if err := rsp.Write(cbuf.Writer); err != nil {
+		return nil
+	}
+	if err := cbuf.Writer.Flush(); err != nil {
+		return nil
+	}
+	p.relay(u, cbuf.Reader, br)
+	return nil
+}
+
+// relay copies client→backend on a second goroutine and backend→client on
+// the calling one; when either direction ends both connections are closed,
+// which ends the other, and relay returns only after both stopped.
+func (p *Proxy) relay(u *upgradeConn, fromClient, fromBackend *bufio.Reader) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.copyConn(u.backend, fromClient)
+		u.close()
+	}()
+	p.copyConn(u.client, fromBackend)
+	u.close()
+	<-done
+}
+
+func (p *Proxy) copyConn(dst net.Conn, src *bufio.Reader) {
+	buf := p.bufPool.get()
+	_, _ = io.CopyBuffer(writerOnly{dst}, src, *buf)
+	p.bufPool.put(buf)
+}
+
+// writerOnly hides ReadFrom so that CopyBuffer uses the pooled buffer.
+type writerOnly struct{ io.Writer }
+
+// closeWith closes the backend connection of a non-101 upgrade answer
+// together with its body.
+type closeWith struct {
+	io.ReadCloser
+	c net.Conn
+}
+
+func (b *closeWith) Close() error {
+	err := b.ReadCloser.Close()
+	_ = b.c.Close()
+	return err
+}
