@@ -25,13 +25,7 @@ func lbEndpoints(addrs []string) ([]*LBEndpoint, error) {
 		}
 		eps[i].Address = a
 		if u.RawQuery != "" {
-			q := u.Query()
-			if q.Has("zone") {
-				eps[i].Zone = q.Get("zone")
-				q.Del("zone")
-				u.RawQuery = q.Encode()
-				eps[i].Address = u.String()
-			}
+			eps[i] = *splitZone(a)
 		}
 		ptrs[i] = &eps[i]
 	}
