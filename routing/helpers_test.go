@@ -109,3 +109,5 @@ func matchID(t *testing.T, tbl *Table, r *http.Request) (string, *Params) {
 	}
 	return rt.Id, &ps
 }
+
+type atomicCounter struct{ atomic.Int32 }
