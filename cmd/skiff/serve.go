@@ -1,13 +1,58 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/skiff-proxy/skiff"
 )
 
-const serveSummary = "    not implemented yet\n"
+const serveSummary = `    serves routes: skiff -address :9090 -routes-file routes.eskip
+    SIGTERM or SIGINT shut it down gracefully (see -wait-for-healthcheck-interval)
+`
 
+// runServe is the default command: parse the flags, serve until SIGTERM or
+// SIGINT, shut down gracefully. Exit codes: 0 after a clean shutdown, 2 for
+// unusable flags or configuration, 1 for failures while running.
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "skiff serve: not implemented yet")
-	return 2
+	c, fs, err := parseServeFlags(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff: %v\nrun 'skiff -help-flags' for the list of flags\n", err)
+		return 2
+	}
+	if c.helpFlags {
+		printFlags(stdout, fs)
+		return 0
+	}
+	if c.accessLogFile != "" && !c.opts.AccessLogDisabled {
+		f, err := os.OpenFile(c.accessLogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "skiff: -access-log: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		c.opts.AccessLogOutput = f
+	} else {
+		c.opts.AccessLogOutput = stderr
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	err = skiff.Run(ctx, c.opts)
+	var cerr *skiff.ConfigError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &cerr):
+		fmt.Fprintf(stderr, "skiff: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "skiff: %v\n", err)
+		return 1
+	}
 }

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff"
+)
+
+// serveConfig is what the serve flags produce: library options plus the
+// few things only the binary handles.
+type serveConfig struct {
+	opts          skiff.Options
+	accessLogFile string // "" is stderr
+	helpFlags     bool
+	finish        func() // applies flags that map onto Options indirectly
+}
+
+// listFlag collects a flag that may repeat; each use may itself be a
+// comma-separated list when split is set.
+type listFlag struct {
+	values *[]string
+	split  bool
+}
+
+func (l listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	if !l.split {
+		*l.values = append(*l.values, s)
+		return nil
+	}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l.values = append(*l.values, v)
+		}
+	}
+	return nil
+}
+
+// offDuration is a duration flag where 0 means "none", which skiff.Options
+// spells as a negative value (its zero means "default").
+type offDuration struct{ d *time.Duration }
+
+func (o offDuration) String() string {
+	if o.d == nil {
+		return ""
+	}
+	if *o.d < 0 {
+		return "0s"
+	}
+	return o.d.String()
+}
+
+func (o offDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration (examples: 500ms, 30s, 5m)")
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	if d == 0 {
+		d = -1
+	}
+	*o.d = d
+	return nil
+}
+
+// newServeFlags defines every serve flag on a fresh FlagSet writing into c.
+// Names and meanings follow skipper's flags.
+func newServeFlags(c *serveConfig) *flag.FlagSet {
+	o := &c.opts
+	fs := flag.NewFlagSet("skiff", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+
+	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
+		*p = def
+		if def == 0 {
+			*p = -1
+		}
+		fs.Var(offDuration{p}, name, usage+" (0: none)")
+	}
+
+	fs.BoolVar(&c.helpFlags, "help-flags", false, "list every flag and exit")
+
+	// listeners
+	fs.StringVar(&o.Address, "address", skiff.DefaultAddress, "proxy listener address")
+	fs.StringVar(&o.SupportListener, "support-listener", skiff.DefaultSupportListener,
+		"support listener address for /health, /routes and /debug/pprof; empty disables it")
+	enableProfile := true
+	fs.BoolVar(&enableProfile, "enable-profile", true, "serve /debug/pprof on the support listener")
+	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")
+	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS key file of the proxy listener")
+	fs.BoolVar(&o.EnableH2C, "enable-h2c-server", false, "serve cleartext HTTP/2 (h2c) on a non-TLS proxy listener")
+
+	// routes
+	fs.Var(listFlag{&o.RoutesFiles, true}, "routes-file", "comma-separated eskip route files, watched for changes")
+	fs.StringVar(&o.InlineRoutes, "inline-routes", "", "eskip routes given on the command line")
+	fs.BoolVar(&o.WaitFirstRouteLoad, "wait-first-route-load", false,
+		"open the proxy listener only after every route source delivered its routes")
+	fs.BoolVar(&o.IgnoreTrailingSlash, "ignore-trailing-slash", false, "match paths with and without a trailing slash alike")
+	fs.Var(listFlag{&o.DefaultFiltersPrepend, false}, "default-filters-prepend",
+		"eskip filter chain put before the filters of every route (may repeat)")
+	fs.Var(listFlag{&o.DefaultFiltersAppend, false}, "default-filters-append",
+		"eskip filter chain put after the filters of every route (may repeat)")
+	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")
+	fs.BoolVar(&o.EnableRatelimits, "enable-ratelimits", false, "register the rate limit filters")
+	fs.BoolVar(&o.EnableBreakers, "enable-breakers", false, "enable circuit breakers")
+
+	// proxy behaviour
+	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")
+	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", skiff.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
+	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", skiff.DefaultHTTPStatus, "status of requests no route matches")
+	fs.BoolVar(&o.KeepHopHeaders, "keep-hop-headers", false, "forward hop-by-hop headers instead of removing them")
+	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")
+
+	// logs
+	fs.StringVar(&c.accessLogFile, "access-log", "", "access log file (default stderr)")
+	fs.BoolVar(&o.AccessLogDisabled, "access-log-disabled", false, "disable the access log")
+	fs.BoolVar(&o.AccessLogJSON, "access-log-json-enabled", false, "write the access log as JSON objects")
+	fs.BoolVar(&o.AccessLogStripQuery, "access-log-strip-query", false, "leave the query out of logged URIs")
+	fs.StringVar(&o.LogLevel, "application-log-level", "INFO", "application log level: PANIC, FATAL, ERROR, WARN, INFO, DEBUG or TRACE")
+
+	// server timeouts
+	dur(&o.ReadTimeoutServer, "read-timeout-server", skiff.DefaultReadTimeoutServer, "limit for reading a whole client request")
+	dur(&o.ReadHeaderTimeoutServer, "read-header-timeout-server", skiff.DefaultReadHeaderTimeoutServer, "limit for reading client request headers")
+	dur(&o.WriteTimeoutServer, "write-timeout-server", 0, "limit for writing a whole response; use the writeTimeout filter per route instead")
+	dur(&o.IdleTimeoutServer, "idle-timeout-server", skiff.DefaultIdleTimeoutServer, "idle time of client keep-alive connections")
+	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", skiff.DefaultMaxHeaderBytes, "maximum size of client request headers")
+
+	// backend timeouts and connections
+	dur(&o.TimeoutBackend, "timeout-backend", skiff.DefaultTimeoutBackend, "backend dial timeout")
+	dur(&o.KeepaliveBackend, "keepalive-backend", skiff.DefaultKeepaliveBackend, "TCP keepalive period of backend connections")
+	dur(&o.TLSTimeoutBackend, "tls-timeout-backend", skiff.DefaultTLSTimeoutBackend, "backend TLS handshake timeout")
+	dur(&o.ResponseHeaderTimeoutBackend, "response-header-timeout-backend", skiff.DefaultResponseHeaderTimeoutBackend, "wait for backend response headers")
+	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", skiff.DefaultExpectContinueTimeoutBackend, "wait for a backend's 100 Continue")
+	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", skiff.DefaultIdleConnsPerHost, "idle connections kept per backend host")
+	fs.IntVar(&o.MaxIdleConns, "max-idle-connection-backend", 0, "idle backend connections kept in total (0: unlimited)")
+	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", skiff.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
+	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
+
+	// shutdown
+	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", skiff.DefaultWaitForHealthcheckInterval,
+		"after SIGTERM/SIGINT, keep serving this long with /health at 503 before closing the listeners")
+	dur(&o.ShutdownTimeout, "shutdown-timeout", skiff.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
+
+	c.finish = func() { o.DisableProfile = !enableProfile }
+	return fs
+}
+
+// parseServeFlags parses args into a config; errors say which flag and why.
+func parseServeFlags(args []string) (*serveConfig, *flag.FlagSet, error) {
+	c := &serveConfig{}
+	fs := newServeFlags(c)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.helpFlags = true
+			return c, fs, nil
+		}
+		return nil, fs, err
+	}
+	c.finish()
+	if c.helpFlags {
+		return c, fs, nil
+	}
+	if fs.NArg() > 0 {
+		return nil, fs, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := c.validate(set); err != nil {
+		return nil, fs, err
+	}
+	return c, fs, nil
+}
+
+func (c *serveConfig) validate(set map[string]bool) error {
+	o := &c.opts
+	if set["support-listener"] && o.SupportListener == "" {
+		o.DisableSupportListener = true
+	}
+	if o.Address == "" {
+		return errors.New("-address: must not be empty")
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return errors.New("-tls-cert and -tls-key: give both or neither")
+	}
+	if o.EnableH2C && o.TLSCert != "" {
+		return errors.New("-enable-h2c-server: only for a non-TLS listener (TLS listeners negotiate HTTP/2 already)")
+	}
+	if o.DefaultHTTPStatus < 100 || o.DefaultHTTPStatus > 599 {
+		return fmt.Errorf("-default-http-status: %d is not an HTTP status (100-599)", o.DefaultHTTPStatus)
+	}
+	if o.MaxLoopbacks < 0 {
+		return fmt.Errorf("-max-loopbacks: %d must not be negative", o.MaxLoopbacks)
+	}
+	if o.MaxLoopbacks == 0 {
+		o.MaxLoopbacks = -1 // Options spell "no loopbacks" as negative
+	}
+	if o.MaxHeaderBytes <= 0 {
+		return fmt.Errorf("-max-header-bytes: %d must be positive", o.MaxHeaderBytes)
+	}
+	if o.IdleConnsPerHost < 0 {
+		return fmt.Errorf("-idle-conns-num: %d must not be negative", o.IdleConnsPerHost)
+	}
+	if o.MaxIdleConns < 0 {
+		return fmt.Errorf("-max-idle-connection-backend: %d must not be negative", o.MaxIdleConns)
+	}
+	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
+		return fmt.Errorf("-application-log-level: %q is not a level (PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE)", o.LogLevel)
+	}
+	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" {
+		return errors.New("no routes: give -routes-file or -inline-routes")
+	}
+	return nil
+}
+
+// printFlags writes the flag list for -help-flags.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, "skiff serve flags (skipper-compatible names):")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}

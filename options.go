@@ -1,0 +1,157 @@
+package skiff
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Defaults applied by Run to zero-valued Options fields.
+const (
+	DefaultAddress         = ":9090"
+	DefaultSupportListener = "127.0.0.1:9911"
+	DefaultMaxLoopbacks    = 9
+	DefaultHTTPStatus      = 404
+
+	DefaultReadTimeoutServer       = 5 * time.Minute
+	DefaultReadHeaderTimeoutServer = 60 * time.Second
+	DefaultIdleTimeoutServer       = 60 * time.Second
+	DefaultMaxHeaderBytes          = 1 << 20
+
+	DefaultTimeoutBackend               = 60 * time.Second
+	DefaultKeepaliveBackend             = 30 * time.Second
+	DefaultTLSTimeoutBackend            = 60 * time.Second
+	DefaultResponseHeaderTimeoutBackend = 60 * time.Second
+	DefaultExpectContinueTimeoutBackend = 30 * time.Second
+	DefaultIdleConnsPerHost             = 64
+	DefaultCloseIdleConnsPeriod         = 20 * time.Second
+
+	DefaultWaitForHealthcheckInterval = 45 * time.Second
+	DefaultShutdownTimeout            = 30 * time.Second
+)
+
+// Options configure Run. The zero value of a field means its default (the
+// Default* constants); for durations a negative value means "no limit" or
+// "none", for MaxLoopbacks it means no loopback at all.
+type Options struct {
+	// Address is the proxy listener (":9090").
+	Address string
+	// RoutesFiles are eskip files, watched for changes.
+	RoutesFiles []string
+	// InlineRoutes is an eskip document, static for the life of the process.
+	InlineRoutes string
+	// CustomDataClients are further route sources.
+	CustomDataClients []dataclients.DataClient
+	// WaitFirstRouteLoad delays opening the proxy listener until every data
+	// client delivered its first route set.
+	WaitFirstRouteLoad bool
+	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
+	IgnoreTrailingSlash bool
+
+	// Listener, when set, is used instead of listening on Address (tests
+	// and socket activation); Run closes it.
+	Listener net.Listener
+
+	// SupportListener serves /health, /routes and /debug/pprof
+	// ("127.0.0.1:9911"); DisableSupportListener turns it off.
+	SupportListener        string
+	DisableSupportListener bool
+	// SupportNetListener, when set, is used instead of listening on
+	// SupportListener; Run closes it.
+	SupportNetListener net.Listener
+	// DisableProfile removes /debug/pprof from the support listener.
+	DisableProfile bool
+
+	// AccessLogDisabled turns the access log off; AccessLogJSON writes JSON
+	// objects instead of combined-format lines; AccessLogStripQuery drops
+	// the query from the logged URI. AccessLogOutput defaults to stderr.
+	AccessLogDisabled   bool
+	AccessLogJSON       bool
+	AccessLogStripQuery bool
+	AccessLogOutput     io.Writer
+
+	// Log is the application log. When nil Run logs to stderr, prefixed
+	// [APP], at LogLevel (a logrus level name; "" is info).
+	Log      logrus.FieldLogger
+	LogLevel string
+
+	// PreserveHost sends the client's Host header to the backend.
+	PreserveHost bool
+	// MaxLoopbacks bounds <loopback> re-matching (9; negative: none).
+	MaxLoopbacks int
+	// DefaultHTTPStatus answers requests no route matches (404).
+	DefaultHTTPStatus int
+	// KeepHopHeaders forwards hop-by-hop headers as skipper does.
+	KeepHopHeaders bool
+	// Insecure skips TLS verification of https backends.
+	Insecure bool
+
+	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
+	// chains added to the front and the back of every route.
+	DefaultFiltersPrepend []string
+	DefaultFiltersAppend  []string
+
+	// TLSCert and TLSKey make the proxy listener serve TLS, with HTTP/2
+	// negotiated by ALPN.
+	TLSCert, TLSKey string
+	// EnableH2C serves cleartext HTTP/2 on a plain listener.
+	EnableH2C bool
+
+	// Server side timeouts. WriteTimeoutServer is off by default so that
+	// long downloads and streams are not cut; per-route writeTimeout
+	// bounds them instead.
+	ReadTimeoutServer       time.Duration
+	ReadHeaderTimeoutServer time.Duration
+	WriteTimeoutServer      time.Duration
+	IdleTimeoutServer       time.Duration
+	MaxHeaderBytes          int
+
+	// Backend side timeouts and connection pool.
+	TimeoutBackend               time.Duration // dial
+	KeepaliveBackend             time.Duration
+	TLSTimeoutBackend            time.Duration
+	ResponseHeaderTimeoutBackend time.Duration
+	ExpectContinueTimeoutBackend time.Duration
+	IdleConnsPerHost             int
+	MaxIdleConns                 int // total; 0 is unlimited
+	CloseIdleConnsPeriod         time.Duration
+	DisableHTTPKeepalives        bool
+
+	// WaitForHealthcheckInterval is the drain period: after shutdown
+	// starts /health answers 503 (and Shutdown() matches) while the
+	// listeners keep serving for this long (45 s).
+	WaitForHealthcheckInterval time.Duration
+	// ShutdownTimeout bounds the wait for requests in flight (30 s).
+	ShutdownTimeout time.Duration
+
+	// EnableBreakers and EnableRatelimits register the circuit breaker and
+	// rate limit filters' global machinery.
+	EnableBreakers   bool
+	EnableRatelimits bool
+
+	// CustomFilters are registered after the built-ins (a custom spec with
+	// a built-in name replaces it); DisabledFilters are then removed and
+	// RegisterFilters, when set, runs last.
+	CustomFilters   []filters.Spec
+	DisabledFilters []string
+	RegisterFilters func(filters.Registry)
+	// CustomPredicates are registered after the built-in predicates.
+	CustomPredicates []routing.PredicateSpec
+}
+
+// duration resolves a zero/negative duration option.
+func duration(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}

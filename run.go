@@ -1,0 +1,213 @@
+package skiff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/accesslog"
+	"github.com/skiff-proxy/skiff/admin"
+	"github.com/skiff-proxy/skiff/loadbalancer"
+	"github.com/skiff-proxy/skiff/proxy"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Run serves until ctx is canceled, then shuts down gracefully: /health
+// and the Shutdown() predicate flip at once, the listeners keep serving
+// for the drain period, then stop accepting, requests in flight get up to
+// ShutdownTimeout to finish, and finally routing, the proxy and the access
+// log are closed. It returns nil after a clean shutdown, a *ConfigError
+// when an option is unusable, or the error that stopped a listener.
+func Run(ctx context.Context, o Options) error {
+	c, err := resolve(o)
+	if err != nil {
+		return err
+	}
+	log := c.log
+
+	draining := &atomic.Bool{}
+	shutdownStarted := make(chan struct{})
+
+	reg, preds, closeFilters, err := registries(&c.Options, shutdownStarted)
+	if err != nil {
+		return err
+	}
+	defer closeFilters()
+
+	routingCtx, stopRouting := context.WithCancel(context.Background())
+	defer stopRouting()
+	rt := routing.New(routing.Options{
+		BuildOptions: routing.BuildOptions{
+			Filters:             reg,
+			Predicates:          preds,
+			PreProcessors:       []routing.PreProcessor{c.defaultFilters},
+			PostProcessors:      []routing.PostProcessor{loadbalancer.NewPostProcessor()},
+			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
+		},
+		DataClients: c.dataClients,
+		Log:         log,
+	})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := rt.Run(routingCtx); err != nil {
+			log.Errorf("routing stopped: %v", err)
+		}
+	}()
+	defer wg.Wait()
+	defer stopRouting()
+
+	var al *accesslog.Logger
+	var accessHook proxy.AccessLogger
+	if !c.AccessLogDisabled {
+		al = accesslog.New(accesslog.Options{
+			Output: c.AccessLogOutput, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
+		})
+		defer al.Close()
+		accessHook = accessLog{al}
+	}
+
+	px := proxy.New(proxy.Options{
+		Tables:              rt,
+		PreserveHost:        c.PreserveHost,
+		MaxLoopbacks:        c.MaxLoopbacks,
+		DefaultHTTPStatus:   c.DefaultHTTPStatus,
+		KeepHopHeaders:      c.KeepHopHeaders,
+		MaxIdleConnsPerHost: c.IdleConnsPerHost,
+		DisableKeepAlives:   c.DisableHTTPKeepalives,
+		Insecure:            c.Insecure,
+		Timeouts: proxy.Timeouts{
+			Dial:           c.TimeoutBackend,
+			TLSHandshake:   c.TLSTimeoutBackend,
+			ResponseHeader: c.ResponseHeaderTimeoutBackend,
+			IdleConn:       c.CloseIdleConnsPeriod,
+			KeepAlive:      c.KeepaliveBackend,
+			ExpectContinue: c.ExpectContinueTimeoutBackend,
+		},
+		AccessLog: accessHook,
+		Log:       log,
+	})
+	defer px.Close()
+
+	// The support listener opens first so that /health and /routes answer
+	// while the first routes load.
+	var support *http.Server
+	serveErr := make(chan error, 2)
+	if !c.DisableSupportListener {
+		ln := c.SupportNetListener
+		if ln == nil {
+			if ln, err = net.Listen("tcp", c.SupportListener); err != nil {
+				return fmt.Errorf("support listener %s: %w", c.SupportListener, err)
+			}
+		}
+		support = &http.Server{
+			Handler: admin.Handler(admin.Options{
+				Routes:   func() admin.Snapshot { return snapshot(rt) },
+				Printer:  eskipPrinter{},
+				Draining: draining.Load,
+				Profile:  !c.DisableProfile,
+			}),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       c.IdleTimeoutServer,
+			ErrorLog:          serverErrorLog(log),
+		}
+		log.Infof("support listener on %s", ln.Addr())
+		go func() { serveErr <- serveSupport(support, ln) }()
+	}
+
+	if c.WaitFirstRouteLoad {
+		select {
+		case <-rt.FirstLoad():
+			log.Info("first route set loaded")
+		case <-ctx.Done():
+		}
+	}
+
+	var main *http.Server
+	if ctx.Err() == nil {
+		ln := c.Listener
+		if ln == nil {
+			if ln, err = net.Listen("tcp", c.Address); err != nil {
+				shutdownSupport(support, log)
+				return fmt.Errorf("proxy listener %s: %w", c.Address, err)
+			}
+		}
+		main = newProxyServer(&c, px, log)
+		log.Infof("proxy listener on %s", ln.Addr())
+		go func() { serveErr <- serveProxy(main, ln, &c) }()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+		log.Errorf("listener failed, shutting down: %v", runErr)
+	}
+
+	// Graceful shutdown, spec proxy.md §11.
+	draining.Store(true)
+	close(shutdownStarted)
+	if runErr == nil && main != nil && c.WaitForHealthcheckInterval > 0 {
+		log.Infof("shutting down: draining for %s", c.WaitForHealthcheckInterval)
+		time.Sleep(c.WaitForHealthcheckInterval)
+	}
+	if main != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+		if err := main.Shutdown(sctx); err != nil {
+			log.Warnf("requests still in flight after %s, closing their connections", c.ShutdownTimeout)
+			main.Close()
+		}
+		cancel()
+	}
+	shutdownSupport(support, log)
+	log.Info("shut down")
+	return runErr
+}
+
+func shutdownSupport(s *http.Server, log logrus.FieldLogger) {
+	if s == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		s.Close()
+	}
+}
+
+func serveSupport(s *http.Server, ln net.Listener) error {
+	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("support listener: %w", err)
+	}
+	return nil
+}
+
+// defaultLogger is the application log when Options.Log is nil.
+func defaultLogger(level logrus.Level) logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(os.Stderr)
+	l.SetLevel(level)
+	l.SetFormatter(appFormatter{&logrus.TextFormatter{FullTimestamp: true}})
+	return l
+}
+
+// appFormatter prefixes application log lines with [APP] so that they
+// stand apart from access log lines on the same stderr.
+type appFormatter struct{ logrus.Formatter }
+
+func (f appFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	b, err := f.Formatter.Format(e)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("[APP]"), b...), nil
+}

@@ -1,0 +1,76 @@
+package skiff
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// newProxyServer is the client-facing server. Its timeouts are the spec
+// §8 server timeouts; WriteTimeout is off unless asked for, because it
+// would cut long downloads and streams.
+func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Server {
+	s := &http.Server{
+		Handler:           h,
+		ReadTimeout:       c.ReadTimeoutServer,
+		ReadHeaderTimeout: c.ReadHeaderTimeoutServer,
+		WriteTimeout:      c.WriteTimeoutServer,
+		IdleTimeout:       c.IdleTimeoutServer,
+		MaxHeaderBytes:    c.MaxHeaderBytes,
+		ErrorLog:          serverErrorLog(l),
+	}
+	if c.EnableH2C && c.TLSCert == "" {
+		// net/http serves cleartext HTTP/2 with prior knowledge itself
+		// (golang.org/x/net/http2/h2c is deprecated in its favour); the
+		// HTTP/1.1 "Upgrade: h2c" dance is not offered.
+		s.Protocols = new(http.Protocols)
+		s.Protocols.SetHTTP1(true)
+		s.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return s
+}
+
+// serveProxy serves the proxy listener, over TLS with HTTP/2 by ALPN when
+// a certificate is configured.
+func serveProxy(s *http.Server, ln net.Listener, c *config) error {
+	var err error
+	if c.TLSCert != "" {
+		cert, lerr := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if lerr != nil {
+			ln.Close()
+			return &ConfigError{"TLSCert/TLSKey", lerr}
+		}
+		s.TLSConfig = &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+		}
+		// HTTP/2 is negotiated by ALPN: net/http adds "h2" to NextProtos.
+		err = s.ServeTLS(ln, "", "")
+	} else {
+		err = s.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("proxy listener: %w", err)
+	}
+	return nil
+}
+
+// serverErrorLog routes net/http's own messages (TLS handshake errors,
+// panics recovered by the server) to the application log at debug level:
+// they are per-connection noise that a client can trigger at will.
+func serverErrorLog(l logrus.FieldLogger) *log.Logger {
+	return log.New(debugWriter{l}, "", 0)
+}
+
+type debugWriter struct{ l logrus.FieldLogger }
+
+func (w debugWriter) Write(p []byte) (int, error) {
+	w.l.Debug(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
