@@ -7,7 +7,8 @@ import (
 // Canonical returns the canonical form of r, used for equality and JSON:
 // the built-in predicate fields are merged into the predicate list (Method
 // first, then Path if there is no Path predicate yet, the Host and
-// PathRegexp values, Header and HeaderRegexp sorted by header name), the
+// PathRegexp values, Header and HeaderRegexp sorted by header name and
+// value), the
 // list is stable-sorted by name, load-balanced endpoints are sorted by
 // address and only network backends keep an address. r is not modified; the
 // result shares arguments with it.
@@ -44,7 +45,11 @@ func Canonical(r *Route) *Route {
 		preds = append(preds, &Predicate{Name: "Header", Args: []any{k, r.Headers[k]}})
 	}
 	for _, k := range sortedKeys(r.HeaderRegexps) {
-		for _, v := range r.HeaderRegexps[k] {
+		// All values must match, so their order carries no meaning; the
+		// printer sorts them, and so does equality.
+		vs := append([]string(nil), r.HeaderRegexps[k]...)
+		sort.Strings(vs)
+		for _, v := range vs {
 			preds = append(preds, &Predicate{Name: "HeaderRegexp", Args: []any{k, v}})
 		}
 	}
