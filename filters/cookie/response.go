@@ -1,0 +1,98 @@
+package cookie
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/template"
+)
+
+type responseSpec struct {
+	name     string
+	httpOnly bool
+}
+
+func (s responseSpec) Name() string { return s.name }
+
+func (s responseSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.name, args, 2, 4); err != nil {
+		return nil, err
+	}
+	name, err := cookieName(s.name, args, 0)
+	if err != nil {
+		return nil, err
+	}
+	value, encoded, err := cookieValue(s.name, args, 1)
+	if err != nil {
+		return nil, err
+	}
+	f := &responseCookie{name: name, value: value, prefix: name + "=" + encoded + "; Path=/"}
+	maxAge := 0
+	if len(args) > 2 {
+		if maxAge, err = seconds(s.name, args[2]); err != nil {
+			return nil, err
+		}
+	}
+	if len(args) > 3 {
+		if v, ok := args[3].(string); !ok || v != "change-only" {
+			return nil, filterargs.Errorf(s.name, `argument 4 must be "change-only", got %T %v`, args[3], args[3])
+		}
+		f.changeOnly = true
+	}
+	// net/http's rules: a positive max age is written, a negative one
+	// deletes the cookie (Max-Age=0), zero leaves it a session cookie.
+	switch {
+	case maxAge > 0:
+		f.suffix = "; Max-Age=" + strconv.Itoa(maxAge)
+	case maxAge < 0:
+		f.suffix = "; Max-Age=0"
+	}
+	if s.httpOnly {
+		f.suffix += "; HttpOnly"
+	}
+	f.suffix += "; Secure"
+	return f, nil
+}
+
+// seconds accepts a number of seconds, dropping any fraction.
+func seconds(filter string, arg any) (int, error) {
+	switch v := arg.(type) {
+	case float64:
+		if !math.IsNaN(v) && math.Abs(v) < 1<<53 {
+			return int(v), nil
+		}
+	case int:
+		return v, nil
+	}
+	return 0, filterargs.Errorf(filter, "argument 3 (max age) must be a number of seconds, got %T %v", arg, arg)
+}
+
+type responseCookie struct {
+	name, value    string
+	prefix, suffix string
+	changeOnly     bool
+}
+
+func (*responseCookie) Request(filters.FilterContext) {}
+
+func (f *responseCookie) Response(ctx filters.FilterContext) {
+	rsp := ctx.Response()
+	if rsp == nil {
+		return
+	}
+	r := ctx.Request()
+	if f.changeOnly && template.CookieValue(r.Header, f.name) == f.value {
+		return
+	}
+	c := f.prefix + f.suffix
+	if d := domain(r.Host); d != "" {
+		c = f.prefix + "; Domain=" + d + f.suffix
+	}
+	if rsp.Header == nil {
+		rsp.Header = http.Header{}
+	}
+	rsp.Header["Set-Cookie"] = append(rsp.Header["Set-Cookie"], c)
+}

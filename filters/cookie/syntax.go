@@ -1,0 +1,58 @@
+package cookie
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+)
+
+func cookieName(filter string, args []any, i int) (string, error) {
+	name, err := filterargs.NonEmptyString(filter, args, i, "cookie name")
+	if err == nil && !filterargs.ValidHeaderName(name) {
+		err = filterargs.Errorf(filter, "argument %d (cookie name) %q is not a valid cookie name", i+1, name)
+	}
+	return name, err
+}
+
+// cookieValue validates a value and returns it as written in a header:
+// quoted when it holds a space or comma, as net/http does.
+func cookieValue(filter string, args []any, i int) (raw, encoded string, err error) {
+	v, err := filterargs.String(filter, args, i, "cookie value")
+	if err != nil {
+		return "", "", err
+	}
+	for j := 0; j < len(v); j++ {
+		if c := v[j]; c < 0x20 || c >= 0x7f || c == '"' || c == ';' || c == '\\' {
+			return "", "", filterargs.Errorf(filter, "argument %d (cookie value) %q has invalid byte %q", i+1, v, c)
+		}
+	}
+	if strings.ContainsAny(v, " ,") {
+		return v, `"` + v + `"`, nil
+	}
+	return v, v, nil
+}
+
+// domain derives the cookie domain from the request Host: without port, and
+// without the first label when the name has at least two dots, so that
+// www.example.org shares cookies with api.example.org. IPv4 hosts are used
+// whole and IPv6 hosts give no Domain attribute, which browsers would reject.
+func domain(host string) string {
+	h := host
+	if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			h = hh
+		}
+	}
+	if a, err := netip.ParseAddr(h); err == nil {
+		if a.Is4() {
+			return h
+		}
+		return ""
+	}
+	if strings.Count(h, ".") < 2 {
+		return h
+	}
+	return h[strings.IndexByte(h, '.')+1:]
+}
