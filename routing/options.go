@@ -34,4 +34,8 @@ type BuildOptions struct {
 
 	// IgnoreTrailingSlash makes /foo and /foo/ the same path for matching.
 	IgnoreTrailingSlash bool
+
+	// noHostIndex files every route in the general candidate lists; the
+	// differential tests compare it with the indexed table.
+	noHostIndex bool
 }

@@ -18,6 +18,7 @@ type Table struct {
 	tree                node
 	root                leaf // routes without Path/PathSubtree
 	ignoreTrailingSlash bool
+	noHostIndex         bool
 
 	// Reference counting for tables owned by a Routing: the owner holds one
 	// reference while the table is current, Acquire adds one per request.
@@ -35,7 +36,7 @@ func Build(defs []*eskip.Route, o BuildOptions) *Table {
 
 // build is Build with the data client name of each route id.
 func build(defs []*eskip.Route, sources map[string]string, o BuildOptions) *Table {
-	t := &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash}
+	t := &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, noHostIndex: o.noHostIndex}
 	defs = dedupe(defs)
 	if len(o.PreProcessors) > 0 {
 		for _, pp := range o.PreProcessors {
@@ -112,7 +113,7 @@ func (t *Table) insert(m *matcher) {
 }
 
 func (t *Table) entry(m *matcher, kp keyPath) *entry {
-	e := &entry{m: m, weight: m.route.Weight, id: m.route.Id, star: kp.star, starName: kp.starName}
+	e := &entry{m: m, weight: m.route.Weight, id: m.route.Id, star: kp.star, starName: kp.starName, indexed: !t.noHostIndex}
 	for _, s := range kp.segs {
 		if s.kind != segStatic {
 			e.names = append(e.names, s.text)

@@ -94,6 +94,7 @@ type entry struct {
 	names    []string
 	star     bool
 	starName string
+	indexed  bool // file under the matcher's host keys
 }
 
 func (a *entry) before(b *entry) bool {
@@ -136,7 +137,7 @@ func (n *node) insert(kp keyPath, e *entry) {
 }
 
 func (l *leaf) add(e *entry) {
-	if len(e.m.hostKeys) == 0 {
+	if len(e.m.hostKeys) == 0 || !e.indexed {
 		l.general = append(l.general, e)
 		return
 	}
