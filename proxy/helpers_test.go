@@ -107,6 +107,9 @@ func testRegistry() filters.Registry {
 		h := str(a, 0)
 		return funcFilter{req: func(c filters.FilterContext) { c.SetOutgoingHost(h) }}
 	}})
+	reg.Register(testSpec{"logOff", func(a []any) filters.Filter {
+		return funcFilter{req: func(c filters.FilterContext) { c.StateBag()[filters.AccessLogEnabled] = false }}
+	}})
 	return reg
 }
 

@@ -312,17 +312,17 @@ func (p *Proxy) forward(c *reqCtx, scheme, host string) {
 // c.resp. The backendTimeout context stays alive until the body has been
 // streamed (c.cancel).
 func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
-	r := c.req
 	if c.upgrade {
 		return p.serveUpgrade(c, scheme, host)
 	}
 	if !c.hopsRemoved {
 		c.hopsRemoved = true
 		if !p.opts.KeepHopHeaders {
-			removeHopHeaders(r.Header)
+			removeHopHeaders(c.req.Header)
 		}
 		p.applyTimeouts(c)
 	}
+	r := c.req
 	rt, urlScheme := p.transport(scheme, r)
 	if rt == nil {
 		return &proxyError{status: http.StatusInternalServerError, err: errUnknownScheme}

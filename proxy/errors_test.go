@@ -1,0 +1,191 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/filters"
+)
+
+// slow answers after d or when the request is canceled.
+func slow(d time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+	}
+}
+
+// resetting accepts the request and resets the connection without
+// answering.
+func resetting(w http.ResponseWriter, r *http.Request) {
+	c, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	_ = c.(*net.TCPConn).SetLinger(0)
+	c.Close()
+}
+
+func TestErrorStatuses(t *testing.T) {
+	slowBe := backend(t, slow(2*time.Second))
+	resetBe := backend(t, resetting)
+	dead := "http://" + deadAddr(t)
+	for _, tc := range []struct {
+		name   string
+		opts   Options
+		route  *eskip.Route
+		path   string
+		status int
+	}{
+		{"no route", Options{}, netRoute("r", "/x", dead), "/nothing", 404},
+		{"no route custom status", Options{DefaultHTTPStatus: 418}, netRoute("r", "/x", dead), "/nothing", 418},
+		{"dial failure", Options{}, netRoute("r", "/", dead), "/", 502},
+		{"connection reset", Options{}, netRoute("r", "/", resetBe.URL), "/", 503},
+		{"backend timeout", Options{}, netRoute("r", "/", slowBe.URL, f("dur", filters.BackendTimeout, 50.0)), "/", 504},
+		{"response header timeout", Options{Timeouts: Timeouts{ResponseHeader: 50 * time.Millisecond}}, netRoute("r", "/", slowBe.URL), "/", 504},
+		{"panic", Options{}, netRoute("r", "/", dead, f("panic")), "/", 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := startProxy(t, tc.opts, tc.route)
+			rsp, body := get(t, fx.url(tc.path))
+			if rsp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d (body %q)", rsp.StatusCode, tc.status, body)
+			}
+			if want := http.StatusText(tc.status) + "\n"; body != want {
+				t.Errorf("body %q, want %q", body, want)
+			}
+			for h, want := range map[string]string{
+				"Content-Type":           "text/plain; charset=utf-8",
+				"X-Content-Type-Options": "nosniff",
+				"Server":                 "skiff",
+				"Content-Length":         itoa(len(body)),
+			} {
+				if got := rsp.Header.Get(h); got != want {
+					t.Errorf("%s: %q, want %q", h, got, want)
+				}
+			}
+			if e := fx.log.last(t); e.Status != tc.status {
+				t.Errorf("logged status %d", e.Status)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestErrorHandlingFilters(t *testing.T) {
+	dead := "http://" + deadAddr(t)
+	fx := startProxy(t, Options{}, netRoute("r", "/", dead, f("trace", "a"), f("errh"), f("trace", "b")))
+	rsp, _ := get(t, fx.url("/"))
+	if rsp.StatusCode != 502 {
+		t.Fatalf("status %d", rsp.StatusCode)
+	}
+	if rsp.Header.Get("X-Err-Handled") != "yes" {
+		t.Error("error-handling filter did not see the error response")
+	}
+	if got := rsp.Header.Values("X-Trace"); len(got) != 0 {
+		t.Errorf("ordinary filters saw the error response: %q", got)
+	}
+}
+
+func TestClientCancelLogs499(t *testing.T) {
+	be := backend(t, slow(2*time.Second))
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", fx.url("/"), nil)
+	if _, err := http.DefaultTransport.RoundTrip(req); err == nil {
+		t.Fatal("request did not fail")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		fx.log.mu.Lock()
+		n := len(fx.log.entries)
+		fx.log.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no access log entry")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e := fx.log.last(t); e.Status != statusClientClosed {
+		t.Errorf("logged status %d, want 499", e.Status)
+	}
+}
+
+func TestPanicIsolated(t *testing.T) {
+	be := backend(t, nil)
+	fx := startProxy(t, Options{}, netRoute("p", "/panic", be.URL, f("panic")), netRoute("ok", "/ok", be.URL))
+	for range 5 {
+		if rsp, _ := get(t, fx.url("/panic")); rsp.StatusCode != 500 {
+			t.Fatalf("panic route: %d", rsp.StatusCode)
+		}
+		if rsp, body := get(t, fx.url("/ok")); rsp.StatusCode != 200 || body != "backend" {
+			t.Fatalf("ok route after panic: %d %q", rsp.StatusCode, body)
+		}
+	}
+}
+
+func TestFilterOrder(t *testing.T) {
+	be := backend(t, nil)
+	for _, tc := range []struct {
+		name      string
+		filters   []*eskip.Filter
+		status    int
+		body      string
+		reqTrace  string
+		respTrace string
+	}{
+		{"all run", []*eskip.Filter{f("trace", "a"), f("trace", "b"), f("trace", "c")}, 200, "backend", "a,b,c", "c,b,a"},
+		{"serve stops chain", []*eskip.Filter{f("trace", "a"), f("serve", 418.0), f("trace", "c")}, 418, "served", "", "a"},
+		{"serve first", []*eskip.Filter{f("serve", 201.0), f("trace", "b")}, 201, "served", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, tc.filters...))
+			rsp, body := get(t, fx.url("/"))
+			if rsp.StatusCode != tc.status || body != tc.body {
+				t.Fatalf("got %d %q", rsp.StatusCode, body)
+			}
+			if got := rsp.Header.Get("X-Got-Trace"); got != tc.reqTrace {
+				t.Errorf("backend saw trace %q, want %q", got, tc.reqTrace)
+			}
+			if got := strings.Join(rsp.Header.Values("X-Trace"), ","); got != tc.respTrace {
+				t.Errorf("response trace %q, want %q", got, tc.respTrace)
+			}
+			if rsp.Header.Get("Server") != "skiff" {
+				t.Error("no Server header")
+			}
+		})
+	}
+}
+
+func TestAccessLogSwitch(t *testing.T) {
+	be := backend(t, nil)
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, f("bag", filters.AuthUser, "jane")),
+		&eskip.Route{Id: "off", Path: "/off", BackendType: eskip.ShuntBackend, Filters: []*eskip.Filter{f("logOff")}})
+	req := mustReq(t, "GET", fx.url("/"), nil)
+	req.Header.Set("X-Forwarded-For", "10.1.2.3, 10.0.0.1")
+	req.Header.Set("Referer", "http://ref")
+	do(t, req)
+	e := fx.log.last(t)
+	if e.ClientIP != "10.1.2.3" || e.AuthUser != "jane" || e.Referer != "http://ref" || e.Proto != "HTTP/1.1" {
+		t.Errorf("entry %+v", e)
+	}
+	get(t, fx.url("/off"))
+	fx.log.mu.Lock()
+	n := len(fx.log.entries)
+	fx.log.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d entries; the route that switched the log off was logged", n)
+	}
+}
