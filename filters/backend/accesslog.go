@@ -1,0 +1,84 @@
+package backend
+
+import (
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+)
+
+// AccessLog is the per-route access-log switch stored under
+// filters.AccessLogEnabled. It is shared by all requests of a route and
+// must not be modified.
+type AccessLog struct {
+	// Enable is true for enableAccessLog and accessLogDisabled("false").
+	Enable bool
+	// Prefixes restrict the switch to matching statuses: 1 digit d covers
+	// d00-d99, 2 digits dd cover dd0-dd9, 3 digits one status.
+	Prefixes []int
+}
+
+// Logs reports whether a response with status should be logged: with no
+// prefixes the switch applies to every status; otherwise the line is
+// written iff (some prefix matches) == Enable.
+func (a *AccessLog) Logs(status int) bool {
+	if len(a.Prefixes) == 0 {
+		return a.Enable
+	}
+	match := false
+	for _, p := range a.Prefixes {
+		switch {
+		case p < 10:
+			match = status/100 == p
+		case p < 100:
+			match = status/10 == p
+		default:
+			match = status == p
+		}
+		if match {
+			break
+		}
+	}
+	return match == a.Enable
+}
+
+type accessLogDisabledSpec struct{}
+
+func (accessLogDisabledSpec) Name() string { return "accessLogDisabled" }
+
+func (s accessLogDisabledSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+		return nil, err
+	}
+	v, err := filterargs.String(s.Name(), args, 0, `"true" or "false"`)
+	if err != nil {
+		return nil, err
+	}
+	switch v {
+	case "true":
+		return &stateValue{key: filters.AccessLogEnabled, value: &AccessLog{Enable: false}}, nil
+	case "false":
+		return &stateValue{key: filters.AccessLogEnabled, value: &AccessLog{Enable: true}}, nil
+	}
+	return nil, filterargs.Errorf(s.Name(), `argument 1 must be "true" or "false", got %q`, v)
+}
+
+type accessLogSpec struct {
+	name   string
+	enable bool
+}
+
+func (s accessLogSpec) Name() string { return s.name }
+
+func (s accessLogSpec) CreateFilter(args []any) (filters.Filter, error) {
+	a := &AccessLog{Enable: s.enable}
+	for i := range args {
+		p, err := filterargs.Int(s.name, args, i, "status prefix")
+		if err != nil {
+			return nil, err
+		}
+		if p < 1 || p > 999 {
+			return nil, filterargs.Errorf(s.name, "argument %d (status prefix) must be 1-999, got %d", i+1, p)
+		}
+		a.Prefixes = append(a.Prefixes, p)
+	}
+	return &stateValue{key: filters.AccessLogEnabled, value: a}, nil
+}
