@@ -30,7 +30,7 @@ func TestSpecNames(t *testing.T) {
 	}
 	want := []string{"setRequestHeader", "appendRequestHeader", "setResponseHeader", "appendResponseHeader",
 		"dropRequestHeader", "dropResponseHeader", "copyRequestHeader", "copyResponseHeader",
-		"modRequestHeader", "modResponseHeader"}
+		"modRequestHeader", "modResponseHeader", "xforward", "xforwardFirst"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("got %v", names)
 	}
@@ -185,11 +185,41 @@ func TestBadArgs(t *testing.T) {
 		{"modRequestHeader", []any{"X", "(", "b"}, `argument 2 (expression) "(" is not a valid regexp`},
 		{"modResponseHeader", []any{"X", "a", 1.0}, "argument 3 (replacement)"},
 		{"modResponseHeader", []any{"X", "a"}, "want 3"},
+		{"xforward", []any{"x"}, "want 0 argument(s), got 1"},
+		{"xforwardFirst", []any{1.0}, "want 0 argument(s), got 1"},
 	} {
 		_, err := spec(t, tc.filter).CreateFilter(tc.args)
 		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
 			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
 			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestXForward(t *testing.T) {
+	for _, tc := range []struct {
+		filter, remote string
+		xff            []string
+		want           string
+	}{
+		{"xforward", "192.0.2.1:1234", nil, "192.0.2.1"},
+		{"xforward", "192.0.2.1:1234", []string{"10.0.0.1"}, "10.0.0.1, 192.0.2.1"},
+		{"xforward", "[2001:db8::1]:80", []string{"10.0.0.1", "10.0.0.2"}, "10.0.0.1, 10.0.0.2, 2001:db8::1"},
+		{"xforwardFirst", "192.0.2.1:1234", []string{"10.0.0.1, 10.0.0.2"}, "192.0.2.1, 10.0.0.1, 10.0.0.2"},
+		{"xforwardFirst", "192.0.2.1:1234", nil, "192.0.2.1"},
+	} {
+		r := httptest.NewRequest("GET", "http://in.example.org/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != nil {
+			r.Header["X-Forwarded-For"] = tc.xff
+		}
+		f := filtertest.Create(t, spec(t, tc.filter))
+		f.Request(filtertest.NewContext(r))
+		if got := r.Header["X-Forwarded-For"]; len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s %v: X-Forwarded-For %q, want %q", tc.filter, tc.xff, got, tc.want)
+		}
+		if got := r.Header.Get("X-Forwarded-Host"); got != "in.example.org" {
+			t.Errorf("X-Forwarded-Host %q", got)
 		}
 	}
 }

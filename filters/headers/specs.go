@@ -15,5 +15,7 @@ func Specs() []filters.Spec {
 		&copySpec{name: "copyResponseHeader", response: true},
 		&modSpec{name: "modRequestHeader"},
 		&modSpec{name: "modResponseHeader", response: true},
+		xforwardSpec{name: "xforward"},
+		xforwardSpec{name: "xforwardFirst", first: true},
 	}
 }
