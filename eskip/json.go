@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 )
 
 var backendTypeNames = [...]string{
@@ -123,23 +122,4 @@ func (r *Route) UnmarshalJSON(data []byte) error {
 	}
 	*r = nr
 	return nil
-}
-
-// splitZone moves a "zone" query parameter of an endpoint address into the
-// endpoint's Zone. Addresses that are not URLs are kept as they are.
-func splitZone(a string) *LBEndpoint {
-	ep := &LBEndpoint{Address: a}
-	u, err := url.Parse(a)
-	if err != nil || u.RawQuery == "" {
-		return ep
-	}
-	q := u.Query()
-	if !q.Has("zone") {
-		return ep
-	}
-	ep.Zone = q.Get("zone")
-	q.Del("zone")
-	u.RawQuery = q.Encode()
-	ep.Address = u.String()
-	return ep
 }

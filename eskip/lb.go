@@ -3,6 +3,7 @@ package eskip
 import (
 	"errors"
 	"net/url"
+	"strings"
 )
 
 var errMixedProtocols = errors.New("loadbalancer endpoints cannot have mixed protocols")
@@ -23,13 +24,42 @@ func lbEndpoints(addrs []string) ([]*LBEndpoint, error) {
 		} else if u.Scheme != scheme {
 			return nil, errMixedProtocols
 		}
-		eps[i].Address = a
-		if u.RawQuery != "" {
-			eps[i] = *splitZone(a)
-		}
+		eps[i] = splitZoneURL(a, u)
 		ptrs[i] = &eps[i]
 	}
 	return ptrs, nil
+}
+
+// splitZone moves a "zone" query parameter of an endpoint address into the
+// endpoint's Zone. Addresses that are not request URIs are kept as they are.
+func splitZone(a string) *LBEndpoint {
+	u, err := url.ParseRequestURI(a)
+	if err != nil {
+		return &LBEndpoint{Address: a}
+	}
+	ep := splitZoneURL(a, u)
+	return &ep
+}
+
+// splitZoneURL does the work of splitZone on an address already parsed.
+// The rest of the query is re-encoded; an address that would not parse
+// again afterwards is kept whole.
+func splitZoneURL(a string, u *url.URL) LBEndpoint {
+	if u.RawQuery == "" {
+		return LBEndpoint{Address: a}
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil || !q.Has("zone") {
+		return LBEndpoint{Address: a}
+	}
+	zone := q.Get("zone")
+	q.Del("zone")
+	u.RawQuery = q.Encode()
+	rest := u.String()
+	if _, err := url.ParseRequestURI(rest); err != nil {
+		return LBEndpoint{Address: a}
+	}
+	return LBEndpoint{Address: rest, Zone: zone}
 }
 
 // endpointAddress returns the address of ep as written in eskip: the zone,
@@ -38,12 +68,9 @@ func endpointAddress(ep *LBEndpoint) string {
 	if ep.Zone == "" {
 		return ep.Address
 	}
-	u, err := url.Parse(ep.Address)
-	if err != nil {
-		return ep.Address
+	sep := "?"
+	if strings.IndexByte(ep.Address, '?') >= 0 {
+		sep = "&"
 	}
-	q := u.Query()
-	q.Set("zone", ep.Zone)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return ep.Address + sep + "zone=" + url.QueryEscape(ep.Zone)
 }
