@@ -41,6 +41,7 @@ type reqCtx struct {
 	depth       int
 	cancel      context.CancelFunc // of the backendTimeout context, run after streaming
 
+	clientCtx   context.Context // the incoming request's; canceled when the client leaves
 	start       time.Time
 	requestHost string
 	status      int

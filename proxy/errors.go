@@ -66,9 +66,6 @@ func statusFor(clientCtx context.Context, err error) int {
 	if errors.As(err, &pe) {
 		return pe.status
 	}
-	if clientCtx.Err() != nil && errors.Is(err, context.Canceled) {
-		return statusClientClosed
-	}
 	if clientCtx.Err() != nil {
 		return statusClientClosed
 	}

@@ -22,6 +22,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.w, c.req = w, r
 	c.start = time.Now()
 	c.requestHost = r.Host
+	c.clientCtx = r.Context()
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
 	uri, method, proto := r.RequestURI, r.Method, r.Proto
 	table := p.tables.Acquire()
@@ -149,7 +150,7 @@ func (c *reqCtx) setError(err error) {
 	}
 	c.proxyErr = err
 	c.errored = true
-	c.resp = errorResponse(c.req, statusFor(c.req.Context(), err))
+	c.resp = errorResponse(c.req, statusFor(c.clientCtx, err))
 }
 
 // backend runs the backend step of route for c.
@@ -278,7 +279,7 @@ func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
 	if err == nil {
 		return
 	}
-	if isDialError(err) && c.req.Context().Err() == nil && !hasBody(c.req) {
+	if isDialError(err) && c.clientCtx.Err() == nil && !hasBody(c.req) {
 		skip := i
 		if len(eps) == 1 {
 			skip = -1
