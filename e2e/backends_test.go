@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/skiff-proxy/skiff"
+)
+
+func TestBackendKinds(t *testing.T) {
+	a := newBackend(t, "a", nil)
+	b := newBackend(t, "b", nil)
+	in := start(t, routes(
+		fmt.Sprintf(`net: Path("/net/*rest") -> %q;`, a.URL),
+		`shunt: Path("/shunt") -> setResponseHeader("X-Shunt", "1") -> inlineContent("shunted\n") -> <shunt>;`,
+		`emptyShunt: Path("/empty") -> <shunt>;`,
+		`loop: Path("/loop") -> setPath("/net/looped") -> <loopback>;`,
+		fmt.Sprintf(`lb: Path("/lb") -> <roundRobin, %q, %q>;`, a.URL, b.URL),
+	), skiff.Options{})
+
+	t.Run("network", func(t *testing.T) {
+		r := in.get(t, "/net/x?q=1")
+		if r.status != 200 || r.body != "from a\n" || r.header.Get("X-Seen-Path") != "/net/x?q=1" {
+			t.Errorf("got %d %q path %q", r.status, r.body, r.header.Get("X-Seen-Path"))
+		}
+		if got, want := r.header.Get("X-Seen-Host"), strings.TrimPrefix(a.URL, "http://"); got != want {
+			t.Errorf("backend saw Host %q, want %q", got, want)
+		}
+	})
+	t.Run("shunt", func(t *testing.T) {
+		r := in.get(t, "/shunt")
+		if r.status != 200 || r.body != "shunted\n" || r.header.Get("X-Shunt") != "1" {
+			t.Errorf("got %d %q %v", r.status, r.body, r.header)
+		}
+	})
+	t.Run("shunt without response", func(t *testing.T) {
+		if r := in.get(t, "/empty"); r.status != 404 || r.body != "" {
+			t.Errorf("got %d %q, want 404 and no body", r.status, r.body)
+		}
+	})
+	t.Run("loopback", func(t *testing.T) {
+		r := in.get(t, "/loop")
+		if r.status != 200 || r.header.Get("X-Seen-Path") != "/net/looped" {
+			t.Errorf("got %d path %q", r.status, r.header.Get("X-Seen-Path"))
+		}
+	})
+	t.Run("round robin", func(t *testing.T) {
+		a0, b0 := a.hits.Load(), b.hits.Load()
+		seen := map[string]int{}
+		for i := 0; i < 10; i++ {
+			r := in.get(t, "/lb")
+			if r.status != 200 {
+				t.Fatalf("status %d", r.status)
+			}
+			seen[r.header.Get("X-Backend")]++
+		}
+		if seen["a"] != 5 || seen["b"] != 5 {
+			t.Errorf("round robin spread %v, want 5 each", seen)
+		}
+		if a.hits.Load()-a0 != 5 || b.hits.Load()-b0 != 5 {
+			t.Errorf("backend hits a=%d b=%d", a.hits.Load()-a0, b.hits.Load()-b0)
+		}
+	})
+}
+
+func TestFilterOrderAndShortCircuit(t *testing.T) {
+	a := newBackend(t, "a", nil)
+	in := start(t, routes(
+		// Request filters run in order, response filters in reverse: the
+		// first filter's response phase runs last and wins.
+		fmt.Sprintf(`order: Path("/order")
+			-> appendRequestHeader("X-Order", "1") -> appendRequestHeader("X-Order", "2")
+			-> setResponseHeader("X-Last", "first") -> setResponseHeader("X-Last", "second")
+			-> %q;`, a.URL),
+		// inlineContent answers: later filters and the backend are skipped,
+		// the response phases of the filters that ran still run.
+		fmt.Sprintf(`short: Path("/short")
+			-> setResponseHeader("X-Before", "ran")
+			-> inlineContent("short\n")
+			-> setResponseHeader("X-After", "ran")
+			-> appendRequestHeader("X-Order", "never")
+			-> %q;`, a.URL),
+	), skiff.Options{})
+
+	r := in.get(t, "/order")
+	if got := r.header.Values("X-Seen-Order"); strings.Join(got, ",") != "1,2" {
+		t.Errorf("backend saw X-Order %v, want [1 2]", got)
+	}
+	if got := r.header.Get("X-Last"); got != "first" {
+		t.Errorf("X-Last %q: response filters did not run in reverse", got)
+	}
+
+	before := a.hits.Load()
+	r = in.get(t, "/short")
+	if r.status != 200 || r.body != "short\n" {
+		t.Errorf("short circuit: %d %q", r.status, r.body)
+	}
+	if r.header.Get("X-Before") != "ran" || r.header.Get("X-After") != "" {
+		t.Errorf("X-Before %q X-After %q, want ran and empty", r.header.Get("X-Before"), r.header.Get("X-After"))
+	}
+	if a.hits.Load() != before {
+		t.Error("backend called although a filter answered")
+	}
+}
+
+func TestDefaultFilters(t *testing.T) {
+	a := newBackend(t, "a", nil)
+	in := start(t, routes(
+		fmt.Sprintf(`r: Path("/") -> appendRequestHeader("X-Order", "route") -> %q;`, a.URL),
+		`s: Path("/s") -> inlineContent("s") -> <shunt>;`,
+	), skiff.Options{
+		DefaultFiltersPrepend: []string{`appendRequestHeader("X-Order", "pre1") -> setResponseHeader("X-Pre", "yes")`, `appendRequestHeader("X-Order", "pre2")`},
+		DefaultFiltersAppend:  []string{`appendRequestHeader("X-Order", "post") -> setResponseHeader("X-Default", "yes")`},
+	})
+	r := in.get(t, "/")
+	if got := strings.Join(r.header.Values("X-Seen-Order"), ","); got != "pre1,pre2,route,post" {
+		t.Errorf("filter order %q", got)
+	}
+	if r.header.Get("X-Default") != "yes" {
+		t.Error("appended response filter did not run")
+	}
+	// On a shunt route the prepended filters run; the appended ones come
+	// after inlineContent, which answers, so they are skipped.
+	if r := in.get(t, "/s"); r.header.Get("X-Pre") != "yes" || r.header.Get("X-Default") != "" {
+		t.Errorf("shunt route: X-Pre %q X-Default %q, want yes and empty", r.header.Get("X-Pre"), r.header.Get("X-Default"))
+	}
+}
