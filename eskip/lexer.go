@@ -107,6 +107,17 @@ func (l *lexer) skip() {
 	l.pos = i
 }
 
+// singleByte maps the bytes that are tokens by themselves to their kind.
+var singleByte = [256]tokKind{
+	',': tComma,
+	')': tCloseParen,
+	'(': tOpenParen,
+	':': tColon,
+	';': tSemicolon,
+	'>': tCloseArrow,
+	'*': tAny,
+}
+
 var keywordBackends = [...]struct {
 	text string
 	kind tokKind
@@ -128,26 +139,12 @@ func (l *lexer) next() token {
 	if start >= len(src) {
 		return token{kind: tEOF, start: start, end: start}
 	}
-	single := func(k tokKind) token {
+	c := src[start]
+	if k := singleByte[c]; k != tEOF {
 		l.pos = start + 1
 		return token{kind: k, start: start, end: start + 1, val: src[start : start+1]}
 	}
-	c := src[start]
 	switch c {
-	case ',':
-		return single(tComma)
-	case ')':
-		return single(tCloseParen)
-	case '(':
-		return single(tOpenParen)
-	case ':':
-		return single(tColon)
-	case ';':
-		return single(tSemicolon)
-	case '>':
-		return single(tCloseArrow)
-	case '*':
-		return single(tAny)
 	case '&':
 		if start+1 < len(src) && src[start+1] == '&' {
 			l.pos = start + 2
@@ -175,7 +172,8 @@ func (l *lexer) next() token {
 				return token{kind: kw.kind, start: start, end: end, val: kw.text}
 			}
 		}
-		return single(tOpenArrow)
+		l.pos = start + 1
+		return token{kind: tOpenArrow, start: start, end: start + 1, val: "<"}
 	default:
 		if isDigit(c) || c == '.' {
 			return l.number(start)

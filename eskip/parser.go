@@ -38,7 +38,7 @@ type parser struct {
 	tok  token // lookahead
 
 	// what skipper's error messages report
-	lastTok     string // value of the last token lexed without error
+	lastGood    int    // start of the last token lexed without error, -1 if none
 	lastRouteID string // id of the last "symbol :" seen
 
 	// for skiff's messages
@@ -75,7 +75,7 @@ type parser struct {
 }
 
 func newParser(m mode, text string) *parser {
-	p := &parser{mode: m}
+	p := &parser{mode: m, lastGood: -1}
 	p.lex.src = text
 	p.posLine = 1
 	return p
@@ -85,9 +85,20 @@ func newParser(m mode, text string) *parser {
 func (p *parser) advance() {
 	p.prevStart, p.prevEnd = p.tok.start, p.tok.end
 	p.tok = p.lex.next()
-	if p.tok.kind != tError && p.tok.kind != tEOF {
-		p.lastTok = p.tok.val
+	if k := p.tok.kind; k != tEOF && k != tError {
+		p.lastGood = p.tok.start
 	}
+}
+
+// lastTok returns the value of the last token lexed without error, which
+// skipper's messages name. It is lexed again: errors are rare, tokens are
+// not.
+func (p *parser) lastTok() string {
+	if p.lastGood < 0 {
+		return ""
+	}
+	l := lexer{src: p.lex.src, pos: p.lastGood}
+	return l.next().val
 }
 
 // errCount is the number of errors recorded so far.
@@ -141,7 +152,7 @@ func (p *parser) endError() {
 func (p *parser) addSyntax(off int, msg, reason string) {
 	var b strings.Builder
 	b.WriteString("parse failed after token ")
-	b.WriteString(p.lastTok)
+	b.WriteString(p.lastTok())
 	if p.lastRouteID != "" {
 		b.WriteString(", last route id: ")
 		b.WriteString(p.lastRouteID)
