@@ -117,8 +117,13 @@ func f(name string, args ...any) *eskip.Filter { return &eskip.Filter{Name: name
 
 func buildTable(t testing.TB, defs ...*eskip.Route) *routing.Table {
 	t.Helper()
+	return buildTableReg(t, testRegistry(), defs...)
+}
+
+func buildTableReg(t testing.TB, reg filters.Registry, defs ...*eskip.Route) *routing.Table {
+	t.Helper()
 	tbl := routing.Build(defs, routing.BuildOptions{
-		Filters:        testRegistry(),
+		Filters:        reg,
 		PostProcessors: []routing.PostProcessor{loadbalancer.NewPostProcessor()},
 	})
 	for _, inv := range tbl.Invalid() {
@@ -158,8 +163,13 @@ type fixture struct {
 // startProxy serves defs through a Proxy on an httptest server.
 func startProxy(t *testing.T, o Options, defs ...*eskip.Route) *fixture {
 	t.Helper()
+	return startProxyReg(t, testRegistry(), o, defs...)
+}
+
+func startProxyReg(t *testing.T, reg filters.Registry, o Options, defs ...*eskip.Route) *fixture {
+	t.Helper()
 	fx := &fixture{log: &recordingLog{}}
-	o.Tables = staticTables{buildTable(t, defs...)}
+	o.Tables = staticTables{buildTableReg(t, reg, defs...)}
 	if o.AccessLog == nil {
 		o.AccessLog = fx.log
 	}
