@@ -196,7 +196,7 @@ func (p *parser) describe(t token) string {
 	case tError:
 		src := p.lex.src[t.start:]
 		n := 0
-		for n < len(src) && n < 16 && !isSpace(src[n]) {
+		for n < len(src) && n < 16 && !isSpace(src[n]) && strings.IndexByte(`;,()"`+"`", src[n]) < 0 {
 			n++
 		}
 		if n == 0 {

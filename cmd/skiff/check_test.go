@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCheck(t *testing.T) {
+	good := writeFile(t, "good.eskip", "a: Path(\"/a\") -> <shunt>;\nb: * -> \"http://x:80\";\n")
+	bad := writeFile(t, "bad.eskip", "a: * -> <shunt>;\nb: Path(\"/x\") => \"http://a\";\nc: * -> #;\n")
+	rules := writeFile(t, "rules.eskip", "a: Host(/(/) -> <shunt>;\n"+
+		"b: Path(\"/a\") && PathSubtree(\"/b\") -> <shunt>;\n"+
+		"c: Weight(\"x\") -> \"not a url\";\n"+
+		"d: * -> <fancy, \"http://a\">;\n")
+
+	cases := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		stdout     []string
+		stderr     []string
+		noStderr   bool
+		exactLines int // number of stderr lines, 0 = not checked
+	}{
+		{name: "example file", args: []string{"../../examples/routes.eskip"}, code: 0,
+			stdout: []string{"routes.eskip: ok, 7 routes"}, noStderr: true},
+		{name: "good", args: []string{good}, code: 0, stdout: []string{"good.eskip: ok, 2 routes"}, noStderr: true},
+		{name: "stdin", args: []string{"-"}, stdin: "r: * -> <shunt>", code: 0, stdout: []string{"<stdin>: ok, 1 routes"}},
+		{name: "syntax errors", args: []string{bad}, code: 1,
+			stderr: []string{
+				bad + `:2:15: route "b": expected "->" or "&&" after Path("/x"), found "=>"`,
+				`    b: Path("/x") => "http://a";`,
+				`                  ^`,
+				bad + `:3:9: route "c": expected a filter or a backend after "->", found "#"`,
+			}, exactLines: 6},
+		{name: "rules", args: []string{rules}, code: 1,
+			stderr: []string{
+				rules + `:1:1: route "a": invalid Host regexp "(": error parsing regexp: missing closing ): ` + "`(`",
+				rules + `:2:1: route "b": multiple tree predicates (Path, PathSubtree) in the route: b`,
+				rules + `:3:1: route "c": Weight predicate expects 1 number argument`,
+				rules + `:3:1: route "c": invalid backend address "not a url": scheme and host are required`,
+				rules + `:4:1: route "d": unknown load balancing algorithm "fancy"`,
+			}},
+		{name: "several files", args: []string{good, bad}, code: 1,
+			stdout: []string{"good.eskip: ok"}, stderr: []string{bad + ":2:15:"}},
+		{name: "missing file", args: []string{filepath.Join(t.TempDir(), "nope.eskip")}, code: 1,
+			stderr: []string{"skiff check: reading routes:", "no such file"}},
+		{name: "no args", args: nil, code: 2, stderr: []string{"usage: skiff check FILE..."}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runCheck(c.args, strings.NewReader(c.stdin), &stdout, &stderr)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout.String(), stderr.String())
+			}
+			for _, s := range c.stdout {
+				if !strings.Contains(stdout.String(), s) {
+					t.Errorf("stdout %q does not contain %q", stdout.String(), s)
+				}
+			}
+			for _, s := range c.stderr {
+				if !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr does not contain %q:\n%s", s, stderr.String())
+				}
+			}
+			if c.noStderr && stderr.Len() > 0 {
+				t.Errorf("unexpected stderr: %s", stderr.String())
+			}
+			if c.exactLines > 0 {
+				if n := strings.Count(stderr.String(), "\n"); n != c.exactLines {
+					t.Errorf("stderr has %d lines, want %d:\n%s", n, c.exactLines, stderr.String())
+				}
+			}
+		})
+	}
+}
