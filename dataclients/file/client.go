@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/fsnotify/fsnotify"
 	"github.com/sirupsen/logrus"
 
@@ -121,7 +121,7 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 	}
 
 	l := &loop{Client: c, files: files, last: map[string]*eskip.Route{}, dirty: make([]bool, len(files))}
-	if !l.send(ctx, out, true) {
+	if !l.send(ctx, out, l.reset()) {
 		return nil
 	}
 	return l.run(ctx, w, out)
@@ -130,9 +130,9 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 // fileState is what the client knows of one file.
 type fileState struct {
 	path, abs string
-	present   bool // the file existed at the last read
-	hash      uint64
-	size      int
+	present   bool   // the file existed at the last read
+	text      []byte // content at the last read, parsed or not
+	doc       *document
 	routes    []*eskip.Route // last good routes
 	missing   time.Time      // when it was first found missing, while in grace
 }
@@ -147,7 +147,7 @@ func (f *fileState) first(parse parseFunc) error {
 	if err != nil {
 		return fmt.Errorf("routes file %s does not parse:\n%w", f.path, err)
 	}
-	f.present, f.hash, f.size, f.routes = true, xxhash.Sum64(text), len(text), routes
+	f.present, f.text, f.doc, f.routes = true, text, newDocument(text, routes), routes
 	return nil
 }
 
@@ -160,27 +160,27 @@ const (
 	gone // missing; the caller decides about the grace period
 )
 
-func (c *Client) reread(f *fileState) outcome {
+// reread reads f again. On changed, prev holds the routes before.
+func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route) {
 	text, err := os.ReadFile(f.abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return gone
+		return gone, nil
 	}
 	f.missing = time.Time{}
 	if err != nil {
 		c.log.Warnf("reading routes file %s, keeping its routes: %v", f.path, err)
-		return unchanged
+		return unchanged, nil
 	}
-	h := xxhash.Sum64(text)
-	if f.present && h == f.hash && len(text) == f.size {
-		return unchanged
+	if f.present && bytes.Equal(text, f.text) {
+		return unchanged, nil
 	}
-	f.present, f.hash, f.size = true, h, len(text)
-	routes, err := c.parse(f.path, text)
+	f.present, f.text = true, text
+	doc, err := parseChange(c.parse, f.path, f.doc, text)
 	if err != nil {
 		each(err, func(e error) { c.log.Error(e.Error()) })
 		c.log.Warnf("routes file %s does not parse, keeping its %d last good routes", f.path, len(f.routes))
-		return unchanged
+		return unchanged, nil
 	}
-	f.routes = routes
-	return changed
+	prev, f.doc, f.routes = f.routes, doc, doc.routes
+	return changed, prev
 }

@@ -217,10 +217,30 @@ func TestMultipleFiles(t *testing.T) {
 	// Without the later file's definition the earlier one shows through.
 	write(t, h.path("b.eskip"), `onlyB: Path("/b") -> "http://b";`)
 	h.expect("+onlyB=http://b +shared=http://a")
+	write(t, h.path("b.eskip"), `shared: * -> "http://b"; onlyB: Path("/b") -> "http://b";`)
+	h.expect("+onlyB=http://b +shared=http://b")
+	// In-place edits of a shadowed definition change nothing.
+	write(t, h.path("a.eskip"), `shared: * -> "http://A"; onlyA: Path("/a") -> "http://A";`)
+	h.expect("+onlyA=http://A")
+	write(t, h.path("b.eskip"), `shared: * -> "http://B"; onlyB: Path("/b") -> "http://b";`)
+	h.expect("+shared=http://B")
+	if err := os.Remove(h.path("b.eskip")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("+shared=http://A -onlyB")
 	if err := os.Remove(h.path("a.eskip")); err != nil {
 		t.Fatal(err)
 	}
 	h.expect("-onlyA -shared")
+}
+
+func TestDuplicateIdsInOneFile(t *testing.T) {
+	h := start(t, []string{"r.eskip"}, map[string]string{"r.eskip": `x: * -> "http://1"; x: * -> "http://2";`})
+	h.expect("reset +x=http://2")
+	write(t, h.path("r.eskip"), `x: * -> "http://3"; x: * -> "http://2";`)
+	h.quiet()
+	write(t, h.path("r.eskip"), `x: * -> "http://3"; x: * -> "http://4";`)
+	h.expect("+x=http://4")
 }
 
 func TestConfigMapSymlinkSwap(t *testing.T) {

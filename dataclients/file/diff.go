@@ -35,7 +35,7 @@ func diff(last map[string]*eskip.Route, next []*eskip.Route) (upserts []*eskip.R
 	seen := make(map[string]struct{}, len(next))
 	for _, r := range next {
 		seen[r.Id] = struct{}{}
-		if old, ok := last[r.Id]; !ok || !sameRoute(old, r) {
+		if old, ok := last[r.Id]; !ok || (old != r && !sameRoute(old, r)) {
 			upserts = append(upserts, r)
 		}
 	}
@@ -48,16 +48,19 @@ func diff(last map[string]*eskip.Route, next []*eskip.Route) (upserts []*eskip.R
 	return upserts, deletes
 }
 
-// sameRoute reports whether two definitions are identical, position
-// included: a route that moved in its file is sent again so that positions
-// shown for it (invalid-route list, explain) stay right. Unchanged files
-// keep their parsed routes, so the pointer check settles most comparisons.
+// sameRoute reports whether two definitions are identical, including the
+// line and column where they start: a route that moved to another line is
+// sent again so that the positions shown for it (invalid-route list,
+// explain) stay right. The byte offset is not compared, so an edit that
+// keeps the line structure does not resend every route after it; Pos.Offset
+// of a route that was not resent may therefore be out of date.
 func sameRoute(a, b *eskip.Route) bool {
 	if a == b {
 		return true
 	}
 	if a.Id != b.Id || a.Path != b.Path || a.Method != b.Method || a.BackendType != b.BackendType ||
-		a.Backend != b.Backend || a.LBAlgorithm != b.LBAlgorithm || a.Pos != b.Pos ||
+		a.Backend != b.Backend || a.LBAlgorithm != b.LBAlgorithm || a.Pos.Line != b.Pos.Line ||
+		a.Pos.Column != b.Pos.Column || a.Pos.Source != b.Pos.Source ||
 		!slices.Equal(a.HostRegexps, b.HostRegexps) || !slices.Equal(a.PathRegexps, b.PathRegexps) ||
 		len(a.Headers) != len(b.Headers) || len(a.HeaderRegexps) != len(b.HeaderRegexps) ||
 		len(a.Predicates) != len(b.Predicates) || len(a.Filters) != len(b.Filters) ||
@@ -115,4 +118,27 @@ func sameArgs(a, b []any) bool {
 		}
 	}
 	return true
+}
+
+// reuse replaces the routes of next that equal the route at the same index
+// of prev by that previous instance, so that unchanged routes keep their
+// identity (cheap comparisons later, and the routing owner sees the instance
+// it already has). It reports whether next has the same ids in the same
+// order as prev, in which case the changed routes are exactly the indexes
+// where the instances now differ.
+func reuse(prev, next []*eskip.Route) (sameIds bool) {
+	sameIds = len(prev) == len(next)
+	for i := 0; i < len(prev) && i < len(next); i++ {
+		if prev[i] == next[i] {
+			continue
+		}
+		if prev[i].Id != next[i].Id {
+			sameIds = false
+			continue
+		}
+		if sameRoute(prev[i], next[i]) {
+			next[i] = prev[i]
+		}
+	}
+	return sameIds
 }

@@ -50,7 +50,7 @@ func (l *loop) run(ctx context.Context, w *fsnotify.Watcher, out chan<- dataclie
 			l.arm(l.wait)
 		case <-l.timer.C:
 			l.armed = false
-			if l.reload() && !l.send(ctx, out, false) {
+			if ch := l.reload(); len(ch) > 0 && !l.send(ctx, out, l.update(ch)) {
 				return nil
 			}
 		}
@@ -88,20 +88,26 @@ func (l *loop) arm(d time.Duration) {
 	l.timer.Reset(d)
 }
 
-// reload reads the dirty files again and reports whether any file's routes
-// changed.
-func (l *loop) reload() bool {
+// change is a file whose routes changed, with the routes it had before.
+type change struct {
+	file *fileState
+	prev []*eskip.Route
+}
+
+// reload reads the dirty files again and returns those whose routes changed.
+func (l *loop) reload() []change {
 	now := time.Now()
-	upd := false
+	var changes []change
 	var wait time.Duration
 	for i, f := range l.files {
 		if !l.dirty[i] {
 			continue
 		}
 		l.dirty[i] = false
-		switch l.reread(f) {
+		o, prev := l.reread(f)
+		switch o {
 		case changed:
-			upd = true
+			changes = append(changes, change{f, prev})
 		case gone:
 			if !f.present {
 				continue
@@ -117,44 +123,78 @@ func (l *loop) reload() bool {
 				continue
 			}
 			l.log.Infof("routes file %s was removed; withdrawing its %d routes", f.path, len(f.routes))
-			f.present, f.routes, f.missing = false, nil, time.Time{}
-			upd = true
+			changes = append(changes, change{f, f.routes})
+			f.present, f.text, f.doc, f.routes, f.missing = false, nil, nil, nil, time.Time{}
 		}
 	}
 	if wait > 0 {
 		l.armed, l.batchStart = true, now
 		l.timer.Reset(wait)
 	}
-	return upd
+	return changes
 }
 
-// send computes the merged set and sends it whole (reset) or as the change
-// against the last sent set. It reports false when ctx ended first.
-func (l *loop) send(ctx context.Context, out chan<- dataclients.Update, reset bool) bool {
+// reset returns the full merged set and records it as sent.
+func (l *loop) reset() dataclients.Update {
+	merged := l.merged()
+	clear(l.last)
+	for _, r := range merged {
+		l.last[r.Id] = r
+	}
+	return dataclients.Update{Reset: true, Upserts: merged}
+}
+
+func (l *loop) merged() []*eskip.Route {
 	sets := make([][]*eskip.Route, len(l.files))
 	for i, f := range l.files {
 		sets[i] = f.routes
 	}
-	merged := merge(sets)
+	return merge(sets)
+}
+
+// update turns file changes into the change of the merged set and records
+// it as sent. When every changed file kept its ids in order (an edit inside
+// routes, the usual case) only the changed indexes are looked at; otherwise
+// the whole merged set is compared with the last one sent.
+func (l *loop) update(changes []change) dataclients.Update {
 	var u dataclients.Update
-	if reset {
-		u = dataclients.Update{Reset: true, Upserts: merged}
-	} else {
-		u.Upserts, u.Deletes = diff(l.last, merged)
-		if len(u.Upserts) == 0 && len(u.Deletes) == 0 {
-			return true
+	fast := true
+	for _, c := range changes {
+		fast = reuse(c.prev, c.file.routes) && fast
+	}
+	if fast {
+		for _, c := range changes {
+			for i, r := range c.file.routes {
+				// An old instance that is not the one sent was shadowed by
+				// a later definition of its id, and its successor is too.
+				if old := c.prev[i]; r != old && l.last[old.Id] == old {
+					u.Upserts = append(u.Upserts, r)
+					l.last[r.Id] = r
+				}
+			}
 		}
+		return u
 	}
-	select {
-	case out <- u:
-	case <-ctx.Done():
-		return false
-	}
+	u.Upserts, u.Deletes = diff(l.last, l.merged())
 	for _, id := range u.Deletes {
 		delete(l.last, id)
 	}
 	for _, r := range u.Upserts {
 		l.last[r.Id] = r
 	}
-	return true
+	return u
+}
+
+// send sends u unless it is an empty change. It reports false when ctx
+// ended first.
+func (l *loop) send(ctx context.Context, out chan<- dataclients.Update, u dataclients.Update) bool {
+	if !u.Reset && len(u.Upserts) == 0 && len(u.Deletes) == 0 {
+		return true
+	}
+	select {
+	case out <- u:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

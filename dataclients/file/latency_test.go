@@ -1,0 +1,107 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// routesDoc returns n routes of the benchmark form; route 0's backend port
+// is variant, so that documents of different variants differ in one route.
+func routesDoc(n, variant int) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		port := 9001
+		if i == 0 {
+			port += variant
+		}
+		fmt.Fprintf(&b, "r%d: Host(\"^svc%d[.]example[.]org$\") && PathSubtree(\"/api/v%d\")\n  -> setRequestHeader(\"X-Svc\", \"svc%d\")\n  -> \"http://127.0.0.1:%d\";\n", i, i, i%7, i, port)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkChangeToUpdate measures the time from a routes file of 100,000
+// routes being replaced (rename over, one route changed) until the client
+// has sent the Update: debounce, read, parse, diff. It reports p50 and p99.
+//
+//	go test -run NONE -bench ChangeToUpdate -benchtime 30x ./dataclients/file/
+func BenchmarkChangeToUpdate(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	path := filepath.Join(dir, "routes.eskip")
+	docs := [2][]byte{routesDoc(n, 0), routesDoc(n, 1)}
+	if err := os.WriteFile(path, docs[0], 0o644); err != nil {
+		b.Fatal(err)
+	}
+	log, _ := logtest.NewNullLogger()
+	out := make(chan dataclients.Update)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(Options{Paths: []string{path}, Log: log}).Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+	if u := <-out; !u.Reset || len(u.Upserts) != n {
+		b.Fatalf("first update: reset %v, %d routes", u.Reset, len(u.Upserts))
+	}
+	tmp := filepath.Join(dir, "routes.eskip.tmp")
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := os.WriteFile(tmp, docs[(i+1)%2], 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		u := <-out
+		lat = append(lat, time.Since(t0))
+		if len(u.Upserts) != 1 || len(u.Deletes) != 0 {
+			b.Fatalf("update with %d upserts, %d deletes", len(u.Upserts), len(u.Deletes))
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkParse100k is the parsing share of the above.
+func BenchmarkParse100k(b *testing.B) {
+	doc := routesDoc(100_000, 0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := eskip.ParseDocument("routes.eskip", doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdate100k is the diff share: one route changed in place among
+// 100,000.
+func BenchmarkUpdate100k(b *testing.B) {
+	prev, _ := eskip.ParseDocument("x", routesDoc(100_000, 0))
+	doc := routesDoc(100_000, 1)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		next, _ := eskip.ParseDocument("x", doc)
+		f := &fileState{routes: next}
+		l := &loop{files: []*fileState{f}, last: make(map[string]*eskip.Route, len(prev))}
+		for _, r := range prev {
+			l.last[r.Id] = r
+		}
+		b.StartTimer()
+		if u := l.update([]change{{f, prev}}); len(u.Upserts) != 1 || len(u.Deletes) != 0 {
+			b.Fatal(len(u.Upserts), len(u.Deletes))
+		}
+	}
+}
