@@ -52,14 +52,15 @@ func (e lexErr) String() string {
 }
 
 // token is one lexical token. start and end are byte offsets of its source
-// text; val is its value (decoded for string and regexp literals, the source
-// text otherwise).
+// text. Its value is read with lexer.value; tokens hold no pointers so that
+// copying them costs no GC write barriers.
 type token struct {
-	kind  tokKind
-	err   lexErr
-	start int
-	end   int
-	val   string
+	kind    tokKind
+	err     lexErr
+	quoted  bool // a literal whose value is the text between the delimiters
+	decoded bool // a literal with escapes, decoded into lexer.decoded
+	start   int
+	end     int
 }
 
 // lexer turns a document into tokens. It works on bytes: non-ASCII bytes are
@@ -69,6 +70,21 @@ type lexer struct {
 	pos int // bytes consumed so far
 	// buf is reused to decode literals that contain escapes.
 	buf []byte
+	// decoded is the value of the last literal with escapes.
+	decoded string
+}
+
+// value returns the value of t, which must be the last token returned by
+// next when it is a decoded literal: the source text, the text between a
+// literal's delimiters, or the decoded literal.
+func (l *lexer) value(t token) string {
+	switch {
+	case t.decoded:
+		return l.decoded
+	case t.quoted:
+		return l.src[t.start+1 : t.end-1]
+	}
+	return l.src[t.start:t.end]
 }
 
 func isSpace(c byte) bool {
@@ -128,55 +144,65 @@ var keywordBackends = [...]struct {
 	{"<forward>", tForward},
 }
 
-// next returns the next token. On a lexical error the token has kind tError
+// next reads the next token into t. On a lexical error the token has kind tError
 // and l.pos is left where skipper's lexer leaves it: before the offending
 // byte for unexpected bytes and a lone trailing '/', after the consumed text
 // for incomplete tokens.
-func (l *lexer) next() token {
+func (l *lexer) next(t *token) {
 	l.skip()
 	src := l.src
 	start := l.pos
 	if start >= len(src) {
-		return token{kind: tEOF, start: start, end: start}
+		*t = token{kind: tEOF, start: start, end: start}
+		return
 	}
 	c := src[start]
 	if k := singleByte[c]; k != tEOF {
 		l.pos = start + 1
-		return token{kind: k, start: start, end: start + 1, val: src[start : start+1]}
+		*t = token{kind: k, start: start, end: start + 1}
+		return
 	}
 	switch c {
 	case '&':
 		if start+1 < len(src) && src[start+1] == '&' {
 			l.pos = start + 2
-			return token{kind: tAnd, start: start, end: start + 2, val: "&&"}
+			*t = token{kind: tAnd, start: start, end: start + 2}
+			return
 		}
 	case '-':
 		if start+1 < len(src) {
 			switch n := src[start+1]; {
 			case n == '>':
 				l.pos = start + 2
-				return token{kind: tArrow, start: start, end: start + 2, val: "->"}
+				*t = token{kind: tArrow, start: start, end: start + 2}
+				return
 			case isDigit(n) || n == '.':
-				return l.number(start)
+				l.number(t, start)
+				return
 			}
 		}
 	case '/':
-		return l.regexp(start)
+		l.regexp(t, start)
+		return
 	case '"', '`':
-		return l.str(start, c)
+		l.str(t, start, c)
+		return
 	case '<':
 		for _, kw := range keywordBackends {
 			if strings.HasPrefix(src[start:], kw.text) {
 				end := start + len(kw.text)
 				l.pos = end
-				return token{kind: kw.kind, start: start, end: end, val: kw.text}
+				*t = token{kind: kw.kind, start: start, end: end}
+				return
 			}
 		}
 		l.pos = start + 1
-		return token{kind: tOpenArrow, start: start, end: start + 1, val: "<"}
+		*t = token{kind: tOpenArrow, start: start, end: start + 1}
+		return
 	default:
 		if isDigit(c) || c == '.' {
-			return l.number(start)
+			l.number(t, start)
+			return
 		}
 		if isAlpha(c) || c == '_' {
 			i := start + 1
@@ -184,14 +210,16 @@ func (l *lexer) next() token {
 				i++
 			}
 			l.pos = i
-			return token{kind: tSymbol, start: start, end: i, val: src[start:i]}
+			*t = token{kind: tSymbol, start: start, end: i}
+			return
 		}
 	}
-	return token{kind: tError, err: lexUnexpected, start: start, end: start}
+	*t = token{kind: tError, err: lexUnexpected, start: start, end: start}
+	return
 }
 
 // number scans "-"? (digit | ".")+ with at most one ".", not ending in ".".
-func (l *lexer) number(start int) token {
+func (l *lexer) number(t *token, start int) {
 	src := l.src
 	i := start
 	if src[i] == '-' {
@@ -212,14 +240,16 @@ func (l *lexer) number(start int) token {
 	}
 	l.pos = i
 	if src[i-1] == '.' {
-		return token{kind: tError, err: lexIncomplete, start: start, end: i}
+		*t = token{kind: tError, err: lexIncomplete, start: start, end: i}
+		return
 	}
-	return token{kind: tNumber, start: start, end: i, val: src[start:i]}
+	*t = token{kind: tNumber, start: start, end: i}
+	return
 }
 
 // str scans a string literal delimited by d. Escapes: \a \b \f \n \r \t \v,
 // \d (the delimiter) and \\; any other escaped byte keeps its backslash.
-func (l *lexer) str(start int, d byte) token {
+func (l *lexer) str(t *token, start int, d byte) {
 	src := l.src
 	i := start + 1
 	// Fast path: no escapes, the value is a slice of the source.
@@ -227,7 +257,8 @@ func (l *lexer) str(start int, d byte) token {
 		c := src[i]
 		if c == d {
 			l.pos = i + 1
-			return token{kind: tString, start: start, end: i + 1, val: src[start+1 : i]}
+			*t = token{kind: tString, quoted: true, start: start, end: i + 1}
+			return
 		}
 		if c == '\\' {
 			break
@@ -240,7 +271,9 @@ func (l *lexer) str(start int, d byte) token {
 		if c == d {
 			l.buf = b
 			l.pos = i + 1
-			return token{kind: tString, start: start, end: i + 1, val: string(b)}
+			l.decoded = string(b)
+			*t = token{kind: tString, decoded: true, start: start, end: i + 1}
+			return
 		}
 		if c != '\\' {
 			b = append(b, c)
@@ -276,15 +309,17 @@ func (l *lexer) str(start int, d byte) token {
 	}
 	l.buf = b
 	l.pos = len(src)
-	return token{kind: tError, err: lexIncomplete, start: start, end: len(src)}
+	*t = token{kind: tError, err: lexIncomplete, start: start, end: len(src)}
+	return
 }
 
 // regexp scans a regexp literal, or reports a lone '/' at the end of the
 // input. Comments were already skipped by skip.
-func (l *lexer) regexp(start int) token {
+func (l *lexer) regexp(t *token, start int) {
 	src := l.src
 	if start+1 >= len(src) {
-		return token{kind: tError, err: lexInvalidChar, start: start, end: start}
+		*t = token{kind: tError, err: lexInvalidChar, start: start, end: start}
+		return
 	}
 	i := start + 1
 	group := false
@@ -300,7 +335,8 @@ func (l *lexer) regexp(start int) token {
 			group = false
 		} else if c == '/' && !group {
 			l.pos = i + 1
-			return token{kind: tRegexp, start: start, end: i + 1, val: src[start+1 : i]}
+			*t = token{kind: tRegexp, quoted: true, start: start, end: i + 1}
+			return
 		}
 		i++
 	}
@@ -328,11 +364,14 @@ func (l *lexer) regexp(start int) token {
 		case c == '/' && !group:
 			l.buf = b
 			l.pos = i
-			return token{kind: tRegexp, start: start, end: i, val: string(b)}
+			l.decoded = string(b)
+			*t = token{kind: tRegexp, decoded: true, start: start, end: i}
+			return
 		}
 		b = append(b, c)
 	}
 	l.buf = b
 	l.pos = len(src)
-	return token{kind: tError, err: lexIncomplete, start: start, end: len(src)}
+	*t = token{kind: tError, err: lexIncomplete, start: start, end: len(src)}
+	return
 }

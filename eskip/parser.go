@@ -84,11 +84,17 @@ func newParser(m mode, text string) *parser {
 // advance reads the next token into p.tok.
 func (p *parser) advance() {
 	p.prevStart, p.prevEnd = p.tok.start, p.tok.end
-	p.tok = p.lex.next()
+	p.lex.next(&p.tok)
 	if k := p.tok.kind; k != tEOF && k != tError {
 		p.lastGood = p.tok.start
 	}
 }
+
+// val returns the value of the lookahead token.
+func (p *parser) val() string { return p.lex.value(p.tok) }
+
+// text returns the source text of a token.
+func (p *parser) text(t token) string { return p.lex.src[t.start:t.end] }
 
 // lastTok returns the value of the last token lexed without error, which
 // skipper's messages name. It is lexed again: errors are rare, tokens are
@@ -98,7 +104,9 @@ func (p *parser) lastTok() string {
 		return ""
 	}
 	l := lexer{src: p.lex.src, pos: p.lastGood}
-	return l.next().val
+	var t token
+	l.next(&t)
+	return l.value(t)
 }
 
 // errCount is the number of errors recorded so far.
@@ -260,7 +268,7 @@ func (p *parser) document() {
 			p.routeDefRest(name)
 		case tOpenParen:
 			p.routeStart = name.start
-			p.bare(name.val)
+			p.bare(p.text(name))
 		default:
 			p.syntaxError(`":" or "("`)
 			p.recover()
@@ -327,8 +335,8 @@ func (p *parser) routeDefs() {
 // routeDefRest parses a route definition whose id was consumed; the
 // lookahead is the colon.
 func (p *parser) routeDefRest(name token) {
-	p.lastRouteID = name.val
-	p.routeID = name.val
+	p.lastRouteID = p.text(name)
+	p.routeID = p.text(name)
 	p.routeStart = name.start
 	p.advance()
 	p.prevStart = name.start
@@ -337,7 +345,7 @@ func (p *parser) routeDefRest(name token) {
 		p.recover()
 		return
 	}
-	r.Id = name.val
+	r.Id = p.text(name)
 	switch p.tok.kind {
 	case tSemicolon:
 		p.finishRoute(r)
@@ -394,7 +402,7 @@ func (p *parser) routeExpr(first string) *Route {
 	p.advance()
 	for p.tok.kind == tSymbol {
 		start := p.tok.start
-		name := p.tok.val
+		name := p.val()
 		p.advance()
 		if !p.callArgs() {
 			return nil
@@ -440,7 +448,7 @@ func (p *parser) predicateOrAny(r *Route, expected string) bool {
 		return true
 	case tSymbol:
 		start := p.tok.start
-		name := p.tok.val
+		name := p.val()
 		p.advance()
 		if !p.callArgs() {
 			return false
@@ -473,10 +481,10 @@ func (p *parser) callArgs() bool {
 	for {
 		switch p.tok.kind {
 		case tNumber:
-			f, _ := strconv.ParseFloat(p.tok.val, 64)
+			f, _ := strconv.ParseFloat(p.val(), 64)
 			p.args = append(p.args, arg{num: f, isNum: true})
 		case tString, tRegexp:
-			p.args = append(p.args, arg{str: p.tok.val})
+			p.args = append(p.args, arg{str: p.val()})
 		default:
 			p.syntaxError("an argument (number, string or regexp)")
 			return false
@@ -512,7 +520,7 @@ func (p *parser) backend(r *Route) bool {
 	switch p.tok.kind {
 	case tString:
 		r.BackendType = NetworkBackend
-		r.Backend = p.tok.val
+		r.Backend = p.val()
 	case tShunt:
 		r.BackendType = ShuntBackend
 	case tLoopback:
@@ -538,7 +546,7 @@ func (p *parser) lbBackend(r *Route) bool {
 	p.advance()
 	r.BackendType = LBBackend
 	if p.tok.kind == tSymbol {
-		r.LBAlgorithm = p.tok.val
+		r.LBAlgorithm = p.val()
 		p.advance()
 		if p.tok.kind != tComma {
 			p.syntaxError(`","`)
@@ -553,7 +561,7 @@ func (p *parser) lbBackend(r *Route) bool {
 			p.syntaxError("an endpoint address string")
 			return false
 		}
-		p.lbEPs = append(p.lbEPs, p.tok.val)
+		p.lbEPs = append(p.lbEPs, p.val())
 		p.advance()
 		if p.tok.kind == tCloseArrow {
 			p.advance()
@@ -668,7 +676,7 @@ func (p *parser) predicateList() []*Predicate {
 			p.advance()
 		case tSymbol:
 			start := p.tok.start
-			name := p.tok.val
+			name := p.val()
 			p.advance()
 			if !p.callArgs() {
 				return nil
@@ -711,7 +719,7 @@ func (p *parser) filterList() []*Filter {
 			return nil
 		}
 		start := p.tok.start
-		name := p.tok.val
+		name := p.val()
 		p.advance()
 		if !p.callArgs() {
 			return nil
