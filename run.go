@@ -34,6 +34,8 @@ func Run(ctx context.Context, o Options) error {
 	log := c.log
 
 	draining := &atomic.Bool{}
+	starting := &atomic.Bool{}
+	starting.Store(true)
 	shutdownStarted := make(chan struct{})
 
 	reg, preds, closeFilters, err := registries(&c.Options, shutdownStarted)
@@ -114,6 +116,7 @@ func Run(ctx context.Context, o Options) error {
 				Routes:   func() admin.Snapshot { return snapshot(rt) },
 				Printer:  eskipPrinter{},
 				Draining: draining.Load,
+				Starting: starting.Load,
 				Profile:  !c.DisableProfile,
 			}),
 			ReadHeaderTimeout: 10 * time.Second,
@@ -144,6 +147,7 @@ func Run(ctx context.Context, o Options) error {
 		main = newProxyServer(&c, px, log)
 		log.Infof("proxy listener on %s", ln.Addr())
 		go func() { serveErr <- serveProxy(main, ln, &c) }()
+		starting.Store(false)
 	}
 
 	var runErr error

@@ -44,6 +44,11 @@ type Options struct {
 	// Draining reports whether the process is shutting down, which turns
 	// /health to 503. nil means never.
 	Draining func() bool
+	// Starting reports whether the proxy does not serve yet (it waits for
+	// the first routes), which also turns /health to 503, so that a load
+	// balancer sends traffic only to an instance that has its routes.
+	// nil means never.
+	Starting func() bool
 	// Profile mounts /debug/pprof/.
 	Profile bool
 }
@@ -51,7 +56,7 @@ type Options struct {
 // Handler returns the support listener's handler.
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { health(w, r, o.Draining) })
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { health(w, r, o.Starting, o.Draining) })
 	if o.Routes != nil {
 		rh := &routesHandler{routes: o.Routes, printer: o.Printer}
 		mux.Handle("/routes", rh)
@@ -66,7 +71,7 @@ func Handler(o Options) http.Handler {
 	return mux
 }
 
-func health(w http.ResponseWriter, r *http.Request, draining func() bool) {
+func health(w http.ResponseWriter, r *http.Request, starting, draining func() bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -77,6 +82,11 @@ func health(w http.ResponseWriter, r *http.Request, draining func() bool) {
 	if draining != nil && draining() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "draining\n")
+		return
+	}
+	if starting != nil && starting() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "starting\n")
 		return
 	}
 	io.WriteString(w, "OK\n")

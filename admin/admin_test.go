@@ -54,14 +54,19 @@ func get(t *testing.T, h http.Handler, method, target string, hdr ...string) *ht
 }
 
 func TestHealth(t *testing.T) {
-	var draining atomic.Bool
-	h := Handler(Options{Draining: draining.Load})
+	var draining, starting atomic.Bool
+	starting.Store(true)
+	h := Handler(Options{Draining: draining.Load, Starting: starting.Load})
+	if rec := get(t, h, "GET", "/health"); rec.Code != 503 || rec.Body.String() != "starting\n" {
+		t.Errorf("starting: got %d %q", rec.Code, rec.Body)
+	}
+	starting.Store(false)
 	if rec := get(t, h, "GET", "/health"); rec.Code != 200 {
 		t.Errorf("serving: got %d", rec.Code)
 	}
 	draining.Store(true)
-	if rec := get(t, h, "GET", "/health"); rec.Code != 503 {
-		t.Errorf("draining: got %d", rec.Code)
+	if rec := get(t, h, "GET", "/health"); rec.Code != 503 || rec.Body.String() != "draining\n" {
+		t.Errorf("draining: got %d %q", rec.Code, rec.Body)
 	}
 	if rec := get(t, h, "POST", "/health"); rec.Code != 405 {
 		t.Errorf("POST: got %d", rec.Code)
