@@ -70,6 +70,7 @@ type parser struct {
 	filtPSlab  slab[*Filter]
 	anySlab    slab[any]
 	stringSlab slab[string]
+	box        boxer
 
 	routes []*Route
 }
@@ -509,7 +510,7 @@ func (p *parser) boxArgs() []any {
 	}
 	a := p.anySlab.take(len(p.args))
 	for i, v := range p.args {
-		a[i] = v.boxed()
+		a[i] = p.box.box(v)
 	}
 	return a
 }
