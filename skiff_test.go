@@ -1,0 +1,126 @@
+package skiff
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+func quietLog() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+func TestRunConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.eskip")
+	bad := filepath.Join(dir, "bad.eskip")
+	os.WriteFile(good, []byte(`r: * -> <shunt>;`), 0o644)
+	os.WriteFile(bad, []byte("a: * -> <shunt>;\nb: Path(\"/\") -> setPath(\"/x\" -> <shunt>;\n"), 0o644)
+	for _, tc := range []struct {
+		name   string
+		o      Options
+		option string
+		want   string
+	}{
+		{"syntax error names file:line:col", Options{RoutesFiles: []string{good, bad}}, "routes file " + bad, bad + ":2:"},
+		{"missing file", Options{RoutesFiles: []string{filepath.Join(dir, "nope.eskip")}}, "routes file", "no such file"},
+		{"bad inline routes", Options{InlineRoutes: "r: * -> "}, "inline routes", "inline-routes:1:"},
+		{"no route source", Options{}, "routes", "no route source"},
+		{"bad prepend", Options{RoutesFiles: []string{good}, DefaultFiltersPrepend: []string{"setPath("}}, "default-filters-prepend", "setPath("},
+		{"bad append", Options{RoutesFiles: []string{good}, DefaultFiltersAppend: []string{"-> x()"}}, "default-filters-append", "x()"},
+		{"bad level", Options{RoutesFiles: []string{good}, LogLevel: "chatty"}, "LogLevel", "chatty"},
+		{"cert without key", Options{RoutesFiles: []string{good}, TLSCert: "c.pem"}, "TLSCert/TLSKey", "both"},
+		{"bad status", Options{RoutesFiles: []string{good}, DefaultHTTPStatus: 1000}, "DefaultHTTPStatus", "1000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.o.Log == nil && tc.o.LogLevel == "" {
+				tc.o.Log = quietLog()
+			}
+			err := Run(context.Background(), tc.o)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v (%T), want a *ConfigError", err, err)
+			}
+			if ce.Option != tc.option {
+				t.Errorf("option %q, want %q", ce.Option, tc.option)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunListenerInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	err = Run(context.Background(), Options{
+		InlineRoutes: `r: * -> <shunt>;`, Address: busy.Addr().String(),
+		DisableSupportListener: true, Log: quietLog(), AccessLogDisabled: true,
+	})
+	if err == nil || !strings.Contains(err.Error(), "proxy listener "+busy.Addr().String()) {
+		t.Errorf("error %v, want one naming the proxy listener", err)
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		t.Error("a busy port is a runtime failure, not a configuration error")
+	}
+}
+
+// A context canceled before the routes load still shuts down cleanly.
+func TestRunCanceledEarly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	err := Run(ctx, Options{
+		InlineRoutes: `r: * -> <shunt>;`, Address: "127.0.0.1:0", SupportListener: "127.0.0.1:0",
+		Log: quietLog(), AccessLogDisabled: true, WaitFirstRouteLoad: true,
+	})
+	if err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %s: the drain period must not apply before serving", time.Since(start))
+	}
+}
+
+func TestResolveDefaults(t *testing.T) {
+	c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), WriteTimeoutServer: 0, IdleTimeoutServer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		{"address", c.Address, DefaultAddress},
+		{"support", c.SupportListener, DefaultSupportListener},
+		{"loopbacks", c.MaxLoopbacks, DefaultMaxLoopbacks},
+		{"status", c.DefaultHTTPStatus, DefaultHTTPStatus},
+		{"read", c.ReadTimeoutServer, DefaultReadTimeoutServer},
+		{"read header", c.ReadHeaderTimeoutServer, DefaultReadHeaderTimeoutServer},
+		{"write off", c.WriteTimeoutServer, time.Duration(0)},
+		{"idle off", c.IdleTimeoutServer, time.Duration(0)},
+		{"drain", c.WaitForHealthcheckInterval, DefaultWaitForHealthcheckInterval},
+		{"shutdown", c.ShutdownTimeout, DefaultShutdownTimeout},
+		{"header bytes", c.MaxHeaderBytes, DefaultMaxHeaderBytes},
+		{"clients", len(c.dataClients), 1},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
