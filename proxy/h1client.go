@@ -250,7 +250,10 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 		}
 		pc.deadline = hasDeadline
 	}
-	stop := context.AfterFunc(ctx, pc.interrupt)
+	stop := neverStop
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, pc.interrupt)
+	}
 	defer func() {
 		if err != nil {
 			stop()
@@ -277,12 +280,25 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 	if _, err := pc.br.Peek(1); err != nil {
 		return nil, isConnGone(err), err
 	}
+	var b *h1body
 	for {
+		fr, ferr := readResponseFast(pc.br, req)
+		if ferr == nil {
+			rsp, b = &fr.rsp, &fr.body
+			break
+		}
+		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
+			return nil, false, ferr
+		}
 		rsp, err = http.ReadResponse(pc.br, req)
 		if err != nil {
 			return nil, false, err
 		}
 		if rsp.StatusCode >= 200 {
+			b = &h1body{rc: rsp.Body}
+			if rsp.Body != http.NoBody {
+				rsp.Body = b
+			}
 			break
 		}
 		if rsp.StatusCode == http.StatusSwitchingProtocols {
@@ -292,20 +308,21 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 	}
 	if pc.client.respHeaderTimeout > 0 {
 		if err := pc.nc.SetReadDeadline(dl); err != nil {
-			_ = rsp.Body.Close()
 			return nil, false, err
 		}
 		pc.deadline = hasDeadline
 	}
 
-	b := &h1body{rc: rsp.Body, pc: pc, stop: stop, keep: !rsp.Close}
+	b.pc, b.stop, b.keep = pc, stop, !rsp.Close
 	if rsp.Body == http.NoBody {
 		b.finish(true)
-		return rsp, false, nil
 	}
-	rsp.Body = b
 	return rsp, false, nil
 }
+
+// neverStop stands in for the stop function of a context that cannot be
+// canceled.
+func neverStop() bool { return true }
 
 func isConnGone(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
@@ -315,33 +332,42 @@ func isConnGone(err error) bool {
 // end, and closes it when the body is abandoned early: draining an unknown
 // rest (a stream) could block for ever.
 type h1body struct {
-	rc   io.ReadCloser
-	pc   *h1conn
-	stop func() bool
-	keep bool
-	done bool
+	rc     io.ReadCloser
+	pc     *h1conn
+	stop   func() bool
+	keep   bool
+	eof    bool
+	closed bool
+	done   bool
 }
 
 func (b *h1body) Read(p []byte) (int, error) {
-	if b.done {
+	switch {
+	case b.closed:
 		return 0, http.ErrBodyReadAfterClose
+	case b.eof:
+		return 0, io.EOF
 	}
 	n, err := b.rc.Read(p)
 	if err == io.EOF {
+		b.eof = true
 		b.finish(true)
 	}
 	return n, err
 }
 
 func (b *h1body) Close() error {
-	if b.done {
-		return nil
+	b.closed = true
+	if !b.done {
+		b.finish(false)
 	}
-	b.finish(false)
 	return nil
 }
 
 func (b *h1body) finish(complete bool) {
+	if b.done {
+		return
+	}
 	b.done = true
 	pc := b.pc
 	interrupted := !b.stop()

@@ -1,0 +1,405 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/textproto"
+	"strconv"
+)
+
+// errSlowPath tells readResponseFast to leave the response to
+// http.ReadResponse; nothing has been consumed from the reader then.
+var errSlowPath = errors.New("response needs the general parser")
+
+// commonHeaders maps canonical header names to themselves so that parsing
+// a response does not allocate a string for the usual keys. Read-only.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"Accept-Ranges", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+		"Access-Control-Max-Age", "Age", "Allow", "Alt-Svc", "Cache-Control", "Connection",
+		"Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
+		"Content-Location", "Content-Range", "Content-Security-Policy", "Content-Type", "Date", "Etag",
+		"Expires", "Keep-Alive", "Last-Modified", "Link", "Location", "Pragma", "Referrer-Policy",
+		"Retry-After", "Server", "Set-Cookie", "Strict-Transport-Security", "Trailer",
+		"Transfer-Encoding", "Vary", "Via", "Www-Authenticate", "X-Content-Type-Options",
+		"X-Frame-Options", "X-Powered-By", "X-Request-Id", "X-Xss-Protection",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// statusLines holds "200 OK" and friends for the standard codes. Read-only.
+var statusLines = func() map[int]string {
+	m := map[int]string{}
+	for c := 100; c < 600; c++ {
+		if t := http.StatusText(c); t != "" {
+			m[c] = strconv.Itoa(c) + " " + t
+		}
+	}
+	return m
+}()
+
+// h1response is a response and its body wrapper in one allocation.
+type h1response struct {
+	rsp  http.Response
+	body h1body
+	cl   clBody
+}
+
+// readResponseFast parses the common final response (status ≥ 200,
+// HTTP/1.x, header block within the reader's buffer, Content-Length or
+// chunked framing, no obsolete line folding) with few allocations. For
+// anything else it returns errSlowPath without consuming input.
+func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) {
+	block, err := peekHeaderBlock(br)
+	if err != nil {
+		return nil, err
+	}
+	// Status line.
+	eol := bytes.IndexByte(block, '\n')
+	line := trimCR(block[:eol])
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || (line[7] != '0' && line[7] != '1') || line[8] != ' ' {
+		return nil, errSlowPath
+	}
+	minor := int(line[7] - '0')
+	code := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return nil, errSlowPath
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 200 || (len(line) > 12 && line[12] != ' ') {
+		return nil, errSlowPath
+	}
+	var reason []byte
+	if len(line) > 13 {
+		reason = line[13:]
+	}
+	status, ok := statusLines[code]
+	switch {
+	case len(reason) == 0:
+		status = strconv.Itoa(code)
+	case !ok || string(reason) != http.StatusText(code):
+		status = strconv.Itoa(code) + " " + string(reason)
+	}
+
+	// Header lines: count first to size the map and the value slab.
+	rest := block[eol+1:]
+	n := bytes.Count(rest, []byte{'\n'})
+	h := make(http.Header, n)
+	slab := make([]string, 0, n)
+	values := string(rest) // one allocation backs every value
+	off := 0
+	var keyBuf [64]byte
+	for off < len(values) {
+		nl := indexByteString(values[off:], '\n')
+		if nl < 0 {
+			return nil, errSlowPath
+		}
+		l := values[off : off+nl]
+		off += nl + 1
+		if len(l) > 0 && l[len(l)-1] == '\r' {
+			l = l[:len(l)-1]
+		}
+		if l == "" {
+			break
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			return nil, errSlowPath // obsolete line folding
+		}
+		colon := indexByteString(l, ':')
+		if colon <= 0 || colon > len(keyBuf) {
+			return nil, errSlowPath
+		}
+		key, ok := canonicalKey(keyBuf[:0], l[:colon])
+		if !ok {
+			return nil, errSlowPath
+		}
+		v := textproto.TrimString(l[colon+1:])
+		slab = append(slab, v)
+		if old, exists := h[key]; exists {
+			h[key] = append(old, v)
+		} else {
+			h[key] = slab[len(slab)-1 : len(slab) : len(slab)]
+		}
+	}
+
+	r := &h1response{}
+	rsp := &r.rsp
+	rsp.Status = status
+	rsp.StatusCode = code
+	rsp.Proto = "HTTP/1.1"
+	rsp.ProtoMajor, rsp.ProtoMinor = 1, minor
+	if minor == 0 {
+		rsp.Proto = "HTTP/1.0"
+	}
+	rsp.Header = h
+	rsp.Request = req
+
+	// Framing.
+	chunked := false
+	if te, ok := h["Transfer-Encoding"]; ok {
+		if len(te) != 1 || !asciiEqualFold(te[0], "chunked") || minor == 0 {
+			return nil, errSlowPath
+		}
+		chunked = true
+		delete(h, "Transfer-Encoding")
+		delete(h, "Content-Length")
+		rsp.TransferEncoding = []string{"chunked"}
+	}
+	length := int64(-1)
+	if cl, ok := h["Content-Length"]; ok {
+		if len(cl) != 1 {
+			return nil, errSlowPath
+		}
+		v, err := strconv.ParseInt(cl[0], 10, 64)
+		if err != nil || v < 0 {
+			return nil, errSlowPath
+		}
+		length = v
+	}
+	noBody := req.Method == http.MethodHead || code == http.StatusNoContent || code == http.StatusNotModified
+	switch {
+	case noBody:
+		rsp.ContentLength = length
+		if code == http.StatusNoContent || code == http.StatusNotModified {
+			rsp.ContentLength = 0
+		}
+		if req.Method == http.MethodHead && chunked {
+			rsp.ContentLength = -1
+		}
+	case chunked:
+		rsp.ContentLength = -1
+	case length >= 0:
+		rsp.ContentLength = length
+	default:
+		return nil, errSlowPath // body delimited by close
+	}
+	rsp.Close = connectionClose(h, minor)
+	if rsp.Close && minor == 1 {
+		delete(h, "Connection") // as net/http does
+	}
+	if tr, ok := h["Trailer"]; ok && chunked {
+		delete(h, "Trailer")
+		rsp.Trailer = make(http.Header)
+		for _, v := range tr {
+			for v != "" {
+				var k string
+				k, v, _ = cutComma(v)
+				if k = textproto.TrimString(k); k != "" {
+					rsp.Trailer[http.CanonicalHeaderKey(k)] = nil
+				}
+			}
+		}
+	}
+
+	if _, err := br.Discard(len(block)); err != nil {
+		return nil, err
+	}
+	switch {
+	case noBody || (!chunked && length == 0):
+		rsp.Body = http.NoBody
+	case chunked:
+		r.body.rc = &chunkedBody{r: httputil.NewChunkedReader(br), br: br, rsp: rsp}
+		rsp.Body = &r.body
+	default:
+		r.cl = clBody{br: br, n: length}
+		r.body.rc = &r.cl
+		rsp.Body = &r.body
+	}
+	return r, nil
+}
+
+// peekHeaderBlock returns the bytes up to and including the blank line
+// that ends the header, without consuming them.
+func peekHeaderBlock(br *bufio.Reader) ([]byte, error) {
+	n := br.Buffered()
+	if n == 0 {
+		n = 1
+	}
+	for {
+		b, err := br.Peek(n)
+		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+			return b[:i+4], nil
+		}
+		if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+			return nil, errSlowPath
+		}
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return nil, errSlowPath
+			}
+			if err == io.EOF && len(b) > 0 {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if n == br.Size() {
+			return nil, errSlowPath
+		}
+		n = min(br.Buffered()+1, br.Size())
+	}
+}
+
+func trimCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+func indexByteString(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func cutComma(s string) (before, after string, found bool) {
+	if i := indexByteString(s, ','); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
+}
+
+// canonicalKey canonicalises a header name (token characters only) the
+// way net/textproto does, without allocating for common names.
+func canonicalKey(buf []byte, k string) (string, bool) {
+	upper := true
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !isTokenChar(c) {
+			return "", false
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+		upper = c == '-'
+	}
+	if s, ok := commonHeaders[string(buf)]; ok {
+		return s, true
+	}
+	return string(buf), true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// connectionClose applies HTTP/1.x persistence rules: 1.1 keeps the
+// connection unless "close" is listed, 1.0 closes unless "keep-alive" is.
+func connectionClose(h http.Header, minor int) bool {
+	keep, closeTok := false, false
+	for _, v := range h["Connection"] {
+		for v != "" {
+			var tok string
+			tok, v, _ = cutComma(v)
+			tok = textproto.TrimString(tok)
+			switch {
+			case asciiEqualFold(tok, "close"):
+				closeTok = true
+			case asciiEqualFold(tok, "keep-alive"):
+				keep = true
+			}
+		}
+	}
+	if closeTok {
+		return true
+	}
+	return minor == 0 && !keep
+}
+
+// clBody reads a body of known length.
+type clBody struct {
+	br *bufio.Reader
+	n  int64
+}
+
+func (b *clBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.br.Read(p)
+	b.n -= int64(n)
+	if b.n == 0 {
+		return n, io.EOF
+	}
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (b *clBody) Close() error { return nil }
+
+// chunkedBody decodes a chunked body and reads the trailer section after
+// the last chunk into the response's Trailer.
+type chunkedBody struct {
+	r   io.Reader
+	br  *bufio.Reader
+	rsp *http.Response
+}
+
+func (b *chunkedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		tr, terr := textproto.NewReader(b.br).ReadMIMEHeader()
+		if terr != nil {
+			return n, terr
+		}
+		if len(tr) > 0 {
+			if b.rsp.Trailer == nil {
+				b.rsp.Trailer = make(http.Header, len(tr))
+			}
+			for k, v := range tr {
+				b.rsp.Trailer[k] = v
+			}
+		}
+	}
+	return n, err
+}
+
+func (b *chunkedBody) Close() error { return nil }

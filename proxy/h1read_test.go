@@ -1,0 +1,119 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestReadResponseFastMatchesNetHTTP parses the same bytes with the fast
+// parser and with http.ReadResponse and requires identical results, or
+// that the fast parser declines without consuming anything.
+func TestReadResponseFastMatchesNetHTTP(t *testing.T) {
+	const next = "NEXT"
+	for _, tc := range []struct {
+		name, method, raw string
+		slow              bool
+	}{
+		{"content length", "GET", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", false},
+		{"custom reason", "GET", "HTTP/1.1 200 Fine\r\nContent-Length: 0\r\n\r\n", false},
+		{"no reason", "GET", "HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n", false},
+		{"lower-case keys and repeats", "GET", "HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nSET-COOKIE: b=2\r\nx-custom-thing:  v  \r\ncontent-length: 2\r\n\r\nok", false},
+		{"chunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", false},
+		{"chunked with trailers", "GET", "HTTP/1.1 200 OK\r\nTrailer: X-Sum, x-other\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-Sum: 42\r\nX-Other: o\r\n\r\n", false},
+		{"chunked and length", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n2\r\nhi\r\n0\r\n\r\n", false},
+		{"head", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", false},
+		{"no content", "GET", "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", false},
+		{"not modified", "GET", "HTTP/1.1 304 Not Modified\r\nEtag: \"x\"\r\n\r\n", false},
+		{"connection close", "GET", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx", false},
+		{"http/1.0 keep-alive", "GET", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx", false},
+		{"http/1.0", "GET", "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", false},
+		{"until close", "GET", "HTTP/1.1 200 OK\r\n\r\nstream", true},
+		{"interim", "GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true},
+		{"folded", "GET", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 0\r\n\r\n", true},
+		{"two lengths", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", true},
+		{"gzip transfer coding", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", true},
+		{"bare LF", "GET", "HTTP/1.1 200 OK\nContent-Length: 0\n\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, "http://x/", nil)
+			in := tc.raw + next
+			fast, err := readResponseFast(bufio.NewReader(strings.NewReader(in)), req)
+			if tc.slow {
+				if err != errSlowPath {
+					t.Fatalf("want slow path, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("fast: %v", err)
+			}
+			fbr := bufio.NewReader(strings.NewReader(in))
+			fast, _ = readResponseFast(fbr, req)
+			want, err := http.ReadResponse(bufio.NewReader(strings.NewReader(in)), req)
+			if err != nil {
+				t.Fatalf("net/http: %v", err)
+			}
+			wbr := bufio.NewReader(strings.NewReader(in))
+			want, _ = http.ReadResponse(wbr, req)
+			got := &fast.rsp
+			var body io.Reader = got.Body
+			if hb, ok := got.Body.(*h1body); ok {
+				body = hb.rc // no connection behind it here
+			}
+			fbody, ferr := io.ReadAll(body)
+			wbody, werr := io.ReadAll(want.Body)
+			if string(fbody) != string(wbody) || (ferr == nil) != (werr == nil) {
+				t.Errorf("body %q (%v), want %q (%v)", fbody, ferr, wbody, werr)
+			}
+			want.Body.Close()
+			for _, c := range []struct {
+				what      string
+				got, want any
+			}{
+				{"status", got.Status, want.Status},
+				{"code", got.StatusCode, want.StatusCode},
+				{"proto", got.Proto, want.Proto},
+				{"minor", got.ProtoMinor, want.ProtoMinor},
+				{"header", got.Header, want.Header},
+				{"length", got.ContentLength, want.ContentLength},
+				{"close", got.Close, want.Close},
+				{"transfer encoding", got.TransferEncoding, want.TransferEncoding},
+				{"trailer", got.Trailer, want.Trailer},
+			} {
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s: %#v, want %#v", c.what, c.got, c.want)
+				}
+			}
+			if tc.method != "HEAD" && got.StatusCode != 304 && got.StatusCode != 204 && !got.Close {
+				frest, _ := io.ReadAll(fbr)
+				wrest, _ := io.ReadAll(wbr)
+				if string(frest) != string(wrest) {
+					t.Errorf("left %q in the reader, net/http left %q", frest, wrest)
+				}
+			}
+		})
+	}
+}
+
+func TestReadResponseFastAllocations(t *testing.T) {
+	raw := "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nDate: Mon, 23 Nov 2026 02:00:00 GMT\r\n\r\nhello"
+	req, _ := http.NewRequest("GET", "http://x/", nil)
+	sr := strings.NewReader(raw)
+	br := bufio.NewReader(sr)
+	allocs := testing.AllocsPerRun(100, func() {
+		sr.Reset(raw)
+		br.Reset(sr)
+		if _, err := readResponseFast(br, req); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Response and body wrapper, header map (two: the map and its first
+	// group), value slab, value string. net/http needs 9.
+	if allocs > 5 {
+		t.Errorf("%v allocations per response", allocs)
+	}
+}
