@@ -3,8 +3,11 @@ package predicates
 import (
 	"time"
 
+	"github.com/skiff-proxy/skiff/predicates/contentlength"
 	"github.com/skiff-proxy/skiff/predicates/cookie"
 	"github.com/skiff-proxy/skiff/predicates/core"
+	"github.com/skiff-proxy/skiff/predicates/cron"
+	"github.com/skiff-proxy/skiff/predicates/headersha256"
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/predicates/interval"
 	"github.com/skiff-proxy/skiff/predicates/methods"
@@ -21,7 +24,8 @@ var ErrInvalidPredicateParameters = args.ErrInvalid
 // Options carry what the predicates need from their environment. The zero
 // value is ready to use: real clock, real randomness, no shutdown signal.
 type Options struct {
-	// Now returns the current time (After, Before, Between). Default time.Now.
+	// Now returns the current time (After, Before, Between, Cron; Cron reads
+	// its mask in the location of the returned time). Default time.Now.
 	Now func() time.Time
 	// Rand returns a uniform number in [0,1) and is called concurrently
 	// (Traffic, TrafficSegment). Default math/rand/v2 Float64.
@@ -50,6 +54,9 @@ func Specs(o Options) []routing.PredicateSpec {
 		interval.NewAfter(io),
 		interval.NewBefore(io),
 		interval.NewBetween(io),
+		cron.New(cron.Options{Now: o.Now}),
+		contentlength.New(),
+		headersha256.New(),
 	}
 }
 

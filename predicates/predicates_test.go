@@ -12,7 +12,8 @@ func TestSpecs(t *testing.T) {
 	reg := routing.PredicateRegistry{}
 	Register(reg, Options{})
 	want := []string{"True", "False", "Shutdown", "Methods", "Cookie", "QueryParam", "Traffic",
-		"TrafficSegment", "Source", "SourceFromLast", "ClientIP", "After", "Before", "Between"}
+		"TrafficSegment", "Source", "SourceFromLast", "ClientIP", "After", "Before", "Between",
+		"Cron", "ContentLengthBetween", "HeaderSHA256"}
 	if len(reg) != len(want) {
 		t.Fatalf("%d specs registered, want %d", len(reg), len(want))
 	}
@@ -54,7 +55,8 @@ func TestErrorsWrapSentinel(t *testing.T) {
 	for name, a := range map[string][]any{
 		"Shutdown": {1.0}, "Methods": {}, "Cookie": {"a"}, "QueryParam": {}, "Traffic": {2.0},
 		"TrafficSegment": {0.5}, "Source": {"x"}, "SourceFromLast": {}, "ClientIP": {"1.2.3.4/40"},
-		"After": {"x"}, "Before": {}, "Between": {1.0},
+		"After": {"x"}, "Before": {}, "Between": {1.0}, "Cron": {"* *"}, "ContentLengthBetween": {2.0, 1.0},
+		"HeaderSHA256": {"X-A", "00"},
 	} {
 		_, err := reg[name].Create(a)
 		if !errors.Is(err, ErrInvalidPredicateParameters) {
