@@ -2,5 +2,5 @@ package routing
 
 type tracer struct{}
 
-func (t *tracer) candidate(e *entry, kind, idx int, p *Params) {}
-func (t *tracer) rootLeaf()                                    {}
+func (t *tracer) candidate(e *entry, kind, idx int) {}
+func (t *tracer) rootLeaf()                         {}

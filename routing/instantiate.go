@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/filters"
 )
 
 // builder instantiates the routes of one table generation. Regexps and
@@ -18,6 +19,7 @@ type builder struct {
 	o        BuildOptions
 	regexps  map[string]rxResult
 	backends map[string]backendSplit
+	keys     keyInterner
 }
 
 type rxResult struct {
@@ -31,7 +33,7 @@ type backendSplit struct {
 }
 
 func newBuilder(o BuildOptions) *builder {
-	return &builder{o: o, regexps: map[string]rxResult{}, backends: map[string]backendSplit{}}
+	return &builder{o: o, regexps: map[string]rxResult{}, backends: map[string]backendSplit{}, keys: keyInterner{}}
 }
 
 func (b *builder) regexp(src string) (*regexp.Regexp, error) {
@@ -81,6 +83,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 	}
 
 	// 2. Filters.
+	var closable []filters.Closer
 	if len(def.Filters) > 0 {
 		r.Filters = make([]*RouteFilter, 0, len(def.Filters))
 	}
@@ -97,9 +100,12 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 			return nil, nil, &routeError{ReasonInvalidFilterParams, fmt.Errorf("filter %s (#%d): %w", f.Name, i+1, err)}
 		}
 		r.Filters = append(r.Filters, &RouteFilter{Name: f.Name, Args: f.Args, Filter: inst})
+		if c, ok := inst.(filters.Closer); ok {
+			closable = append(closable, c)
+		}
 	}
 
-	m := &matcher{route: r, method: def.Method}
+	m := &matcher{method: def.Method}
 	hosts := append([]string(nil), def.HostRegexps...)
 	pathRxs := append([]string(nil), def.PathRegexps...)
 	headers := map[string]string{}
@@ -185,7 +191,6 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 				return nil, nil, &routeError{ReasonInvalidPredicateParams, fmt.Errorf("predicate %s (#%d): %w", p.Name, i+1, err)}
 			}
 			r.Predicates = append(r.Predicates, inst)
-			m.predNames = append(m.predNames, predicateText(p))
 			weight++
 			if ws, ok := spec.(WeightedPredicateSpec); ok {
 				weight += ws.Weight()
@@ -245,7 +250,6 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 		}
 		m.headerRx = append(m.headerRx, h)
 	}
-	m.preds = r.Predicates
 	r.Weight = weight
 
 	if len(treeArgs) == 1 {
@@ -254,7 +258,12 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 			return nil, nil, &routeError{ReasonInvalidMatcher, err}
 		}
 		m.tree = tk
+		kps, n := tk.keyPaths(b.o.IgnoreTrailingSlash)
+		for i := range n {
+			m.keys[i] = b.keys.get(&kps[i])
+		}
 	}
+	r.inst = &instance{m: m, closable: closable}
 	return r, m, nil
 }
 

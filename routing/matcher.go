@@ -8,16 +8,12 @@ import (
 // matcher holds a route's request conditions in their compiled form, in the
 // order they are evaluated (spec routing.md §5.1).
 type matcher struct {
-	route *Route
-
 	method    string
 	hostExact []string // Host regexps that match exactly one string
 	hostRx    []*regexp.Regexp
 	pathRx    []*regexp.Regexp
 	headers   []headerExact
 	headerRx  []headerRegexps
-	preds     []Predicate
-	predNames []string
 
 	// hostKeys are exact hosts of which the request's Host must equal one
 	// for the route to match (from one exact Host regexp or one HostAny);
@@ -26,6 +22,8 @@ type matcher struct {
 
 	// tree is how the route enters the path tree.
 	tree treeKey
+	// keys name the wildcard values of each of tree's key paths.
+	keys [3]*keyInfo
 }
 
 type headerExact struct {
@@ -48,10 +46,11 @@ const (
 	condPredicate
 )
 
-// failing returns condNone when r satisfies every condition of m; otherwise
-// the kind and index of the first condition that failed. cleaned is the
-// cleaned request path (with its trailing slash).
-func (m *matcher) failing(r *http.Request, cleaned string) (kind, idx int) {
+// failing returns condNone when r satisfies every condition of m and every
+// predicate in preds (the route's custom predicates); otherwise the kind and
+// index of the first condition that failed. cleaned is the cleaned request
+// path (with its trailing slash).
+func (m *matcher) failing(r *http.Request, cleaned string, preds []Predicate) (kind, idx int) {
 	if m.method != "" && r.Method != m.method {
 		return condMethod, 0
 	}
@@ -86,7 +85,7 @@ func (m *matcher) failing(r *http.Request, cleaned string) (kind, idx int) {
 			}
 		}
 	}
-	for i, p := range m.preds {
+	for i, p := range preds {
 		if !p.Match(r) {
 			return condPredicate, i
 		}
@@ -94,8 +93,8 @@ func (m *matcher) failing(r *http.Request, cleaned string) (kind, idx int) {
 	return condNone, 0
 }
 
-func (m *matcher) matches(r *http.Request, cleaned string) bool {
-	k, _ := m.failing(r, cleaned)
+func (m *matcher) matches(r *http.Request, cleaned string, preds []Predicate) bool {
+	k, _ := m.failing(r, cleaned, preds)
 	return k == condNone
 }
 

@@ -61,4 +61,8 @@ type Route struct {
 	LBAlgorithm string
 	LBEndpoints []LBEndpoint
 	Balancer    Balancer
+
+	// inst is what Build instantiated for the route; copies of the route
+	// (made by post-processors or reused by a later table) share it.
+	inst *instance
 }

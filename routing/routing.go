@@ -46,6 +46,9 @@ type Routing struct {
 	firstLoadOnce sync.Once
 
 	lastInvalid map[string]string // id -> logged error, to log each once
+	cache       map[string]*cached // instantiated routes by id, for reuse
+	gen         uint64
+	afterSwap   func(*Table) // test hook
 	builds      atomic.Int64
 }
 
@@ -68,13 +71,13 @@ func New(o Options) *Routing {
 		o:         o,
 		log:       o.Log,
 		changed:   make(chan struct{}, 1),
+		cache:     map[string]*cached{},
 		firstLoad: make(chan struct{}),
 	}
 	for _, c := range o.DataClients {
 		r.clients = append(r.clients, &clientState{name: c.Name(), routes: map[string]*eskip.Route{}})
 	}
-	empty := build(nil, nil, o.BuildOptions)
-	empty.managed = true
+	empty := build(buildInput{managed: true}, o.BuildOptions)
 	empty.refs.Store(1)
 	r.current.Store(empty)
 	if len(o.DataClients) == 0 {
@@ -188,7 +191,7 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 }
 
 // snapshot merges the clients' routes in client order.
-func (r *Routing) snapshot() (defs []*eskip.Route, sources map[string]string, complete bool) {
+func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -197,21 +200,31 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources map[string]string, co
 		n += len(cs.routes)
 		complete = complete && cs.delivered
 	}
-	byID := make(map[string]*eskip.Route, n)
-	sources = make(map[string]string, n)
+	defs = make([]*eskip.Route, 0, n)
+	sources = make([]string, 0, n)
+	if len(r.clients) == 1 {
+		cs := r.clients[0]
+		for _, rt := range cs.routes {
+			defs = append(defs, rt)
+			sources = append(sources, cs.name)
+		}
+		return defs, sources, complete
+	}
+	at := make(map[string]int, n)
 	var collisions []string
 	for _, cs := range r.clients {
 		for id, rt := range cs.routes {
-			if prev, ok := sources[id]; ok && prev != cs.name {
-				collisions = append(collisions, id)
+			if i, ok := at[id]; ok {
+				if sources[i] != cs.name {
+					collisions = append(collisions, id)
+				}
+				defs[i], sources[i] = rt, cs.name
+				continue
 			}
-			byID[id] = rt
-			sources[id] = cs.name
+			at[id] = len(defs)
+			defs = append(defs, rt)
+			sources = append(sources, cs.name)
 		}
-	}
-	defs = make([]*eskip.Route, 0, len(byID))
-	for _, rt := range byID {
-		defs = append(defs, rt)
 	}
 	if len(collisions) > 0 {
 		sort.Strings(collisions)
@@ -225,11 +238,14 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources map[string]string, co
 
 func (r *Routing) rebuild() {
 	defs, sources, complete := r.snapshot()
-	t := build(defs, sources, r.o.BuildOptions)
-	t.managed = true
+	r.gen++
+	t := build(buildInput{defs: defs, sources: sources, unique: true, cache: r.cache, gen: r.gen, managed: true}, r.o.BuildOptions)
 	t.refs.Store(1)
 	old := r.current.Swap(t)
 	old.Release()
+	if r.afterSwap != nil {
+		r.afterSwap(t)
+	}
 	r.builds.Add(1)
 	r.logInvalid(t)
 	if complete {

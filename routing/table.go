@@ -3,60 +3,135 @@ package routing
 import (
 	"net/http"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 )
 
 // Table is one immutable, compiled generation of routes.
 type Table struct {
 	created             time.Time
-	routes              []*Route // valid, sorted by id
-	invalid             []InvalidRoute
 	tree                node
 	root                leaf // routes without Path/PathSubtree
 	ignoreTrailingSlash bool
 	noHostIndex         bool
+
+	// routes and invalid are sorted by id on first use: nothing on the
+	// request path needs the order.
+	sortOnce sync.Once
+	routes   []*Route
+	invalid  []InvalidRoute
 
 	// Reference counting for tables owned by a Routing: the owner holds one
 	// reference while the table is current, Acquire adds one per request.
 	managed bool
 	refs    atomic.Int64
 	closed  atomic.Bool
+	owned   []*instance // instances whose filters this table keeps open
 }
 
 // Build instantiates defs into a Table. It never fails: routes that cannot
 // be instantiated are left out and listed in Invalid. Of several
 // definitions with one id, the last wins.
 func Build(defs []*eskip.Route, o BuildOptions) *Table {
-	return build(defs, nil, o)
+	return build(buildInput{defs: defs}, o)
 }
 
-// build is Build with the data client name of each route id.
-func build(defs []*eskip.Route, sources map[string]string, o BuildOptions) *Table {
-	t := &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, noHostIndex: o.noHostIndex}
-	defs = dedupe(defs)
-	if len(o.PreProcessors) > 0 {
-		for _, pp := range o.PreProcessors {
-			defs = pp.Do(defs)
+// buildInput is what the Routing owner passes on top of Build's arguments.
+type buildInput struct {
+	defs    []*eskip.Route
+	sources []string // data client of each def; nil when unknown
+	unique  bool     // defs have distinct ids
+	// cache holds the instantiated routes of the previous generation by
+	// id: unchanged definitions reuse them instead of creating their
+	// filters and predicates again. build updates it in place for the next
+	// generation (gen numbers it).
+	cache   map[string]*cached
+	gen     uint64
+	managed bool
+}
+
+// cached is an instantiated route kept for the next generation.
+type cached struct {
+	def    *eskip.Route
+	source string
+	proto  *Route // as instantiated, before post-processors
+	gen    uint64
+}
+
+// build makes a table and, for managed tables, updates in.cache.
+func build(in buildInput, o BuildOptions) *Table {
+	t := &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, managed: in.managed, noHostIndex: o.noHostIndex}
+	defs, sources := in.defs, in.sources
+	if !in.unique || len(o.PreProcessors) > 0 {
+		var bySource map[string]string
+		if sources != nil {
+			bySource = make(map[string]string, len(defs))
+			for i, d := range defs {
+				if d != nil {
+					bySource[d.Id] = sources[i]
+				}
+			}
 		}
 		defs = dedupe(defs)
+		for _, pp := range o.PreProcessors {
+			defs = dedupe(pp.Do(defs))
+		}
+		sources = nil
+		if bySource != nil {
+			sources = make([]string, len(defs))
+			for i, d := range defs {
+				sources[i] = bySource[d.Id]
+			}
+		}
 	}
 
 	b := newBuilder(o)
+	copyForPost := len(o.PostProcessors) > 0
 	routes := make([]*Route, 0, len(defs))
-	matchers := make(map[*Route]*matcher, len(defs))
-	for _, def := range defs {
-		src := sources[def.Id]
-		r, m, err := b.instantiate(def, src)
-		if err != nil {
-			t.invalid = append(t.invalid, InvalidRoute{Id: def.Id, Source: src, Pos: def.Pos, Reason: err.reason, Err: err.err})
+	for i, def := range defs {
+		if def == nil {
 			continue
 		}
+		src := ""
+		if sources != nil {
+			src = sources[i]
+		}
+		var proto *Route
+		c := in.cache[def.Id]
+		if c != nil && c.source == src && sameDef(c.def, def) {
+			proto = c.proto
+		} else {
+			r, _, err := b.instantiate(def, src)
+			if err != nil {
+				t.invalid = append(t.invalid, InvalidRoute{Id: def.Id, Source: src, Pos: def.Pos, Reason: err.reason, Err: err.err})
+				continue
+			}
+			proto = r
+		}
+		if in.cache != nil {
+			if c == nil {
+				c = &cached{}
+				in.cache[def.Id] = c
+			}
+			c.def, c.source, c.proto, c.gen = def, src, proto, in.gen
+		}
+		if in.managed {
+			proto.inst.acquire()
+			t.owned = append(t.owned, proto.inst)
+		}
+		r := proto
+		if copyForPost || proto.Def != def {
+			// Post-processors may change what they get; the proto stays
+			// as instantiated for later generations.
+			c := *proto
+			c.Def = def
+			c.Filters = append([]*RouteFilter(nil), proto.Filters...)
+			r = &c
+		}
 		routes = append(routes, r)
-		matchers[r] = m
 	}
 
 	for _, pp := range o.PostProcessors {
@@ -67,59 +142,94 @@ func build(defs []*eskip.Route, sources map[string]string, o BuildOptions) *Tabl
 
 	t.routes = make([]*Route, 0, len(routes))
 	for _, r := range routes {
-		m := matchers[r]
-		if m == nil {
+		if r.inst == nil {
 			// A post-processor made a new route: derive its conditions
 			// from its definition, keeping its own filters and predicates.
-			var err *routeError
-			m, err = b.rematch(r)
+			inst, err := b.rematch(r)
 			if err != nil {
 				t.invalid = append(t.invalid, InvalidRoute{Id: r.Id, Source: r.Source, Pos: r.Def.Pos, Reason: err.reason, Err: err.err})
 				continue
 			}
+			r.inst = inst
+			if in.managed {
+				inst.acquire()
+				t.owned = append(t.owned, inst)
+			}
 		}
 		t.routes = append(t.routes, r)
-		t.insert(m)
+		t.insert(r)
 	}
-	sort.Slice(t.routes, func(i, j int) bool { return t.routes[i].Id < t.routes[j].Id })
-	sort.SliceStable(t.invalid, func(i, j int) bool { return t.invalid[i].Id < t.invalid[j].Id })
 	t.tree.sortAll()
 	t.root.sort()
+	for id, c := range in.cache {
+		if c.gen != in.gen {
+			delete(in.cache, id)
+		}
+	}
 	return t
 }
 
-// rematch builds the matcher of a route a post-processor created.
-func (b *builder) rematch(r *Route) (*matcher, *routeError) {
+// rematch instantiates the conditions of a route a post-processor created.
+func (b *builder) rematch(r *Route) (*instance, *routeError) {
 	if r.Def == nil {
 		return nil, fail(ReasonOther, "route %q has no definition", r.Id)
 	}
-	_, m, err := b.instantiate(r.Def, r.Source)
+	fresh, _, err := b.instantiate(r.Def, r.Source)
 	if err != nil {
 		return nil, err
 	}
-	m.route = r
-	m.preds = r.Predicates
-	return m, nil
+	// Its own filters are not ours to close.
+	return &instance{m: fresh.inst.m}, nil
 }
 
-func (t *Table) insert(m *matcher) {
-	if len(m.tree.paths) == 0 {
-		t.root.add(t.entry(m, keyPath{}))
+func (t *Table) insert(r *Route) {
+	m := r.inst.m
+	hostKeys := m.hostKeys
+	if t.noHostIndex {
+		hostKeys = nil
+	}
+	kps, n := m.tree.keyPaths(t.ignoreTrailingSlash)
+	if n == 0 {
+		t.root.add(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, hostKeys)
 		return
 	}
-	for _, kp := range m.tree.paths {
-		t.tree.insert(kp, t.entry(m, kp))
+	for i := range n {
+		kp := &kps[i]
+		t.tree.insert(kp, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, hostKeys)
 	}
 }
 
-func (t *Table) entry(m *matcher, kp keyPath) *entry {
-	e := &entry{m: m, weight: m.route.Weight, id: m.route.Id, star: kp.star, starName: kp.starName, indexed: !t.noHostIndex}
-	for _, s := range kp.segs {
-		if s.kind != segStatic {
-			e.names = append(e.names, s.text)
+var noKey keyInfo
+
+// keyInterner shares keyInfos between the routes of one build.
+type keyInterner map[keyShape]*keyInfo
+
+type keyShape struct {
+	name     string // the only wildcard name, if any
+	names    int
+	star     bool
+	starName string
+}
+
+func (ki keyInterner) get(kp *keyPath) *keyInfo {
+	shape := keyShape{star: kp.star, starName: kp.starName}
+	var names []string
+	for i := range kp.len() {
+		if s := kp.at(i); s.kind != segStatic {
+			shape.name = s.text
+			shape.names++
+			names = append(names, s.text)
 		}
 	}
-	return e
+	if shape.names > 1 {
+		return &keyInfo{names: names, star: kp.star, starName: kp.starName}
+	}
+	if k := ki[shape]; k != nil {
+		return k
+	}
+	k := &keyInfo{names: names, star: kp.star, starName: kp.starName}
+	ki[shape] = k
+	return k
 }
 
 // dedupe keeps the last definition of every id, in the order of first
@@ -168,10 +278,21 @@ func (t *Table) match(s *search) *Route {
 
 // Routes returns the valid routes sorted by id. The slice is the table's
 // own: do not modify it.
-func (t *Table) Routes() []*Route { return t.routes }
+func (t *Table) Routes() []*Route {
+	t.sortOnce.Do(t.sortLists)
+	return t.routes
+}
 
 // Invalid returns the routes left out, sorted by id.
-func (t *Table) Invalid() []InvalidRoute { return t.invalid }
+func (t *Table) Invalid() []InvalidRoute {
+	t.sortOnce.Do(t.sortLists)
+	return t.invalid
+}
+
+func (t *Table) sortLists() {
+	sort.Slice(t.routes, func(i, j int) bool { return t.routes[i].Id < t.routes[j].Id })
+	sort.SliceStable(t.invalid, func(i, j int) bool { return t.invalid[i].Id < t.invalid[j].Id })
+}
 
 // Created is when the table was built.
 func (t *Table) Created() time.Time { return t.created }
@@ -210,17 +331,14 @@ func (t *Table) Release() {
 	}
 }
 
-// close closes the table's closable filters once.
+// close releases the table's instances once; the filters of those no other
+// open table uses are closed.
 func (t *Table) close() {
 	if !t.closed.CompareAndSwap(false, true) {
 		return
 	}
-	for _, r := range t.routes {
-		for _, f := range r.Filters {
-			if c, ok := f.Filter.(filters.Closer); ok {
-				_ = c.Close()
-			}
-		}
+	for _, in := range t.owned {
+		in.release()
 	}
 }
 

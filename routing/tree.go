@@ -7,19 +7,70 @@ import (
 	"strings"
 )
 
-// treeKey is how a route enters the path tree: one or more key paths
-// (PathSubtree registers several, spec routing.md §4.3). No paths means a
-// root leaf.
+// treeKey is how a route enters the path tree (spec routing.md §4.3).
 type treeKey struct {
-	paths []keyPath
+	kind     int              // treeNone, treePath or treeSubtree
+	segs     []patternSegment // Path: the pattern; PathSubtree: its base
+	starName string           // PathSubtree: name of its free wildcard
 }
 
+const (
+	treeNone = iota
+	treePath
+	treeSubtree
+)
+
+// keyPath is one key a route is registered under: segs, then extra when
+// hasExtra.
 type keyPath struct {
-	segs []patternSegment
+	segs     []patternSegment
+	extra    patternSegment
+	hasExtra bool
 	// star, when set, adds the parameter starName="/" on a match: the base
 	// keys of a PathSubtree.
 	star     bool
 	starName string
+}
+
+func (k *keyPath) len() int {
+	if k.hasExtra {
+		return len(k.segs) + 1
+	}
+	return len(k.segs)
+}
+
+func (k *keyPath) at(i int) patternSegment {
+	if i < len(k.segs) {
+		return k.segs[i]
+	}
+	return k.extra
+}
+
+// keyPaths lists the keys of tk: one for Path, two or three for
+// PathSubtree, none for a root route.
+func (tk *treeKey) keyPaths(ignoreTrailingSlash bool) (out [3]keyPath, n int) {
+	switch tk.kind {
+	case treePath:
+		out[0] = keyPath{segs: tk.segs}
+		return out, 1
+	case treeSubtree:
+		slash := patternSegment{segStatic, ""}
+		free := patternSegment{segFree, tk.starName}
+		if len(tk.segs) == 0 {
+			out[0] = keyPath{extra: slash, hasExtra: true, star: true, starName: tk.starName}
+			out[1] = keyPath{extra: free, hasExtra: true}
+			return out, 2
+		}
+		out[n] = keyPath{segs: tk.segs, star: true, starName: tk.starName}
+		n++
+		if !ignoreTrailingSlash {
+			out[n] = keyPath{segs: tk.segs, extra: slash, hasExtra: true, star: true, starName: tk.starName}
+			n++
+		}
+		out[n] = keyPath{segs: tk.segs, extra: free, hasExtra: true}
+		return out, n + 1
+	}
+	return out, 0
 }
 
 func makeTreeKey(pred, arg string, ignoreTrailingSlash bool) (treeKey, error) {
@@ -32,7 +83,7 @@ func makeTreeKey(pred, arg string, ignoreTrailingSlash bool) (treeKey, error) {
 		if err != nil {
 			return treeKey{}, err
 		}
-		return treeKey{paths: []keyPath{{segs: segs}}}, nil
+		return treeKey{kind: treePath, segs: segs}, nil
 	}
 	segs, err := parsePattern(p)
 	if err != nil {
@@ -46,25 +97,7 @@ func makeTreeKey(pred, arg string, ignoreTrailingSlash bool) (treeKey, error) {
 	if n := len(segs); n > 0 && segs[n-1].kind == segStatic && segs[n-1].text == "" {
 		segs = segs[:n-1]
 	}
-	free := patternSegment{segFree, starName}
-	if len(segs) == 0 {
-		return treeKey{paths: []keyPath{
-			{segs: []patternSegment{{segStatic, ""}}, star: true, starName: starName},
-			{segs: []patternSegment{free}},
-		}}, nil
-	}
-	tk := treeKey{paths: []keyPath{{segs: segs, star: true, starName: starName}}}
-	if !ignoreTrailingSlash {
-		tk.paths = append(tk.paths, keyPath{segs: withSeg(segs, patternSegment{segStatic, ""}), star: true, starName: starName})
-	}
-	tk.paths = append(tk.paths, keyPath{segs: withSeg(segs, free)})
-	return tk, nil
-}
-
-func withSeg(segs []patternSegment, s patternSegment) []patternSegment {
-	out := make([]patternSegment, len(segs), len(segs)+1)
-	copy(out, segs)
-	return append(out, s)
+	return treeKey{kind: treeSubtree, segs: segs[:len(segs):len(segs)], starName: starName}, nil
 }
 
 // node is one path segment position of the tree. Lookup tries, per
@@ -78,34 +111,41 @@ type node struct {
 }
 
 // leaf holds the candidates of one tree key, ordered by weight (desc) then
-// id (asc). Routes with exact hosts are filed under those hosts; the
-// candidates for a request are the merge of its host's list and the general
-// list, in the same order.
+// id (asc). Routes with exact hosts are filed under those hosts, each host's
+// candidates chained through entry.next; the candidates for a request are
+// the merge of its host's chain and the general list.
 type leaf struct {
 	general []*entry
-	byHost  map[string][]*entry
+	byHost  map[string]*entry
 }
 
+// entry is one route in one leaf.
 type entry struct {
-	m      *matcher
 	weight int
-	id     string
-	// names of the wildcards along the key, in order.
-	names    []string
+	route  *Route
+	m      *matcher
+	key    *keyInfo
+	next   *entry // next candidate of the same host
+}
+
+// keyInfo says how to name the wildcard values of a key; tables intern
+// them, as most routes share one of a few shapes.
+type keyInfo struct {
+	names    []string // wildcard names along the key, in order
 	star     bool
 	starName string
-	indexed  bool // file under the matcher's host keys
 }
 
 func (a *entry) before(b *entry) bool {
 	if a.weight != b.weight {
 		return a.weight > b.weight
 	}
-	return a.id < b.id
+	return a.route.Id < b.route.Id
 }
 
-func (n *node) insert(kp keyPath, e *entry) {
-	for _, s := range kp.segs {
+func (n *node) insert(kp *keyPath, e *entry, hostKeys []string) {
+	for i := range kp.len() {
+		s := kp.at(i)
 		switch s.kind {
 		case segStatic:
 			if n.static == nil {
@@ -126,33 +166,54 @@ func (n *node) insert(kp keyPath, e *entry) {
 			if n.free == nil {
 				n.free = &leaf{}
 			}
-			n.free.add(e)
+			n.free.add(e, hostKeys)
 			return
 		}
 	}
 	if n.leaf == nil {
 		n.leaf = &leaf{}
 	}
-	n.leaf.add(e)
+	n.leaf.add(e, hostKeys)
 }
 
-func (l *leaf) add(e *entry) {
-	if len(e.m.hostKeys) == 0 || !e.indexed {
+// add files e under each of hostKeys, or in the general list when none.
+func (l *leaf) add(e *entry, hostKeys []string) {
+	if len(hostKeys) == 0 {
 		l.general = append(l.general, e)
 		return
 	}
 	if l.byHost == nil {
-		l.byHost = map[string][]*entry{}
+		l.byHost = map[string]*entry{}
 	}
-	for _, h := range e.m.hostKeys {
-		l.byHost[h] = append(l.byHost[h], e)
+	for i, h := range hostKeys {
+		if i > 0 {
+			c := *e // one chain per host: HostAny needs a copy per value
+			e = &c
+		}
+		e.next = l.byHost[h]
+		l.byHost[h] = e
 	}
 }
 
 func (l *leaf) sort() {
 	sortEntries(l.general)
-	for _, es := range l.byHost {
-		sortEntries(es)
+	var buf []*entry
+	for h, first := range l.byHost {
+		if first.next == nil {
+			continue
+		}
+		buf = buf[:0]
+		for e := first; e != nil; e = e.next {
+			buf = append(buf, e)
+		}
+		sortEntries(buf)
+		for i, e := range buf {
+			e.next = nil
+			if i+1 < len(buf) {
+				e.next = buf[i+1]
+			}
+		}
+		l.byHost[h] = buf[0]
 	}
 }
 
@@ -236,33 +297,33 @@ func (s *search) walk(n *node, i int) *Route {
 // names the wildcard values pushed on the way here.
 func (s *search) leaf(l *leaf) *Route {
 	g := l.general
-	var h []*entry
+	var h *entry
 	if l.byHost != nil {
 		h = l.byHost[s.r.Host]
 	}
-	i, j := 0, 0
-	for i < len(g) || j < len(h) {
+	i := 0
+	for i < len(g) || h != nil {
 		var e *entry
-		if j >= len(h) || (i < len(g) && g[i].before(h[j])) {
+		if h == nil || (i < len(g) && g[i].before(h)) {
 			e = g[i]
 			i++
 		} else {
-			e = h[j]
-			j++
+			e = h
+			h = h.next
 		}
-		kind, idx := e.m.failing(s.r, s.cleaned)
+		kind, idx := e.m.failing(s.r, s.cleaned, e.route.Predicates)
 		if s.trace != nil {
-			s.trace.candidate(e, kind, idx, s.p)
+			s.trace.candidate(e, kind, idx)
 		}
 		if kind != condNone {
 			continue
 		}
-		s.p.names = append(s.p.names, e.names...)
-		if e.star {
-			s.p.names = append(s.p.names, e.starName)
+		s.p.names = append(s.p.names, e.key.names...)
+		if e.key.star {
+			s.p.names = append(s.p.names, e.key.starName)
 			s.p.values = append(s.p.values, "/")
 		}
-		return e.m.route
+		return e.route
 	}
 	return nil
 }

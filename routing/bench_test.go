@@ -1,0 +1,131 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"testing"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// benchRoute is rN: Host("^svcN[.]example[.]org$") && PathSubtree("/api/v{N%7}")
+// -> setRequestHeader("X-Route", "rN") -> "http://127.0.0.1:9001".
+func benchRoute(n int) *eskip.Route {
+	return &eskip.Route{
+		Id:          fmt.Sprintf("r%d", n),
+		HostRegexps: []string{fmt.Sprintf("^svc%d[.]example[.]org$", n)},
+		Predicates:  []*eskip.Predicate{{Name: "PathSubtree", Args: []any{fmt.Sprintf("/api/v%d", n%7)}}},
+		Filters:     []*eskip.Filter{{Name: "setRequestHeader", Args: []any{"X-Route", fmt.Sprintf("r%d", n)}}},
+		BackendType: eskip.NetworkBackend,
+		Backend:     "http://127.0.0.1:9001",
+	}
+}
+
+func benchRoutes(n int) []*eskip.Route {
+	defs := make([]*eskip.Route, n)
+	for i := range defs {
+		defs[i] = benchRoute(i)
+	}
+	return defs
+}
+
+func BenchmarkMatch(b *testing.B) {
+	for _, n := range []int{1, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("routes=%d", n), func(b *testing.B) {
+			tbl := Build(benchRoutes(n), testOptions())
+			if len(tbl.Invalid()) > 0 {
+				b.Fatal(tbl.Invalid()[0])
+			}
+			k := n / 2
+			r, _ := http.NewRequest("GET", fmt.Sprintf("http://svc%d.example.org/api/v%d/users/42", k, k%7), nil)
+			want := fmt.Sprintf("r%d", k)
+			var ps Params
+			if rt := tbl.Match(r, &ps); rt == nil || rt.Id != want || ps.Get("*") != "/users/42" {
+				b.Fatalf("wrong match %v", rt)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				ps.Reset()
+				tbl.Match(r, &ps)
+			}
+		})
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	const n = 100_000
+	defs := benchRoutes(n)
+	o := testOptions()
+	b.ReportAllocs()
+	var heap uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		tbl := Build(defs, o)
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.StartTimer()
+		if len(tbl.Routes()) != n {
+			b.Fatal("routes missing")
+		}
+		heap = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(tbl)
+	}
+	b.ReportMetric(float64(heap)/n, "retained-B/route")
+}
+
+// BenchmarkUpdateToLive measures, at 100,000 routes, the time from a data
+// client's update reaching the Routing to the changed route answering
+// lookups on the table Acquire returns.
+func BenchmarkUpdateToLive(b *testing.B) {
+	const n = 100_000
+	a := newChanClient("bench")
+	log, _ := quietLogger()
+	bo := testOptions()
+	rt := New(Options{BuildOptions: bo, DataClients: []dataclients.DataClient{a}, Log: log})
+	swapped := make(chan *Table, 1)
+	rt.afterSwap = func(t *Table) {
+		select {
+		case swapped <- t:
+		default:
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- rt.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	select {
+	case a.updates <- dataclients.Update{Reset: true, Upserts: benchRoutes(n)}:
+	case <-ctx.Done():
+	}
+	<-rt.FirstLoad()
+	<-swapped
+	var ps Params
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		def := benchRoute(n + i)
+		r, _ := http.NewRequest("GET", fmt.Sprintf("http://svc%d.example.org/api/v%d/x", n+i, (n+i)%7), nil)
+		a.updates <- dataclients.Update{Upserts: []*eskip.Route{def}}
+		for {
+			<-swapped
+			tbl := rt.Acquire()
+			ps.Reset()
+			m := tbl.Match(r, &ps)
+			tbl.Release()
+			if m != nil {
+				break
+			}
+		}
+	}
+}
