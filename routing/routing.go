@@ -45,7 +45,7 @@ type Routing struct {
 	firstLoad     chan struct{}
 	firstLoadOnce sync.Once
 
-	lastInvalid map[string]string // id -> logged error, to log each once
+	lastInvalid map[string]string  // id -> logged error, to log each once
 	cache       map[string]*cached // instantiated routes by id, for reuse
 	gen         uint64
 	afterSwap   func(*Table) // test hook

@@ -305,3 +305,40 @@ func TestConcurrentMatchDuringSwaps(t *testing.T) {
 		t.Fatal("no replaced table was closed")
 	}
 }
+
+func TestRoutingReusesUnchangedRoutes(t *testing.T) {
+	var closes atomic.Int32
+	o := testOptions()
+	o.Filters.Register(testFilterSpec{name: "closing", closes: &closes})
+	o.PostProcessors = []PostProcessor{copyPost{}}
+	a := newChanClient("a")
+	rr := startRouting(t, Options{BuildOptions: o, DataClients: []dataclients.DataClient{a}})
+	mk := func(id, path string) *eskip.Route {
+		return withFilters(route(id, p("Path", path)), f("closing"))
+	}
+	a.send(t, dataclients.Update{Reset: true, Upserts: []*eskip.Route{mk("keep", "/k"), mk("change", "/c1")}})
+	first := waitFor(t, rr.Routing, "first", hasIDs("change@a keep@a "))
+	// an equal definition in a new object is reused too
+	a.send(t, dataclients.Update{Upserts: []*eskip.Route{mk("keep", "/k"), mk("change", "/c2")}})
+	second := waitFor(t, rr.Routing, "second", func(tbl *Table) bool {
+		id, _ := matchID(t, tbl, req("GET", "/c2"))
+		return id == "change"
+	})
+	if first.Closed() == false {
+		t.Fatal("first table not closed")
+	}
+	if closes.Load() != 1 {
+		t.Fatalf("closes=%d, want 1 (only the changed route's filter)", closes.Load())
+	}
+	k1, k2 := first.Routes()[1], second.Routes()[1]
+	if k1.Id != "keep" || k2.Id != "keep" || k1.Filters[0].Filter != k2.Filters[0].Filter {
+		t.Fatal("unchanged route was instantiated again")
+	}
+	if k1 == k2 {
+		t.Fatal("post-processors must get a fresh copy of a reused route")
+	}
+	c1, c2 := first.Routes()[0], second.Routes()[0]
+	if c1.Filters[0].Filter == c2.Filters[0].Filter {
+		t.Fatal("changed route kept its old filter")
+	}
+}
