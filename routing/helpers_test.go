@@ -20,7 +20,7 @@ func (noopFilter) Response(filters.FilterContext) {}
 
 type closingFilter struct{ noopFilter }
 
-func (c closingFilter) Close() error { c.closes.Add(1); return nil }
+func (c *closingFilter) Close() error { c.closes.Add(1); return nil }
 
 // testFilterSpec creates no-op filters; it fails on an argument "bad".
 type testFilterSpec struct {
@@ -36,7 +36,7 @@ func (s testFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 		}
 	}
 	if s.closes != nil {
-		return closingFilter{noopFilter{s.closes}}, nil
+		return &closingFilter{noopFilter{s.closes}}, nil
 	}
 	return noopFilter{}, nil
 }
