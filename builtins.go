@@ -2,7 +2,9 @@ package skiff
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/backend"
 	"github.com/skiff-proxy/skiff/filters/breaker"
+	"github.com/skiff-proxy/skiff/filters/cookie"
 	"github.com/skiff-proxy/skiff/filters/compress"
 	"github.com/skiff-proxy/skiff/filters/cors"
 	"github.com/skiff-proxy/skiff/filters/flowid"
@@ -12,6 +14,8 @@ import (
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
 	"github.com/skiff-proxy/skiff/filters/redirect"
 	"github.com/skiff-proxy/skiff/filters/status"
+	"github.com/skiff-proxy/skiff/filters/tee"
+	"github.com/skiff-proxy/skiff/filters/timeout"
 	"github.com/skiff-proxy/skiff/predicates"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -25,10 +29,15 @@ func builtinFilters(o *Options) ([]filters.Spec, func()) {
 		breakers = breaker.NewRegistry(breaker.Options{})
 	}
 	var limits *ratelimit.Registry
-	closer := func() {}
 	if o.EnableRatelimits {
 		limits = ratelimit.NewRegistry(ratelimit.Options{})
-		closer = func() { limits.Close() }
+	}
+	shadow := tee.NewShadow(tee.Options{})
+	closer := func() {
+		shadow.Close()
+		if limits != nil {
+			limits.Close()
+		}
 	}
 	var specs []filters.Spec
 	for _, group := range [][]filters.Spec{
@@ -37,6 +46,10 @@ func builtinFilters(o *Options) ([]filters.Spec, func()) {
 		query.Specs(),
 		redirect.Specs(),
 		status.Specs(),
+		backend.Specs(),
+		timeout.Specs(),
+		cookie.Specs(),
+		tee.Specs(shadow),
 		compress.Specs(),
 		cors.Specs(),
 		flowid.Specs(),

@@ -17,6 +17,9 @@ func TestBackendKinds(t *testing.T) {
 		`emptyShunt: Path("/empty") -> <shunt>;`,
 		`loop: Path("/loop") -> setPath("/net/looped") -> <loopback>;`,
 		fmt.Sprintf(`lb: Path("/lb") -> <roundRobin, %q, %q>;`, a.URL, b.URL),
+		fmt.Sprintf(`dyn: Path("/dyn") -> setDynamicBackendUrl(%q) -> <dynamic>;`, b.URL),
+		`dynHeader: Path("/dynh") -> setDynamicBackendUrlFromHeader("X-Target") -> <dynamic>;`,
+		fmt.Sprintf(`shadow: Path("/tee") -> tee(%q) -> %q;`, b.URL, a.URL),
 	), skiff.Options{})
 
 	t.Run("network", func(t *testing.T) {
@@ -44,6 +47,21 @@ func TestBackendKinds(t *testing.T) {
 		if r.status != 200 || r.header.Get("X-Seen-Path") != "/net/looped" {
 			t.Errorf("got %d path %q", r.status, r.header.Get("X-Seen-Path"))
 		}
+	})
+	t.Run("dynamic", func(t *testing.T) {
+		if r := in.get(t, "/dyn"); r.status != 200 || r.header.Get("X-Backend") != "b" {
+			t.Errorf("setDynamicBackendUrl: %d from %q", r.status, r.header.Get("X-Backend"))
+		}
+		if r := in.get(t, "/dynh", "X-Target", a.URL); r.status != 200 || r.header.Get("X-Backend") != "a" {
+			t.Errorf("setDynamicBackendUrlFromHeader: %d from %q", r.status, r.header.Get("X-Backend"))
+		}
+	})
+	t.Run("tee", func(t *testing.T) {
+		b0 := b.hits.Load()
+		if r := in.get(t, "/tee"); r.status != 200 || r.header.Get("X-Backend") != "a" {
+			t.Errorf("tee: main answer %d from %q", r.status, r.header.Get("X-Backend"))
+		}
+		waitFor(t, func() bool { return b.hits.Load() == b0+1 })
 	})
 	t.Run("round robin", func(t *testing.T) {
 		a0, b0 := a.hits.Load(), b.hits.Load()

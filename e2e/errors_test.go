@@ -32,6 +32,7 @@ func TestErrorStatuses(t *testing.T) {
 	in := start(t, routes(
 		fmt.Sprintf(`refused: Path("/refused") -> "http://%s";`, dead),
 		fmt.Sprintf(`slow: Path("/slow") -> %q;`, slow.URL),
+		fmt.Sprintf(`slowRoute: Path("/slow-route") -> backendTimeout("50ms") -> %q;`, slow.URL),
 		`loop: Path("/loop") -> <loopback>;`,
 		`panic: Path("/panic") -> panicNow() -> <shunt>;`,
 		fmt.Sprintf(`ok: Path("/ok") -> %q;`, ok.URL),
@@ -50,7 +51,8 @@ func TestErrorStatuses(t *testing.T) {
 	}{
 		{"/no-such-route", 404},
 		{"/refused", 502},
-		{"/slow", 504},
+		{"/slow", 504},       // -response-header-timeout-backend
+		{"/slow-route", 504}, // backendTimeout filter
 		{"/loop", 500},
 		{"/panic", 500},
 		{"/ok", 200}, // a panic broke only its own request
