@@ -270,10 +270,7 @@ func (t *Table) match(s *search) *Route {
 	if rt := s.walk(&t.tree, 1); rt != nil {
 		return rt
 	}
-	if s.trace != nil {
-		s.trace.rootLeaf()
-	}
-	return s.leaf(&t.root)
+	return s.leafIn(&t.root, true)
 }
 
 // Routes returns the valid routes sorted by id. The slice is the table's

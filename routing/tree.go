@@ -265,7 +265,14 @@ func (s *search) walk(n *node, i int) *Route {
 	seg := s.path[i:j]
 	if n.static != nil {
 		if c := n.static[seg]; c != nil {
-			if rt := s.walk(c, j+1); rt != nil {
+			if s.trace != nil {
+				s.trace.push(seg)
+			}
+			rt := s.walk(c, j+1)
+			if s.trace != nil {
+				s.trace.pop()
+			}
+			if rt != nil {
 				return rt
 			}
 		}
@@ -273,7 +280,14 @@ func (s *search) walk(n *node, i int) *Route {
 	if n.param != nil && seg != "" {
 		mark := len(s.p.values)
 		s.p.values = append(s.p.values, unescapeParam(seg))
-		if rt := s.walk(n.param, j+1); rt != nil {
+		if s.trace != nil {
+			s.trace.push(":")
+		}
+		rt := s.walk(n.param, j+1)
+		if s.trace != nil {
+			s.trace.pop()
+		}
+		if rt != nil {
 			return rt
 		}
 		clear(s.p.values[mark:])
@@ -284,7 +298,14 @@ func (s *search) walk(n *node, i int) *Route {
 		// path[i-1] is the "/" before the remainder, so the value needs no
 		// concatenation.
 		s.p.values = append(s.p.values, s.path[i-1:])
-		if rt := s.leaf(n.free); rt != nil {
+		if s.trace != nil {
+			s.trace.push("*")
+		}
+		rt := s.leaf(n.free)
+		if s.trace != nil {
+			s.trace.pop()
+		}
+		if rt != nil {
 			return rt
 		}
 		clear(s.p.values[mark:])
@@ -296,6 +317,13 @@ func (s *search) walk(n *node, i int) *Route {
 // leaf returns the first candidate of l whose conditions all match and
 // names the wildcard values pushed on the way here.
 func (s *search) leaf(l *leaf) *Route {
+	return s.leafIn(l, false)
+}
+
+func (s *search) leafIn(l *leaf, root bool) *Route {
+	if s.trace != nil {
+		s.trace.beginLeaf(l, s.r, root)
+	}
 	g := l.general
 	var h *entry
 	if l.byHost != nil {

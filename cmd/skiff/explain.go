@@ -1,13 +1,272 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/predicates"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
-const explainSummary = "    not implemented yet\n"
+const explainSummary = `    Shows which route a request takes and why: skiff explain -routes-file
+    FILE [-H 'Name: value']... METHOD URL prints the winning route and, for
+    every other candidate tried, the predicate that failed. Filters are not
+    run and their arguments are not checked (any filter name is accepted).
+`
+
+// stringList is a flag that may be repeated and takes comma-separated
+// values.
+type stringList struct {
+	vals  *[]string
+	comma bool
+}
+
+func (l stringList) String() string {
+	if l.vals == nil {
+		return ""
+	}
+	return strings.Join(*l.vals, ",")
+}
+
+func (l stringList) Set(v string) error {
+	if !l.comma {
+		*l.vals = append(*l.vals, v)
+		return nil
+	}
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l.vals = append(*l.vals, s)
+		}
+	}
+	return nil
+}
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "skiff explain: not implemented yet")
-	return 2
+	fs := flag.NewFlagSet("skiff explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var files, headers []string
+	fs.Var(stringList{&files, true}, "routes-file", "eskip route files (comma-separated or repeated; \"-\" reads stdin)")
+	fs.Var(stringList{&headers, false}, "H", "request header 'Name: value' (repeatable; 'Host: x' sets the host)")
+	remote := fs.String("remote-addr", "127.0.0.1:40000", "client address seen by Source/ClientIP predicates")
+	ignoreSlash := fs.Bool("ignore-trailing-slash", false, "match /foo and /foo/ alike, as the serve flag does")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: skiff explain -routes-file FILE [-H 'Name: value']... METHOD URL\n%s\nflags:\n", explainSummary)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if len(files) == 0 || fs.NArg() != 2 {
+		fs.Usage()
+		return 2
+	}
+	r, err := explainRequest(fs.Arg(0), fs.Arg(1), headers, *remote)
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff explain: %v\n", err)
+		return 2
+	}
+
+	var defs []*eskip.Route
+	for _, name := range files {
+		source, data, err := readRoutes(name, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "skiff explain: %v\n", err)
+			return 1
+		}
+		routes, err := eskip.ParseDocument(source, data)
+		if err != nil {
+			fmt.Fprint(stderr, eskip.Render(err, data))
+			return 1
+		}
+		defs = append(defs, routes...)
+	}
+
+	preds := routing.PredicateRegistry{}
+	predicates.Register(preds, predicates.Options{})
+	tbl := routing.Build(defs, routing.BuildOptions{
+		Filters:             permissiveFilters(defs),
+		Predicates:          preds,
+		IgnoreTrailingSlash: *ignoreSlash,
+	})
+	writeExplanation(stdout, tbl, tbl.Explain(r), headers)
+	return 0
+}
+
+func readRoutes(name string, stdin io.Reader) (string, []byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return "<stdin>", nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		return "<stdin>", data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return name, nil, fmt.Errorf("reading routes: %w", err)
+	}
+	return name, data, nil
+}
+
+func explainRequest(method, target string, headers []string, remote string) (*http.Request, error) {
+	if !strings.Contains(target, "://") {
+		if strings.HasPrefix(target, "/") {
+			target = "http://localhost" + target
+		} else {
+			target = "http://" + target
+		}
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("bad URL %q: %w", target, err)
+	}
+	r, err := http.NewRequest(method, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("bad request %s %s: %w", method, target, err)
+	}
+	r.RemoteAddr = remote
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("bad header %q: want 'Name: value'", h)
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if strings.EqualFold(name, "Host") {
+			r.Host = value
+			continue
+		}
+		r.Header.Add(name, value)
+	}
+	return r, nil
+}
+
+// permissiveFilters accepts every filter name the routes use: explain is
+// about matching, and filters do not take part in it.
+func permissiveFilters(defs []*eskip.Route) filters.Registry {
+	reg := filters.Registry{}
+	for _, d := range defs {
+		for _, f := range d.Filters {
+			reg.Register(noopFilterSpec(f.Name))
+		}
+	}
+	return reg
+}
+
+type noopFilterSpec string
+
+func (s noopFilterSpec) Name() string                             { return string(s) }
+func (noopFilterSpec) CreateFilter([]any) (filters.Filter, error) { return noopFilter{}, nil }
+
+type noopFilter struct{}
+
+func (noopFilter) Request(filters.FilterContext)  {}
+func (noopFilter) Response(filters.FilterContext) {}
+
+func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, headers []string) {
+	fmt.Fprintf(w, "request  %s %s%s\n", ex.Method, ex.Host, ex.Path)
+	for _, h := range headers {
+		fmt.Fprintf(w, "         %s\n", h)
+	}
+	fmt.Fprintln(w)
+	if ex.Route == nil {
+		fmt.Fprintln(w, "result   no route matches (the proxy answers 404)")
+	} else {
+		fmt.Fprintf(w, "result   route %s%s\n", ex.Route.Id, position(ex.Route.Def))
+		fmt.Fprintf(w, "         %s\n", ex.Route.Def.String())
+		if len(ex.Params) > 0 {
+			ps := make([]string, len(ex.Params))
+			for i, p := range ex.Params {
+				ps[i] = p.Name + "=" + p.Value
+			}
+			fmt.Fprintf(w, "         params: %s\n", strings.Join(ps, " "))
+		}
+	}
+
+	fmt.Fprintln(w, "\ncandidates, in the order they were tried:")
+	tried := 0
+	for _, st := range ex.Steps {
+		if len(st.Candidates) == 0 && st.OtherHosts == 0 {
+			continue
+		}
+		key := st.Key
+		if key == "" {
+			key = "(routes without Path/PathSubtree)"
+		}
+		note := ""
+		if st.OtherHosts > 0 {
+			note = fmt.Sprintf("   [%s for other hosts not tried]", plural(st.OtherHosts, "route"))
+		}
+		fmt.Fprintf(w, "  %s%s\n", key, note)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, c := range st.Candidates {
+			tried++
+			if c.Matched {
+				fmt.Fprintf(tw, "    MATCH\t%s\tweight %d\n", c.Route.Id, c.Route.Weight)
+				continue
+			}
+			fmt.Fprintf(tw, "    no\t%s\tweight %d\t%s failed: %s\n", c.Route.Id, c.Route.Weight, c.Failed, c.Why)
+		}
+		tw.Flush()
+	}
+	if tried == 0 {
+		fmt.Fprintln(w, "  (none: no route's path fits the request path)")
+	}
+	if ex.Route != nil && len(ex.Steps) > 0 && ex.Steps[len(ex.Steps)-1].Key != "" {
+		if n := rootRoutes(tbl); n > 0 {
+			fmt.Fprintf(w, "  (%s without Path/PathSubtree not tried: they count only when no path route matches)\n", plural(n, "route"))
+		}
+	}
+
+	if inv := tbl.Invalid(); len(inv) > 0 {
+		fmt.Fprintf(w, "\n%s left out as invalid:\n", plural(len(inv), "route"))
+		for _, i := range inv {
+			fmt.Fprintf(w, "  %s%s: %s: %v\n", i.Id, position(&eskip.Route{Pos: i.Pos}), i.Reason, i.Err)
+		}
+	}
+	fmt.Fprintln(w, "\nnote: filters are not run and any filter name is accepted; Traffic-style predicates draw new random numbers on every run.")
+}
+
+func position(d *eskip.Route) string {
+	if d == nil || d.Pos.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s:%d:%d)", d.Pos.Source, d.Pos.Line, d.Pos.Column)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// rootRoutes counts the routes without Path or PathSubtree.
+func rootRoutes(tbl *routing.Table) int {
+	n := 0
+	for _, r := range tbl.Routes() {
+		if r.Def.Path != "" {
+			continue
+		}
+		tree := false
+		for _, p := range r.Def.Predicates {
+			if p.Name == "Path" || p.Name == "PathSubtree" {
+				tree = true
+			}
+		}
+		if !tree {
+			n++
+		}
+	}
+	return n
 }
