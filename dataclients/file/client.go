@@ -120,7 +120,7 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 		}
 	}
 
-	l := &loop{Client: c, files: files, last: map[string]*eskip.Route{}, dirty: make([]bool, len(files))}
+	l := &loop{Client: c, files: files, dirty: make([]bool, len(files))}
 	if !l.send(ctx, out, l.reset()) {
 		return nil
 	}
@@ -161,26 +161,26 @@ const (
 )
 
 // reread reads f again. On changed, prev holds the routes before.
-func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route) {
+func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win window) {
 	text, err := os.ReadFile(f.abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return gone, nil
+		return gone, nil, window{}
 	}
 	f.missing = time.Time{}
 	if err != nil {
 		c.log.Warnf("reading routes file %s, keeping its routes: %v", f.path, err)
-		return unchanged, nil
+		return unchanged, nil, window{}
 	}
 	if f.present && bytes.Equal(text, f.text) {
-		return unchanged, nil
+		return unchanged, nil, window{}
 	}
 	f.present, f.text = true, text
 	doc, err := parseChange(c.parse, f.path, f.doc, text)
 	if err != nil {
 		each(err, func(e error) { c.log.Error(e.Error()) })
 		c.log.Warnf("routes file %s does not parse, keeping its %d last good routes", f.path, len(f.routes))
-		return unchanged, nil
+		return unchanged, nil, window{}
 	}
 	prev, f.doc, f.routes = f.routes, doc, doc.routes
-	return changed, prev
+	return changed, prev, doc.win
 }

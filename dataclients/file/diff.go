@@ -119,26 +119,3 @@ func sameArgs(a, b []any) bool {
 	}
 	return true
 }
-
-// reuse replaces the routes of next that equal the route at the same index
-// of prev by that previous instance, so that unchanged routes keep their
-// identity (cheap comparisons later, and the routing owner sees the instance
-// it already has). It reports whether next has the same ids in the same
-// order as prev, in which case the changed routes are exactly the indexes
-// where the instances now differ.
-func reuse(prev, next []*eskip.Route) (sameIds bool) {
-	sameIds = len(prev) == len(next)
-	for i := 0; i < len(prev) && i < len(next); i++ {
-		if prev[i] == next[i] {
-			continue
-		}
-		if prev[i].Id != next[i].Id {
-			sameIds = false
-			continue
-		}
-		if sameRoute(prev[i], next[i]) {
-			next[i] = prev[i]
-		}
-	}
-	return sameIds
-}

@@ -12,10 +12,18 @@ type document struct {
 	text   []byte
 	routes []*eskip.Route   // as delivered; unchanged instances are reused across parses
 	pos    []eskip.Position // true positions of routes in text (reused instances may carry older offsets)
+	win    window           // what changed against the previous document
 }
 
+// window tells which routes of a document replaced which of the previous
+// one: routes[lo:newHi] replaced previous[lo:oldHi]. Outside the window
+// both have the same definitions in the same order, routes[k+newHi-oldHi]
+// corresponding to previous[k] for k >= oldHi; an instance differs from the
+// previous one only where its line or column changed.
+type window struct{ lo, oldHi, newHi int }
+
 func newDocument(text []byte, routes []*eskip.Route) *document {
-	d := &document{text: text, routes: routes, pos: make([]eskip.Position, len(routes))}
+	d := &document{text: text, routes: routes, pos: make([]eskip.Position, len(routes)), win: window{0, 0, len(routes)}}
 	for i, r := range routes {
 		d.pos[i] = r.Pos
 	}
@@ -41,7 +49,11 @@ func parseChange(parse parseFunc, source string, old *document, text []byte) (*d
 	if err != nil {
 		return nil, err
 	}
-	return newDocument(text, routes), nil
+	d := newDocument(text, routes)
+	if old != nil {
+		d.win.oldHi = len(old.routes)
+	}
+	return d, nil
 }
 
 // parsePart is the partial parse of parseChange; nil means "parse it all".
@@ -98,7 +110,8 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 	}
 
 	n := first + len(part) + len(old.routes) - tail
-	d := &document{text: text, routes: make([]*eskip.Route, 0, n), pos: make([]eskip.Position, 0, n)}
+	d := &document{text: text, routes: make([]*eskip.Route, 0, n), pos: make([]eskip.Position, 0, n),
+		win: window{first, tail, first + len(part)}}
 	d.routes = append(d.routes, old.routes[:first]...)
 	d.pos = append(d.pos, pos[:first]...)
 	for _, r := range part {

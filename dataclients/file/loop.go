@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"slices"
+
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/skiff-proxy/skiff/dataclients"
@@ -18,6 +20,7 @@ type loop struct {
 	*Client
 	files []*fileState
 	last  map[string]*eskip.Route // merged set as last sent, by id
+	count map[string]int          // number of definitions of each id in all files
 	dirty []bool
 
 	timer      *time.Timer
@@ -82,8 +85,8 @@ func (l *loop) arm(d time.Duration) {
 	if !l.armed {
 		l.armed, l.batchStart = true, now
 	}
-	if limit := l.batchStart.Add(10 * l.wait).Sub(now); d > limit && limit > 0 {
-		d = limit
+	if limit := l.batchStart.Add(10 * l.wait).Sub(now); d > limit {
+		d = max(limit, 0)
 	}
 	l.timer.Reset(d)
 }
@@ -92,6 +95,7 @@ func (l *loop) arm(d time.Duration) {
 type change struct {
 	file *fileState
 	prev []*eskip.Route
+	win  window
 }
 
 // reload reads the dirty files again and returns those whose routes changed.
@@ -104,10 +108,10 @@ func (l *loop) reload() []change {
 			continue
 		}
 		l.dirty[i] = false
-		o, prev := l.reread(f)
+		o, prev, win := l.reread(f)
 		switch o {
 		case changed:
-			changes = append(changes, change{f, prev})
+			changes = append(changes, change{f, prev, win})
 		case gone:
 			if !f.present {
 				continue
@@ -123,7 +127,7 @@ func (l *loop) reload() []change {
 				continue
 			}
 			l.log.Infof("routes file %s was removed; withdrawing its %d routes", f.path, len(f.routes))
-			changes = append(changes, change{f, f.routes})
+			changes = append(changes, change{f, f.routes, window{0, len(f.routes), 0}})
 			f.present, f.text, f.doc, f.routes, f.missing = false, nil, nil, nil, time.Time{}
 		}
 	}
@@ -137,10 +141,11 @@ func (l *loop) reload() []change {
 // reset returns the full merged set and records it as sent.
 func (l *loop) reset() dataclients.Update {
 	merged := l.merged()
-	clear(l.last)
+	l.last = make(map[string]*eskip.Route, len(merged))
 	for _, r := range merged {
 		l.last[r.Id] = r
 	}
+	l.recount()
 	return dataclients.Update{Reset: true, Upserts: merged}
 }
 
@@ -152,29 +157,105 @@ func (l *loop) merged() []*eskip.Route {
 	return merge(sets)
 }
 
-// update turns file changes into the change of the merged set and records
-// it as sent. When every changed file kept its ids in order (an edit inside
-// routes, the usual case) only the changed indexes are looked at; otherwise
-// the whole merged set is compared with the last one sent.
-func (l *loop) update(changes []change) dataclients.Update {
-	var u dataclients.Update
-	fast := true
-	for _, c := range changes {
-		fast = reuse(c.prev, c.file.routes) && fast
+func (l *loop) recount() {
+	n := 0
+	for _, f := range l.files {
+		n += len(f.routes)
 	}
-	if fast {
-		for _, c := range changes {
-			for i, r := range c.file.routes {
-				// An old instance that is not the one sent was shadowed by
-				// a later definition of its id, and its successor is too.
-				if old := c.prev[i]; r != old && l.last[old.Id] == old {
-					u.Upserts = append(u.Upserts, r)
-					l.last[r.Id] = r
-				}
+	l.count = make(map[string]int, n)
+	for _, f := range l.files {
+		for _, r := range f.routes {
+			l.count[r.Id]++
+		}
+	}
+}
+
+// update turns file changes into the change of the merged set and records
+// it as sent.
+func (l *loop) update(changes []change) dataclients.Update {
+	if len(changes) == 1 {
+		if u, ok := l.windowed(changes[0]); ok {
+			return u
+		}
+	}
+	return l.general()
+}
+
+// windowed derives the change from the routes inside the file's change
+// window (and the routes after it that moved to another line), so that an
+// edit costs in proportion to its size, not to the number of routes. It
+// handles ids defined once in all files; when an id the change touches is
+// defined more than once, it reports false and the caller compares
+// everything.
+func (l *loop) windowed(c change) (dataclients.Update, bool) {
+	w, prev, next := c.win, c.prev, c.file.routes
+	oldW, newW := prev[w.lo:w.oldHi], next[w.lo:w.newHi]
+	for _, r := range oldW {
+		l.count[r.Id]--
+	}
+	inNew := make(map[string]struct{}, len(newW))
+	for _, r := range newW {
+		l.count[r.Id]++
+		inNew[r.Id] = struct{}{}
+	}
+	var u dataclients.Update
+	for _, r := range oldW {
+		switch n := l.count[r.Id]; {
+		case n == 0:
+			if _, ok := l.last[r.Id]; ok {
+				u.Deletes = append(u.Deletes, r.Id)
+			}
+		case n > 1:
+			return u, false
+		default:
+			if _, ok := inNew[r.Id]; !ok {
+				return u, false // the remaining definition is elsewhere
 			}
 		}
-		return u
 	}
+	for i, r := range newW {
+		if l.count[r.Id] != 1 {
+			return u, false
+		}
+		if old := l.last[r.Id]; old != nil && sameRoute(old, r) {
+			next[w.lo+i] = old // keep the instance the routing owner has
+			continue
+		}
+		u.Upserts = append(u.Upserts, r)
+	}
+	shift := w.newHi - w.oldHi
+	for k := w.oldHi; k < len(prev); k++ {
+		if r := next[k+shift]; r != prev[k] {
+			if l.count[r.Id] != 1 {
+				return u, false
+			}
+			u.Upserts = append(u.Upserts, r)
+		}
+	}
+	slices.Sort(u.Deletes)
+	u.Deletes = slices.Compact(u.Deletes)
+	for _, id := range u.Deletes {
+		delete(l.last, id)
+		delete(l.count, id)
+	}
+	for _, r := range u.Upserts {
+		l.last[r.Id] = r
+	}
+	return u, true
+}
+
+// general compares the whole merged set with the one last sent.
+func (l *loop) general() dataclients.Update {
+	// Keep the sent instance of every definition that did not change, so
+	// that later windowed changes compare instances correctly.
+	for _, f := range l.files {
+		for i, r := range f.routes {
+			if old := l.last[r.Id]; old != nil && old != r && sameRoute(old, r) {
+				f.routes[i] = old
+			}
+		}
+	}
+	var u dataclients.Update
 	u.Upserts, u.Deletes = diff(l.last, l.merged())
 	for _, id := range u.Deletes {
 		delete(l.last, id)
@@ -182,6 +263,7 @@ func (l *loop) update(changes []change) dataclients.Update {
 	for _, r := range u.Upserts {
 		l.last[r.Id] = r
 	}
+	l.recount()
 	return u
 }
 
