@@ -212,10 +212,10 @@ func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, h
 		for _, c := range st.Candidates {
 			tried++
 			if c.Matched {
-				fmt.Fprintf(tw, "    MATCH\t%s\tweight %d\n", c.Route.Id, c.Route.Weight)
+				fmt.Fprintf(tw, "    MATCH  %s\tweight %d\n", c.Route.Id, c.Route.Weight)
 				continue
 			}
-			fmt.Fprintf(tw, "    no\t%s\tweight %d\t%s failed: %s\n", c.Route.Id, c.Route.Weight, c.Failed, c.Why)
+			fmt.Fprintf(tw, "    no     %s\tweight %d\t%s failed: %s\n", c.Route.Id, c.Route.Weight, c.Failed, c.Why)
 		}
 		tw.Flush()
 	}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const explainRoutes = `
+users: Path("/api/users/:id") && Method("GET") -> setRequestHeader("X-Route", "users") -> "http://127.0.0.1:9001";
+beta: Path("/api/users/:id") && Method("GET") && Header("X-Beta", "1") -> "http://127.0.0.1:9003";
+api: Host("^api[.]example[.]org$") && PathSubtree("/api") -> "http://127.0.0.1:9004";
+other: Host("^other[.]example[.]org$") && PathSubtree("/api") -> "http://127.0.0.1:9005";
+vip: PathSubtree("/api") && Cookie("session", /^vip/) -> "http://127.0.0.1:9006";
+fallback: * -> someFilterNobodyKnows() -> <shunt>;
+broken: Path("/x") && Nope() -> <shunt>;
+`
+
+func writeRoutes(t *testing.T, text string) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "routes.eskip")
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestExplainCommand(t *testing.T) {
+	file := writeRoutes(t, explainRoutes)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // lines (trimmed) that must appear, in order
+		not  []string
+	}{
+		{
+			name: "header predicate fails, next candidate wins",
+			args: []string{"-routes-file", file, "-H", "X-Beta: 2", "GET", "http://api.example.org/api/users/7"},
+			want: []string{
+				"request  GET api.example.org/api/users/7",
+				"X-Beta: 2",
+				"result   route users (" + file + ":2:1)",
+				`Path("/api/users/:id") && Method("GET") -> setRequestHeader("X-Route", "users") -> "http://127.0.0.1:9001"`,
+				"params: id=7",
+				"/api/users/:id",
+				`no     beta   weight 2  Header("X-Beta", "1") failed: header X-Beta is "2"`,
+				"MATCH  users  weight 1",
+				"(1 route without Path/PathSubtree not tried: they count only when no path route matches)",
+				"1 route left out as invalid:",
+				"broken (" + file + ":8:1): unknown_predicate: unknown predicate \"Nope\" (#1)",
+			},
+		},
+		{
+			name: "backtracking to the subtree, host index",
+			args: []string{"-routes-file", file, "-H", "Cookie: session=x", "POST", "http://api.example.org/api/users/7"},
+			want: []string{
+				"~result   route api",
+				"params: *=/users/7",
+				"/api/users/:id",
+				`no     beta   weight 2  Method("GET") failed: method is POST`,
+				`no     users  weight 1  Method("GET") failed: method is POST`,
+				"/api/**   [1 route for other hosts not tried]",
+				"MATCH  api  weight 1",
+			},
+			not: []string{"vip"},
+		},
+		{
+			name: "root route",
+			args: []string{"-routes-file", file, "DELETE", "/nothing"},
+			want: []string{"request  DELETE localhost/nothing", "~result   route fallback", "(routes without Path/PathSubtree)", "MATCH  fallback  weight 0"},
+		},
+		{
+			name: "custom predicate from the registry",
+			args: []string{"-routes-file", file, "-H", "Cookie: session=vip1", "PUT", "http://www.example.org/api/x"},
+			want: []string{"~result   route vip", "MATCH  vip  weight 1"},
+		},
+		{
+			name: "two files, Host header",
+			args: []string{"-routes-file", file + "," + writeRoutes(t, `only: Path("/only") -> <shunt>;`), "-H", "Host: a", "GET", "/other"},
+			want: []string{"request  GET a/other", "~result   route fallback"},
+		},
+		{
+			name: "nothing matches",
+			args: []string{"-routes-file", writeRoutes(t, `only: Path("/only") -> <shunt>;`), "GET", "/other"},
+			want: []string{"result   no route matches (the proxy answers 404)", "(none: no route's path fits the request path)"},
+		},
+		{name: "usage", args: []string{"-routes-file", file, "GET"}, code: 2, want: []string{"~usage: skiff explain"}},
+		{name: "no file", args: []string{"GET", "/"}, code: 2, want: []string{"~usage: skiff explain"}},
+		{name: "bad header", args: []string{"-routes-file", file, "-H", "nocolon", "GET", "/"}, code: 2, want: []string{`~bad header "nocolon"`}},
+		{name: "missing file", args: []string{"-routes-file", "/does/not/exist", "GET", "/"}, code: 1, want: []string{"~reading routes"}},
+		{name: "syntax error", args: []string{"-routes-file", writeRoutes(t, "a: Path(\"/a\") -> ;")}, code: 2, want: []string{"~usage"}},
+		{name: "syntax error with request", args: []string{"-routes-file", writeRoutes(t, "a: Path(\"/a\") -> ;"), "GET", "/"}, code: 1, want: []string{"~routes.eskip:1:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(append([]string{"explain"}, tc.args...), strings.NewReader(""), &out, &errOut)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errOut.String())
+			}
+			text := out.String() + errOut.String()
+			lines := strings.Split(text, "\n")
+			i := 0
+			for _, w := range tc.want {
+				if sub, ok := strings.CutPrefix(w, "~"); ok {
+					if !strings.Contains(text, sub) {
+						t.Errorf("output lacks %q", sub)
+					}
+					continue
+				}
+				for i < len(lines) && strings.TrimSpace(lines[i]) != w {
+					i++
+				}
+				if i == len(lines) {
+					t.Errorf("output lacks line %q (in order)", w)
+					i = 0
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(text, n) {
+					t.Errorf("output mentions %q", n)
+				}
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", text)
+			}
+		})
+	}
+}
