@@ -89,6 +89,7 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 	perHour := float64(max) * float64(time.Hour) / float64(window)
 	f.rateHeader = strconv.FormatInt(int64(math.Round(perHour)), 10)
 	f.body = http.StatusText(f.status) + "\n"
+	f.statusLine = strconv.Itoa(f.status) + " " + http.StatusText(f.status)
 	return f, nil
 }
 
@@ -142,6 +143,7 @@ type filter struct {
 	status     int
 	rateHeader string
 	body       string
+	statusLine string
 	lim        atomic.Pointer[limiter]
 }
 
@@ -225,6 +227,7 @@ func (f *filter) rejection(wait time.Duration) *http.Response {
 	h[HeaderRetryAfter] = []string{strconv.FormatInt(secs, 10)}
 	return &http.Response{
 		StatusCode:    f.status,
+		Status:        f.statusLine,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,

@@ -178,7 +178,7 @@ func TestRatelimitPerRoute(t *testing.T) {
 		}
 	}
 	ctx := send(f, req{xff: "10.0.0.9"})
-	if !ctx.Served() || ctx.FResponse.StatusCode != 503 || ctx.FResponse.Header.Get(HeaderRetryAfter) != "1" ||
+	if !ctx.Served() || ctx.FResponse.StatusCode != 503 || ctx.FResponse.Status != "503 Service Unavailable" || ctx.FResponse.Header.Get(HeaderRetryAfter) != "1" ||
 		ctx.FResponse.Header.Get(HeaderRateLimit) != "10800" {
 		t.Fatalf("want 503 for every client, got %+v", ctx.FResponse)
 	}
