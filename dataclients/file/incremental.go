@@ -11,9 +11,15 @@ import (
 type document struct {
 	text   []byte
 	routes []*eskip.Route   // as delivered; unchanged instances are reused across parses
-	pos    []eskip.Position // true positions of routes in text (reused instances may carry older offsets)
+	pos    []loc            // true positions of routes in text (reused instances may carry older offsets)
 	win    window           // what changed against the previous document
 }
+
+// loc is a route's position without the source name: no pointers, so the
+// garbage collector does not scan the large slices of them.
+type loc struct{ Offset, Line, Column int }
+
+func locOf(p eskip.Position) loc { return loc{p.Offset, p.Line, p.Column} }
 
 // window tells which routes of a document replaced which of the previous
 // one: routes[lo:newHi] replaced previous[lo:oldHi]. Outside the window
@@ -23,9 +29,9 @@ type document struct {
 type window struct{ lo, oldHi, newHi int }
 
 func newDocument(text []byte, routes []*eskip.Route) *document {
-	d := &document{text: text, routes: routes, pos: make([]eskip.Position, len(routes)), win: window{0, 0, len(routes)}}
+	d := &document{text: text, routes: routes, pos: make([]loc, len(routes)), win: window{0, 0, len(routes)}}
 	for i, r := range routes {
-		d.pos[i] = r.Pos
+		d.pos[i] = locOf(r.Pos)
 	}
 	return d
 }
@@ -110,7 +116,7 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 	}
 
 	n := first + len(part) + len(old.routes) - tail
-	d := &document{text: text, routes: make([]*eskip.Route, 0, n), pos: make([]eskip.Position, 0, n),
+	d := &document{text: text, routes: make([]*eskip.Route, 0, n), pos: make([]loc, 0, n),
 		win: window{first, tail, first + len(part)}}
 	d.routes = append(d.routes, old.routes[:first]...)
 	d.pos = append(d.pos, pos[:first]...)
@@ -123,7 +129,7 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 		p.Offset += start
 		r.Pos = p
 		d.routes = append(d.routes, r)
-		d.pos = append(d.pos, p)
+		d.pos = append(d.pos, locOf(p))
 	}
 	if tail < len(pos) {
 		// The witness told where the first kept route starts now; routes on
@@ -140,7 +146,7 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 			r := old.routes[k]
 			if r.Pos.Line != p.Line || r.Pos.Column != p.Column {
 				c := *r
-				c.Pos = p
+				c.Pos.Line, c.Pos.Column, c.Pos.Offset = p.Line, p.Column, p.Offset
 				r = &c
 			}
 			d.routes = append(d.routes, r)
@@ -152,19 +158,23 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 
 // locate returns the position of offset off in text, counting from a known
 // position (from, line, col).
-func locate(text []byte, from, line, col, off int) eskip.Position {
+func locate(text []byte, from, line, col, off int) loc {
 	seg := text[from:off]
 	if nl := bytes.Count(seg, []byte{'\n'}); nl > 0 {
-		return eskip.Position{Line: line + nl, Column: len(seg) - bytes.LastIndexByte(seg, '\n'), Offset: off}
+		return loc{Line: line + nl, Column: len(seg) - bytes.LastIndexByte(seg, '\n'), Offset: off}
 	}
-	return eskip.Position{Line: line, Column: col + len(seg), Offset: off}
+	return loc{Line: line, Column: col + len(seg), Offset: off}
 }
+
+// chunk is the block size of the common prefix and suffix scans, which
+// compare whole blocks with the vectorised bytes.Equal first.
+const chunk = 4096
 
 func commonPrefix(a, b []byte) int {
 	n := min(len(a), len(b))
 	i := 0
-	for i+8 <= n && string(a[i:i+8]) == string(b[i:i+8]) {
-		i += 8
+	for i+chunk <= n && bytes.Equal(a[i:i+chunk], b[i:i+chunk]) {
+		i += chunk
 	}
 	for i < n && a[i] == b[i] {
 		i++
@@ -175,8 +185,8 @@ func commonPrefix(a, b []byte) int {
 func commonSuffix(a, b []byte) int {
 	n := min(len(a), len(b))
 	i := 0
-	for i+8 <= n && string(a[len(a)-i-8:len(a)-i]) == string(b[len(b)-i-8:len(b)-i]) {
-		i += 8
+	for i+chunk <= n && bytes.Equal(a[len(a)-i-chunk:len(a)-i], b[len(b)-i-chunk:len(b)-i]) {
+		i += chunk
 	}
 	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
 		i++

@@ -87,7 +87,7 @@ func compare(got *document, want []*eskip.Route) string {
 		return fmt.Sprintf("%d routes, want %d", len(got.routes), len(want))
 	}
 	for i, w := range want {
-		if got.pos[i] != w.Pos {
+		if got.pos[i] != locOf(w.Pos) || got.routes[i].Pos.Source != w.Pos.Source {
 			return fmt.Sprintf("route %d (%s) at %+v, want %+v", i, w.Id, got.pos[i], w.Pos)
 		}
 		if !sameRoute(got.routes[i], w) {
@@ -146,5 +146,26 @@ func TestPartialParseEdgeCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCommonPrefixSuffix(t *testing.T) {
+	a := []byte(strings.Repeat("abcdefgh", 2000))
+	for _, tc := range []struct {
+		b            []byte
+		prefix, suff int
+	}{
+		{a, len(a), len(a)},
+		{append([]byte("x"), a...), 0, len(a)},
+		{append(append([]byte{}, a[:5000]...), 'x'), 5000, 0},
+		{append(append(append([]byte{}, a[:9000]...), 'Z'), a[9001:]...), 9000, len(a) - 9001},
+		{nil, 0, 0},
+	} {
+		if p := commonPrefix(a, tc.b); p != tc.prefix {
+			t.Errorf("prefix %d, want %d", p, tc.prefix)
+		}
+		if s := commonSuffix(a, tc.b); s != tc.suff {
+			t.Errorf("suffix %d, want %d", s, tc.suff)
+		}
 	}
 }
