@@ -10,9 +10,9 @@ import (
 // document is the last successfully parsed content of a file.
 type document struct {
 	text   []byte
-	routes []*eskip.Route   // as delivered; unchanged instances are reused across parses
-	pos    []loc            // true positions of routes in text (reused instances may carry older offsets)
-	win    window           // what changed against the previous document
+	routes []*eskip.Route // as delivered; unchanged instances are reused across parses
+	pos    []loc          // true positions of routes in text (reused instances may carry older offsets)
+	win    window         // what changed against the previous document
 }
 
 // loc is a route's position without the source name: no pointers, so the
