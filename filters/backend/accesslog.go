@@ -16,10 +16,10 @@ type AccessLog struct {
 	Prefixes []int
 }
 
-// Logs reports whether a response with status should be logged: with no
+// AccessLogEnabled reports whether a response with status should be logged: with no
 // prefixes the switch applies to every status; otherwise the line is
 // written iff (some prefix matches) == Enable.
-func (a *AccessLog) Logs(status int) bool {
+func (a *AccessLog) AccessLogEnabled(status int) bool {
 	if len(a.Prefixes) == 0 {
 		return a.Enable
 	}

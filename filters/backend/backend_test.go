@@ -89,8 +89,8 @@ func TestAccessLogLogs(t *testing.T) {
 		{AccessLog{Enable: true, Prefixes: []int{5, 404}}, 503, true},
 		{AccessLog{Enable: true, Prefixes: []int{5, 404}}, 200, false},
 	} {
-		if got := tc.a.Logs(tc.status); got != tc.want {
-			t.Errorf("%+v.Logs(%d) = %v", tc.a, tc.status, got)
+		if got := tc.a.AccessLogEnabled(tc.status); got != tc.want {
+			t.Errorf("%+v.AccessLogEnabled(%d) = %v", tc.a, tc.status, got)
 		}
 	}
 }
@@ -178,3 +178,8 @@ func TestBadArgs(t *testing.T) {
 		}
 	}
 }
+
+// accessLogSwitch mirrors the interface the proxy looks for in the state bag.
+type accessLogSwitch interface{ AccessLogEnabled(status int) bool }
+
+var _ accessLogSwitch = (*AccessLog)(nil)
