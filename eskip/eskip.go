@@ -26,7 +26,7 @@ func Parse(text string) ([]*Route, error) {
 	if len(p.semantic) > 0 {
 		return nil, p.semantic[0]
 	}
-	return p.routes, nil
+	return p.result(), nil
 }
 
 // ParseDocument parses a routing document like Parse, names it source, and
@@ -40,7 +40,7 @@ func ParseDocument(source string, text []byte) ([]*Route, error) {
 	p.withPos = true
 	p.document()
 	if len(p.syntax)+len(p.semantic) == 0 {
-		return p.routes, nil
+		return p.result(), nil
 	}
 	errs := make(ErrorList, 0, len(p.syntax)+len(p.semantic))
 	errs = append(errs, p.syntax...)

@@ -82,6 +82,14 @@ func newParser(m mode, text string) *parser {
 	return p
 }
 
+// result returns the parsed routes, nil when there are none.
+func (p *parser) result() []*Route {
+	if len(p.routes) == 0 {
+		return nil
+	}
+	return p.routes
+}
+
 // advance reads the next token into p.tok.
 func (p *parser) advance() {
 	p.prevStart, p.prevEnd = p.tok.start, p.tok.end
@@ -251,6 +259,9 @@ func (p *parser) recover() {
 // document parses a routing document: route definitions separated by ';',
 // or exactly one route expression without id.
 func (p *parser) document() {
+	// Routes are separated by ";": counting them is much cheaper than
+	// growing the result slice.
+	p.routes = make([]*Route, 0, strings.Count(p.lex.src, ";")+1)
 	p.advance()
 	switch p.tok.kind {
 	case tEOF:
