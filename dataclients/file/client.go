@@ -134,6 +134,7 @@ type fileState struct {
 	text      []byte // content at the last read, parsed or not
 	doc       *document
 	routes    []*eskip.Route // last good routes
+	broken    bool           // the last read did not parse
 	missing   time.Time      // when it was first found missing, while in grace
 }
 
@@ -179,7 +180,12 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 	if err != nil {
 		each(err, func(e error) { c.log.Error(e.Error()) })
 		c.log.Warnf("routes file %s does not parse, keeping its %d last good routes", f.path, len(f.routes))
+		f.broken = true
 		return unchanged, nil, window{}
+	}
+	if f.broken {
+		f.broken = false
+		c.log.Infof("routes file %s parses again", f.path)
 	}
 	prev, f.doc, f.routes = f.routes, doc, doc.routes
 	return changed, prev, doc.win

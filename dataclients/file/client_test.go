@@ -206,6 +206,13 @@ func TestBrokenThenFixed(t *testing.T) {
 	h.hook.Reset()
 	write(t, h.path("routes.eskip"), twoRoutesEdited)
 	h.expect("+r2=http://TWO +r3=http://three")
+	found := false
+	for _, e := range h.hook.AllEntries() {
+		found = found || e.Message == "routes file "+h.path("routes.eskip")+" parses again"
+	}
+	if !found {
+		t.Error("the fix was not logged")
+	}
 }
 
 func TestMultipleFiles(t *testing.T) {

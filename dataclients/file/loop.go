@@ -53,8 +53,12 @@ func (l *loop) run(ctx context.Context, w *fsnotify.Watcher, out chan<- dataclie
 			l.arm(l.wait)
 		case <-l.timer.C:
 			l.armed = false
-			if ch := l.reload(); len(ch) > 0 && !l.send(ctx, out, l.update(ch)) {
-				return nil
+			if ch := l.reload(); len(ch) > 0 {
+				u := l.update(ch)
+				l.log.Debugf("routes files changed: %d routes added or changed, %d removed", len(u.Upserts), len(u.Deletes))
+				if !l.send(ctx, out, u) {
+					return nil
+				}
 			}
 		}
 	}
