@@ -126,6 +126,9 @@ func TestConformanceDocuments(t *testing.T) {
 		{id: "E3", input: `r1: Path("/foo") -> <shunt>; r2: Path("/bar") -> #`, err: "parse failed after token ->, last route id: r2, position 49: syntax error"},
 		{id: "E4", input: `r: Foo(&) -> <shunt>`, err: "…syntax error"},
 		{id: "E5", input: `r: * -> <shunt> /`, err: "…invalid character"},
+		{id: "E6", input: `  # hash`, err: "parse failed after token , position 2: unexpected token"},
+		{id: "E7", input: `/`, err: "parse failed after token , position 0: invalid character"},
+		{id: "E8", input: `"abc`, err: "parse failed after token , position 4: incomplete token"},
 		// §9 checklist items not covered above
 		{id: "L11", input: `r:Path("/x")&&Method("GET")->f()->"http://a"`, want: []*Route{{Id: "r", Path: "/x", Method: "GET", Filters: []*Filter{{Name: "f"}}, Backend: "http://a"}}},
 		{id: "L12", input: `r : * -> <shunt>`, want: []*Route{shunt("r")}},

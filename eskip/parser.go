@@ -21,13 +21,6 @@ type arg struct {
 	isNum bool
 }
 
-func (a arg) boxed() any {
-	if a.isNum {
-		return a.num
-	}
-	return a.str
-}
-
 // parser is a recursive-descent parser with one token of lookahead. It
 // detects a syntax error at the first token that cannot continue a valid
 // document, the same token skipper's LALR parser stops at, so that the
@@ -267,7 +260,8 @@ func (p *parser) document() {
 	case tEOF:
 		return
 	case tError:
-		p.syntaxError("a route")
+		// An empty document is complete: this is a lexical error.
+		p.endError()
 		p.recover()
 	case tAny:
 		p.routeStart = p.tok.start
