@@ -118,6 +118,9 @@ func checkRoute(r *eskip.Route) []string {
 	trees := 0
 	if r.Path != "" {
 		trees++
+		if msg := checkPathPattern("Path", r.Path); msg != "" {
+			msgs = append(msgs, msg)
+		}
 	}
 	for _, p := range r.Predicates {
 		switch p.Name {
@@ -125,8 +128,10 @@ func checkRoute(r *eskip.Route) []string {
 			trees++
 			if len(p.Args) != 1 {
 				msgs = append(msgs, p.Name+" predicate expects 1 string argument")
-			} else if _, ok := p.Args[0].(string); !ok {
+			} else if s, ok := p.Args[0].(string); !ok {
 				msgs = append(msgs, p.Name+" predicate expects 1 string argument")
+			} else if msg := checkPathPattern(p.Name, s); msg != "" {
+				msgs = append(msgs, msg)
 			}
 		case "Weight":
 			if len(p.Args) != 1 {
@@ -161,6 +166,22 @@ func checkRoute(r *eskip.Route) []string {
 		}
 	}
 	return msgs
+}
+
+// checkPathPattern applies the wildcard rules of Path and PathSubtree: a
+// free wildcard (*name) only as the last segment, and ':' or '*' only at
+// the start of a segment.
+func checkPathPattern(pred, p string) string {
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "*") && i != len(segs)-1 {
+			return fmt.Sprintf("%s(%q): free wildcard param should be last", pred, p)
+		}
+		if len(s) > 1 && strings.ContainsAny(s[1:], ":*") {
+			return fmt.Sprintf("%s(%q): wildcards must start a path segment", pred, p)
+		}
+	}
+	return ""
 }
 
 func lbAlgorithmList() string {

@@ -23,7 +23,10 @@ func TestCheck(t *testing.T) {
 	rules := writeFile(t, "rules.eskip", "a: Host(/(/) -> <shunt>;\n"+
 		"b: Path(\"/a\") && PathSubtree(\"/b\") -> <shunt>;\n"+
 		"c: Weight(\"x\") -> \"not a url\";\n"+
-		"d: * -> <fancy, \"http://a\">;\n")
+		"d: * -> <fancy, \"http://a\">;\n"+
+		"e: Path(\"/a/*rest/b\") -> <shunt>;\n"+
+		"f: PathSubtree(\"/a:b\") -> <shunt>;\n"+
+		"g: Path(\"/a/:id/*rest\") -> <shunt>;\n")
 
 	cases := []struct {
 		name       string
@@ -53,7 +56,9 @@ func TestCheck(t *testing.T) {
 				rules + `:3:1: route "c": Weight predicate expects 1 number argument`,
 				rules + `:3:1: route "c": invalid backend address "not a url": scheme and host are required`,
 				rules + `:4:1: route "d": unknown load balancing algorithm "fancy"`,
-			}},
+				rules + `:5:1: route "e": Path("/a/*rest/b"): free wildcard param should be last`,
+				rules + `:6:1: route "f": PathSubtree("/a:b"): wildcards must start a path segment`,
+			}, exactLines: 21},
 		{name: "several files", args: []string{good, bad}, code: 1,
 			stdout: []string{"good.eskip: ok"}, stderr: []string{bad + ":2:15:"}},
 		{name: "missing file", args: []string{filepath.Join(t.TempDir(), "nope.eskip")}, code: 1,
