@@ -2,7 +2,10 @@ package eskip
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -238,5 +241,53 @@ func TestEq(t *testing.T) {
 	e := mustParse(t, `r: Path("/a") -> f("1") -> <shunt>`)[0]
 	if Eq(d, e) {
 		t.Fatal("number and string args differ")
+	}
+}
+
+type textArg struct{ fail bool }
+
+func (a textArg) MarshalText() ([]byte, error) {
+	if a.fail {
+		return nil, errors.New("no")
+	}
+	return []byte("as text"), nil
+}
+
+func TestPrintArgumentTypes(t *testing.T) {
+	r := &Route{Filters: []*Filter{{Name: "f", Args: []any{
+		textArg{}, textArg{fail: true}, true, []int{1}, 3, int64(-4), float32(0.5), uint(7),
+	}}}, BackendType: ShuntBackend}
+	want := `* -> f("as text", "[error]", "true", "[1]", 3, -4, 0.5, 7) -> <shunt>`
+	if got := r.String(); got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestHugeNumbersRoundTrip(t *testing.T) {
+	huge := "1" + strings.Repeat("0", 400)
+	routes := mustParse(t, "r: Foo("+huge+", -"+huge+") -> <shunt>")
+	args := routes[0].Predicates[0].Args
+	if !math.IsInf(args[0].(float64), 1) || !math.IsInf(args[1].(float64), -1) {
+		t.Fatalf("got %v", args)
+	}
+	back := mustParse(t, String(routes...))
+	if !Eq(routes[0], back[0]) {
+		t.Fatalf("infinite values do not round trip: %s", String(back...))
+	}
+	nan := &Route{Filters: []*Filter{{Name: "f", Args: []any{math.NaN()}}}}
+	if got := nan.String(); got != `* -> f("NaN") -> ""` {
+		t.Fatalf("NaN prints as %s", got)
+	}
+}
+
+func TestBackendTypeNames(t *testing.T) {
+	for _, bt := range []BackendType{NetworkBackend, ShuntBackend, LoopBackend, DynamicBackend, LBBackend, ForwardBackend} {
+		back, err := BackendTypeFromString(bt.String())
+		if err != nil || back != bt {
+			t.Fatalf("%v: %v %v", bt, back, err)
+		}
+	}
+	if BackendType(42).String() != "BackendType(42)" {
+		t.Fatal("unknown backend types print their number")
 	}
 }
