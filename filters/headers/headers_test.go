@@ -30,7 +30,10 @@ func TestSpecNames(t *testing.T) {
 	}
 	want := []string{"setRequestHeader", "appendRequestHeader", "setResponseHeader", "appendResponseHeader",
 		"dropRequestHeader", "dropResponseHeader", "copyRequestHeader", "copyResponseHeader",
-		"modRequestHeader", "modResponseHeader", "xforward", "xforwardFirst"}
+		"modRequestHeader", "modResponseHeader",
+		"setContextRequestHeader", "appendContextRequestHeader", "setContextResponseHeader", "appendContextResponseHeader",
+		"dropRequestHeaderRegexp", "dropRequestHeaderValueRegexp", "dropResponseHeaderRegexp", "dropResponseHeaderValueRegexp",
+		"xforward", "xforwardFirst"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("got %v", names)
 	}
@@ -44,6 +47,7 @@ func TestFilters(t *testing.T) {
 		reqHdr  http.Header
 		rspHdr  http.Header
 		params  map[string]string
+		bag     map[string]any
 		wantReq http.Header // nil: request headers unchanged
 		wantRsp http.Header // nil: response headers unchanged
 		outHost string      // "" : unchanged
@@ -80,6 +84,30 @@ func TestFilters(t *testing.T) {
 			reqHdr: http.Header{}, wantReq: http.Header{}},
 		{name: "mod host", filter: "modRequestHeader", args: []any{"Host", "^in\\.", "out."},
 			outHost: "out.example.org"},
+		{name: "set context", filter: "setContextRequestHeader", args: []any{"X-User", "auth-user"},
+			bag: map[string]any{"auth-user": "jo"}, reqHdr: http.Header{"X-User": {"x"}}, wantReq: http.Header{"X-User": {"jo"}}},
+		{name: "set context formats", filter: "setContextRequestHeader", args: []any{"X-N", "n"},
+			bag: map[string]any{"n": 42}, reqHdr: http.Header{}, wantReq: http.Header{"X-N": {"42"}}},
+		{name: "set context missing", filter: "setContextRequestHeader", args: []any{"X-User", "auth-user"},
+			reqHdr: http.Header{"X-User": {"x"}}, wantReq: http.Header{"X-User": {"x"}}},
+		{name: "set context host", filter: "setContextRequestHeader", args: []any{"Host", "h"},
+			bag: map[string]any{"h": "ctx.org"}, outHost: "ctx.org"},
+		{name: "append context", filter: "appendContextRequestHeader", args: []any{"X-A", "k"},
+			bag: map[string]any{"k": "2"}, reqHdr: http.Header{"X-A": {"1"}}, wantReq: http.Header{"X-A": {"1", "2"}}},
+		{name: "set context response", filter: "setContextResponseHeader", args: []any{"X-A", "k"},
+			bag: map[string]any{"k": "v"}, rspHdr: http.Header{"X-A": {"1"}}, wantRsp: http.Header{"X-A": {"v"}}},
+		{name: "append context response", filter: "appendContextResponseHeader", args: []any{"X-A", "k"},
+			bag: map[string]any{"k": true}, rspHdr: http.Header{"X-A": {"1"}}, wantRsp: http.Header{"X-A": {"1", "true"}}},
+		{name: "drop regexp", filter: "dropRequestHeaderRegexp", args: []any{"X-A", "^b"},
+			reqHdr: http.Header{"X-A": {"a", "b1", "c", "b2"}}, wantReq: http.Header{"X-A": {"a", "c"}}},
+		{name: "drop regexp all", filter: "dropRequestHeaderValueRegexp", args: []any{"X-A", "."},
+			reqHdr: http.Header{"X-A": {"a", "b"}, "X-B": {"b"}}, wantReq: http.Header{"X-B": {"b"}}},
+		{name: "drop regexp none", filter: "dropRequestHeaderRegexp", args: []any{"X-A", "z"},
+			reqHdr: http.Header{"X-A": {"a"}}, wantReq: http.Header{"X-A": {"a"}}},
+		{name: "drop response regexp", filter: "dropResponseHeaderRegexp", args: []any{"Vary", "(?i)cookie"},
+			rspHdr: http.Header{"Vary": {"Accept", "Cookie"}}, wantRsp: http.Header{"Vary": {"Accept"}}},
+		{name: "drop response value regexp", filter: "dropResponseHeaderValueRegexp", args: []any{"Vary", "."},
+			rspHdr: http.Header{"Vary": {"Accept"}}, wantRsp: http.Header{}},
 		{name: "set response", filter: "setResponseHeader", args: []any{"X-R", "${response.header.X-Up}!"},
 			rspHdr: http.Header{"X-Up": {"u"}, "X-R": {"1", "2"}}, wantRsp: http.Header{"X-Up": {"u"}, "X-R": {"u!"}}},
 		{name: "set response incomplete", filter: "setResponseHeader", args: []any{"X-R", "${response.header.X-Up}"},
@@ -105,6 +133,9 @@ func TestFilters(t *testing.T) {
 			ctx.FOutgoingHost = "backend:80"
 			for k, v := range tc.params {
 				ctx.FParams[k] = v
+			}
+			for k, v := range tc.bag {
+				ctx.FStateBag[k] = v
 			}
 			f := filtertest.Create(t, spec(t, tc.filter), tc.args...)
 			f.Request(ctx)
@@ -153,6 +184,8 @@ func TestResponseFiltersWithoutResponse(t *testing.T) {
 		{"dropResponseHeader", []any{"X"}},
 		{"copyResponseHeader", []any{"X", "Y"}},
 		{"modResponseHeader", []any{"X", "a", "b"}},
+		{"setContextResponseHeader", []any{"X", "k"}},
+		{"dropResponseHeaderRegexp", []any{"X", "a"}},
 	} {
 		ctx := filtertest.NewContext(httptest.NewRequest("GET", "/", nil))
 		f := filtertest.Create(t, spec(t, tc.filter), tc.args...)
@@ -186,6 +219,10 @@ func TestBadArgs(t *testing.T) {
 		{"modResponseHeader", []any{"X", "a", 1.0}, "argument 3 (replacement)"},
 		{"modResponseHeader", []any{"X", "a"}, "want 3"},
 		{"xforward", []any{"x"}, "want 0 argument(s), got 1"},
+		{"setContextRequestHeader", []any{"X", ""}, "argument 2 (state bag key) must not be empty"},
+		{"appendContextResponseHeader", []any{"X"}, "want 2"},
+		{"dropRequestHeaderRegexp", []any{"X", "("}, "argument 2 (expression)"},
+		{"dropResponseHeaderValueRegexp", []any{"X Y", "a"}, "argument 1 (header name)"},
 		{"xforwardFirst", []any{1.0}, "want 0 argument(s), got 1"},
 	} {
 		_, err := spec(t, tc.filter).CreateFilter(tc.args)

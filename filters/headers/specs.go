@@ -15,6 +15,16 @@ func Specs() []filters.Spec {
 		&copySpec{name: "copyResponseHeader", response: true},
 		&modSpec{name: "modRequestHeader"},
 		&modSpec{name: "modResponseHeader", response: true},
+		contextSpec{name: "setContextRequestHeader", mode: modeSet},
+		contextSpec{name: "appendContextRequestHeader", mode: modeAppend},
+		contextSpec{name: "setContextResponseHeader", mode: modeSet, response: true},
+		contextSpec{name: "appendContextResponseHeader", mode: modeAppend, response: true},
+		// Registered under both spellings: skipper documents the Value one
+		// but registers the other.
+		dropRegexpSpec{name: "dropRequestHeaderRegexp"},
+		dropRegexpSpec{name: "dropRequestHeaderValueRegexp"},
+		dropRegexpSpec{name: "dropResponseHeaderRegexp", response: true},
+		dropRegexpSpec{name: "dropResponseHeaderValueRegexp", response: true},
 		xforwardSpec{name: "xforward"},
 		xforwardSpec{name: "xforwardFirst", first: true},
 	}

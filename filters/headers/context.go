@@ -1,0 +1,96 @@
+package headers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+)
+
+type contextSpec struct {
+	name     string
+	mode     mode
+	response bool
+}
+
+func (s contextSpec) Name() string { return s.name }
+
+func (s contextSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
+		return nil, err
+	}
+	key, err := headerName(s.name, args, 0, "header name")
+	if err != nil {
+		return nil, err
+	}
+	bagKey, err := filterargs.NonEmptyString(s.name, args, 1, "state bag key")
+	if err != nil {
+		return nil, err
+	}
+	f := &contextFilter{key: key, bagKey: bagKey, mode: s.mode, host: key == hostKey && !s.response}
+	if s.response {
+		return &contextResponse{f}, nil
+	}
+	return &contextRequest{f}, nil
+}
+
+// contextFilter writes a state-bag value (formatted with fmt unless it is
+// a string) into a header; a missing key leaves the header alone.
+type contextFilter struct {
+	key, bagKey string
+	mode        mode
+	host        bool
+}
+
+func (f *contextFilter) value(ctx filters.FilterContext) (string, bool) {
+	v, ok := ctx.StateBag()[f.bagKey]
+	if !ok {
+		return "", false
+	}
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	return fmt.Sprint(v), true
+}
+
+func (f *contextFilter) apply(h http.Header, v string) {
+	if f.mode == modeAppend {
+		h[f.key] = append(h[f.key], v)
+		return
+	}
+	h[f.key] = []string{v}
+}
+
+type contextRequest struct{ *contextFilter }
+
+func (f *contextRequest) Request(ctx filters.FilterContext) {
+	v, ok := f.value(ctx)
+	if !ok {
+		return
+	}
+	if f.host {
+		ctx.SetOutgoingHost(v)
+		return
+	}
+	f.apply(ctx.Request().Header, v)
+}
+
+func (*contextRequest) Response(filters.FilterContext) {}
+
+type contextResponse struct{ *contextFilter }
+
+func (*contextResponse) Request(filters.FilterContext) {}
+
+func (f *contextResponse) Response(ctx filters.FilterContext) {
+	rsp := ctx.Response()
+	if rsp == nil {
+		return
+	}
+	if v, ok := f.value(ctx); ok {
+		if rsp.Header == nil {
+			rsp.Header = http.Header{}
+		}
+		f.apply(rsp.Header, v)
+	}
+}
