@@ -1,6 +1,7 @@
 package skiff
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ type config struct {
 	log            logrus.FieldLogger
 	defaultFilters defaultFilters
 	dataClients    []dataclients.DataClient
+	cert           *tls.Certificate // loaded from TLSCert/TLSKey
 }
 
 // resolve applies defaults and checks everything that can be checked
@@ -63,6 +65,13 @@ func resolve(o Options) (config, error) {
 
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
+	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return c, &ConfigError{"TLSCert/TLSKey", err}
+		}
+		c.cert = &cert
 	}
 
 	if c.Log == nil {

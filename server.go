@@ -40,14 +40,9 @@ func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Serve
 // a certificate is configured.
 func serveProxy(s *http.Server, ln net.Listener, c *config) error {
 	var err error
-	if c.TLSCert != "" {
-		cert, lerr := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
-		if lerr != nil {
-			ln.Close()
-			return &ConfigError{"TLSCert/TLSKey", lerr}
-		}
+	if c.cert != nil {
 		s.TLSConfig = &tls.Config{
-			Certificates: []tls.Certificate{cert},
+			Certificates: []tls.Certificate{*c.cert},
 			MinVersion:   tls.VersionTLS12,
 		}
 		// HTTP/2 is negotiated by ALPN: net/http adds "h2" to NextProtos.

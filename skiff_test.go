@@ -40,6 +40,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{"bad append", Options{RoutesFiles: []string{good}, DefaultFiltersAppend: []string{"-> x()"}}, "default-filters-append", "x()"},
 		{"bad level", Options{RoutesFiles: []string{good}, LogLevel: "chatty"}, "LogLevel", "chatty"},
 		{"cert without key", Options{RoutesFiles: []string{good}, TLSCert: "c.pem"}, "TLSCert/TLSKey", "both"},
+		{"unreadable cert", Options{RoutesFiles: []string{good}, TLSCert: good, TLSKey: good}, "TLSCert/TLSKey", "PEM"},
 		{"bad status", Options{RoutesFiles: []string{good}, DefaultHTTPStatus: 1000}, "DefaultHTTPStatus", "1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,6 +99,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.Address, "address", skiff.DefaultAddress, "proxy listener address")
 	fs.StringVar(&o.SupportListener, "support-listener", skiff.DefaultSupportListener,
 		"support listener address for /health, /routes and /debug/pprof; empty disables it")
+	fs.StringVar(&o.SupportListener, "metrics-listener", skiff.DefaultSupportListener, "legacy name of -support-listener")
 	enableProfile := true
 	fs.BoolVar(&enableProfile, "enable-profile", true, "serve /debug/pprof on the support listener")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")
@@ -188,7 +189,7 @@ func parseServeFlags(args []string) (*serveConfig, *flag.FlagSet, error) {
 
 func (c *serveConfig) validate(set map[string]bool) error {
 	o := &c.opts
-	if set["support-listener"] && o.SupportListener == "" {
+	if (set["support-listener"] || set["metrics-listener"]) && o.SupportListener == "" {
 		o.DisableSupportListener = true
 	}
 	if o.Address == "" {
