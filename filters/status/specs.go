@@ -4,5 +4,5 @@ import "github.com/skiff-proxy/skiff/filters"
 
 // Specs returns the status and content filter specs.
 func Specs() []filters.Spec {
-	return []filters.Spec{statusSpec{}, inlineSpec{}, inlineIfStatusSpec{}, staticSpec{}, commentSpec{}}
+	return []filters.Spec{statusSpec{}, inlineSpec{}, inlineIfStatusSpec{}, staticSpec{}, loopbackIfStatusSpec{}, healthcheckSpec{}, commentSpec{}}
 }
