@@ -11,5 +11,7 @@ func Specs() []filters.Spec {
 		dropQuerySpec{},
 		stripQuerySpec{},
 		preserveHostSpec{},
+		rfcHostSpec{},
+		rfcPathSpec{},
 	}
 }
