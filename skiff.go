@@ -27,6 +27,13 @@ import (
 // log are closed. It returns nil after a clean shutdown, a *ConfigError
 // when an option is unusable, or the error that stopped a listener.
 func Run(ctx context.Context, o Options) error {
+	// Listeners handed in are Run's to close on every path; closing one
+	// that a server already closed is harmless.
+	for _, ln := range []net.Listener{o.Listener, o.SupportNetListener} {
+		if ln != nil {
+			defer ln.Close()
+		}
+	}
 	c, err := resolve(o)
 	if err != nil {
 		return err

@@ -98,6 +98,30 @@ func TestRunCanceledEarly(t *testing.T) {
 	}
 }
 
+func TestRunClosesGivenListeners(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = Run(ctx, Options{InlineRoutes: `r: * -> <shunt>;`, Listener: ln, SupportNetListener: sln,
+		Log: quietLog(), AccessLogDisabled: true, WaitFirstRouteLoad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []net.Listener{ln, sln} {
+		if c, err := net.Dial("tcp", l.Addr().String()); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after Run returned", l.Addr())
+		}
+	}
+}
+
 func TestResolveDefaults(t *testing.T) {
 	c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), WriteTimeoutServer: 0, IdleTimeoutServer: -1})
 	if err != nil {
