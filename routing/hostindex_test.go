@@ -133,7 +133,7 @@ func collectMatchers(tbl *Table) map[*Route]*matcher {
 		}
 	}
 	visit(&tbl.tree)
-	addLeaf(&tbl.root)
+	addLeaf(tbl.root)
 	return ms
 }
 

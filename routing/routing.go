@@ -239,7 +239,7 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bo
 func (r *Routing) rebuild() {
 	defs, sources, complete := r.snapshot()
 	r.gen++
-	t := build(buildInput{defs: defs, sources: sources, unique: true, cache: r.cache, gen: r.gen, managed: true}, r.o.BuildOptions)
+	t := build(buildInput{defs: defs, sources: sources, unique: true, cache: r.cache, gen: r.gen, managed: true, prev: r.current.Load()}, r.o.BuildOptions)
 	t.refs.Store(1)
 	old := r.current.Swap(t)
 	old.Release()

@@ -14,15 +14,18 @@ import (
 type Table struct {
 	created             time.Time
 	tree                node
-	root                leaf // routes without Path/PathSubtree
+	root                *leaf // routes without Path/PathSubtree
 	ignoreTrailingSlash bool
 	noHostIndex         bool
+	incremental         bool // built as a change of the previous table
 
-	// routes and invalid are sorted by id on first use: nothing on the
-	// request path needs the order.
-	sortOnce sync.Once
-	routes   []*Route
-	invalid  []InvalidRoute
+	// routes and invalid are in no particular order; sorted copies are
+	// made on first use: nothing on the request path needs the order.
+	routes        []*Route
+	invalid       []InvalidRoute
+	sortOnce      sync.Once
+	sortedRoutes  []*Route
+	sortedInvalid []InvalidRoute
 
 	// Reference counting for tables owned by a Routing: the owner holds one
 	// reference while the table is current, Acquire adds one per request.
@@ -51,19 +54,35 @@ type buildInput struct {
 	cache   map[string]*cached
 	gen     uint64
 	managed bool
+	// prev is the current table; when set, a small change is applied to a
+	// copy-on-write of its tree instead of building from scratch.
+	prev *Table
 }
 
 // cached is an instantiated route kept for the next generation.
 type cached struct {
 	def    *eskip.Route
 	source string
-	proto  *Route // as instantiated, before post-processors
-	gen    uint64
+	proto  *Route // as instantiated, before post-processors; nil if invalid
+	final  *Route // the route in the table; nil if invalid or dropped
+	// invalid says why the route is not in the table.
+	invalid *InvalidRoute
+	gen     uint64
 }
 
 // build makes a table and, for managed tables, updates in.cache.
 func build(in buildInput, o BuildOptions) *Table {
-	t := &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, managed: in.managed, noHostIndex: o.noHostIndex}
+	defs, sources := preprocess(in, o)
+	if in.prev != nil && in.cache != nil && routeLocal(o.PostProcessors) {
+		if t := buildIncremental(in, o, defs, sources); t != nil {
+			return t
+		}
+	}
+	return buildFull(in, o, defs, sources)
+}
+
+// preprocess dedupes the definitions and runs the pre-processors.
+func preprocess(in buildInput, o BuildOptions) ([]*eskip.Route, []string) {
 	defs, sources := in.defs, in.sources
 	if !in.unique || len(o.PreProcessors) > 0 {
 		var bySource map[string]string
@@ -87,7 +106,13 @@ func build(in buildInput, o BuildOptions) *Table {
 			}
 		}
 	}
+	return defs, sources
+}
 
+// buildFull instantiates every route that is not in the cache unchanged and
+// builds the table from scratch.
+func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []string) *Table {
+	t := newTable(in, o)
 	b := newBuilder(o)
 	copyForPost := len(o.PostProcessors) > 0
 	routes := make([]*Route, 0, len(defs))
@@ -100,73 +125,120 @@ func build(in buildInput, o BuildOptions) *Table {
 			src = sources[i]
 		}
 		var proto *Route
+		var invalid *InvalidRoute
 		c := in.cache[def.Id]
 		if c != nil && c.source == src && sameDef(c.def, def) {
 			proto = c.proto
-		} else {
-			r, _, err := b.instantiate(def, src)
-			if err != nil {
-				t.invalid = append(t.invalid, InvalidRoute{Id: def.Id, Source: src, Pos: def.Pos, Reason: err.reason, Err: err.err})
-				continue
+			if proto == nil {
+				invalid = c.invalid
 			}
-			proto = r
+		} else {
+			proto, invalid = b.instantiateOrInvalid(def, src)
 		}
 		if in.cache != nil {
 			if c == nil {
 				c = &cached{}
 				in.cache[def.Id] = c
 			}
-			c.def, c.source, c.proto, c.gen = def, src, proto, in.gen
+			c.def, c.source, c.proto, c.final, c.invalid, c.gen = def, src, proto, nil, invalid, in.gen
+		}
+		if proto == nil {
+			t.invalid = append(t.invalid, *invalid)
+			continue
 		}
 		if in.managed {
 			proto.inst.acquire()
 			t.owned = append(t.owned, proto.inst)
 		}
-		r := proto
-		if copyForPost || proto.Def != def {
-			// Post-processors may change what they get; the proto stays
-			// as instantiated for later generations.
-			c := *proto
-			c.Def = def
-			c.Filters = append([]*RouteFilter(nil), proto.Filters...)
-			r = &c
-		}
-		routes = append(routes, r)
+		routes = append(routes, forPost(proto, def, copyForPost))
 	}
 
-	for _, pp := range o.PostProcessors {
-		var dropped []InvalidRoute
-		routes, dropped = pp.Do(routes)
-		t.invalid = append(t.invalid, dropped...)
-	}
-
+	routes, dropped := postprocess(o, routes)
+	t.invalid = append(t.invalid, dropped...)
 	t.routes = make([]*Route, 0, len(routes))
 	for _, r := range routes {
-		if r.inst == nil {
-			// A post-processor made a new route: derive its conditions
-			// from its definition, keeping its own filters and predicates.
-			inst, err := b.rematch(r)
-			if err != nil {
-				t.invalid = append(t.invalid, InvalidRoute{Id: r.Id, Source: r.Source, Pos: r.Def.Pos, Reason: err.reason, Err: err.err})
-				continue
-			}
-			r.inst = inst
-			if in.managed {
-				inst.acquire()
-				t.owned = append(t.owned, inst)
-			}
+		if !t.adopt(b, r) {
+			continue
 		}
 		t.routes = append(t.routes, r)
 		t.insert(r)
 	}
 	t.tree.sortAll()
 	t.root.sort()
-	for id, c := range in.cache {
-		if c.gen != in.gen {
-			delete(in.cache, id)
+	if in.cache != nil {
+		for _, r := range t.routes {
+			if c := in.cache[r.Id]; c != nil {
+				c.final = r
+			}
+		}
+		for i := range t.invalid {
+			if c := in.cache[t.invalid[i].Id]; c != nil && c.proto != nil {
+				c.invalid = &t.invalid[i] // dropped by a post-processor
+			}
+		}
+		for id, c := range in.cache {
+			if c.gen != in.gen {
+				delete(in.cache, id)
+			}
 		}
 	}
 	return t
+}
+
+func newTable(in buildInput, o BuildOptions) *Table {
+	return &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, managed: in.managed,
+		noHostIndex: o.noHostIndex, root: &leaf{}}
+}
+
+func (b *builder) instantiateOrInvalid(def *eskip.Route, src string) (*Route, *InvalidRoute) {
+	r, _, err := b.instantiate(def, src)
+	if err != nil {
+		return nil, &InvalidRoute{Id: def.Id, Source: src, Pos: def.Pos, Reason: err.reason, Err: err.err}
+	}
+	return r, nil
+}
+
+// forPost returns the route to hand to the post-processors: a copy when
+// they may change it (the proto stays as instantiated for later
+// generations) or when it was instantiated from an equal older definition.
+func forPost(proto *Route, def *eskip.Route, copyForPost bool) *Route {
+	if !copyForPost && proto.Def == def {
+		return proto
+	}
+	c := *proto
+	c.Def = def
+	c.Filters = append([]*RouteFilter(nil), proto.Filters...)
+	return &c
+}
+
+func postprocess(o BuildOptions, routes []*Route) ([]*Route, []InvalidRoute) {
+	var invalid []InvalidRoute
+	for _, pp := range o.PostProcessors {
+		var dropped []InvalidRoute
+		routes, dropped = pp.Do(routes)
+		invalid = append(invalid, dropped...)
+	}
+	return routes, invalid
+}
+
+// adopt makes sure a post-processed route has an instance; a route a
+// post-processor made from scratch gets its conditions derived from its
+// definition (its own filters and predicates are kept).
+func (t *Table) adopt(b *builder, r *Route) bool {
+	if r.inst != nil {
+		return true
+	}
+	inst, err := b.rematch(r)
+	if err != nil {
+		t.invalid = append(t.invalid, InvalidRoute{Id: r.Id, Source: r.Source, Pos: r.Def.Pos, Reason: err.reason, Err: err.err})
+		return false
+	}
+	r.inst = inst
+	if t.managed {
+		inst.acquire()
+		t.owned = append(t.owned, inst)
+	}
+	return true
 }
 
 // rematch instantiates the conditions of a route a post-processor created.
@@ -270,25 +342,27 @@ func (t *Table) match(s *search) *Route {
 	if rt := s.walk(&t.tree, 1); rt != nil {
 		return rt
 	}
-	return s.leafIn(&t.root, true)
+	return s.leafIn(t.root, true)
 }
 
 // Routes returns the valid routes sorted by id. The slice is the table's
 // own: do not modify it.
 func (t *Table) Routes() []*Route {
 	t.sortOnce.Do(t.sortLists)
-	return t.routes
+	return t.sortedRoutes
 }
 
 // Invalid returns the routes left out, sorted by id.
 func (t *Table) Invalid() []InvalidRoute {
 	t.sortOnce.Do(t.sortLists)
-	return t.invalid
+	return t.sortedInvalid
 }
 
 func (t *Table) sortLists() {
-	sort.Slice(t.routes, func(i, j int) bool { return t.routes[i].Id < t.routes[j].Id })
-	sort.SliceStable(t.invalid, func(i, j int) bool { return t.invalid[i].Id < t.invalid[j].Id })
+	t.sortedRoutes = append([]*Route(nil), t.routes...)
+	sort.Slice(t.sortedRoutes, func(i, j int) bool { return t.sortedRoutes[i].Id < t.sortedRoutes[j].Id })
+	t.sortedInvalid = append([]InvalidRoute(nil), t.invalid...)
+	sort.SliceStable(t.sortedInvalid, func(i, j int) bool { return t.sortedInvalid[i].Id < t.sortedInvalid[j].Id })
 }
 
 // Created is when the table was built.

@@ -1,0 +1,368 @@
+package routing
+
+import (
+	"maps"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// RouteLocalPostProcessor is a PostProcessor whose result for a route
+// depends on that route alone, so that running it again on unchanged
+// routes would change nothing. When every post-processor is route-local,
+// Routing applies a small change (a few routes added, changed or deleted)
+// to a copy-on-write of the current table instead of building the whole
+// table again: the time from an update to the new table does not grow with
+// the number of routes.
+type RouteLocalPostProcessor interface {
+	PostProcessor
+	RouteLocal() bool
+}
+
+func routeLocal(pps []PostProcessor) bool {
+	for _, pp := range pps {
+		if rl, ok := pp.(RouteLocalPostProcessor); !ok || !rl.RouteLocal() {
+			return false
+		}
+	}
+	return true
+}
+
+// change is one definition that differs from the previous generation.
+type change struct {
+	def   *eskip.Route
+	src   string
+	c     *cached
+	old   cached // state before this build
+	isNew bool
+}
+
+// buildIncremental returns nil when the change is too large to be worth a
+// copy-on-write, leaving the cache as buildFull expects it.
+func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, sources []string) *Table {
+	prev := in.prev
+	var changes []change
+	limit := len(defs)/8 + 16
+	for i, def := range defs {
+		src := ""
+		if sources != nil {
+			src = sources[i]
+		}
+		c := in.cache[def.Id]
+		if c != nil && c.source == src && sameDef(c.def, def) {
+			c.gen = in.gen
+			continue
+		}
+		if len(changes) >= limit {
+			return nil
+		}
+		changes = append(changes, change{def: def, src: src, c: c})
+	}
+	// Ids of the previous generation that are gone.
+	var stale []*cached
+	if present := len(defs) - countNew(changes); len(in.cache) > present {
+		for id, c := range in.cache {
+			if c.gen != in.gen && !isChanged(changes, id) {
+				stale = append(stale, c)
+			}
+		}
+		if len(changes)+len(stale) > limit {
+			return nil
+		}
+	}
+
+	t := newTable(in, o)
+	t.incremental = true
+	b := newBuilder(o)
+	removedRoutes := map[*Route]bool{}
+	removedInst := map[*instance]bool{}
+	touched := map[string]bool{}
+	forget := func(c *cached) {
+		touched[c.def.Id] = true
+		if c.final != nil {
+			removedRoutes[c.final] = true
+		}
+		if c.proto != nil {
+			removedInst[c.proto.inst] = true
+		}
+	}
+	for _, c := range stale {
+		forget(c)
+		delete(in.cache, c.def.Id)
+	}
+
+	copyForPost := len(o.PostProcessors) > 0
+	var fresh []*Route
+	var newInvalid []InvalidRoute
+	var newInst []*instance
+	for i := range changes {
+		ch := &changes[i]
+		if ch.c != nil {
+			forget(ch.c)
+		} else {
+			ch.c = &cached{}
+			in.cache[ch.def.Id] = ch.c
+		}
+		touched[ch.def.Id] = true
+		proto, invalid := b.instantiateOrInvalid(ch.def, ch.src)
+		*ch.c = cached{def: ch.def, source: ch.src, proto: proto, invalid: invalid, gen: in.gen}
+		if proto == nil {
+			newInvalid = append(newInvalid, *invalid)
+			continue
+		}
+		newInst = append(newInst, proto.inst)
+		fresh = append(fresh, forPost(proto, ch.def, copyForPost))
+	}
+	fresh, dropped := postprocess(o, fresh)
+	newInvalid = append(newInvalid, dropped...)
+	for i := range newInvalid {
+		touched[newInvalid[i].Id] = true
+	}
+
+	// Lists: the previous ones without what changed, plus the new.
+	t.routes = make([]*Route, 0, len(prev.routes)+len(fresh))
+	for _, r := range prev.routes {
+		if !removedRoutes[r] {
+			t.routes = append(t.routes, r)
+		}
+	}
+	for _, inv := range prev.invalid {
+		if !touched[inv.Id] {
+			t.invalid = append(t.invalid, inv)
+		}
+	}
+	t.invalid = append(t.invalid, newInvalid...)
+	t.owned = make([]*instance, 0, len(prev.owned)+len(newInst))
+	for _, inst := range prev.owned {
+		if !removedInst[inst] {
+			t.owned = append(t.owned, inst)
+		}
+	}
+	t.owned = append(t.owned, newInst...)
+	for _, inst := range t.owned {
+		inst.acquire()
+	}
+
+	// The tree: copy-on-write of the previous one.
+	cw := cowTree{t: t, nodes: map[*node]bool{}, leaves: map[*leaf]bool{}}
+	t.tree = *cw.copyNode(&prev.tree)
+	cw.nodes[&t.tree] = true
+	t.root = cw.copyLeaf(prev.root)
+	for r := range removedRoutes {
+		cw.remove(r)
+	}
+	for _, r := range fresh {
+		if !t.adopt(b, r) {
+			continue
+		}
+		t.routes = append(t.routes, r)
+		cw.insert(r)
+		if c := in.cache[r.Id]; c != nil {
+			c.final = r
+		}
+	}
+	for i := range newInvalid {
+		if c := in.cache[newInvalid[i].Id]; c != nil && c.proto != nil {
+			c.invalid = &newInvalid[i]
+		}
+	}
+	return t
+}
+
+func countNew(changes []change) int {
+	n := 0
+	for _, ch := range changes {
+		if ch.c == nil {
+			n++
+		}
+	}
+	return n
+}
+
+func isChanged(changes []change, id string) bool {
+	for _, ch := range changes {
+		if ch.def.Id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// cowTree changes a table's tree that shares nodes and leaves with an older
+// table: every node or leaf on the way to a change is copied once.
+type cowTree struct {
+	t      *Table
+	nodes  map[*node]bool // copies made in this build
+	leaves map[*leaf]bool
+}
+
+func (cw *cowTree) copyNode(n *node) *node {
+	if n == nil {
+		c := &node{}
+		cw.nodes[c] = true
+		return c
+	}
+	if cw.nodes[n] {
+		return n
+	}
+	c := *n
+	if n.static != nil {
+		c.static = maps.Clone(n.static)
+	}
+	cw.nodes[&c] = true
+	return &c
+}
+
+func (cw *cowTree) copyLeaf(l *leaf) *leaf {
+	if l == nil {
+		c := &leaf{}
+		cw.leaves[c] = true
+		return c
+	}
+	if cw.leaves[l] {
+		return l
+	}
+	c := &leaf{general: append([]*entry(nil), l.general...)}
+	if l.byHost != nil {
+		c.byHost = maps.Clone(l.byHost)
+	}
+	cw.leaves[c] = true
+	return c
+}
+
+// leafFor walks to the leaf of kp, copying what it passes, and returns the
+// slot holding it in a copied node.
+func (cw *cowTree) leafFor(kp *keyPath) **leaf {
+	n := &cw.t.tree
+	for i := range kp.len() {
+		s := kp.at(i)
+		switch s.kind {
+		case segStatic:
+			if n.static == nil {
+				n.static = map[string]*node{}
+			}
+			c := cw.copyNode(n.static[s.text])
+			n.static[s.text] = c
+			n = c
+		case segParam:
+			n.param = cw.copyNode(n.param)
+			n = n.param
+		case segFree:
+			n.free = cw.copyLeaf(n.free)
+			return &n.free
+		}
+	}
+	n.leaf = cw.copyLeaf(n.leaf)
+	return &n.leaf
+}
+
+func (cw *cowTree) hostKeys(m *matcher) []string {
+	if cw.t.noHostIndex {
+		return nil
+	}
+	return m.hostKeys
+}
+
+func (cw *cowTree) insert(r *Route) {
+	m := r.inst.m
+	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
+	if n == 0 {
+		cw.t.root.insertSorted(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, cw.hostKeys(m))
+		return
+	}
+	for i := range n {
+		l := cw.leafFor(&kps[i])
+		(*l).insertSorted(&entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, cw.hostKeys(m))
+	}
+}
+
+func (cw *cowTree) remove(r *Route) {
+	m := r.inst.m
+	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
+	if n == 0 {
+		cw.t.root.removeRoute(r, cw.hostKeys(m))
+		return
+	}
+	for i := range n {
+		(*cw.leafFor(&kps[i])).removeRoute(r, cw.hostKeys(m))
+	}
+}
+
+// insertSorted adds e where the sort order puts it. The leaf is a copy, but
+// host chains may be shared with an older table, so a chain is rebuilt.
+func (l *leaf) insertSorted(e *entry, hostKeys []string) {
+	if len(hostKeys) == 0 {
+		i := 0
+		for i < len(l.general) && !e.before(l.general[i]) {
+			i++
+		}
+		l.general = append(l.general, nil)
+		copy(l.general[i+1:], l.general[i:])
+		l.general[i] = e
+		return
+	}
+	if l.byHost == nil {
+		l.byHost = map[string]*entry{}
+	}
+	for i, h := range hostKeys {
+		if i > 0 {
+			c := *e // one chain per host: HostAny needs a copy per value
+			e = &c
+		}
+		var chain []*entry
+		placed := false
+		for c := l.byHost[h]; c != nil; c = c.next {
+			if !placed && e.before(c) {
+				chain = append(chain, e)
+				placed = true
+			}
+			chain = append(chain, c)
+		}
+		if !placed {
+			chain = append(chain, e)
+		}
+		l.byHost[h] = relink(chain, e)
+	}
+}
+
+func (l *leaf) removeRoute(r *Route, hostKeys []string) {
+	if len(hostKeys) == 0 {
+		out := l.general[:0]
+		for _, e := range l.general {
+			if e.route != r {
+				out = append(out, e)
+			}
+		}
+		clear(l.general[len(out):])
+		l.general = out
+		return
+	}
+	for _, h := range hostKeys {
+		var chain []*entry
+		for c := l.byHost[h]; c != nil; c = c.next {
+			if c.route != r {
+				chain = append(chain, c)
+			}
+		}
+		if len(chain) == 0 {
+			delete(l.byHost, h)
+			continue
+		}
+		l.byHost[h] = relink(chain, nil)
+	}
+}
+
+// relink builds a fresh chain of copies of the entries (own is used as is:
+// it is new), returning its head.
+func relink(chain []*entry, own *entry) *entry {
+	var next *entry
+	for i := len(chain) - 1; i >= 0; i-- {
+		e := chain[i]
+		if e != own {
+			c := *e
+			e = &c
+		}
+		e.next = next
+		next = e
+	}
+	return next
+}
