@@ -48,10 +48,11 @@ func (f *contextFilter) value(ctx filters.FilterContext) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if s, ok := v.(string); ok {
-		return s, true
+	s, ok := v.(string)
+	if !ok {
+		s = fmt.Sprint(v)
 	}
-	return fmt.Sprint(v), true
+	return s, filterargs.ValidHeaderValue(s)
 }
 
 func (f *contextFilter) apply(h http.Header, v string) {

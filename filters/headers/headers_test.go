@@ -48,6 +48,7 @@ func TestFilters(t *testing.T) {
 		rspHdr  http.Header
 		params  map[string]string
 		bag     map[string]any
+		url     string
 		wantReq http.Header // nil: request headers unchanged
 		wantRsp http.Header // nil: response headers unchanged
 		outHost string      // "" : unchanged
@@ -59,6 +60,10 @@ func TestFilters(t *testing.T) {
 			wantReq: http.Header{"X-In": {"i"}, "X-Id": {"u-7-i"}}},
 		{name: "set template incomplete skips", filter: "setRequestHeader", args: []any{"X-Id", "u-${id}"},
 			reqHdr: http.Header{"X-Id": {"old"}}, wantReq: http.Header{"X-Id": {"old"}}},
+		{name: "set template with control character skips", filter: "setRequestHeader", args: []any{"X-Q", "${request.query.q}"},
+			reqHdr: http.Header{"X-Q": {"old"}}, url: "/p?q=a%0D%0AX-Evil:%201", wantReq: http.Header{"X-Q": {"old"}}},
+		{name: "set context with control character skips", filter: "setContextRequestHeader", args: []any{"X-Q", "k"},
+			bag: map[string]any{"k": "a\nb"}, reqHdr: http.Header{}, wantReq: http.Header{}},
 		{name: "set host", filter: "setRequestHeader", args: []any{"host", "new.example.org"},
 			reqHdr: http.Header{}, wantReq: http.Header{}, outHost: "new.example.org"},
 		{name: "set host template", filter: "setRequestHeader", args: []any{"Host", "${request.header.X-Host}"},
@@ -124,7 +129,11 @@ func TestFilters(t *testing.T) {
 			rspHdr: http.Header{"Location": {"http://a/b"}}, wantRsp: http.Header{"Location": {"https://a/b"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "http://in.example.org/p", nil)
+			u := "http://in.example.org/p"
+			if tc.url != "" {
+				u = "http://in.example.org" + tc.url
+			}
+			r := httptest.NewRequest("GET", u, nil)
 			if tc.reqHdr != nil {
 				r.Header = tc.reqHdr
 			}
@@ -217,6 +226,7 @@ func TestBadArgs(t *testing.T) {
 		{"copyResponseHeader", []any{"a b", "Y"}, "argument 1 (source header)"},
 		{"modRequestHeader", []any{"X", "(", "b"}, `argument 2 (expression) "(" is not a valid regexp`},
 		{"modResponseHeader", []any{"X", "a", 1.0}, "argument 3 (replacement)"},
+		{"modRequestHeader", []any{"X", "a", "b\r\nc"}, "argument 3 (replacement)"},
 		{"modResponseHeader", []any{"X", "a"}, "want 3"},
 		{"xforward", []any{"x"}, "want 0 argument(s), got 1"},
 		{"setContextRequestHeader", []any{"X", ""}, "argument 2 (state bag key) must not be empty"},

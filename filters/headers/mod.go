@@ -30,6 +30,9 @@ func (s *modSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !filterargs.ValidHeaderValue(repl) {
+		return nil, filterargs.Errorf(s.name, "argument 3 (replacement) %q is not valid in a header value", repl)
+	}
 	f := &modFilter{key: key, rx: rx, repl: repl}
 	if s.response {
 		return &modResponse{f}, nil

@@ -60,13 +60,15 @@ type setFilter struct {
 	host   bool
 }
 
-// value renders the value; false means a placeholder was empty and the
-// header must be left alone.
+// value renders the value; false means a placeholder was empty, or a
+// decoded value (query, cookie, path parameter) held a control character
+// that would split the header block, and the header must be left alone.
 func (f *setFilter) value(ctx filters.FilterContext) (string, bool) {
 	if f.tmpl == nil {
 		return f.static, true
 	}
-	return f.tmpl.Render(ctx)
+	v, ok := f.tmpl.Render(ctx)
+	return v, ok && filterargs.ValidHeaderValue(v)
 }
 
 func (f *setFilter) apply(h http.Header, v string) {

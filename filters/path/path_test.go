@@ -46,6 +46,8 @@ func TestPathAndQuery(t *testing.T) {
 		{name: "modPath no match", filter: "modPath", args: []any{"^/x", "/y"}, url: "/a%2Fb", wantPath: "/a/b", wantURI: "/a%2Fb"},
 		{name: "setQuery whole", filter: "setQuery", args: []any{"a=${id}&b=2"}, url: "/p?z=1",
 			params: map[string]string{"id": "1"}, wantPath: "/p", wantQuery: "a=1&b=2"},
+		{name: "setQuery whole escapes decoded values", filter: "setQuery", args: []any{"q=${request.query.x}"}, url: "/p?x=a%20b%0D%0A%23%C3%A9",
+			wantPath: "/p", wantQuery: "q=a%20b%0D%0A%23%C3%A9"},
 		{name: "setQuery key value", filter: "setQuery", args: []any{"k", "v ${request.method}"}, url: "/p?z=1&k=old&k=old2",
 			wantPath: "/p", wantQuery: "k=v+GET&z=1"},
 		{name: "setQuery templated key", filter: "setQuery", args: []any{"${request.header.X-K}", "1"}, url: "/p",

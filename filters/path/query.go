@@ -41,7 +41,7 @@ func (f *setQuery) Request(ctx filters.FilterContext) {
 	u := ctx.Request().URL
 	k, _ := f.key.Render(ctx)
 	if f.value == nil {
-		u.RawQuery = k
+		u.RawQuery = escapeRawQuery(k)
 		return
 	}
 	v, _ := f.value.Render(ctx)
@@ -140,4 +140,34 @@ func sanitizeHeaderName(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// escapeRawQuery percent-encodes the bytes that may not appear in a raw
+// query: a decoded placeholder value could otherwise put a space, CR/LF or
+// '#' into the request line. Valid queries are returned unchanged.
+func escapeRawQuery(q string) string {
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if badQueryByte(q[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return q
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(q)+2*n)
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if badQueryByte(c) {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func badQueryByte(c byte) bool {
+	return c <= ' ' || c == '#' || c >= 0x7f
 }
