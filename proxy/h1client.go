@@ -65,7 +65,7 @@ type h1conn struct {
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	client    *h1Client
-	pool      *hostPool
+	addr      string
 	idleSince time.Time
 	deadline  bool // a deadline is set on nc and must be cleared before reuse
 	interrupt func()
@@ -127,7 +127,7 @@ func (c *h1Client) getConn(ctx context.Context, addr string) (*h1conn, bool, err
 	br.Reset(nc)
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(nc)
-	pc := &h1conn{nc: nc, br: br, bw: bw, client: c, pool: hp}
+	pc := &h1conn{nc: nc, br: br, bw: bw, client: c, addr: addr}
 	pc.interrupt = func() { _ = pc.nc.SetDeadline(aLongTimeAgo) }
 	return pc, false, nil
 }
@@ -162,12 +162,22 @@ func (pc *h1conn) release(keep bool) {
 		pc.deadline = false
 	}
 	pc.idleSince = time.Now()
-	hp := pc.pool
 	c.mu.Lock()
-	closed := c.closed
+	if c.closed {
+		c.mu.Unlock()
+		pc.close()
+		return
+	}
+	// The pool is looked up again: closeIdle may have dropped the one the
+	// connection came from.
+	hp := c.pools[pc.addr]
+	if hp == nil {
+		hp = &hostPool{}
+		c.pools[pc.addr] = hp
+	}
 	c.mu.Unlock()
 	hp.mu.Lock()
-	if closed || (c.maxIdlePerHost > 0 && len(hp.idle) >= c.maxIdlePerHost) {
+	if c.maxIdlePerHost > 0 && len(hp.idle) >= c.maxIdlePerHost {
 		hp.mu.Unlock()
 		pc.close()
 		return
@@ -176,29 +186,26 @@ func (pc *h1conn) release(keep bool) {
 	hp.mu.Unlock()
 }
 
-// closeIdle closes every idle connection. With final set, connections
-// released later are closed instead of pooled.
+// closeIdle closes every idle connection and forgets hosts without
+// connections (dynamic backends would otherwise grow the map for ever).
+// With final set, connections released later are closed instead of pooled.
 func (c *h1Client) closeIdle(final bool) {
+	var idle []*h1conn
 	c.mu.Lock()
 	if final {
 		c.closed = true
 	}
-	pools := make([]*hostPool, 0, len(c.pools))
 	for addr, hp := range c.pools {
-		pools = append(pools, hp)
-		if final {
-			delete(c.pools, addr)
-		}
+		hp.mu.Lock()
+		idle = append(idle, hp.idle...)
+		clear(hp.idle)
+		hp.idle = hp.idle[:0]
+		hp.mu.Unlock()
+		delete(c.pools, addr)
 	}
 	c.mu.Unlock()
-	for _, hp := range pools {
-		hp.mu.Lock()
-		idle := hp.idle
-		hp.idle = nil
-		hp.mu.Unlock()
-		for _, pc := range idle {
-			pc.close()
-		}
+	for _, pc := range idle {
+		pc.close()
 	}
 }
 

@@ -242,10 +242,15 @@ func peekHeaderBlock(br *bufio.Reader) ([]byte, error) {
 			}
 			return nil, err
 		}
+		if br.Buffered() > n {
+			// More arrived with the last read: look at it before blocking.
+			n = br.Buffered()
+			continue
+		}
 		if n == br.Size() {
 			return nil, errSlowPath
 		}
-		n = min(br.Buffered()+1, br.Size())
+		n++
 	}
 }
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -115,5 +116,37 @@ func TestReadResponseFastAllocations(t *testing.T) {
 	// group), value slab, value string. net/http needs 9.
 	if allocs > 5 {
 		t.Errorf("%v allocations per response", allocs)
+	}
+}
+
+// onceReader delivers everything in its first Read and then fails, so a
+// parser that asks for more than what already arrived is caught.
+type onceReader struct {
+	data string
+	done bool
+}
+
+var errWouldBlock = errors.New("would block")
+
+func (r *onceReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, errWouldBlock
+	}
+	r.done = true
+	return copy(p, r.data), nil
+}
+
+func TestPeekHeaderBlockUsesWhatArrived(t *testing.T) {
+	interim := "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+	final := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	br := bufio.NewReader(&onceReader{data: interim + final})
+	block, err := peekHeaderBlock(br)
+	if err != nil || string(block) != interim {
+		t.Fatalf("first block %q, %v", block, err)
+	}
+	br.Discard(len(block))
+	block, err = peekHeaderBlock(br)
+	if err != nil || string(block) != final {
+		t.Fatalf("second block %q, %v", block, err)
 	}
 }
