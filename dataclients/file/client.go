@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -132,6 +133,7 @@ type fileState struct {
 	path, abs string
 	present   bool   // the file existed at the last read
 	text      []byte // content at the last read, parsed or not
+	spare     []byte // a buffer for the next read, not referenced elsewhere
 	doc       *document
 	routes    []*eskip.Route // last good routes
 	broken    bool           // the last read did not parse
@@ -163,7 +165,8 @@ const (
 
 // reread reads f again. On changed, prev holds the routes before.
 func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win window) {
-	text, err := os.ReadFile(f.abs)
+	text, err := readInto(f.abs, f.spare)
+	f.spare = nil
 	if errors.Is(err, fs.ErrNotExist) {
 		return gone, nil, window{}
 	}
@@ -173,8 +176,16 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 		return unchanged, nil, window{}
 	}
 	if f.present && bytes.Equal(text, f.text) {
+		f.spare = text
 		return unchanged, nil, window{}
 	}
+	// The previous content becomes the next read buffer unless it is the
+	// text of the last good parse, which a later partial parse starts from.
+	defer func(old []byte) {
+		if f.doc == nil || !sameBuffer(old, f.doc.text) {
+			f.spare = old
+		}
+	}(f.text)
 	f.present, f.text = true, text
 	doc, err := parseChange(c.parse, f.path, f.doc, text)
 	if err != nil {
@@ -189,4 +200,38 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 	}
 	prev, f.doc, f.routes = f.routes, doc, doc.routes
 	return changed, prev, doc.win
+}
+
+// readInto reads the file at path into buf, growing it as needed. Reusing
+// the buffer of an earlier read spares a large allocation (and garbage
+// collection work) for every change of a large file. This relies on
+// eskip.ParseDocument not keeping references into the text it is given
+// (TestParsedRoutesDoNotAliasText guards it).
+func readInto(path string, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && int64(cap(buf)) < st.Size()+512 {
+		buf = make([]byte, 0, st.Size()+512)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func sameBuffer(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }

@@ -392,3 +392,20 @@ func TestSameRoute(t *testing.T) {
 		}
 	}
 }
+
+// Read buffers are reused, so parsed routes must not point into them.
+func TestParsedRoutesDoNotAliasText(t *testing.T) {
+	text := []byte(`r: Path("/p") && Cookie("c", /v/) -> setPath("/x") -> "http://h";`)
+	routes, err := eskip.ParseDocument("f", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := routes[0].Id + routes[0].Path + routes[0].Backend + routes[0].Predicates[0].Args[0].(string) + routes[0].Filters[0].Args[0].(string)
+	for i := range text {
+		text[i] = 'X'
+	}
+	after := routes[0].Id + routes[0].Path + routes[0].Backend + routes[0].Predicates[0].Args[0].(string) + routes[0].Filters[0].Args[0].(string)
+	if before != after {
+		t.Fatalf("routes changed with the text: %q became %q", before, after)
+	}
+}
