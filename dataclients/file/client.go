@@ -107,8 +107,18 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 		if err != nil {
 			return fmt.Errorf("file data client: %s: %w", p, err)
 		}
-		files[i] = &fileState{path: p, abs: abs}
-		if dir := filepath.Dir(abs); !dirs[dir] {
+		files[i] = &fileState{path: p, abs: abs, target: abs}
+		watch := []string{filepath.Dir(abs)}
+		// A symbolic link to a file elsewhere: edits of the target happen
+		// in the target's directory.
+		if t, err := filepath.EvalSymlinks(abs); err == nil && t != abs {
+			files[i].target = t
+			watch = append(watch, filepath.Dir(t))
+		}
+		for _, dir := range watch {
+			if dirs[dir] {
+				continue
+			}
 			if err := w.Add(dir); err != nil {
 				return fmt.Errorf("file data client: watching directory of routes file %s: %w", p, err)
 			}
@@ -131,6 +141,7 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 // fileState is what the client knows of one file.
 type fileState struct {
 	path, abs string
+	target    string // abs with symbolic links resolved at startup
 	present   bool   // the file existed at the last read
 	text      []byte // content at the last read, parsed or not
 	spare     []byte // a buffer for the next read, not referenced elsewhere
@@ -142,13 +153,9 @@ type fileState struct {
 
 // first reads the file at startup, when any problem is fatal.
 func (f *fileState) first(parse parseFunc) error {
-	text, err := os.ReadFile(f.abs)
+	text, routes, err := loadFile(parse, f.path, f.abs)
 	if err != nil {
-		return fmt.Errorf("reading routes file: %w", err)
-	}
-	routes, err := parse(f.path, text)
-	if err != nil {
-		return fmt.Errorf("routes file %s does not parse:\n%w", f.path, err)
+		return err
 	}
 	f.present, f.text, f.doc, f.routes = true, text, newDocument(text, routes), routes
 	return nil

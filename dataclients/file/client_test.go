@@ -409,3 +409,22 @@ func TestParsedRoutesDoNotAliasText(t *testing.T) {
 		t.Fatalf("routes changed with the text: %q became %q", before, after)
 	}
 }
+
+func TestSymlinkToOtherDirectory(t *testing.T) {
+	real := filepath.Join(t.TempDir(), "real.eskip")
+	write(t, real, `r: * -> "http://v1";`)
+	link := filepath.Join(t.TempDir(), "routes.eskip")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan dataclients.Update)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	log, _ := logtest.NewNullLogger()
+	go func() { done <- New(Options{Paths: []string{link}, Log: log}).Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+	h := &harness{t: t, out: out, done: done}
+	h.expect("reset +r=http://v1")
+	write(t, real, `r: * -> "http://v2";`)
+	h.expect("+r=http://v2")
+}

@@ -23,15 +23,25 @@ func Load(paths ...string) ([]*eskip.Route, error) {
 func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 	sets := make([][]*eskip.Route, len(paths))
 	for i, p := range paths {
-		text, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("reading routes file: %w", err)
-		}
-		if sets[i], err = parse(p, text); err != nil {
-			return nil, fmt.Errorf("routes file %s does not parse:\n%w", p, err)
+		var err error
+		if _, sets[i], err = loadFile(parse, p, p); err != nil {
+			return nil, err
 		}
 	}
 	return merge(sets), nil
+}
+
+// loadFile reads and parses one file; errors name it as path.
+func loadFile(parse parseFunc, path, abs string) ([]byte, []*eskip.Route, error) {
+	text, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading routes file: %w", err)
+	}
+	routes, err := parse(path, text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("routes file %s does not parse:\n%w", path, err)
+	}
+	return text, routes, nil
 }
 
 // each calls f with every error err carries: the members of a joined error

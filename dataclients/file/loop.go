@@ -72,7 +72,7 @@ func (l *loop) event(ev fsnotify.Event) {
 	swap := strings.HasPrefix(filepath.Base(name), "..")
 	hit := false
 	for i, f := range l.files {
-		if name == f.abs || (swap && filepath.Dir(name) == filepath.Dir(f.abs)) {
+		if name == f.abs || name == f.target || (swap && filepath.Dir(name) == filepath.Dir(f.abs)) {
 			l.dirty[i], hit = true, true
 		}
 	}
