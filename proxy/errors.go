@@ -74,6 +74,12 @@ func statusFor(clientCtx context.Context, err error) int {
 	}
 	var be *requestBodyError
 	if errors.As(err, &be) {
+		// A read deadline (readTimeout) hit while the client was still
+		// sending counts as the client's failure to deliver: 499.
+		var ne net.Error
+		if errors.As(be.err, &ne) && ne.Timeout() {
+			return statusClientClosed
+		}
 		return http.StatusBadRequest
 	}
 	if isDialError(err) {

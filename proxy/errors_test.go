@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -187,5 +189,62 @@ func TestAccessLogSwitch(t *testing.T) {
 	fx.log.mu.Unlock()
 	if n != 1 {
 		t.Errorf("%d entries; the route that switched the log off was logged", n)
+	}
+}
+
+// TestReadTimeout: a client that stops sending its body in the middle is
+// cut off by readTimeout and logged as 499.
+func TestReadTimeout(t *testing.T) {
+	be := backend(t, nil)
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, f("dur", filters.ReadTimeout, 100.0)))
+	c, err := net.Dial("tcp", strings.TrimPrefix(fx.server.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	io.ReadAll(c) // until the proxy gives up on the body and closes
+	waitLog(t, fx.log)
+	if e := fx.log.last(t); e.Status != statusClientClosed {
+		t.Errorf("logged status %d, want 499", e.Status)
+	}
+}
+
+// TestMalformedChunkedBody: a request body that is not valid chunked
+// encoding is the client's error: 400.
+func TestMalformedChunkedBody(t *testing.T) {
+	be := backend(t, nil)
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL))
+	c, err := net.Dial("tcp", strings.TrimPrefix(fx.server.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
+	rsp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp.Body.Close()
+	if rsp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", rsp.StatusCode)
+	}
+}
+
+func waitLog(t *testing.T, l *recordingLog) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		l.mu.Lock()
+		n := len(l.entries)
+		l.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no access log entry")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
