@@ -27,50 +27,96 @@ func routeLocal(pps []PostProcessor) bool {
 	return true
 }
 
-// change is one definition that differs from the previous generation.
-type change struct {
-	def   *eskip.Route
-	src   string
-	c     *cached
-	old   cached // state before this build
-	isNew bool
+// delta is one route id whose definition may have changed since the
+// previous generation: def is its current definition, nil when deleted.
+type delta struct {
+	id  string
+	def *eskip.Route
+	src string
 }
 
-// buildIncremental returns nil when the change is too large to be worth a
-// copy-on-write, leaving the cache as buildFull expects it.
+// change is a delta that did change the route.
+type change struct {
+	def *eskip.Route
+	src string
+	c   *cached // nil for a new id
+}
+
+func deltaLimit(n int) int { return n/8 + 16 }
+
+// buildIncremental compares every definition with the cache and applies
+// the differences to the previous table. It returns nil when the change is
+// too large to be worth a copy-on-write, leaving the cache as buildFull
+// expects it.
 func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, sources []string) *Table {
-	prev := in.prev
-	var changes []change
-	limit := len(defs)/8 + 16
+	var deltas []delta
+	limit := deltaLimit(len(defs))
+	seen := 0
 	for i, def := range defs {
 		src := ""
 		if sources != nil {
 			src = sources[i]
 		}
 		c := in.cache[def.Id]
-		if c != nil && c.source == src && sameDef(c.def, def) {
-			c.gen = in.gen
-			continue
-		}
-		if len(changes) >= limit {
-			return nil
-		}
-		changes = append(changes, change{def: def, src: src, c: c})
-	}
-	// Ids of the previous generation that are gone.
-	var stale []*cached
-	if present := len(defs) - countNew(changes); len(in.cache) > present {
-		for id, c := range in.cache {
-			if c.gen != in.gen && !isChanged(changes, id) {
-				stale = append(stale, c)
+		if c != nil {
+			seen++
+			if c.source == src && sameDef(c.def, def) {
+				c.gen = in.gen
+				continue
 			}
 		}
-		if len(changes)+len(stale) > limit {
+		if len(deltas) >= limit {
+			return nil
+		}
+		deltas = append(deltas, delta{def.Id, def, src})
+	}
+	if len(in.cache) > seen {
+		// Ids of the previous generation that are gone.
+		changed := make(map[string]bool, len(deltas))
+		for _, d := range deltas {
+			changed[d.id] = true
+		}
+		for id, c := range in.cache {
+			if c.gen != in.gen && !changed[id] {
+				deltas = append(deltas, delta{id: id})
+			}
+		}
+		if len(deltas) > limit {
 			return nil
 		}
 	}
+	t, _ := applyDeltas(in, o, deltas)
+	return t
+}
 
-	t := newTable(in, o)
+// applyDeltas applies route changes to a copy-on-write of in.prev. It
+// returns nil when there are too many changes, and in.prev with
+// changed=false when no delta changed anything.
+func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, changed bool) {
+	prev := in.prev
+	var changes []change
+	var stale []*cached
+	for _, d := range deltas {
+		c := in.cache[d.id]
+		if d.def == nil {
+			if c != nil {
+				stale = append(stale, c)
+			}
+			continue
+		}
+		if c != nil && c.source == d.src && sameDef(c.def, d.def) {
+			continue
+		}
+		changes = append(changes, change{def: d.def, src: d.src, c: c})
+	}
+	if len(changes)+len(stale) == 0 {
+		return prev, false
+	}
+	if len(changes)+len(stale) > deltaLimit(len(in.cache)) {
+		return nil, true
+	}
+
+	t = newTable(in, o)
 	t.incremental = true
 	b := newBuilder(o)
 	removedRoutes := map[*Route]bool{}
@@ -165,26 +211,7 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 			c.invalid = &newInvalid[i]
 		}
 	}
-	return t
-}
-
-func countNew(changes []change) int {
-	n := 0
-	for _, ch := range changes {
-		if ch.c == nil {
-			n++
-		}
-	}
-	return n
-}
-
-func isChanged(changes []change, id string) bool {
-	for _, ch := range changes {
-		if ch.def.Id == id {
-			return true
-		}
-	}
-	return false
+	return t, true
 }
 
 // cowTree changes a table's tree that shares nodes and leaves with an older

@@ -47,6 +47,10 @@ type Routing struct {
 
 	lastInvalid map[string]string  // id -> logged error, to log each once
 	cache       map[string]*cached // instantiated routes by id, for reuse
+	// dirty holds the ids changed since the last build; dirtyAll says a
+	// full set arrived, so any id may have changed.
+	dirty    map[string]bool
+	dirtyAll bool
 	gen         uint64
 	afterSwap   func(*Table) // test hook
 	builds      atomic.Int64
@@ -72,6 +76,8 @@ func New(o Options) *Routing {
 		log:       o.Log,
 		changed:   make(chan struct{}, 1),
 		cache:     map[string]*cached{},
+		dirty:     map[string]bool{},
+		dirtyAll:  true,
 		firstLoad: make(chan struct{}),
 	}
 	for _, c := range o.DataClients {
@@ -174,13 +180,16 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 	if u.Reset {
 		cs.routes = make(map[string]*eskip.Route, len(u.Upserts))
 		cs.delivered = true
+		r.dirtyAll = true
 	}
 	for _, id := range u.Deletes {
 		delete(cs.routes, id)
+		r.dirty[id] = true
 	}
 	for _, rt := range u.Upserts {
 		if rt != nil {
 			cs.routes[rt.Id] = rt
+			r.dirty[rt.Id] = true
 		}
 	}
 	r.mu.Unlock()
@@ -194,6 +203,8 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	clear(r.dirty)
+	r.dirtyAll = false
 	n := 0
 	complete = true
 	for _, cs := range r.clients {
@@ -236,10 +247,61 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bo
 	return defs, sources, complete
 }
 
+// deltas returns the changes since the last build, or ok=false when a
+// full snapshot is needed (a full set arrived, or pre-processors, which see
+// all routes, are configured).
+func (r *Routing) deltas() (ds []delta, complete, ok bool) {
+	if len(r.o.PreProcessors) > 0 || !routeLocal(r.o.PostProcessors) {
+		return nil, false, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dirtyAll {
+		return nil, false, false
+	}
+	complete = true
+	for _, cs := range r.clients {
+		complete = complete && cs.delivered
+	}
+	ds = make([]delta, 0, len(r.dirty))
+	for id := range r.dirty {
+		d := delta{id: id}
+		for i := len(r.clients) - 1; i >= 0; i-- {
+			if def, ok := r.clients[i].routes[id]; ok {
+				d.def, d.src = def, r.clients[i].name
+				break
+			}
+		}
+		ds = append(ds, d)
+	}
+	clear(r.dirty)
+	return ds, complete, true
+}
+
 func (r *Routing) rebuild() {
-	defs, sources, complete := r.snapshot()
 	r.gen++
-	t := build(buildInput{defs: defs, sources: sources, unique: true, cache: r.cache, gen: r.gen, managed: true, prev: r.current.Load()}, r.o.BuildOptions)
+	in := buildInput{unique: true, cache: r.cache, gen: r.gen, managed: true, prev: r.current.Load()}
+	if ds, complete, ok := r.deltas(); ok {
+		t, changed := applyDeltas(in, r.o.BuildOptions, ds)
+		if t != nil {
+			if changed {
+				r.swap(t)
+			}
+			if complete {
+				r.firstLoadOnce.Do(func() { close(r.firstLoad) })
+			}
+			return
+		}
+	}
+	defs, sources, complete := r.snapshot()
+	in.defs, in.sources = defs, sources
+	r.swap(build(in, r.o.BuildOptions))
+	if complete {
+		r.firstLoadOnce.Do(func() { close(r.firstLoad) })
+	}
+}
+
+func (r *Routing) swap(t *Table) {
 	t.refs.Store(1)
 	old := r.current.Swap(t)
 	old.Release()
@@ -248,9 +310,6 @@ func (r *Routing) rebuild() {
 	}
 	r.builds.Add(1)
 	r.logInvalid(t)
-	if complete {
-		r.firstLoadOnce.Do(func() { close(r.firstLoad) })
-	}
 }
 
 // logInvalid logs invalid routes whose error is new since the last table.
