@@ -319,3 +319,15 @@ func TestKeepAliveReuse(t *testing.T) {
 		t.Errorf("backend saw %d connections, want 1", conns)
 	}
 }
+
+func TestTETrailersForwarded(t *testing.T) {
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) { w.Header().Set("X-Te", r.Header.Get("Te")) })
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL))
+	for _, tc := range []struct{ in, want string }{{"trailers", "trailers"}, {"gzip, trailers;q=1", "trailers"}, {"gzip", ""}} {
+		req := mustReq(t, "GET", fx.url("/"), nil)
+		req.Header.Set("Te", tc.in)
+		if rsp, _ := do(t, req); rsp.Header.Get("X-Te") != tc.want {
+			t.Errorf("TE %q reached the backend as %q, want %q", tc.in, rsp.Header.Get("X-Te"), tc.want)
+		}
+	}
+}

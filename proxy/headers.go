@@ -20,6 +20,29 @@ var hopHeaders = [...]string{
 	"Upgrade",
 }
 
+// teTrailers is the one TE value forwarded: gRPC needs it end to end.
+var teTrailers = []string{"trailers"}[:1:1]
+
+// removeRequestHopHeaders is removeHopHeaders for a request: "TE:
+// trailers" survives, as the backend may only send trailers when asked.
+func removeRequestHopHeaders(h http.Header) {
+	keepTE := false
+	for _, v := range h["Te"] {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok, _, _ = strings.Cut(tok, ";")
+			if strings.EqualFold(textproto.TrimString(tok), "trailers") {
+				keepTE = true
+			}
+		}
+	}
+	removeHopHeaders(h)
+	if keepTE {
+		h["Te"] = teTrailers
+	}
+}
+
 // removeHopHeaders deletes the hop-by-hop headers and every header named
 // in Connection from h.
 func removeHopHeaders(h http.Header) {

@@ -319,7 +319,7 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if !c.hopsRemoved {
 		c.hopsRemoved = true
 		if !p.opts.KeepHopHeaders {
-			removeHopHeaders(c.req.Header)
+			removeRequestHopHeaders(c.req.Header)
 		}
 		p.applyTimeouts(c)
 	}
