@@ -2,5 +2,25 @@
 // files' directories with fsnotify, so edits, editors that write a new file
 // and rename it over the old one, and files deleted and re-created all reach
 // the routing table within milliseconds. A file that stops parsing keeps its
-// last good routes until it is fixed.
+// last good routes until it is fixed; each parse error is logged as
+// "file:line:col: message".
+//
+// Startup: Run (and Load, for validating before starting) fail with an error
+// naming the file, and every error position, when a file is missing,
+// unreadable or does not parse; Run then sends nothing.
+//
+// Changes: after a burst of file events has been quiet for Options.Debounce
+// the touched files are read again; unchanged bytes send nothing. A large
+// file is not parsed whole for a small edit: only the routes overlapping the
+// changed bytes are, where that provably gives the same result as a full
+// parse. Routes of several files are merged by id, a later file winning.
+// A route counts as changed when its definition or its line and column
+// changed (so that positions shown for it stay right); a change of byte
+// offset alone is not sent.
+//
+// A file that disappears has its routes withdrawn after Options.DeleteGrace,
+// unless it is back by then. Symbolic links are followed: the directory of
+// a link's target is watched too, and Kubernetes ConfigMap volumes, which
+// swap a "..data" link, are recognised. The directories themselves must
+// stay; a removed directory is not watched again.
 package file
