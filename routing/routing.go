@@ -49,11 +49,11 @@ type Routing struct {
 	cache       map[string]*cached // instantiated routes by id, for reuse
 	// dirty holds the ids changed since the last build; dirtyAll says a
 	// full set arrived, so any id may have changed.
-	dirty    map[string]bool
-	dirtyAll bool
-	gen         uint64
-	afterSwap   func(*Table) // test hook
-	builds      atomic.Int64
+	dirty     map[string]bool
+	dirtyAll  bool
+	gen       uint64
+	afterSwap func(*Table) // test hook
+	builds    atomic.Int64
 }
 
 type clientState struct {
