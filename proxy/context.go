@@ -24,10 +24,11 @@ type reqCtx struct {
 	req   *http.Request // the request the filters change; it becomes the outgoing one
 	resp  *http.Response
 
-	table  *routing.Table
-	route  *routing.Route
-	params routing.Params
-	bag    map[string]any
+	table         *routing.Table
+	tableReleased bool
+	route         *routing.Route
+	params        routing.Params
+	bag           map[string]any
 
 	outHost     string // Host header for the backend; "" = the endpoint's host
 	defaultHost string // outHost as the current route set it, to detect a filter's choice
@@ -61,6 +62,14 @@ func (c *reqCtx) reset() {
 	bag, params := c.bag, c.params
 	proxy := c.proxy
 	*c = reqCtx{proxy: proxy, bag: bag, params: params}
+}
+
+// releaseTable hands the table back to its source once.
+func (c *reqCtx) releaseTable() {
+	if c.table != nil && !c.tableReleased {
+		c.tableReleased = true
+		c.table.Release()
+	}
 }
 
 func (c *reqCtx) Request() *http.Request           { return c.req }

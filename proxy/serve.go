@@ -25,8 +25,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.clientCtx = r.Context()
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
 	uri, method, proto := r.RequestURI, r.Method, r.Proto
-	table := p.tables.Acquire()
-	c.table = table
+	c.table = p.tables.Acquire()
 
 	abort, panicked := p.serveSafely(c)
 	if c.cancel != nil {
@@ -36,7 +35,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.status = statusClientClosed
 	}
 	p.accessLog(c, uri, method, proto)
-	table.Release()
+	c.releaseTable()
 	if !panicked {
 		// A context a panic went through may be half-updated: drop it.
 		p.putCtx(c)

@@ -120,6 +120,9 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	if err := cbuf.Writer.Flush(); err != nil {
 		return nil
 	}
+	// The relay may last for hours and needs nothing from the routing
+	// table: let the table generation go now so it can be closed.
+	c.releaseTable()
 	p.relay(u, cbuf.Reader, br)
 	return nil
 }
