@@ -155,7 +155,9 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			newInvalid = append(newInvalid, *invalid)
 			continue
 		}
-		newInst = append(newInst, proto.inst)
+		if len(proto.inst.closable) > 0 {
+			newInst = append(newInst, proto.inst)
+		}
 		fresh = append(fresh, forPost(proto, ch.def, copyForPost))
 	}
 	fresh, dropped := postprocess(o, fresh)

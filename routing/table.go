@@ -32,7 +32,7 @@ type Table struct {
 	managed bool
 	refs    atomic.Int64
 	closed  atomic.Bool
-	owned   []*instance // instances whose filters this table keeps open
+	owned   []*instance // instances with closable filters this table keeps open
 }
 
 // Build instantiates defs into a Table. It never fails: routes that cannot
@@ -146,7 +146,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			t.invalid = append(t.invalid, *invalid)
 			continue
 		}
-		if in.managed {
+		if in.managed && len(proto.inst.closable) > 0 {
 			proto.inst.acquire()
 			t.owned = append(t.owned, proto.inst)
 		}
@@ -233,11 +233,7 @@ func (t *Table) adopt(b *builder, r *Route) bool {
 		t.invalid = append(t.invalid, InvalidRoute{Id: r.Id, Source: r.Source, Pos: r.Def.Pos, Reason: err.reason, Err: err.err})
 		return false
 	}
-	r.inst = inst
-	if t.managed {
-		inst.acquire()
-		t.owned = append(t.owned, inst)
-	}
+	r.inst = inst // it has nothing to close
 	return true
 }
 
