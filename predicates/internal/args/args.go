@@ -1,5 +1,3 @@
-// Package args checks predicate arguments and builds errors that name the
-// predicate and the offending argument.
 package args
 
 import (

@@ -1,0 +1,3 @@
+// Package cookies finds one cookie value in a request without the
+// allocations of http.Request.Cookie, which parses every cookie.
+package cookies
