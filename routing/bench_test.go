@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
@@ -62,14 +64,17 @@ func BenchmarkBuild(b *testing.B) {
 	o := testOptions()
 	b.ReportAllocs()
 	var heap uint64
+	var cpu time.Duration
 	for b.Loop() {
 		var before, after runtime.MemStats
 		b.StopTimer()
 		runtime.GC()
 		runtime.ReadMemStats(&before)
+		c := cpuTime()
 		b.StartTimer()
 		tbl := Build(defs, o)
 		b.StopTimer()
+		cpu += cpuTime() - c
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.StartTimer()
@@ -80,11 +85,13 @@ func BenchmarkBuild(b *testing.B) {
 		runtime.KeepAlive(tbl)
 	}
 	b.ReportMetric(float64(heap)/n, "retained-B/route")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkUpdateToLive measures, at 100,000 routes, the time from a data
-// client's update reaching the Routing to the changed route answering
-// lookups on the table Acquire returns.
+// client's update (one new route) reaching the Routing to the route
+// answering lookups on the table Acquire returns. It includes the
+// coalescing wait (Options.Coalesce, default 2 ms).
 func BenchmarkUpdateToLive(b *testing.B) {
 	const n = 100_000
 	a := newChanClient("bench")
@@ -110,10 +117,13 @@ func BenchmarkUpdateToLive(b *testing.B) {
 	<-rt.FirstLoad()
 	<-swapped
 	var ps Params
+	var lat []time.Duration
+	c := cpuTime()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
 		i++
+		start := time.Now()
 		def := benchRoute(n + i)
 		r, _ := http.NewRequest("GET", fmt.Sprintf("http://svc%d.example.org/api/v%d/x", n+i, (n+i)%7), nil)
 		a.updates <- dataclients.Update{Upserts: []*eskip.Route{def}}
@@ -127,5 +137,11 @@ func BenchmarkUpdateToLive(b *testing.B) {
 				break
 			}
 		}
+		lat = append(lat, time.Since(start))
 	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64((cpuTime()-c).Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
 }

@@ -37,42 +37,79 @@ type mc = struct {
 }
 
 func TestWorkedExamples(t *testing.T) {
-	// spec routing.md §5.5
-	r1 := route("r1", p("Path", "/test"))
-	r2 := route("r2", p("Path", "/test"), p("True"))
-	r3 := route("r3", p("Path", "/test"), p("Weight", 100.0))
-	r4 := route("r4", p("Method", "GET"))
-
+	// spec routing.md §5.5, as eskip text
+	const (
+		r1 = `r1: Path("/test") -> "http://a";`
+		r2 = `r2: Path("/test") && True() -> "http://b";`
+		r3 = `r3: Path("/test") && Weight(100) -> "http://c";`
+		r4 = `r4: Method("GET") -> "http://d";`
+	)
 	tests := []struct {
 		name  string
-		defs  []*eskip.Route
+		doc   string
 		cases []mc
 	}{
-		{"r1 alone", []*eskip.Route{r1, r4}, []mc{{"GET", "/test", nil, "r1", nil}, {"GET", "/other", nil, "r4", nil}}},
-		{"True boosts r2", []*eskip.Route{r1, r2, r4}, []mc{{"GET", "/test", nil, "r2", nil}}},
-		{"Weight(100) beats True", []*eskip.Route{r1, r2, r3, r4}, []mc{
+		{"r1 alone", r1 + r4, []mc{{"GET", "/test", nil, "r1", nil}, {"GET", "/other", nil, "r4", nil}}},
+		{"True boosts r2", r1 + r2 + r4, []mc{{"GET", "/test", nil, "r2", nil}}},
+		{"Weight(100) beats True", r1 + r2 + r3 + r4, []mc{
 			{"GET", "/test", nil, "r3", nil},
 			{"POST", "/test", nil, "r3", nil},
 			{"GET", "/nope", nil, "r4", nil},
 			{"POST", "/nope", nil, "", nil},
 		}},
+		{"root route never beats a tree route", r4 + `r5: Path("/test") && Method("POST") -> "http://e";`, []mc{
+			{"GET", "/test", nil, "r4", nil}, // the tree has no match for GET: root leaf
+			{"POST", "/test", nil, "r5", nil},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tbl := Build(tc.defs, testOptions())
+			tbl := Build(parse(t, tc.doc), testOptions())
 			if n := len(tbl.Invalid()); n != 0 {
 				t.Fatalf("invalid routes: %v", tbl.Invalid())
 			}
 			runMatchCases(t, tbl, tc.cases)
 		})
 	}
-	tbl := Build([]*eskip.Route{r1, r2, r3, r4}, testOptions())
+	tbl := Build(parse(t, r1+r2+r3+r4), testOptions())
 	wantWeights := map[string]int{"r1": 0, "r2": 1, "r3": 100, "r4": 1}
 	for _, r := range tbl.Routes() {
 		if r.Weight != wantWeights[r.Id] {
 			t.Errorf("%s weight %d, want %d", r.Id, r.Weight, wantWeights[r.Id])
 		}
 	}
+}
+
+// TestParsedPredicates checks the matcher predicates as the parser
+// delivers them (lifted into Route fields).
+func TestParsedPredicates(t *testing.T) {
+	tbl := Build(parse(t, `
+		host: Host(/^a[.]example[.]org$/) && Path("/p") -> <shunt>;
+		hostAny: HostAny("b.org", "c.org:8080") && Path("/p") -> <shunt>;
+		method: Method("PUT") && Path("/p") -> <shunt>;
+		header: Header("x-a", "1") && Path("/p") -> <shunt>;
+		headerRx: HeaderRegexp("X-B", /^v/) && HeaderRegexp("X-B", /9$/) && Path("/p") -> <shunt>;
+		pathRx: PathRegexp(/^[/]q[/][0-9]+$/) -> <shunt>;
+		weighted: Path("/p") && Weight(-3) -> <shunt>;
+		sub: PathSubtree("/s/*tail") && Weight(2) -> <shunt>;
+	`), testOptions())
+	if len(tbl.Invalid()) > 0 {
+		t.Fatal(tbl.Invalid())
+	}
+	runMatchCases(t, tbl, []mc{
+		{"GET", "http://a.example.org/p", nil, "host", nil},
+		{"GET", "http://a.example.org:80/p", nil, "weighted", nil},
+		{"GET", "http://c.org:8080/p", nil, "hostAny", nil},
+		{"GET", "http://c.org/p", nil, "weighted", nil},
+		{"PUT", "http://x/p", nil, "method", nil},
+		{"GET", "http://x/p", []string{"X-A", "1"}, "header", nil},
+		{"GET", "http://x/p", []string{"X-B", "v9"}, "headerRx", nil},
+		{"GET", "http://x/p", []string{"X-B", "v8"}, "weighted", nil},
+		{"GET", "http://x/q/12", nil, "pathRx", nil},
+		{"GET", "http://x/q/12/", nil, "", nil},
+		{"GET", "http://x/s", nil, "sub", map[string]string{"tail": "/"}},
+		{"GET", "http://x/s/a/b", nil, "sub", map[string]string{"tail": "/a/b"}},
+	})
 }
 
 func TestTreePrecedenceAndBacktracking(t *testing.T) {
