@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,7 @@ type Routing struct {
 	// full set arrived, so any id may have changed.
 	dirty     map[string]bool
 	dirtyAll  bool
+	warnedIDs map[string]bool // odd ids already warned about
 	gen       uint64
 	afterSwap func(*Table) // test hook
 	builds    atomic.Int64
@@ -78,8 +80,11 @@ func New(o Options) *Routing {
 		cache:     map[string]*cached{},
 		dirty:     map[string]bool{},
 		dirtyAll:  true,
+		warnedIDs: map[string]bool{},
 		firstLoad: make(chan struct{}),
 	}
+	o.DataClients = uniqueClients(o.DataClients, o.Log)
+	r.o = o
 	for _, c := range o.DataClients {
 		r.clients = append(r.clients, &clientState{name: c.Name(), routes: map[string]*eskip.Route{}})
 	}
@@ -186,13 +191,24 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 		delete(cs.routes, id)
 		r.dirty[id] = true
 	}
+	var odd []string
 	for _, rt := range u.Upserts {
 		if rt != nil {
 			cs.routes[rt.Id] = rt
 			r.dirty[rt.Id] = true
+			if !validID(rt.Id) && !r.warnedIDs[rt.Id] {
+				r.warnedIDs[rt.Id] = true
+				odd = append(odd, rt.Id)
+			}
 		}
 	}
 	r.mu.Unlock()
+	if len(odd) > 0 {
+		if len(odd) > 10 {
+			odd = odd[:10]
+		}
+		r.log.WithFields(logrus.Fields{"client": cs.name, "ids": odd}).Warn("route ids that cannot be written back as eskip (want [A-Za-z_][A-Za-z0-9_]*)")
+	}
 	select {
 	case r.changed <- struct{}{}:
 	default:
@@ -324,4 +340,43 @@ func (r *Routing) logInvalid(t *Table) {
 		r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason}).Error("invalid route: " + msg)
 	}
 	r.lastInvalid = next
+}
+
+// validID reports whether id can be printed as an eskip route id.
+func validID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return id != ""
+}
+
+// uniqueClients drops repeated instances of a data client, with an error.
+func uniqueClients(cs []dataclients.DataClient, log logrus.FieldLogger) []dataclients.DataClient {
+	out := make([]dataclients.DataClient, 0, len(cs))
+	for _, c := range cs {
+		dup := false
+		for _, d := range out {
+			if sameClient(c, d) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			log.WithField("client", c.Name()).Error("data client configured twice; ignoring the repetition")
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func sameClient(a, b dataclients.DataClient) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && any(a) == any(b)
 }

@@ -342,3 +342,40 @@ func TestRoutingReusesUnchangedRoutes(t *testing.T) {
 		t.Fatal("changed route kept its old filter")
 	}
 }
+
+func TestRoutingWarnsOddIDsAndDuplicateClients(t *testing.T) {
+	a := newChanClient("a")
+	log, hook := quietLogger()
+	rr := startRouting(t, Options{DataClients: []dataclients.DataClient{a, a}, Log: log})
+	if len(rr.clients) != 1 {
+		t.Fatalf("%d clients, want the repetition dropped", len(rr.clients))
+	}
+	a.send(t, dataclients.Update{Reset: true, Upserts: []*eskip.Route{route("ok_1"), route("etcd-key"), route("9lives")}})
+	<-rr.FirstLoad()
+	var warned []any
+	dupLogged := false
+	for _, e := range hook.AllEntries() {
+		if ids, ok := e.Data["ids"]; ok && e.Level == logrus.WarnLevel {
+			warned = append(warned, ids)
+		}
+		if e.Level == logrus.ErrorLevel && e.Data["client"] == "a" {
+			dupLogged = true
+		}
+	}
+	if fmt.Sprint(warned) != "[[etcd-key 9lives]]" && fmt.Sprint(warned) != "[[9lives etcd-key]]" {
+		t.Errorf("warned %v", warned)
+	}
+	if !dupLogged {
+		t.Error("duplicate client not logged")
+	}
+	for _, id := range []string{"a", "_", "A_9", "abc123"} {
+		if !validID(id) {
+			t.Errorf("%q should be valid", id)
+		}
+	}
+	for _, id := range []string{"", "1a", "a-b", "a.b", "ä"} {
+		if validID(id) {
+			t.Errorf("%q should be invalid", id)
+		}
+	}
+}
