@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -83,6 +84,18 @@ func (l *Logger) run() {
 	w := bufio.NewWriterSize(l.o.Output, 64<<10)
 	buf := make([]byte, 0, 1024)
 	failing := false
+	var reported uint64
+	var lastReport time.Time
+	// reportDrops warns about dropped entries at most every 10 s, from the
+	// writer goroutine, so that a too slow output is noticed while running.
+	reportDrops := func(force bool) {
+		d := l.dropped.Load()
+		if d == reported || l.o.Log == nil || (!force && time.Since(lastReport) < 10*time.Second) {
+			return
+		}
+		l.o.Log.Warnf("access log: %d entries dropped because the output did not keep up (%d in total)", d-reported, d)
+		reported, lastReport = d, time.Now()
+	}
 	write := func(e *Entry) {
 		buf = buf[:0]
 		if l.o.JSON {
@@ -112,6 +125,7 @@ func (l *Logger) run() {
 			// many lines share one write call.
 			if len(l.queue) == 0 {
 				flush()
+				reportDrops(false)
 			}
 		case <-l.stop:
 			for {
@@ -120,6 +134,7 @@ func (l *Logger) run() {
 					write(&e)
 				default:
 					flush()
+					reportDrops(true)
 					return
 				}
 			}

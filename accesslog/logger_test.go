@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sirupsen/logrus/hooks/test"
 )
 
 // gate blocks writes until released, so a test can fill the queue.
@@ -53,7 +55,8 @@ func TestLoggerWritesAndCloseDrains(t *testing.T) {
 func TestLoggerDropsWhenFull(t *testing.T) {
 	g := &gate{release: make(chan struct{})}
 	const queue = 8
-	l := New(Options{Output: g, QueueSize: queue})
+	log, hook := test.NewNullLogger()
+	l := New(Options{Output: g, QueueSize: queue, Log: log})
 	// The writer takes at most one entry off the queue before blocking in
 	// Write (bufio flushes on an empty queue), so at most queue+1 are kept.
 	const sent = 50
@@ -69,6 +72,9 @@ func TestLoggerDropsWhenFull(t *testing.T) {
 	written := strings.Count(g.String(), "\n")
 	if uint64(written)+l.Dropped() != sent {
 		t.Errorf("written %d + dropped %d != sent %d", written, l.Dropped(), sent)
+	}
+	if e := hook.LastEntry(); e == nil || !strings.Contains(e.Message, "entries dropped") {
+		t.Errorf("no warning about dropped entries: %v", e)
 	}
 	l.Log(sampleEntry())
 	if l.Dropped() != dropped+1 {
