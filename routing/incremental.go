@@ -18,6 +18,24 @@ type RouteLocalPostProcessor interface {
 	RouteLocal() bool
 }
 
+// RouteLocalPreProcessor is a PreProcessor that maps every definition on
+// its own to one definition with the same id, or drops it (default
+// filters do that). When every pre-processor is route-local, Routing runs
+// them on the changed definitions only.
+type RouteLocalPreProcessor interface {
+	PreProcessor
+	RouteLocal() bool
+}
+
+func preRouteLocal(pps []PreProcessor) bool {
+	for _, pp := range pps {
+		if rl, ok := pp.(RouteLocalPreProcessor); !ok || !rl.RouteLocal() {
+			return false
+		}
+	}
+	return true
+}
+
 func routeLocal(pps []PostProcessor) bool {
 	for _, pp := range pps {
 		if rl, ok := pp.(RouteLocalPostProcessor); !ok || !rl.RouteLocal() {

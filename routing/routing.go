@@ -264,12 +264,40 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bo
 }
 
 // deltas returns the changes since the last build, or ok=false when a
-// full snapshot is needed (a full set arrived, or pre-processors, which see
-// all routes, are configured).
+// full snapshot is needed (a full set arrived, or a pre- or post-processor
+// needs to see all routes).
 func (r *Routing) deltas() (ds []delta, complete, ok bool) {
-	if len(r.o.PreProcessors) > 0 || !routeLocal(r.o.PostProcessors) {
+	if !preRouteLocal(r.o.PreProcessors) || !routeLocal(r.o.PostProcessors) {
 		return nil, false, false
 	}
+	ds, complete, ok = r.dirtyDeltas()
+	if !ok || len(r.o.PreProcessors) == 0 {
+		return ds, complete, ok
+	}
+	var defs []*eskip.Route
+	for _, d := range ds {
+		if d.def != nil {
+			defs = append(defs, d.def)
+		}
+	}
+	for _, pp := range r.o.PreProcessors {
+		defs = pp.Do(defs)
+	}
+	byID := make(map[string]*eskip.Route, len(defs))
+	for _, d := range defs {
+		if d != nil {
+			byID[d.Id] = d
+		}
+	}
+	for i := range ds {
+		ds[i].def = byID[ds[i].id] // dropped by a pre-processor: deleted
+	}
+	return ds, complete, true
+}
+
+// dirtyDeltas resolves the ids changed since the last build to their
+// current definitions.
+func (r *Routing) dirtyDeltas() (ds []delta, complete, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dirtyAll {

@@ -379,3 +379,50 @@ func TestRoutingWarnsOddIDsAndDuplicateClients(t *testing.T) {
 		}
 	}
 }
+
+// prefixPre prepends a status filter to every route; it is route-local.
+type prefixPre struct{}
+
+func (prefixPre) RouteLocal() bool { return true }
+
+func (prefixPre) Do(defs []*eskip.Route) []*eskip.Route {
+	out := make([]*eskip.Route, 0, len(defs))
+	for _, d := range defs {
+		if d.Id == "skip" {
+			continue
+		}
+		c := *d
+		c.Filters = append([]*eskip.Filter{f("status", 200.0)}, d.Filters...)
+		out = append(out, &c)
+	}
+	return out
+}
+
+func TestRoutingDeltaWithRouteLocalProcessors(t *testing.T) {
+	o := testOptions()
+	o.PreProcessors = []PreProcessor{prefixPre{}}
+	o.PostProcessors = []PostProcessor{localDrop{local: true}}
+	a := newChanClient("a")
+	rr := startRouting(t, Options{BuildOptions: o, DataClients: []dataclients.DataClient{a}})
+	a.send(t, dataclients.Update{Reset: true, Upserts: []*eskip.Route{route("one", p("Path", "/1")), route("r7", p("Path", "/7"))}})
+	waitFor(t, rr.Routing, "first", hasIDs("one@a "))
+	a.send(t, dataclients.Update{Upserts: []*eskip.Route{route("two", p("Path", "/2")), route("skip", p("Path", "/s")), route("x7", p("Path", "/x7"))}})
+	tbl := waitFor(t, rr.Routing, "second", hasIDs("one@a two@a "))
+	if !tbl.incremental {
+		t.Error("change not applied incrementally")
+	}
+	for _, r := range tbl.Routes() {
+		if len(r.Filters) != 1 || r.Filters[0].Name != "status" {
+			t.Errorf("%s: pre-processor not applied: %v", r.Id, r.Filters)
+		}
+	}
+	inv := tbl.Invalid()
+	if len(inv) != 2 || inv[0].Id != "r7" || inv[1].Id != "x7" {
+		t.Errorf("invalid %+v", inv)
+	}
+	a.send(t, dataclients.Update{Deletes: []string{"one", "r7"}})
+	tbl = waitFor(t, rr.Routing, "third", hasIDs("two@a "))
+	if inv := tbl.Invalid(); len(inv) != 1 || inv[0].Id != "x7" {
+		t.Errorf("invalid %+v", inv)
+	}
+}
