@@ -68,7 +68,8 @@ type Options struct {
 	// DisableProfile removes /debug/pprof from the support listener.
 	DisableProfile bool
 
-	// AccessLogDisabled turns the access log off; AccessLogJSON writes JSON
+	// AccessLogDisabled turns the access log off except for routes that
+	// switch it on with enableAccessLog; AccessLogJSON writes JSON
 	// objects instead of combined-format lines; AccessLogStripQuery drops
 	// the query from the logged URI. AccessLogOutput defaults to stderr.
 	AccessLogDisabled   bool

@@ -75,15 +75,12 @@ func Run(ctx context.Context, o Options) error {
 	defer wg.Wait()
 	defer stopRouting()
 
-	var al *accesslog.Logger
-	var accessHook proxy.AccessLogger
-	if !c.AccessLogDisabled {
-		al = accesslog.New(accesslog.Options{
-			Output: c.AccessLogOutput, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
-		})
-		defer al.Close()
-		accessHook = accessLog{al}
-	}
+	// The access log exists even when disabled: routes may switch it on
+	// with enableAccessLog.
+	al := accesslog.New(accesslog.Options{
+		Output: c.AccessLogOutput, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
+	})
+	defer al.Close()
 
 	px := proxy.New(proxy.Options{
 		Tables:              rt,
@@ -102,8 +99,9 @@ func Run(ctx context.Context, o Options) error {
 			KeepAlive:      c.KeepaliveBackend,
 			ExpectContinue: c.ExpectContinueTimeoutBackend,
 		},
-		AccessLog: accessHook,
-		Log:       log,
+		AccessLog:         accessLog{al},
+		AccessLogDisabled: c.AccessLogDisabled,
+		Log:               log,
 	})
 	defer px.Close()
 

@@ -224,3 +224,39 @@ func TestAccessLogJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessLogSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		disabled bool
+		logged   []string
+		silent   []string
+	}{
+		{"enabled", false, []string{"/plain", "/on"}, []string{"/off"}},
+		{"disabled", true, []string{"/on"}, []string{"/plain", "/off"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := start(t, routes(
+				`plain: Path("/plain") -> inlineContent("p") -> <shunt>;`,
+				`on: Path("/on") -> enableAccessLog() -> inlineContent("on") -> <shunt>;`,
+				`off: Path("/off") -> disableAccessLog() -> inlineContent("off") -> <shunt>;`,
+			), skiff.Options{AccessLogDisabled: tc.disabled})
+			for _, p := range []string{"/off", "/plain", "/on"} {
+				in.get(t, p)
+			}
+			// Stopping flushes the log.
+			in.stop(t)
+			log := in.access.String()
+			for _, p := range tc.logged {
+				if !strings.Contains(log, `"GET `+p+` HTTP/1.1"`) {
+					t.Errorf("%s not logged:\n%s", p, log)
+				}
+			}
+			for _, p := range tc.silent {
+				if strings.Contains(log, `"GET `+p+` HTTP/1.1"`) {
+					t.Errorf("%s logged:\n%s", p, log)
+				}
+			}
+		})
+	}
+}
