@@ -292,10 +292,15 @@ func TestConcurrentMatchDuringSwaps(t *testing.T) {
 			}
 		}()
 	}
-	for n := 1; n <= 50; n++ {
-		a.send(t, dataclients.Update{Reset: true, Upserts: gen(n)})
+	for n := 1; n <= 51; n++ {
+		// full sets and changes: both the full and the copy-on-write build
+		if n%2 == 0 {
+			a.send(t, dataclients.Update{Reset: true, Upserts: gen(n)})
+		} else {
+			a.send(t, dataclients.Update{Upserts: gen(n)[:3]})
+		}
 	}
-	waitFor(t, rr.Routing, "last generation", func(tbl *Table) bool { return tbl.Routes()[0].Weight == 50 })
+	waitFor(t, rr.Routing, "last generation", func(tbl *Table) bool { return tbl.Routes()[0].Weight == 51 && tbl.incremental })
 	close(stop)
 	wg.Wait()
 	if misses.Load() != 0 {
