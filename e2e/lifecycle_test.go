@@ -260,3 +260,37 @@ func TestAccessLogSwitches(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownTimeoutBoundsInFlight: a request that outlives
+// ShutdownTimeout has its connection closed and Run still returns.
+func TestShutdownTimeoutBoundsInFlight(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	stuck := newBackend(t, "stuck", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	in := start(t, routes(fmt.Sprintf(`r: * -> %q;`, stuck.URL)), skiff.Options{ShutdownTimeout: 200 * time.Millisecond})
+	errc := make(chan error, 1)
+	go func() {
+		rsp, err := in.client.Get(in.url + "/stuck")
+		if err == nil {
+			_, err = io.ReadAll(rsp.Body)
+			rsp.Body.Close()
+		}
+		errc <- err
+	}()
+	waitFor(t, func() bool { return stuck.hits.Load() == 1 })
+	began := time.Now()
+	if err := in.stop(t); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("Run took %s to return with a 200ms shutdown timeout", d)
+	}
+	if err := <-errc; err == nil {
+		t.Error("the stuck request succeeded; its connection should have been closed")
+	}
+}
