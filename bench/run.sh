@@ -33,7 +33,7 @@ if [ "$(nproc)" -lt 2 ]; then
 fi
 if ! command -v wrk >/dev/null; then
 	echo "installing wrk" >&2
-	apt-get install -y -qq wrk >/dev/null
+	apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 fi
 
 go build -o "$work/skiff" "$root/cmd/skiff"
