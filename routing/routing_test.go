@@ -300,7 +300,11 @@ func TestConcurrentMatchDuringSwaps(t *testing.T) {
 			a.send(t, dataclients.Update{Upserts: gen(n)[:3]})
 		}
 	}
-	waitFor(t, rr.Routing, "last generation", func(tbl *Table) bool { return tbl.Routes()[0].Weight == 51 && tbl.incremental })
+	waitFor(t, rr.Routing, "last generation", func(tbl *Table) bool { return tbl.Routes()[0].Weight == 51 })
+	a.send(t, dataclients.Update{Upserts: gen(52)[:3]})
+	waitFor(t, rr.Routing, "a change applied copy-on-write", func(tbl *Table) bool {
+		return tbl.Routes()[0].Weight == 52 && tbl.incremental
+	})
 	close(stop)
 	wg.Wait()
 	if misses.Load() != 0 {
