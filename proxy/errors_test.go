@@ -248,3 +248,27 @@ func waitLog(t *testing.T, l *recordingLog) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestWriteTimeout: a client that does not read a large response is cut
+// off by writeTimeout instead of holding the proxy for ever.
+func TestWriteTimeout(t *testing.T) {
+	chunk := strings.Repeat("x", 64<<10)
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 1000 && r.Context().Err() == nil; i++ {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	})
+	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, f("dur", filters.WriteTimeout, 100.0)))
+	c, err := net.Dial("tcp", strings.TrimPrefix(fx.server.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitLog(t, fx.log) // without reading: the proxy must give up on its own
+	if e := fx.log.last(t); e.Status != statusClientClosed || e.BytesWritten >= 1000*int64(len(chunk)) {
+		t.Errorf("logged status %d after %d bytes, want 499 and a cut response", e.Status, e.BytesWritten)
+	}
+}
