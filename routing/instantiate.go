@@ -106,8 +106,10 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 	}
 
 	m := &matcher{method: def.Method}
-	hosts := append([]string(nil), def.HostRegexps...)
-	pathRxs := append([]string(nil), def.PathRegexps...)
+	// Full slice expressions: appending legacy predicates must not write
+	// into the definition.
+	hosts := def.HostRegexps[:len(def.HostRegexps):len(def.HostRegexps)]
+	pathRxs := def.PathRegexps[:len(def.PathRegexps):len(def.PathRegexps)]
 	headers := map[string]string{}
 	for k, v := range def.Headers {
 		headers[http.CanonicalHeaderKey(k)] = v

@@ -83,9 +83,14 @@ var errFreeNotLast = errors.New("free wildcard param should be last")
 // parsePattern splits a cleaned route path into segments. A trailing "/" is
 // an empty last static segment, so "/" is one empty segment.
 func parsePattern(p string) ([]patternSegment, error) {
-	segs := strings.Split(p[1:], "/")
-	out := make([]patternSegment, 0, len(segs))
-	for i, s := range segs {
+	n := strings.Count(p, "/")
+	out := make([]patternSegment, 0, n)
+	rest := p[1:]
+	for i := 0; i < n; i++ {
+		s := rest
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			s, rest = rest[:j], rest[j+1:]
+		}
 		switch {
 		case strings.HasPrefix(s, ":"):
 			name := s[1:]
@@ -102,7 +107,7 @@ func parsePattern(p string) ([]patternSegment, error) {
 			} else if strings.ContainsAny(name, ":*") {
 				return nil, fmt.Errorf("path %q: * or : in middle of path component", p)
 			}
-			if i != len(segs)-1 {
+			if i != n-1 {
 				return nil, fmt.Errorf("path %q: %w", p, errFreeNotLast)
 			}
 			out = append(out, patternSegment{segFree, name})

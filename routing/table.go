@@ -281,22 +281,27 @@ type keyShape struct {
 
 func (ki keyInterner) get(kp *keyPath) *keyInfo {
 	shape := keyShape{star: kp.star, starName: kp.starName}
-	var names []string
 	for i := range kp.len() {
 		if s := kp.at(i); s.kind != segStatic {
 			shape.name = s.text
 			shape.names++
+		}
+	}
+	if shape.names <= 1 {
+		if k := ki[shape]; k != nil {
+			return k
+		}
+	}
+	var names []string
+	for i := range kp.len() {
+		if s := kp.at(i); s.kind != segStatic {
 			names = append(names, s.text)
 		}
 	}
-	if shape.names > 1 {
-		return &keyInfo{names: names, star: kp.star, starName: kp.starName}
-	}
-	if k := ki[shape]; k != nil {
-		return k
-	}
 	k := &keyInfo{names: names, star: kp.star, starName: kp.starName}
-	ki[shape] = k
+	if shape.names <= 1 {
+		ki[shape] = k
+	}
 	return k
 }
 
