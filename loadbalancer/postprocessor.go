@@ -53,12 +53,20 @@ func setup(r *routing.Route) error {
 	if algo == "" && r.Def != nil {
 		algo = r.Def.LBAlgorithm
 	}
-	switch algo {
-	case "", RoundRobin:
-		r.LBAlgorithm = RoundRobin
-		r.Balancer = newRoundRobin(len(r.LBEndpoints))
-	default:
+	if algo == "" {
+		algo = RoundRobin
+	}
+	newBalancer, ok := algorithms[algo]
+	if !ok {
 		return fmt.Errorf("unknown load balancing algorithm %q", algo)
 	}
+	r.LBAlgorithm = algo
+	r.Balancer = newBalancer(r.LBEndpoints)
 	return nil
+}
+
+// algorithms maps the eskip algorithm names to constructors of a fresh
+// per-route balancer. It is never written after initialisation.
+var algorithms = map[string]func(endpoints []routing.LBEndpoint) routing.Balancer{
+	RoundRobin: func(eps []routing.LBEndpoint) routing.Balancer { return newRoundRobin(len(eps)) },
 }
