@@ -29,3 +29,7 @@ func (d defaultFilters) Do(routes []*eskip.Route) []*eskip.Route {
 	}
 	return out
 }
+
+// RouteLocal tells routing that each route is rewritten on its own, so
+// that a small change re-runs the pre-processor on the changed routes only.
+func (defaultFilters) RouteLocal() bool { return true }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 func names(fs []*eskip.Filter) []string {
@@ -79,3 +80,5 @@ func TestInlineClient(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+var _ routing.RouteLocalPreProcessor = defaultFilters{}
