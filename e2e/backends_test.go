@@ -143,4 +143,14 @@ func TestDefaultFilters(t *testing.T) {
 	if r := in.get(t, "/s"); r.header.Get("X-Pre") != "yes" || r.header.Get("X-Default") != "" {
 		t.Errorf("shunt route: X-Pre %q X-Default %q, want yes and empty", r.header.Get("X-Pre"), r.header.Get("X-Default"))
 	}
+	// A route added later by a file change gets them too.
+	writeFile(t, in.routesFile, routes(
+		fmt.Sprintf(`r: Path("/") -> appendRequestHeader("X-Order", "route") -> %q;`, a.URL),
+		`s: Path("/s") -> inlineContent("s") -> <shunt>;`,
+		`late: Path("/late") -> inlineContent("late") -> <shunt>;`,
+	))
+	waitFor(t, func() bool { return in.get(t, "/late").status == 200 })
+	if r := in.get(t, "/late"); r.header.Get("X-Pre") != "yes" {
+		t.Error("default filters not applied to a route added later")
+	}
 }
