@@ -260,3 +260,29 @@ func TestHTTPSBackend(t *testing.T) {
 		t.Errorf("got %d %q ua %q", rsp.StatusCode, body, rsp.Header.Get("X-Got-UA"))
 	}
 }
+
+func TestUpgradeOutlivesServerTimeouts(t *testing.T) {
+	be := httptest.NewServer(websocket.Handler(func(ws *websocket.Conn) { io.Copy(ws, ws) }))
+	defer be.Close()
+	p := New(Options{Tables: staticTables{buildTable(t, netRoute("ws", "/ws", be.URL))}})
+	defer p.Close()
+	s := httptest.NewUnstartedServer(p)
+	s.Config.ReadTimeout = 200 * time.Millisecond
+	s.Config.WriteTimeout = 200 * time.Millisecond
+	s.Start()
+	defer s.Close()
+	ws, err := websocket.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", "", "http://o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	time.Sleep(400 * time.Millisecond)
+	if _, err := ws.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(ws, b); err != nil || string(b) != "late" {
+		t.Errorf("echo after the server timeouts: %q %v", b, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // upgradeConn is one hijacked client connection and its backend
@@ -98,6 +99,9 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	}
 	c.hijacked = true
 	c.status = http.StatusSwitchingProtocols
+	// The server's read/write timeouts stay on a hijacked connection; a
+	// relay lives as long as its two ends want.
+	_ = client.SetDeadline(time.Time{})
 	u := &upgradeConn{client: client, backend: nc}
 	p.mu.Lock()
 	if p.closed {
