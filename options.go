@@ -144,6 +144,11 @@ type Options struct {
 	RegisterFilters func(filters.Registry)
 	// CustomPredicates are registered after the built-in predicates.
 	CustomPredicates []routing.PredicateSpec
+	// CustomRoutingPreProcessors run on route definitions after the
+	// default filters were added; CustomRoutingPostProcessors run on the
+	// instantiated routes after the load balancer set-up.
+	CustomRoutingPreProcessors  []routing.PreProcessor
+	CustomRoutingPostProcessors []routing.PostProcessor
 }
 
 // duration resolves a zero/negative duration option.

@@ -57,8 +57,8 @@ func Run(ctx context.Context, o Options) error {
 		BuildOptions: routing.BuildOptions{
 			Filters:             reg,
 			Predicates:          preds,
-			PreProcessors:       []routing.PreProcessor{c.defaultFilters},
-			PostProcessors:      []routing.PostProcessor{loadbalancer.NewPostProcessor()},
+			PreProcessors:       append([]routing.PreProcessor{c.defaultFilters}, c.CustomRoutingPreProcessors...),
+			PostProcessors:      append([]routing.PostProcessor{loadbalancer.NewPostProcessor()}, c.CustomRoutingPostProcessors...),
 			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
 		},
 		DataClients: c.dataClients,

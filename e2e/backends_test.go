@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 func TestBackendKinds(t *testing.T) {
@@ -152,5 +155,51 @@ func TestDefaultFilters(t *testing.T) {
 	waitFor(t, func() bool { return in.get(t, "/late").status == 200 })
 	if r := in.get(t, "/late"); r.header.Get("X-Pre") != "yes" {
 		t.Error("default filters not applied to a route added later")
+	}
+}
+
+// tagRoutes is a custom pre-processor: it adds a response header naming
+// the route to every route.
+type tagRoutes struct{}
+
+func (tagRoutes) Do(rs []*eskip.Route) []*eskip.Route {
+	out := make([]*eskip.Route, len(rs))
+	for i, r := range rs {
+		c := *r
+		c.Filters = append([]*eskip.Filter{{Name: "setResponseHeader", Args: []any{"X-Route", r.Id}}}, r.Filters...)
+		out[i] = &c
+	}
+	return out
+}
+
+// onlyShunts is a custom post-processor that rejects network routes.
+type onlyShunts struct{}
+
+func (onlyShunts) Do(rs []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
+	var keep []*routing.Route
+	var bad []routing.InvalidRoute
+	for _, r := range rs {
+		if r.BackendType == eskip.NetworkBackend {
+			bad = append(bad, routing.InvalidRoute{Id: r.Id, Reason: routing.ReasonOther, Err: errors.New("network backends not allowed")})
+			continue
+		}
+		keep = append(keep, r)
+	}
+	return keep, bad
+}
+
+func TestCustomProcessors(t *testing.T) {
+	in := start(t, routes(
+		`s: Path("/s") -> inlineContent("s") -> <shunt>;`,
+		`n: Path("/n") -> "http://127.0.0.1:1";`,
+	), skiff.Options{
+		CustomRoutingPreProcessors:  []routing.PreProcessor{tagRoutes{}},
+		CustomRoutingPostProcessors: []routing.PostProcessor{onlyShunts{}},
+	})
+	if r := in.get(t, "/s"); r.status != 200 || r.header.Get("X-Route") != "s" {
+		t.Errorf("pre-processor: %d X-Route %q", r.status, r.header.Get("X-Route"))
+	}
+	if r := in.get(t, "/n"); r.status != 404 {
+		t.Errorf("post-processor did not drop the network route: %d", r.status)
 	}
 }
