@@ -14,9 +14,9 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// DefaultCoalesce is how long Routing waits after a change for more
-// changes before it rebuilds, when Options.Coalesce is 0.
-const DefaultCoalesce = 2 * time.Millisecond
+// DefaultCoalesce is the least time between two table builds when
+// Options.Coalesce is 0.
+const DefaultCoalesce = 5 * time.Millisecond
 
 // Options configure a Routing.
 type Options struct {
@@ -25,9 +25,9 @@ type Options struct {
 	// by several clients, the later client wins.
 	DataClients []dataclients.DataClient
 	Log         logrus.FieldLogger
-	// Coalesce is the quiet time after a change before the table is
-	// rebuilt, so that a burst of changes costs one rebuild. Negative means
-	// no wait.
+	// Coalesce is the least time between two table builds: a change after
+	// a quiet period is applied at once, and a burst of changes costs one
+	// build per Coalesce. Negative means no limit.
 	Coalesce time.Duration
 }
 
@@ -155,14 +155,18 @@ func (r *Routing) Run(ctx context.Context) error {
 		// still using it are done.
 		r.current.Load().Release()
 	}()
+	var lastBuild time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-r.changed:
 		}
-		if r.o.Coalesce > 0 {
-			timer := time.NewTimer(r.o.Coalesce)
+		// A change after a quiet period is built at once; during a burst
+		// builds are at least Coalesce apart, each taking every change
+		// that arrived meanwhile.
+		if wait := time.Until(lastBuild.Add(r.o.Coalesce)); wait > 0 {
+			timer := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				timer.Stop()
@@ -175,6 +179,7 @@ func (r *Routing) Run(ctx context.Context) error {
 		default:
 		}
 		r.rebuild()
+		lastBuild = time.Now()
 	}
 }
 
