@@ -101,7 +101,7 @@ func New(o Options) *Proxy {
 		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
 			return dialer.DialContext(ctx, network, addr)
 		},
-		ReadIdleTimeout: t.IdleConn,
+		IdleConnTimeout: t.IdleConn,
 	}
 
 	if t.IdleConn > 0 {
