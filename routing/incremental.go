@@ -310,7 +310,7 @@ func (cw *cowTree) hostKeys(m *matcher) []string {
 }
 
 func (cw *cowTree) insert(r *Route) {
-	m := r.inst.m
+	m := &r.inst.matcher
 	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
 	if n == 0 {
 		cw.t.root.insertSorted(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, cw.hostKeys(m))
@@ -323,7 +323,7 @@ func (cw *cowTree) insert(r *Route) {
 }
 
 func (cw *cowTree) remove(r *Route) {
-	m := r.inst.m
+	m := &r.inst.matcher
 	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
 	if n == 0 {
 		cw.t.root.removeRoute(r, cw.hostKeys(m))

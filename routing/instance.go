@@ -11,7 +11,7 @@ import (
 // reuses the instance of an unchanged route, so closable filters are closed
 // only when no open table uses the instance any more.
 type instance struct {
-	m        *matcher
+	matcher
 	closable []filters.Closer
 	refs     atomic.Int32 // open managed tables using the instance
 }

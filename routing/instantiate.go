@@ -105,7 +105,9 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 		}
 	}
 
-	m := &matcher{method: def.Method}
+	inst := &instance{}
+	m := &inst.matcher
+	m.method = def.Method
 	// Full slice expressions: appending legacy predicates must not write
 	// into the definition.
 	hosts := def.HostRegexps[:len(def.HostRegexps):len(def.HostRegexps)]
@@ -236,10 +238,10 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 		if err != nil {
 			return nil, nil, &routeError{ReasonInvalidMatcher, fmt.Errorf("PathRegexp: %w", err)}
 		}
-		m.pathRx = append(m.pathRx, rx)
+		m.more().pathRx = append(m.more().pathRx, rx)
 	}
 	for _, k := range sortedKeys(headers) {
-		m.headers = append(m.headers, headerExact{k, headers[k]})
+		m.more().headers = append(m.more().headers, headerExact{k, headers[k]})
 	}
 	for _, k := range sortedKeys(headerRxs) {
 		h := headerRegexps{name: k}
@@ -250,7 +252,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 			}
 			h.rx = append(h.rx, rx)
 		}
-		m.headerRx = append(m.headerRx, h)
+		m.more().headerRx = append(m.more().headerRx, h)
 	}
 	r.Weight = weight
 
@@ -265,7 +267,8 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 			m.keys[i] = b.keys.get(&kps[i])
 		}
 	}
-	r.inst = &instance{m: m, closable: closable}
+	inst.closable = closable
+	r.inst = inst
 	return r, m, nil
 }
 

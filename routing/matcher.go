@@ -11,9 +11,9 @@ type matcher struct {
 	method    string
 	hostExact []string // Host regexps that match exactly one string
 	hostRx    []*regexp.Regexp
-	pathRx    []*regexp.Regexp
-	headers   []headerExact
-	headerRx  []headerRegexps
+	// moreConds holds the rarer conditions; nil when there are none, to
+	// keep large tables small.
+	*moreConds
 
 	// hostKeys are exact hosts of which the request's Host must equal one
 	// for the route to match (from one exact Host regexp or one HostAny);
@@ -24,6 +24,20 @@ type matcher struct {
 	tree treeKey
 	// keys name the wildcard values of each of tree's key paths.
 	keys [3]*keyInfo
+}
+
+type moreConds struct {
+	pathRx   []*regexp.Regexp
+	headers  []headerExact
+	headerRx []headerRegexps
+}
+
+// more returns m's moreConds, creating them.
+func (m *matcher) more() *moreConds {
+	if m.moreConds == nil {
+		m.moreConds = &moreConds{}
+	}
+	return m.moreConds
 }
 
 type headerExact struct {
@@ -64,6 +78,20 @@ func (m *matcher) failing(r *http.Request, cleaned string, preds []Predicate) (k
 			return condHost, len(m.hostExact) + i
 		}
 	}
+	if m.moreConds != nil {
+		if kind, idx := m.moreConds.failing(r, cleaned); kind != condNone {
+			return kind, idx
+		}
+	}
+	for i, p := range preds {
+		if !p.Match(r) {
+			return condPredicate, i
+		}
+	}
+	return condNone, 0
+}
+
+func (m *moreConds) failing(r *http.Request, cleaned string) (kind, idx int) {
 	for i, rx := range m.pathRx {
 		if !rx.MatchString(cleaned) {
 			return condPathRegexp, i
@@ -83,11 +111,6 @@ func (m *matcher) failing(r *http.Request, cleaned string, preds []Predicate) (k
 			if !anyMatches(rx, vals) {
 				return condHeaderRegexp, i
 			}
-		}
-	}
-	for i, p := range preds {
-		if !p.Match(r) {
-			return condPredicate, i
 		}
 	}
 	return condNone, 0

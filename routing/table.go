@@ -247,11 +247,11 @@ func (b *builder) rematch(r *Route) (*instance, *routeError) {
 		return nil, err
 	}
 	// Its own filters are not ours to close.
-	return &instance{m: fresh.inst.m}, nil
+	return &instance{matcher: fresh.inst.matcher}, nil
 }
 
 func (t *Table) insert(r *Route) {
-	m := r.inst.m
+	m := &r.inst.matcher
 	hostKeys := m.hostKeys
 	if t.noHostIndex {
 		hostKeys = nil
