@@ -98,10 +98,3 @@ func isStreaming(rsp *http.Response) bool {
 	ct := rsp.Header["Content-Type"]
 	return len(ct) > 0 && strings.HasPrefix(ct[0], "text/event-stream")
 }
-
-// writeError answers with the proxy's error response for status.
-func (p *Proxy) writeError(c *reqCtx, status int) {
-	c.errored = true
-	c.resp = errorResponse(c.req, status)
-	p.writeResponse(c)
-}
