@@ -107,7 +107,7 @@ func errorResponse(req *http.Request, status int) *http.Response {
 	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
 	h["X-Content-Type-Options"] = []string{"nosniff"}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	h["Server"] = serverValue
+	h["Server"] = []string{serverName}
 	if status == statusClientClosed {
 		h["Connection"] = []string{"close"}
 	}

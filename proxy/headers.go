@@ -21,7 +21,7 @@ var hopHeaders = [...]string{
 }
 
 // teTrailers is the one TE value forwarded: gRPC needs it end to end.
-var teTrailers = []string{"trailers"}[:1:1]
+func teTrailers() []string { return []string{"trailers"} }
 
 // removeRequestHopHeaders is removeHopHeaders for a request: "TE:
 // trailers" survives, as the backend may only send trailers when asked.
@@ -39,7 +39,7 @@ func removeRequestHopHeaders(h http.Header) {
 	}
 	removeHopHeaders(h)
 	if keepTE {
-		h["Te"] = teTrailers
+		h["Te"] = teTrailers()
 	}
 }
 
@@ -95,6 +95,6 @@ func stripDefaultPort(scheme, hostport string) string {
 	return hostport
 }
 
-// serverValue is shared by all responses that get the default Server
-// header; its capacity is 1 so appending to it copies.
-var serverValue = []string{"skiff"}[:1:1]
+// serverName is the default Server header value. Each response gets its
+// own one-element slice: a filter may edit header values in place.
+const serverName = "skiff"

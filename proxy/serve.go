@@ -111,7 +111,7 @@ func (p *Proxy) serveRoute(c *reqCtx) {
 	}
 	if c.resp != nil && !c.errored {
 		if _, ok := c.resp.Header["Server"]; !ok {
-			c.resp.Header["Server"] = serverValue
+			c.resp.Header["Server"] = []string{serverName}
 		}
 	}
 	c.route = route
