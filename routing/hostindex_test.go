@@ -28,7 +28,7 @@ func refMatch(tbl *Table, ms map[*Route]*matcher, r *http.Request) (string, map[
 		params map[string]string
 	}
 	var cands, roots []cand
-	for _, rt := range tbl.routes {
+	for _, rt := range tbl.Routes() {
 		m := ms[rt]
 		kps, n := m.tree.keyPaths(tbl.ignoreTrailingSlash)
 		if n == 0 {

@@ -185,12 +185,6 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 	}
 
 	// Lists: the previous ones without what changed, plus the new.
-	t.routes = make([]*Route, 0, len(prev.routes)+len(fresh))
-	for _, r := range prev.routes {
-		if !removedRoutes[r] {
-			t.routes = append(t.routes, r)
-		}
-	}
 	for _, inv := range prev.invalid {
 		if !touched[inv.Id] {
 			t.invalid = append(t.invalid, inv)
@@ -220,7 +214,6 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 		if !t.adopt(b, r) {
 			continue
 		}
-		t.routes = append(t.routes, r)
 		cw.insert(r)
 		if c := in.cache[r.Id]; c != nil {
 			c.final = r

@@ -19,9 +19,10 @@ type Table struct {
 	noHostIndex         bool
 	incremental         bool // built as a change of the previous table
 
-	// routes and invalid are in no particular order; sorted copies are
-	// made on first use: nothing on the request path needs the order.
-	routes        []*Route
+	// invalid is in no particular order. The sorted lists are made on
+	// first use (the routes are collected from the tree): nothing on the
+	// request path needs them, and a table made by a change of its
+	// predecessor should not pay for copying them.
 	invalid       []InvalidRoute
 	sortOnce      sync.Once
 	sortedRoutes  []*Route
@@ -155,18 +156,18 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 
 	routes, dropped := postprocess(o, routes)
 	t.invalid = append(t.invalid, dropped...)
-	t.routes = make([]*Route, 0, len(routes))
+	kept := routes[:0]
 	for _, r := range routes {
 		if !t.adopt(b, r) {
 			continue
 		}
-		t.routes = append(t.routes, r)
+		kept = append(kept, r)
 		t.insert(r)
 	}
 	t.tree.sortAll()
 	t.root.sort()
 	if in.cache != nil {
-		for _, r := range t.routes {
+		for _, r := range kept {
 			if c := in.cache[r.Id]; c != nil {
 				c.final = r
 			}
@@ -360,7 +361,7 @@ func (t *Table) Invalid() []InvalidRoute {
 }
 
 func (t *Table) sortLists() {
-	t.sortedRoutes = append([]*Route(nil), t.routes...)
+	t.sortedRoutes = t.collectRoutes()
 	sort.Slice(t.sortedRoutes, func(i, j int) bool { return t.sortedRoutes[i].Id < t.sortedRoutes[j].Id })
 	t.sortedInvalid = append([]InvalidRoute(nil), t.invalid...)
 	sort.SliceStable(t.sortedInvalid, func(i, j int) bool { return t.sortedInvalid[i].Id < t.sortedInvalid[j].Id })
@@ -416,3 +417,42 @@ func (t *Table) close() {
 
 // Closed reports whether the table's filters were closed.
 func (t *Table) Closed() bool { return t.closed.Load() }
+
+// collectRoutes lists every route in the tree and the root leaf once.
+func (t *Table) collectRoutes() []*Route {
+	seen := map[*Route]bool{}
+	var out []*Route
+	addLeaf := func(l *leaf) {
+		if l == nil {
+			return
+		}
+		for _, e := range l.general {
+			if !seen[e.route] {
+				seen[e.route] = true
+				out = append(out, e.route)
+			}
+		}
+		for _, e := range l.byHost {
+			for ; e != nil; e = e.next {
+				if !seen[e.route] {
+					seen[e.route] = true
+					out = append(out, e.route)
+				}
+			}
+		}
+	}
+	var walk func(n *node)
+	walk = func(n *node) {
+		addLeaf(n.leaf)
+		addLeaf(n.free)
+		for _, c := range n.static {
+			walk(c)
+		}
+		if n.param != nil {
+			walk(n.param)
+		}
+	}
+	walk(&t.tree)
+	addLeaf(t.root)
+	return out
+}
