@@ -134,6 +134,7 @@ stop_nginx() {
 have_nginx=false
 command -v nginx >/dev/null && have_nginx=true
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 wait_port "$b1"
 read -r direct_rps direct_p99 <<<"$(bench "http://$b1/")"
 
@@ -154,6 +155,7 @@ done
 
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, proxy on CPU $PROXY_CPU, load on CPUs $LOAD_CPUS"
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 printf '%-22s %14s %10s %14s %10s %14s %10s\n' case direct-rps p99 skiff-rps p99 nginx-rps p99
 for c in one many filters rr; do
 	case $c in
