@@ -43,6 +43,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	go func() {
+		// After the first signal the default action returns, so that a
+		// second Ctrl-C ends a drain that an operator does not want to wait for.
+		<-ctx.Done()
+		stop()
+	}()
 	err = skiff.Run(ctx, c.opts)
 	var cerr *skiff.ConfigError
 	switch {
