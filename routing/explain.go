@@ -78,14 +78,14 @@ func (t *tracer) beginLeaf(l *leaf, r *http.Request, root bool) {
 	if !root {
 		step.Key = t.key(l)
 	}
-	for h, e := range l.byHost {
+	l.hosts.each(func(h string, e *entry) {
 		if h == r.Host {
-			continue
+			return
 		}
 		for ; e != nil; e = e.next {
 			step.OtherHosts++
 		}
-	}
+	})
 	t.steps = append(t.steps, step)
 }
 
@@ -96,10 +96,7 @@ func (t *tracer) key(l *leaf) string {
 	if len(l.general) > 0 {
 		names = l.general[0].key.names
 	} else {
-		for _, e := range l.byHost {
-			names = e.key.names
-			break
-		}
+		l.hosts.each(func(_ string, e *entry) { names = e.key.names })
 	}
 	var b strings.Builder
 	w := 0

@@ -112,11 +112,11 @@ func collectMatchers(tbl *Table) map[*Route]*matcher {
 		for _, e := range l.general {
 			ms[e.route] = e.m
 		}
-		for _, e := range l.byHost {
+		l.hosts.each(func(_ string, e *entry) {
 			for ; e != nil; e = e.next {
 				ms[e.route] = e.m
 			}
-		}
+		})
 	}
 	visit = func(n *node) {
 		if n.leaf != nil {
@@ -232,6 +232,9 @@ func TestHostIndexDifferential(t *testing.T) {
 		for _, ignore := range []bool{false, true} {
 			o := testOptions()
 			o.IgnoreTrailingSlash = ignore
+			if seed%2 == 1 {
+				o.shardHosts = 2 // exercise split host indexes
+			}
 			indexed := Build(defs, o)
 			if len(indexed.Invalid()) != 0 {
 				t.Fatalf("seed %d: invalid %v", seed, indexed.Invalid())

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"hash/maphash"
 	"maps"
 
 	"github.com/skiff-proxy/skiff/eskip"
@@ -203,7 +204,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 	}
 
 	// The tree: copy-on-write of the previous one.
-	cw := cowTree{t: t, nodes: map[*node]bool{}, leaves: map[*leaf]bool{}}
+	cw := cowTree{t: t, nodes: map[*node]bool{}, leaves: map[*leaf]bool{}, shards: map[*hostShard]bool{}}
 	t.tree = *cw.copyNode(&prev.tree)
 	cw.nodes[&t.tree] = true
 	t.root = cw.copyLeaf(prev.root)
@@ -233,6 +234,7 @@ type cowTree struct {
 	t      *Table
 	nodes  map[*node]bool // copies made in this build
 	leaves map[*leaf]bool
+	shards map[*hostShard]bool
 }
 
 func (cw *cowTree) copyNode(n *node) *node {
@@ -261,12 +263,35 @@ func (cw *cowTree) copyLeaf(l *leaf) *leaf {
 	if cw.leaves[l] {
 		return l
 	}
-	c := &leaf{general: append([]*entry(nil), l.general...)}
-	if l.byHost != nil {
-		c.byHost = maps.Clone(l.byHost)
+	c := &leaf{general: append([]*entry(nil), l.general...), hosts: l.hosts}
+	if l.hosts.small != nil {
+		c.hosts.small = maps.Clone(l.hosts.small)
+	}
+	if l.hosts.shards != nil {
+		// the shards are copied when first written
+		c.hosts.shards = append([]*hostShard(nil), l.hosts.shards...)
 	}
 	cw.leaves[c] = true
 	return c
+}
+
+// writableHosts makes the part of l's host index that holds h private to
+// this build. l is a copy made by copyLeaf.
+func (cw *cowTree) writableHosts(l *leaf, h string) {
+	if l.hosts.shards == nil {
+		return
+	}
+	i := maphash.String(l.hosts.seed, h) & (hostShards - 1)
+	s := l.hosts.shards[i]
+	if cw.shards[s] {
+		return
+	}
+	c := &hostShard{m: maps.Clone(s.m)}
+	if c.m == nil {
+		c.m = map[string]*entry{}
+	}
+	cw.shards[c] = true
+	l.hosts.shards[i] = c
 }
 
 // leafFor walks to the leaf of kp, copying what it passes, and returns the
@@ -306,12 +331,12 @@ func (cw *cowTree) insert(r *Route) {
 	m := &r.inst.matcher
 	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
 	if n == 0 {
-		cw.t.root.insertSorted(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, cw.hostKeys(m))
+		cw.insertSorted(cw.t.root, &entry{weight: r.Weight, route: r, m: m, key: &noKey}, cw.hostKeys(m))
 		return
 	}
 	for i := range n {
 		l := cw.leafFor(&kps[i])
-		(*l).insertSorted(&entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, cw.hostKeys(m))
+		cw.insertSorted(*l, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, cw.hostKeys(m))
 	}
 }
 
@@ -319,17 +344,17 @@ func (cw *cowTree) remove(r *Route) {
 	m := &r.inst.matcher
 	kps, n := m.tree.keyPaths(cw.t.ignoreTrailingSlash)
 	if n == 0 {
-		cw.t.root.removeRoute(r, cw.hostKeys(m))
+		cw.removeRoute(cw.t.root, r, cw.hostKeys(m))
 		return
 	}
 	for i := range n {
-		(*cw.leafFor(&kps[i])).removeRoute(r, cw.hostKeys(m))
+		cw.removeRoute(*cw.leafFor(&kps[i]), r, cw.hostKeys(m))
 	}
 }
 
 // insertSorted adds e where the sort order puts it. The leaf is a copy, but
 // host chains may be shared with an older table, so a chain is rebuilt.
-func (l *leaf) insertSorted(e *entry, hostKeys []string) {
+func (cw *cowTree) insertSorted(l *leaf, e *entry, hostKeys []string) {
 	if len(hostKeys) == 0 {
 		i := 0
 		for i < len(l.general) && !e.before(l.general[i]) {
@@ -340,17 +365,15 @@ func (l *leaf) insertSorted(e *entry, hostKeys []string) {
 		l.general[i] = e
 		return
 	}
-	if l.byHost == nil {
-		l.byHost = map[string]*entry{}
-	}
 	for i, h := range hostKeys {
 		if i > 0 {
 			c := *e // one chain per host: HostAny needs a copy per value
 			e = &c
 		}
+		cw.writableHosts(l, h)
 		var chain []*entry
 		placed := false
-		for c := l.byHost[h]; c != nil; c = c.next {
+		for c := l.hosts.get(h); c != nil; c = c.next {
 			if !placed && e.before(c) {
 				chain = append(chain, e)
 				placed = true
@@ -360,11 +383,12 @@ func (l *leaf) insertSorted(e *entry, hostKeys []string) {
 		if !placed {
 			chain = append(chain, e)
 		}
-		l.byHost[h] = relink(chain, e)
+		l.hosts.set(h, relink(chain, e))
 	}
+	l.hosts.split(cw.t.shardHosts)
 }
 
-func (l *leaf) removeRoute(r *Route, hostKeys []string) {
+func (cw *cowTree) removeRoute(l *leaf, r *Route, hostKeys []string) {
 	if len(hostKeys) == 0 {
 		out := l.general[:0]
 		for _, e := range l.general {
@@ -377,17 +401,18 @@ func (l *leaf) removeRoute(r *Route, hostKeys []string) {
 		return
 	}
 	for _, h := range hostKeys {
+		cw.writableHosts(l, h)
 		var chain []*entry
-		for c := l.byHost[h]; c != nil; c = c.next {
+		for c := l.hosts.get(h); c != nil; c = c.next {
 			if c.route != r {
 				chain = append(chain, c)
 			}
 		}
 		if len(chain) == 0 {
-			delete(l.byHost, h)
+			l.hosts.del(h)
 			continue
 		}
-		l.byHost[h] = relink(chain, nil)
+		l.hosts.set(h, relink(chain, nil))
 	}
 }
 

@@ -82,6 +82,9 @@ func TestIncrementalEqualsFullBuild(t *testing.T) {
 				o := testOptions()
 				o.PostProcessors = pps
 				o.IgnoreTrailingSlash = seed%2 == 0
+				if seed%3 != 0 {
+					o.shardHosts = 2 // exercise split host indexes
+				}
 				defs := map[string]*eskip.Route{}
 				next := 0
 				add := func() {

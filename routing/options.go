@@ -38,4 +38,7 @@ type BuildOptions struct {
 	// noHostIndex files every route in the general candidate lists; the
 	// differential tests compare it with the indexed table.
 	noHostIndex bool
+	// shardHosts overrides defaultShardHosts, so tests reach sharded
+	// host indexes with few routes.
+	shardHosts int
 }

@@ -351,6 +351,7 @@ func (r *Routing) rebuild() {
 }
 
 func (r *Routing) swap(t *Table) {
+	r.logInvalid(t) // logged by the time the table is live
 	t.refs.Store(1)
 	old := r.current.Swap(t)
 	old.Release()
@@ -358,7 +359,6 @@ func (r *Routing) swap(t *Table) {
 		r.afterSwap(t)
 	}
 	r.builds.Add(1)
-	r.logInvalid(t)
 }
 
 // logInvalid logs invalid routes whose error is new since the last table.

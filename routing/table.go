@@ -18,6 +18,7 @@ type Table struct {
 	ignoreTrailingSlash bool
 	noHostIndex         bool
 	incremental         bool // built as a change of the previous table
+	shardHosts          int
 
 	// invalid is in no particular order. The sorted lists are made on
 	// first use (the routes are collected from the tree): nothing on the
@@ -164,8 +165,8 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		kept = append(kept, r)
 		t.insert(r)
 	}
-	t.tree.sortAll()
-	t.root.sort()
+	t.tree.sortAll(shardHosts(o))
+	t.root.sort(shardHosts(o))
 	if in.cache != nil {
 		for _, r := range kept {
 			if c := in.cache[r.Id]; c != nil {
@@ -188,7 +189,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 
 func newTable(in buildInput, o BuildOptions) *Table {
 	return &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, managed: in.managed,
-		noHostIndex: o.noHostIndex, root: &leaf{}}
+		noHostIndex: o.noHostIndex, root: &leaf{}, shardHosts: shardHosts(o)}
 }
 
 func (b *builder) instantiateOrInvalid(def *eskip.Route, src string) (*Route, *InvalidRoute) {
@@ -432,14 +433,14 @@ func (t *Table) collectRoutes() []*Route {
 				out = append(out, e.route)
 			}
 		}
-		for _, e := range l.byHost {
+		l.hosts.each(func(_ string, e *entry) {
 			for ; e != nil; e = e.next {
 				if !seen[e.route] {
 					seen[e.route] = true
 					out = append(out, e.route)
 				}
 			}
-		}
+		})
 	}
 	var walk func(n *node)
 	walk = func(n *node) {
@@ -455,4 +456,11 @@ func (t *Table) collectRoutes() []*Route {
 	walk(&t.tree)
 	addLeaf(t.root)
 	return out
+}
+
+func shardHosts(o BuildOptions) int {
+	if o.shardHosts > 0 {
+		return o.shardHosts
+	}
+	return defaultShardHosts
 }

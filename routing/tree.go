@@ -116,7 +116,7 @@ type node struct {
 // the merge of its host's chain and the general list.
 type leaf struct {
 	general []*entry
-	byHost  map[string]*entry
+	hosts   hostIndex
 }
 
 // entry is one route in one leaf.
@@ -182,28 +182,28 @@ func (l *leaf) add(e *entry, hostKeys []string) {
 		l.general = append(l.general, e)
 		return
 	}
-	if l.byHost == nil {
-		l.byHost = map[string]*entry{}
-	}
 	for i, h := range hostKeys {
 		if i > 0 {
 			c := *e // one chain per host: HostAny needs a copy per value
 			e = &c
 		}
-		e.next = l.byHost[h]
-		l.byHost[h] = e
+		e.next = l.hosts.get(h)
+		l.hosts.set(h, e)
 	}
 }
 
-func (l *leaf) sort() {
+func (l *leaf) sort(shardHosts int) {
 	sortEntries(l.general)
-	var buf []*entry
-	for h, first := range l.byHost {
-		if first.next == nil {
-			continue
+	var long []string
+	l.hosts.each(func(h string, first *entry) {
+		if first.next != nil {
+			long = append(long, h)
 		}
+	})
+	var buf []*entry
+	for _, h := range long {
 		buf = buf[:0]
-		for e := first; e != nil; e = e.next {
+		for e := l.hosts.get(h); e != nil; e = e.next {
 			buf = append(buf, e)
 		}
 		sortEntries(buf)
@@ -213,8 +213,9 @@ func (l *leaf) sort() {
 				e.next = buf[i+1]
 			}
 		}
-		l.byHost[h] = buf[0]
+		l.hosts.set(h, buf[0])
 	}
+	l.hosts.split(shardHosts)
 }
 
 func sortEntries(es []*entry) {
@@ -223,18 +224,18 @@ func sortEntries(es []*entry) {
 	}
 }
 
-func (n *node) sortAll() {
+func (n *node) sortAll(shardHosts int) {
 	if n.leaf != nil {
-		n.leaf.sort()
+		n.leaf.sort(shardHosts)
 	}
 	if n.free != nil {
-		n.free.sort()
+		n.free.sort(shardHosts)
 	}
 	for _, c := range n.static {
-		c.sortAll()
+		c.sortAll(shardHosts)
 	}
 	if n.param != nil {
-		n.param.sortAll()
+		n.param.sortAll(shardHosts)
 	}
 }
 
@@ -325,10 +326,7 @@ func (s *search) leafIn(l *leaf, root bool) *Route {
 		s.trace.beginLeaf(l, s.r, root)
 	}
 	g := l.general
-	var h *entry
-	if l.byHost != nil {
-		h = l.byHost[s.r.Host]
-	}
+	h := l.hosts.get(s.r.Host)
 	i := 0
 	for i < len(g) || h != nil {
 		var e *entry
