@@ -64,7 +64,10 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 	}
 	// Status line.
 	eol := bytes.IndexByte(block, '\n')
-	line := trimCR(block[:eol])
+	if eol < 1 || block[eol-1] != '\r' {
+		return nil, errSlowPath // bare LF: leave the leniency to net/http
+	}
+	line := block[:eol-1]
 	if len(line) < 12 || string(line[:7]) != "HTTP/1." || (line[7] != '0' && line[7] != '1') || line[8] != ' ' {
 		return nil, errSlowPath
 	}
@@ -79,16 +82,11 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 	if code < 200 || (len(line) > 12 && line[12] != ' ') {
 		return nil, errSlowPath
 	}
-	var reason []byte
-	if len(line) > 13 {
-		reason = line[13:]
-	}
+	// Status is the rest of the line after the version, as net/http keeps
+	// it; the usual ones come from a table instead of a new string.
 	status, ok := statusLines[code]
-	switch {
-	case len(reason) == 0:
-		status = strconv.Itoa(code)
-	case !ok || string(reason) != http.StatusText(code):
-		status = strconv.Itoa(code) + " " + string(reason)
+	if !ok || string(line[9:]) != status {
+		status = string(line[9:])
 	}
 
 	// Header lines: count first to size the map and the value slab.
@@ -106,9 +104,10 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 		}
 		l := values[off : off+nl]
 		off += nl + 1
-		if len(l) > 0 && l[len(l)-1] == '\r' {
-			l = l[:len(l)-1]
+		if len(l) == 0 || l[len(l)-1] != '\r' {
+			return nil, errSlowPath
 		}
+		l = l[:len(l)-1]
 		if l == "" {
 			break
 		}
@@ -121,6 +120,9 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 		}
 		key, ok := canonicalKey(keyBuf[:0], l[:colon])
 		if !ok {
+			return nil, errSlowPath
+		}
+		if !validValue(l[colon+1:]) {
 			return nil, errSlowPath
 		}
 		v := textproto.TrimString(l[colon+1:])
@@ -160,22 +162,21 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 		if len(cl) != 1 {
 			return nil, errSlowPath
 		}
-		v, err := strconv.ParseInt(cl[0], 10, 64)
-		if err != nil || v < 0 {
+		v, ok := parseLength(cl[0])
+		if !ok {
 			return nil, errSlowPath
 		}
 		length = v
 	}
-	noBody := req.Method == http.MethodHead || code == http.StatusNoContent || code == http.StatusNotModified
+	head := req.Method == http.MethodHead
+	noBody := head || code == http.StatusNoContent || code == http.StatusNotModified
 	switch {
+	case noBody && chunked:
+		return nil, errSlowPath // net/http keeps odd framing details here
+	case head:
+		rsp.ContentLength = length // what the header announces, -1 if nothing
 	case noBody:
-		rsp.ContentLength = length
-		if code == http.StatusNoContent || code == http.StatusNotModified {
-			rsp.ContentLength = 0
-		}
-		if req.Method == http.MethodHead && chunked {
-			rsp.ContentLength = -1
-		}
+		rsp.ContentLength = 0
 	case chunked:
 		rsp.ContentLength = -1
 	case length >= 0:
@@ -254,11 +255,32 @@ func peekHeaderBlock(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-func trimCR(b []byte) []byte {
-	if len(b) > 0 && b[len(b)-1] == '\r' {
-		return b[:len(b)-1]
+// parseLength accepts only plain decimal digits (no sign), as a
+// Content-Length must be.
+func parseLength(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
 	}
-	return b
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// validValue rejects control characters other than tab, as net/textproto
+// does.
+func validValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func indexByteString(s string, c byte) int {
@@ -391,20 +413,53 @@ type chunkedBody struct {
 func (b *chunkedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if err == io.EOF {
-		tr, terr := textproto.NewReader(b.br).ReadMIMEHeader()
+		tr, terr := readTrailer(b.br)
 		if terr != nil {
 			return n, terr
 		}
-		if len(tr) > 0 {
-			if b.rsp.Trailer == nil {
-				b.rsp.Trailer = make(http.Header, len(tr))
-			}
+		switch {
+		case tr == nil:
+		case b.rsp.Trailer == nil:
+			b.rsp.Trailer = tr
+		default:
 			for k, v := range tr {
 				b.rsp.Trailer[k] = v
 			}
 		}
 	}
 	return n, err
+}
+
+var errBadTrailer = errors.New("malformed trailer after chunked body")
+
+// readTrailer reads the trailer section after the last chunk. It must end
+// with an empty CRLF line within the reader's buffer.
+func readTrailer(br *bufio.Reader) (http.Header, error) {
+	buf, err := br.Peek(2)
+	if len(buf) == 2 && buf[0] == '\r' && buf[1] == '\n' {
+		_, _ = br.Discard(2)
+		return nil, nil
+	}
+	if len(buf) < 2 {
+		return nil, io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return nil, err
+	}
+	for size := 4; ; size++ {
+		b, err := br.Peek(size)
+		if bytes.HasSuffix(b, []byte("\r\n\r\n")) {
+			break
+		}
+		if err != nil {
+			return nil, errBadTrailer
+		}
+	}
+	h, err := textproto.NewReader(br).ReadMIMEHeader()
+	if err != nil {
+		return nil, err
+	}
+	return http.Header(h), nil
 }
 
 func (b *chunkedBody) Close() error { return nil }
