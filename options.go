@@ -31,6 +31,7 @@ const (
 	DefaultExpectContinueTimeoutBackend = 30 * time.Second
 	DefaultIdleConnsPerHost             = 64
 	DefaultCloseIdleConnsPeriod         = 20 * time.Second
+	DefaultUpgradeDialTimeout           = 30 * time.Second
 
 	DefaultWaitForHealthcheckInterval = 45 * time.Second
 	DefaultShutdownTimeout            = 30 * time.Second
@@ -123,6 +124,10 @@ type Options struct {
 	MaxIdleConns                 int // total; 0 is unlimited
 	CloseIdleConnsPeriod         time.Duration
 	DisableHTTPKeepalives        bool
+	UpgradeDialTimeout           time.Duration // dialing for WebSocket/Upgrade requests
+	// BackendHTTP1Only keeps https backends on HTTP/1.1 instead of
+	// offering HTTP/2 by ALPN.
+	BackendHTTP1Only bool
 
 	// WaitForHealthcheckInterval is the drain period: after shutdown
 	// starts /health answers 503 (and Shutdown() matches) while the

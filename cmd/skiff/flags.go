@@ -151,6 +151,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&o.MaxIdleConns, "max-idle-connection-backend", 0, "idle backend connections kept in total (0: unlimited)")
 	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", skiff.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
+	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", skiff.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
+	fs.BoolVar(&o.BackendHTTP1Only, "backend-http1-only", false, "talk HTTP/1.1 to https backends instead of offering HTTP/2")
 
 	// shutdown
 	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", skiff.DefaultWaitForHealthcheckInterval,

@@ -35,6 +35,7 @@ func TestServeFlagDefaults(t *testing.T) {
 		{"drain", o.WaitForHealthcheckInterval, 45 * time.Second},
 		{"shutdown timeout", o.ShutdownTimeout, 30 * time.Second},
 		{"idle conns", o.IdleConnsPerHost, 64},
+		{"upgrade dial", o.UpgradeDialTimeout, 30 * time.Second},
 		{"log level", o.LogLevel, "INFO"},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
