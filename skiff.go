@@ -100,7 +100,7 @@ func Run(ctx context.Context, o Options) error {
 			ExpectContinue: c.ExpectContinueTimeoutBackend,
 			UpgradeDial:    c.UpgradeDialTimeout,
 		},
-		BackendHTTP1Only: c.BackendHTTP1Only,
+		BackendHTTP1Only:  c.BackendHTTP1Only,
 		AccessLog:         accessLog{al},
 		AccessLogDisabled: c.AccessLogDisabled,
 		Log:               log,
