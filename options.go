@@ -121,7 +121,6 @@ type Options struct {
 	ResponseHeaderTimeoutBackend time.Duration
 	ExpectContinueTimeoutBackend time.Duration
 	IdleConnsPerHost             int
-	MaxIdleConns                 int // total; 0 is unlimited
 	CloseIdleConnsPeriod         time.Duration
 	DisableHTTPKeepalives        bool
 	UpgradeDialTimeout           time.Duration // dialing for WebSocket/Upgrade requests

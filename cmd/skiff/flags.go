@@ -148,7 +148,6 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	dur(&o.ResponseHeaderTimeoutBackend, "response-header-timeout-backend", skiff.DefaultResponseHeaderTimeoutBackend, "wait for backend response headers")
 	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", skiff.DefaultExpectContinueTimeoutBackend, "wait for a backend's 100 Continue")
 	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", skiff.DefaultIdleConnsPerHost, "idle connections kept per backend host")
-	fs.IntVar(&o.MaxIdleConns, "max-idle-connection-backend", 0, "idle backend connections kept in total (0: unlimited)")
 	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", skiff.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
 	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", skiff.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
@@ -217,9 +216,6 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	}
 	if o.IdleConnsPerHost < 0 {
 		return fmt.Errorf("-idle-conns-num: %d must not be negative", o.IdleConnsPerHost)
-	}
-	if o.MaxIdleConns < 0 {
-		return fmt.Errorf("-max-idle-connection-backend: %d must not be negative", o.MaxIdleConns)
 	}
 	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
 		return fmt.Errorf("-application-log-level: %q is not a level (PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE)", o.LogLevel)
