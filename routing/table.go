@@ -260,12 +260,12 @@ func (t *Table) insert(r *Route) {
 	}
 	kps, n := m.tree.keyPaths(t.ignoreTrailingSlash)
 	if n == 0 {
-		t.root.add(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, hostKeys)
+		t.root.add(&entry{weight: r.Weight, route: r, m: m, key: &noKey}, hostKeys, t.shardHosts)
 		return
 	}
 	for i := range n {
 		kp := &kps[i]
-		t.tree.insert(kp, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, hostKeys)
+		t.tree.insert(kp, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, hostKeys, t.shardHosts)
 	}
 }
 

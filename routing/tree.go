@@ -143,7 +143,7 @@ func (a *entry) before(b *entry) bool {
 	return a.route.Id < b.route.Id
 }
 
-func (n *node) insert(kp *keyPath, e *entry, hostKeys []string) {
+func (n *node) insert(kp *keyPath, e *entry, hostKeys []string, shardHosts int) {
 	for i := range kp.len() {
 		s := kp.at(i)
 		switch s.kind {
@@ -166,18 +166,18 @@ func (n *node) insert(kp *keyPath, e *entry, hostKeys []string) {
 			if n.free == nil {
 				n.free = &leaf{}
 			}
-			n.free.add(e, hostKeys)
+			n.free.add(e, hostKeys, shardHosts)
 			return
 		}
 	}
 	if n.leaf == nil {
 		n.leaf = &leaf{}
 	}
-	n.leaf.add(e, hostKeys)
+	n.leaf.add(e, hostKeys, shardHosts)
 }
 
 // add files e under each of hostKeys, or in the general list when none.
-func (l *leaf) add(e *entry, hostKeys []string) {
+func (l *leaf) add(e *entry, hostKeys []string, shardHosts int) {
 	if len(hostKeys) == 0 {
 		l.general = append(l.general, e)
 		return
@@ -190,6 +190,7 @@ func (l *leaf) add(e *entry, hostKeys []string) {
 		e.next = l.hosts.get(h)
 		l.hosts.set(h, e)
 	}
+	l.hosts.split(shardHosts)
 }
 
 func (l *leaf) sort(shardHosts int) {
