@@ -55,7 +55,6 @@ type Routing struct {
 	warnedIDs map[string]bool // odd ids already warned about
 	gen       uint64
 	afterSwap func(*Table) // test hook
-	builds    atomic.Int64
 }
 
 type clientState struct {
@@ -358,7 +357,6 @@ func (r *Routing) swap(t *Table) {
 	if r.afterSwap != nil {
 		r.afterSwap(t)
 	}
-	r.builds.Add(1)
 }
 
 // logInvalid logs invalid routes whose error is new since the last table.
