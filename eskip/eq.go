@@ -1,6 +1,7 @@
 package eskip
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -154,6 +155,84 @@ func EqLists(lists ...[]*Route) bool {
 			if !eq2(sorted[0][j], sorted[i][j]) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// Identical tells whether two routes are written alike field by field: the
+// built-in predicate fields, predicates and filters in order, the backend
+// and the endpoints in order. Unlike Eq there is no canonical form, so two
+// routes that mean the same but are written differently are not identical.
+// Positions are ignored. Arguments are compared by value when they are
+// strings, float64 or int (NaN differs from itself); any other argument
+// type counts as different, so callers that reuse state built from a route
+// err towards rebuilding.
+func Identical(a, b *Route) bool {
+	if a == b {
+		return true
+	}
+	if a == nil || b == nil {
+		return false
+	}
+	if a.Id != b.Id || a.Path != b.Path || a.Method != b.Method || a.BackendType != b.BackendType ||
+		a.Backend != b.Backend || a.LBAlgorithm != b.LBAlgorithm ||
+		!slices.Equal(a.HostRegexps, b.HostRegexps) || !slices.Equal(a.PathRegexps, b.PathRegexps) ||
+		len(a.Headers) != len(b.Headers) || len(a.HeaderRegexps) != len(b.HeaderRegexps) ||
+		len(a.Predicates) != len(b.Predicates) || len(a.Filters) != len(b.Filters) ||
+		len(a.LBEndpoints) != len(b.LBEndpoints) {
+		return false
+	}
+	for k, v := range a.Headers {
+		if w, ok := b.Headers[k]; !ok || w != v {
+			return false
+		}
+	}
+	for k, v := range a.HeaderRegexps {
+		if w, ok := b.HeaderRegexps[k]; !ok || !slices.Equal(v, w) {
+			return false
+		}
+	}
+	for i, p := range a.Predicates {
+		q := b.Predicates[i]
+		if p.Name != q.Name || !identicalArgs(p.Args, q.Args) {
+			return false
+		}
+	}
+	for i, f := range a.Filters {
+		g := b.Filters[i]
+		if f.Name != g.Name || !identicalArgs(f.Args, g.Args) {
+			return false
+		}
+	}
+	for i, e := range a.LBEndpoints {
+		if *e != *b.LBEndpoints[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func identicalArgs(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		switch x := a[i].(type) {
+		case string:
+			if y, ok := b[i].(string); !ok || x != y {
+				return false
+			}
+		case float64:
+			if y, ok := b[i].(float64); !ok || x != y {
+				return false
+			}
+		case int:
+			if y, ok := b[i].(int); !ok || x != y {
+				return false
+			}
+		default:
+			return false
 		}
 	}
 	return true
