@@ -79,7 +79,7 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 		c := in.cache[def.Id]
 		if c != nil {
 			seen++
-			if c.source == src && sameDef(c.def, def) {
+			if c.source == src && eskip.Identical(c.def, def) {
 				c.gen = in.gen
 				continue
 			}
@@ -123,7 +123,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			}
 			continue
 		}
-		if c != nil && c.source == d.src && sameDef(c.def, d.def) {
+		if c != nil && c.source == d.src && eskip.Identical(c.def, d.def) {
 			continue
 		}
 		changes = append(changes, change{def: d.def, src: d.src, c: c})

@@ -129,7 +129,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		var proto *Route
 		var invalid *InvalidRoute
 		c := in.cache[def.Id]
-		if c != nil && c.source == src && sameDef(c.def, def) {
+		if c != nil && c.source == src && eskip.Identical(c.def, def) {
 			proto = c.proto
 			if proto == nil {
 				invalid = c.invalid

@@ -1,7 +1,6 @@
 package file
 
 import (
-	"reflect"
 	"slices"
 
 	"github.com/skiff-proxy/skiff/eskip"
@@ -58,64 +57,6 @@ func sameRoute(a, b *eskip.Route) bool {
 	if a == b {
 		return true
 	}
-	if a.Id != b.Id || a.Path != b.Path || a.Method != b.Method || a.BackendType != b.BackendType ||
-		a.Backend != b.Backend || a.LBAlgorithm != b.LBAlgorithm || a.Pos.Line != b.Pos.Line ||
-		a.Pos.Column != b.Pos.Column || a.Pos.Source != b.Pos.Source ||
-		!slices.Equal(a.HostRegexps, b.HostRegexps) || !slices.Equal(a.PathRegexps, b.PathRegexps) ||
-		len(a.Headers) != len(b.Headers) || len(a.HeaderRegexps) != len(b.HeaderRegexps) ||
-		len(a.Predicates) != len(b.Predicates) || len(a.Filters) != len(b.Filters) ||
-		len(a.LBEndpoints) != len(b.LBEndpoints) {
-		return false
-	}
-	for k, v := range a.Headers {
-		if w, ok := b.Headers[k]; !ok || v != w {
-			return false
-		}
-	}
-	for k, v := range a.HeaderRegexps {
-		if w, ok := b.HeaderRegexps[k]; !ok || !slices.Equal(v, w) {
-			return false
-		}
-	}
-	for i, p := range a.Predicates {
-		q := b.Predicates[i]
-		if p.Name != q.Name || !sameArgs(p.Args, q.Args) {
-			return false
-		}
-	}
-	for i, f := range a.Filters {
-		g := b.Filters[i]
-		if f.Name != g.Name || !sameArgs(f.Args, g.Args) {
-			return false
-		}
-	}
-	for i, e := range a.LBEndpoints {
-		if *e != *b.LBEndpoints[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func sameArgs(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		switch x := a[i].(type) {
-		case string:
-			if y, ok := b[i].(string); !ok || x != y {
-				return false
-			}
-		case float64:
-			if y, ok := b[i].(float64); !ok || x != y {
-				return false
-			}
-		default:
-			if !reflect.DeepEqual(a[i], b[i]) {
-				return false
-			}
-		}
-	}
-	return true
+	return a.Pos.Line == b.Pos.Line && a.Pos.Column == b.Pos.Column && a.Pos.Source == b.Pos.Source &&
+		eskip.Identical(a, b)
 }
