@@ -1,0 +1,89 @@
+package builtin
+
+import (
+	"fmt"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/backend"
+	"github.com/skiff-proxy/skiff/filters/breaker"
+	"github.com/skiff-proxy/skiff/filters/compress"
+	"github.com/skiff-proxy/skiff/filters/cookie"
+	"github.com/skiff-proxy/skiff/filters/cors"
+	"github.com/skiff-proxy/skiff/filters/flowid"
+	"github.com/skiff-proxy/skiff/filters/headers"
+	"github.com/skiff-proxy/skiff/filters/path"
+	"github.com/skiff-proxy/skiff/filters/query"
+	"github.com/skiff-proxy/skiff/filters/ratelimit"
+	"github.com/skiff-proxy/skiff/filters/redirect"
+	"github.com/skiff-proxy/skiff/filters/status"
+	"github.com/skiff-proxy/skiff/filters/tee"
+	"github.com/skiff-proxy/skiff/filters/timeout"
+)
+
+// Options carry the state of the stateful filters. The caller owns every
+// field: it creates them before and closes them after the routing tables
+// that use the filters.
+type Options struct {
+	// Breakers backs consecutiveBreaker, rateBreaker, disableBreaker and
+	// hostBreaker. nil: breakers are disabled; the filters still check
+	// their arguments but do nothing.
+	Breakers *breaker.Registry
+	// Ratelimits backs clientRatelimit and ratelimit. nil: rate limits are
+	// disabled and the two names are not registered, so routes using them
+	// are invalid.
+	Ratelimits *ratelimit.Registry
+	// Shadow sends the copies of tee and teenf. nil: the two names are not
+	// registered.
+	Shadow *tee.Shadow
+}
+
+// group is the spec list of one folder under filters/, named for errors.
+type group struct {
+	pkg   string
+	specs []filters.Spec
+}
+
+func groups(o Options) []group {
+	gs := []group{
+		{"filters/headers", headers.Specs()},
+		{"filters/path", path.Specs()},
+		{"filters/query", query.Specs()},
+		{"filters/redirect", redirect.Specs()},
+		{"filters/status", status.Specs()},
+		{"filters/cookie", cookie.Specs()},
+		{"filters/timeout", timeout.Specs()},
+		{"filters/backend", backend.Specs()},
+		{"filters/breaker", append(breaker.Specs(o.Breakers), breaker.HostSpec(o.Breakers))},
+		{"filters/ratelimit", ratelimit.Specs(o.Ratelimits)},
+		{"filters/compress", compress.Specs()},
+		{"filters/cors", cors.Specs()},
+		{"filters/flowid", flowid.Specs()},
+	}
+	if o.Shadow != nil {
+		gs = append(gs, group{"filters/tee", tee.Specs(o.Shadow)})
+	}
+	return gs
+}
+
+// Registry returns a new registry holding every built-in filter. It fails
+// when two folders register the same name, which is a bug of the build, not
+// of the configuration.
+func Registry(o Options) (filters.Registry, error) {
+	return assemble(groups(o))
+}
+
+func assemble(gs []group) (filters.Registry, error) {
+	reg := filters.Registry{}
+	owner := map[string]string{}
+	for _, g := range gs {
+		for _, s := range g.specs {
+			name := s.Name()
+			if prev, ok := owner[name]; ok {
+				return nil, fmt.Errorf("built-in filter %q registered by both %s and %s", name, prev, g.pkg)
+			}
+			owner[name] = g.pkg
+			reg.Register(s)
+		}
+	}
+	return reg, nil
+}
