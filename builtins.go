@@ -1,74 +1,46 @@
 package skiff
 
 import (
+	"fmt"
+
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/backend"
 	"github.com/skiff-proxy/skiff/filters/breaker"
-	"github.com/skiff-proxy/skiff/filters/compress"
-	"github.com/skiff-proxy/skiff/filters/cookie"
-	"github.com/skiff-proxy/skiff/filters/cors"
-	"github.com/skiff-proxy/skiff/filters/flowid"
-	"github.com/skiff-proxy/skiff/filters/headers"
-	"github.com/skiff-proxy/skiff/filters/path"
-	"github.com/skiff-proxy/skiff/filters/query"
+	"github.com/skiff-proxy/skiff/filters/builtin"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
-	"github.com/skiff-proxy/skiff/filters/redirect"
-	"github.com/skiff-proxy/skiff/filters/status"
 	"github.com/skiff-proxy/skiff/filters/tee"
-	"github.com/skiff-proxy/skiff/filters/timeout"
 	"github.com/skiff-proxy/skiff/predicates"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
-// builtinFilters lists the built-in filter specs. Stateful filters get
-// registries created here, once per Run, so that their state survives
-// routing table rebuilds; the returned func releases them.
-func builtinFilters(o *Options) ([]filters.Spec, func()) {
-	var breakers *breaker.Registry
+// filterState creates the state of the stateful filters once per Run, so
+// that it survives routing table rebuilds; the returned func releases it.
+func filterState(o *Options) (builtin.Options, func()) {
+	var bo builtin.Options
 	if o.EnableBreakers {
-		breakers = breaker.NewRegistry(breaker.Options{})
+		bo.Breakers = breaker.NewRegistry(breaker.Options{})
 	}
-	var limits *ratelimit.Registry
 	if o.EnableRatelimits {
-		limits = ratelimit.NewRegistry(ratelimit.Options{})
+		bo.Ratelimits = ratelimit.NewRegistry(ratelimit.Options{})
 	}
-	shadow := tee.NewShadow(tee.Options{})
-	closer := func() {
-		shadow.Close()
-		if limits != nil {
-			limits.Close()
+	bo.Shadow = tee.NewShadow(tee.Options{})
+	return bo, func() {
+		bo.Shadow.Close()
+		if bo.Ratelimits != nil {
+			bo.Ratelimits.Close()
 		}
 	}
-	var specs []filters.Spec
-	for _, group := range [][]filters.Spec{
-		headers.Specs(),
-		path.Specs(),
-		query.Specs(),
-		redirect.Specs(),
-		status.Specs(),
-		backend.Specs(),
-		timeout.Specs(),
-		cookie.Specs(),
-		tee.Specs(shadow),
-		compress.Specs(),
-		cors.Specs(),
-		flowid.Specs(),
-		breaker.Specs(breakers),
-		ratelimit.Specs(limits),
-	} {
-		specs = append(specs, group...)
-	}
-	return specs, closer
 }
 
 // registries builds the filter and predicate registries of one Run:
 // built-ins first, then the custom specs (replacing built-ins of the same
 // name), then the disabled names removed, then the RegisterFilters hook.
+// On error nothing is left to close.
 func registries(o *Options, shutdownStarted <-chan struct{}) (filters.Registry, routing.PredicateRegistry, func(), error) {
-	specs, closeFilters := builtinFilters(o)
-	reg := filters.Registry{}
-	for _, s := range specs {
-		reg.Register(s)
+	state, closeFilters := filterState(o)
+	reg, err := builtin.Registry(state)
+	if err != nil {
+		closeFilters()
+		return nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
 	}
 	for _, s := range o.CustomFilters {
 		reg.Register(s)
@@ -81,9 +53,7 @@ func registries(o *Options, shutdownStarted <-chan struct{}) (filters.Registry, 
 	}
 
 	preds := routing.PredicateRegistry{}
-	for _, s := range predicates.Specs(predicates.Options{ShutdownStarted: shutdownStarted}) {
-		preds.Register(s)
-	}
+	predicates.Register(preds, predicates.Options{ShutdownStarted: shutdownStarted})
 	for _, s := range o.CustomPredicates {
 		preds.Register(s)
 	}

@@ -62,7 +62,9 @@ func TestRegistries(t *testing.T) {
 	o = &Options{EnableRatelimits: true}
 	reg, _, closeFilters2, _ := registries(o, nil)
 	defer closeFilters2()
-	if _, ok := reg["ratelimit"]; !ok {
-		t.Error("ratelimit missing with EnableRatelimits")
+	for _, name := range []string{"ratelimit", "clientRatelimit", "tee", "teenf", "hostBreaker"} {
+		if _, ok := reg[name]; !ok {
+			t.Errorf("%s missing with EnableRatelimits", name)
+		}
 	}
 }
