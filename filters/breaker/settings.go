@@ -1,11 +1,9 @@
 package breaker
 
 import (
-	"fmt"
-	"math"
 	"time"
 
-	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
 )
 
 // Type is the kind of a breaker.
@@ -98,53 +96,6 @@ func (s Settings) usable() bool {
 	return false
 }
 
-func invalid(name, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %w", name, fmt.Sprintf(format, args...), filters.ErrInvalidFilterParameters)
-}
-
-func intArg(name string, i int, a any) (int, error) {
-	var f float64
-	switch v := a.(type) {
-	case float64:
-		f = v
-	case int:
-		f = float64(v)
-	case int64:
-		f = float64(v)
-	default:
-		return 0, invalid(name, "argument %d must be a number, got %v", i+1, a)
-	}
-	if f < 1 || f != math.Trunc(f) || f > math.MaxInt32 {
-		return 0, invalid(name, "argument %d must be a positive integer, got %v", i+1, a)
-	}
-	return int(f), nil
-}
-
-// durationArg accepts a Go duration string, a time.Duration, or a number of
-// milliseconds.
-func durationArg(name string, i int, a any) (time.Duration, error) {
-	var d time.Duration
-	switch v := a.(type) {
-	case string:
-		var err error
-		if d, err = time.ParseDuration(v); err != nil {
-			return 0, invalid(name, "argument %d: %v", i+1, err)
-		}
-	case time.Duration:
-		d = v
-	case float64:
-		d = time.Duration(v * float64(time.Millisecond))
-	case int:
-		d = time.Duration(v) * time.Millisecond
-	default:
-		return 0, invalid(name, "argument %d must be a duration or milliseconds, got %v", i+1, a)
-	}
-	if d <= 0 {
-		return 0, invalid(name, "argument %d must be a positive duration, got %v", i+1, a)
-	}
-	return d, nil
-}
-
 // parseArgs reads (failures[, window], [timeout[, halfOpen[, idleTTL]]]).
 func parseArgs(name string, t Type, args []any) (Settings, error) {
 	s := Settings{Type: t}
@@ -153,35 +104,35 @@ func parseArgs(name string, t Type, args []any) (Settings, error) {
 		min = 2
 	}
 	if len(args) < min || len(args) > min+3 {
-		return s, invalid(name, "want %d to %d arguments, got %d", min, min+3, len(args))
+		return s, filterargs.Errorf(name, "want %d to %d arguments, got %d", min, min+3, len(args))
 	}
 	var err error
-	if s.Failures, err = intArg(name, 0, args[0]); err != nil {
+	if s.Failures, err = filterargs.PositiveInt(name, 0, args[0]); err != nil {
 		return s, err
 	}
 	rest := args[1:]
 	off := 1
 	if t == Rate {
-		if s.Window, err = intArg(name, 1, args[1]); err != nil {
+		if s.Window, err = filterargs.PositiveInt(name, 1, args[1]); err != nil {
 			return s, err
 		}
 		if s.Window < s.Failures {
-			return s, invalid(name, "argument 2 (window %d) must not be smaller than argument 1 (failures %d)", s.Window, s.Failures)
+			return s, filterargs.Errorf(name, "argument 2 (window %d) must not be smaller than argument 1 (failures %d)", s.Window, s.Failures)
 		}
 		rest, off = args[2:], 2
 	}
 	if len(rest) > 0 {
-		if s.Timeout, err = durationArg(name, off, rest[0]); err != nil {
+		if s.Timeout, err = filterargs.PositiveDuration(name, off, rest[0], time.Millisecond); err != nil {
 			return s, err
 		}
 	}
 	if len(rest) > 1 {
-		if s.HalfOpenRequests, err = intArg(name, off+1, rest[1]); err != nil {
+		if s.HalfOpenRequests, err = filterargs.PositiveInt(name, off+1, rest[1]); err != nil {
 			return s, err
 		}
 	}
 	if len(rest) > 2 {
-		if s.IdleTTL, err = durationArg(name, off+2, rest[2]); err != nil {
+		if s.IdleTTL, err = filterargs.PositiveDuration(name, off+2, rest[2], time.Millisecond); err != nil {
 			return s, err
 		}
 	}

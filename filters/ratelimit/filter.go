@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
 )
 
 // Filter names used in eskip.
@@ -43,19 +43,15 @@ type spec struct {
 
 func (s *spec) Name() string { return s.name }
 
-func invalid(name, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %w", name, fmt.Sprintf(format, args...), filters.ErrInvalidFilterParameters)
-}
-
 func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 	if len(args) < 2 || len(args) > 3 {
-		return nil, invalid(s.name, "want 2 or 3 arguments, got %d", len(args))
+		return nil, filterargs.Errorf(s.name, "want 2 or 3 arguments, got %d", len(args))
 	}
-	max, err := intArg(s.name, 0, args[0])
+	max, err := filterargs.PositiveInt(s.name, 0, args[0])
 	if err != nil {
 		return nil, err
 	}
-	window, err := durationArg(s.name, 1, args[1])
+	window, err := filterargs.PositiveDuration(s.name, 1, args[1], time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -65,23 +61,23 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 		case kindClient:
 			hs, ok := args[2].(string)
 			if !ok || strings.TrimSpace(hs) == "" {
-				return nil, invalid(s.name, "argument 3 must be a comma-separated list of header names, got %v", args[2])
+				return nil, filterargs.Errorf(s.name, "argument 3 must be a comma-separated list of header names, got %v", args[2])
 			}
 			for _, h := range strings.Split(hs, ",") {
 				h = strings.TrimSpace(h)
 				if h == "" {
-					return nil, invalid(s.name, "argument 3 %q has an empty header name", hs)
+					return nil, filterargs.Errorf(s.name, "argument 3 %q has an empty header name", hs)
 				}
 				f.headers = append(f.headers, http.CanonicalHeaderKey(h))
 			}
 			f.key.lookup = strings.Join(f.headers, ",")
 		case kindService:
-			st, err := intArg(s.name, 2, args[2])
+			st, err := filterargs.PositiveInt(s.name, 2, args[2])
 			if err != nil {
 				return nil, err
 			}
 			if st < 100 || st > 599 {
-				return nil, invalid(s.name, "argument 3 must be an HTTP status code, got %v", args[2])
+				return nil, filterargs.Errorf(s.name, "argument 3 must be an HTTP status code, got %v", args[2])
 			}
 			f.status = st
 		}
@@ -91,49 +87,6 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 	f.body = http.StatusText(f.status) + "\n"
 	f.statusLine = strconv.Itoa(f.status) + " " + http.StatusText(f.status)
 	return f, nil
-}
-
-func intArg(name string, i int, a any) (int, error) {
-	var f float64
-	switch v := a.(type) {
-	case float64:
-		f = v
-	case int:
-		f = float64(v)
-	case int64:
-		f = float64(v)
-	default:
-		return 0, invalid(name, "argument %d must be a number, got %v", i+1, a)
-	}
-	if f < 1 || f != math.Trunc(f) || f > math.MaxInt32 {
-		return 0, invalid(name, "argument %d must be a positive integer, got %v", i+1, a)
-	}
-	return int(f), nil
-}
-
-// durationArg accepts a Go duration string, a time.Duration or a number of
-// seconds.
-func durationArg(name string, i int, a any) (time.Duration, error) {
-	var d time.Duration
-	switch v := a.(type) {
-	case string:
-		var err error
-		if d, err = time.ParseDuration(v); err != nil {
-			return 0, invalid(name, "argument %d: %v", i+1, err)
-		}
-	case time.Duration:
-		d = v
-	case float64:
-		d = time.Duration(v * float64(time.Second))
-	case int:
-		d = time.Duration(v) * time.Second
-	default:
-		return 0, invalid(name, "argument %d must be a duration, got %v", i+1, a)
-	}
-	if d <= 0 {
-		return 0, invalid(name, "argument %d must be a positive duration, got %v", i+1, a)
-	}
-	return d, nil
 }
 
 type filter struct {
