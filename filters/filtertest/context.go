@@ -102,3 +102,16 @@ func Body(t testing.TB, rsp *http.Response) string {
 	}
 	return b.String()
 }
+
+// Spec returns the spec called name from specs and fails the test when
+// there is none.
+func Spec(t testing.TB, specs []filters.Spec, name string) filters.Spec {
+	t.Helper()
+	for _, s := range specs {
+		if s.Name() == name {
+			return s
+		}
+	}
+	t.Fatalf("no spec %s", name)
+	return nil
+}

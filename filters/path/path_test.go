@@ -14,13 +14,7 @@ import (
 
 func spec(t testing.TB, name string) filters.Spec {
 	t.Helper()
-	for _, s := range Specs() {
-		if s.Name() == name {
-			return s
-		}
-	}
-	t.Fatalf("no spec %s", name)
-	return nil
+	return filtertest.Spec(t, Specs(), name)
 }
 
 func TestPathAndQuery(t *testing.T) {
