@@ -38,7 +38,8 @@ type Proxy struct {
 	h2c    *http2.Transport  // h2c:// backends
 	tlsCfg *tls.Config       // for upgrade dials to https backends
 
-	panics panicLimiter
+	panics   panicLimiter
+	segments segmentTables
 
 	mu       sync.Mutex
 	upgrades map[*upgradeConn]struct{} // hijacked connections, closed by Close
