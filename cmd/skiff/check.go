@@ -7,15 +7,28 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/builtin"
+	"github.com/skiff-proxy/skiff/filters/ratelimit"
+	"github.com/skiff-proxy/skiff/filters/tee"
+	"github.com/skiff-proxy/skiff/loadbalancer"
+	"github.com/skiff-proxy/skiff/predicates"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 const checkSummary = `    Checks eskip files ("-" reads stdin): syntax, the built-in predicates
     (Path, Host, PathRegexp, Method, Header, HeaderRegexp, PathSubtree,
-    Weight), regexps, backend addresses and load balancer settings. Prints
-    every error as file:line:col with the source line; exit 1 on errors.
+    Weight), regexps, backend addresses and load balancer settings; then
+    builds the routes with the built-in filters (rate limits included) and
+    predicates as the proxy does. Prints each finding as file:line:col with
+    the source line. Errors (syntax, bad arguments of a filter or
+    predicate, bad backends) exit 1. An unknown filter or predicate name
+    is a warning ("file:line:col: warning: route ...") and alone exits 0:
+    the proxy may register custom ones, but without them it drops the route.
 `
 
 // knownLBAlgorithms are the algorithm names the load balancer accepts.
@@ -40,6 +53,8 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	reg, preds, closeRegs := routeRegistries()
+	defer closeRegs()
 	status := 0
 	for _, name := range fs.Args() {
 		source, data, err := readInput(name, stdin)
@@ -49,19 +64,123 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		routes, err := eskip.ParseDocument(source, data)
-		if err == nil {
-			if errs := checkRoutes(routes); len(errs) > 0 {
-				err = errs
-			}
-		}
 		if err != nil {
 			fmt.Fprint(stderr, eskip.Render(err, data))
 			status = 1
 			continue
 		}
+		errs := checkRoutes(routes)
+		built, warnings := buildFindings(routes, errs, reg, preds)
+		errs = append(errs, built...)
+		all := append(append(eskip.ErrorList{}, errs...), warnings...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Offset < all[j].Offset })
+		if len(all) > 0 {
+			fmt.Fprint(stderr, eskip.Render(all, data))
+		}
+		if len(errs) > 0 {
+			status = 1
+			continue
+		}
+		if len(warnings) > 0 {
+			fmt.Fprintf(stdout, "%s: ok, %d routes, %s\n", source, len(routes), plural(len(warnings), "warning"))
+			continue
+		}
 		fmt.Fprintf(stdout, "%s: ok, %d routes\n", source, len(routes))
 	}
 	return status
+}
+
+// routeRegistries returns what check and explain build routes with: every
+// built-in filter, rate limits included so that their names are known, and
+// every built-in predicate. Breakers get no registry: their filters then
+// check arguments without keeping state. The func stops what the
+// registries started.
+func routeRegistries() (filters.Registry, routing.PredicateRegistry, func()) {
+	state := builtin.Options{
+		Ratelimits: ratelimit.NewRegistry(ratelimit.Options{}),
+		Shadow:     tee.NewShadow(tee.Options{}),
+	}
+	closeState := func() {
+		state.Shadow.Close()
+		state.Ratelimits.Close()
+	}
+	reg, err := builtin.Registry(state)
+	if err != nil {
+		// Two folders registering one name is a bug of the build that
+		// the filters/builtin tests catch; there is nothing to check with.
+		closeState()
+		panic(err)
+	}
+	preds := routing.PredicateRegistry{}
+	predicates.Register(preds, predicates.Options{})
+	return reg, preds, closeState
+}
+
+// buildRoutes builds defs as the proxy would (load balancer set-up
+// included). The caller must call the returned func when done with the
+// table: tables made by routing.Build do not close their filters.
+func buildRoutes(defs []*eskip.Route, o routing.BuildOptions) (*routing.Table, func()) {
+	o.PostProcessors = append(o.PostProcessors, loadbalancer.NewPostProcessor())
+	tbl := routing.Build(defs, o)
+	return tbl, func() {
+		for _, r := range tbl.Routes() {
+			for _, f := range r.Filters {
+				if c, ok := f.Filter.(filters.Closer); ok {
+					c.Close()
+				}
+			}
+		}
+	}
+}
+
+// buildFindings builds routes and turns the invalid ones into findings:
+// unknown filter and predicate names are warnings, everything else an
+// error. Routes that already have an error in static are left out, so a
+// problem is not reported twice.
+func buildFindings(routes []*eskip.Route, static eskip.ErrorList, reg filters.Registry, preds routing.PredicateRegistry) (errs, warnings eskip.ErrorList) {
+	tbl, done := buildRoutes(routes, routing.BuildOptions{Filters: reg, Predicates: preds})
+	defer done()
+	seen := map[string]bool{}
+	for _, e := range static {
+		seen[e.RouteId] = true
+	}
+	for _, inv := range tbl.Invalid() {
+		if seen[inv.Id] {
+			continue
+		}
+		pos := invalidPos(inv, routes)
+		msg := inv.Reason
+		if inv.Err != nil {
+			msg = inv.Err.Error()
+		}
+		e := &eskip.ParseError{Source: pos.Source, Line: pos.Line, Column: pos.Column, Offset: pos.Offset}
+		switch inv.Reason {
+		case routing.ReasonUnknownFilter, routing.ReasonUnknownPredicate:
+			// Positioned leaves the route out when RouteId is empty,
+			// which lets "warning:" come first.
+			e.Msg = fmt.Sprintf("warning: route %q: %s", inv.Id, msg)
+			warnings = append(warnings, e)
+		default:
+			e.RouteId, e.Msg = inv.Id, msg
+			errs = append(errs, e)
+		}
+	}
+	return errs, warnings
+}
+
+// invalidPos returns where an invalid route is defined. Post-processors
+// may not fill in the position; then it is the last definition with the
+// id, the one a table keeps.
+func invalidPos(inv routing.InvalidRoute, defs []*eskip.Route) eskip.Position {
+	if inv.Pos.Line > 0 {
+		return inv.Pos
+	}
+	for i := len(defs) - 1; i >= 0; i-- {
+		if defs[i].Id == inv.Id {
+			return defs[i].Pos
+		}
+	}
+	return inv.Pos
 }
 
 // readInput reads a named file, or stdin for "-".

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -18,6 +20,8 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestCheck(t *testing.T) {
+	// check starts the rate limit registry's goroutine; it must stop it.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	good := writeFile(t, "good.eskip", "a: Path(\"/a\") -> <shunt>;\nb: * -> \"http://x:80\";\n")
 	bad := writeFile(t, "bad.eskip", "a: * -> <shunt>;\nb: Path(\"/x\") => \"http://a\";\nc: * -> #;\n")
 	rules := writeFile(t, "rules.eskip", "a: Host(/(/) -> <shunt>;\n"+
@@ -27,6 +31,16 @@ func TestCheck(t *testing.T) {
 		"e: Path(\"/a/*rest/b\") -> <shunt>;\n"+
 		"f: PathSubtree(\"/a:b\") -> <shunt>;\n"+
 		"g: Path(\"/a/:id/*rest\") -> <shunt>;\n")
+	unknown := writeFile(t, "unknown.eskip", "a: Path(\"/a\") -> myFilter() -> <shunt>;\n"+
+		"b: Path(\"/b\") && MyPredicate() -> <shunt>;\n"+
+		"c: * -> ratelimit(10, \"1m\") -> tee(\"http://shadow:80\") -> consecutiveBreaker(5) -> <shunt>;\n"+
+		"d: Path(\"/d\") -> Traffic(0.5) -> <shunt>;\n")
+	badArgs := writeFile(t, "args.eskip", "a: Path(\"/a\") -> myFilter() -> <shunt>;\n"+
+		"b: * -> setPath() -> <shunt>;\n"+
+		"c: Cookie(1) -> <shunt>;\n"+
+		"d: * -> consecutiveBreaker(\"x\") -> <shunt>;\n"+
+		"e: Host(/(/) -> nope() -> <shunt>;\n"+
+		"f: * -> ratelimit(\"x\", \"1m\") -> <shunt>;\n")
 
 	cases := []struct {
 		name       string
@@ -59,6 +73,25 @@ func TestCheck(t *testing.T) {
 				rules + `:5:1: route "e": Path("/a/*rest/b"): free wildcard param should be last`,
 				rules + `:6:1: route "f": PathSubtree("/a:b"): wildcards must start a path segment`,
 			}, exactLines: 21},
+		{name: "unknown names are warnings", args: []string{unknown}, code: 0,
+			stdout: []string{"unknown.eskip: ok, 4 routes, 3 warnings"},
+			stderr: []string{
+				unknown + `:1:1: warning: route "a": unknown filter "myFilter" (#1)`,
+				`    a: Path("/a") -> myFilter() -> <shunt>;`,
+				unknown + `:2:1: warning: route "b": unknown predicate "MyPredicate" (#1)`,
+				unknown + `:4:1: warning: route "d": filter "Traffic" (#1) is only available as a predicate`,
+			}, exactLines: 9},
+		{name: "bad arguments are errors", args: []string{badArgs}, code: 1,
+			stderr: []string{
+				badArgs + `:1:1: warning: route "a": unknown filter "myFilter" (#1)`,
+				badArgs + `:2:1: route "b": filter setPath (#1): setPath: want 1 argument(s), got 0`,
+				badArgs + `:3:1: route "c": predicate Cookie (#1): `,
+				badArgs + `:4:1: route "d": filter consecutiveBreaker (#1): consecutiveBreaker: argument 1 must be a number`,
+				// A route with a static error is not built too: one
+				// finding, not a second one for nope().
+				badArgs + `:5:1: route "e": invalid Host regexp "("`,
+				badArgs + `:6:1: route "f": filter ratelimit (#1)`,
+			}, exactLines: 18},
 		{name: "several files", args: []string{good, bad}, code: 1,
 			stdout: []string{"good.eskip: ok"}, stderr: []string{bad + ":2:15:"}},
 		{name: "missing file", args: []string{filepath.Join(t.TempDir(), "nope.eskip")}, code: 1,

@@ -12,15 +12,16 @@ import (
 	"text/tabwriter"
 
 	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/predicates"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
 const explainSummary = `    Shows which route a request takes and why: skiff explain -routes-file
     FILE [-H 'Name: value']... METHOD URL prints the winning route and, for
-    every other candidate tried, the predicate that failed. Filters are not
-    run and their arguments are not checked (any filter name is accepted).
+    every other candidate tried, the predicate that failed. Routes are built
+    with the built-in filters (rate limits included) and predicates, as
+    skiff check does: a route with an unknown filter or predicate or with
+    bad arguments is left out and listed as invalid, with why. Filters are
+    not run.
 `
 
 // stringList is a flag that may be repeated and takes comma-separated
@@ -93,14 +94,15 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defs = append(defs, routes...)
 	}
 
-	preds := routing.PredicateRegistry{}
-	predicates.Register(preds, predicates.Options{})
-	tbl := routing.Build(defs, routing.BuildOptions{
-		Filters:             permissiveFilters(defs),
+	reg, preds, closeRegs := routeRegistries()
+	defer closeRegs()
+	tbl, done := buildRoutes(defs, routing.BuildOptions{
+		Filters:             reg,
 		Predicates:          preds,
 		IgnoreTrailingSlash: *ignoreSlash,
 	})
-	writeExplanation(stdout, tbl, tbl.Explain(r), headers)
+	defer done()
+	writeExplanation(stdout, tbl, tbl.Explain(r), headers, defs)
 	return 0
 }
 
@@ -151,29 +153,7 @@ func explainRequest(method, target string, headers []string, remote string) (*ht
 	return r, nil
 }
 
-// permissiveFilters accepts every filter name the routes use: explain is
-// about matching, and filters do not take part in it.
-func permissiveFilters(defs []*eskip.Route) filters.Registry {
-	reg := filters.Registry{}
-	for _, d := range defs {
-		for _, f := range d.Filters {
-			reg.Register(noopFilterSpec(f.Name))
-		}
-	}
-	return reg
-}
-
-type noopFilterSpec string
-
-func (s noopFilterSpec) Name() string                             { return string(s) }
-func (noopFilterSpec) CreateFilter([]any) (filters.Filter, error) { return noopFilter{}, nil }
-
-type noopFilter struct{}
-
-func (noopFilter) Request(filters.FilterContext)  {}
-func (noopFilter) Response(filters.FilterContext) {}
-
-func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, headers []string) {
+func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, headers []string, defs []*eskip.Route) {
 	fmt.Fprintf(w, "request  %s %s%s\n", ex.Method, ex.Host, ex.Path)
 	for _, h := range headers {
 		fmt.Fprintf(w, "         %s\n", h)
@@ -231,10 +211,10 @@ func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, h
 	if inv := tbl.Invalid(); len(inv) > 0 {
 		fmt.Fprintf(w, "\n%s left out as invalid:\n", plural(len(inv), "route"))
 		for _, i := range inv {
-			fmt.Fprintf(w, "  %s%s: %s: %v\n", i.Id, position(&eskip.Route{Pos: i.Pos}), i.Reason, i.Err)
+			fmt.Fprintf(w, "  %s%s: %s: %v\n", i.Id, position(&eskip.Route{Pos: invalidPos(i, defs)}), i.Reason, i.Err)
 		}
 	}
-	fmt.Fprintln(w, "\nnote: filters are not run and any filter name is accepted; Traffic-style predicates draw new random numbers on every run.")
+	fmt.Fprintln(w, "\nnote: filters are not run; only built-in filters and predicates are known (custom ones count as unknown); Traffic-style predicates draw new random numbers on every run.")
 }
 
 func position(d *eskip.Route) string {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 const explainRoutes = `
@@ -14,8 +16,11 @@ beta: Path("/api/users/:id") && Method("GET") && Header("X-Beta", "1") -> "http:
 api: Host("^api[.]example[.]org$") && PathSubtree("/api") -> "http://127.0.0.1:9004";
 other: Host("^other[.]example[.]org$") && PathSubtree("/api") -> "http://127.0.0.1:9005";
 vip: PathSubtree("/api") && Cookie("session", /^vip/) -> "http://127.0.0.1:9006";
-fallback: * -> someFilterNobodyKnows() -> <shunt>;
+fallback: * -> status(404) -> <shunt>;
 broken: Path("/x") && Nope() -> <shunt>;
+unknownFilter: Path("/nf") -> someFilterNobodyKnows() -> <shunt>;
+badArgs: Path("/nf") -> setPath() -> <shunt>;
+limited: Path("/limited") -> ratelimit(10, "1m") -> <shunt>;
 `
 
 func writeRoutes(t *testing.T, text string) string {
@@ -28,6 +33,7 @@ func writeRoutes(t *testing.T, text string) string {
 }
 
 func TestExplainCommand(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	file := writeRoutes(t, explainRoutes)
 	tests := []struct {
 		name string
@@ -49,8 +55,10 @@ func TestExplainCommand(t *testing.T) {
 				`no     beta   weight 2  Header("X-Beta", "1") failed: header X-Beta is "2"`,
 				"MATCH  users  weight 1",
 				"(1 route without Path/PathSubtree not tried: they count only when no path route matches)",
-				"1 route left out as invalid:",
+				"3 routes left out as invalid:",
+				"badArgs (" + file + ":10:1): invalid_filter_params: filter setPath (#1): setPath: want 1 argument(s), got 0: invalid filter parameters",
 				"broken (" + file + ":8:1): unknown_predicate: unknown predicate \"Nope\" (#1)",
+				"unknownFilter (" + file + ":9:1): unknown_filter: unknown filter \"someFilterNobodyKnows\" (#1)",
 			},
 		},
 		{
@@ -71,6 +79,17 @@ func TestExplainCommand(t *testing.T) {
 			name: "root route",
 			args: []string{"-routes-file", file, "DELETE", "/nothing"},
 			want: []string{"request  DELETE localhost/nothing", "~result   route fallback", "(routes without Path/PathSubtree)", "MATCH  fallback  weight 0"},
+		},
+		{
+			name: "routes with bad filters are left out, not matched",
+			args: []string{"-routes-file", file, "GET", "/nf"},
+			want: []string{"~result   route fallback", "MATCH  fallback  weight 0", "~invalid_filter_params", "~unknown_filter"},
+			not:  []string{"MATCH  unknownFilter", "MATCH  badArgs", "any filter name is accepted"},
+		},
+		{
+			name: "rate limit filters are known",
+			args: []string{"-routes-file", file, "GET", "/limited"},
+			want: []string{"~result   route limited", "MATCH  limited  weight 0"},
 		},
 		{
 			name: "custom predicate from the registry",
