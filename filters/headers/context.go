@@ -2,7 +2,6 @@ package headers
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
@@ -28,7 +27,7 @@ func (s contextSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &contextFilter{key: key, bagKey: bagKey, mode: s.mode, host: key == hostKey && !s.response}
+	f := &contextFilter{target: target{key: key, mode: s.mode, host: key == hostKey && !s.response}, bagKey: bagKey}
 	if s.response {
 		return &contextResponse{f}, nil
 	}
@@ -38,9 +37,8 @@ func (s contextSpec) CreateFilter(args []any) (filters.Filter, error) {
 // contextFilter writes a state-bag value (formatted with fmt unless it is
 // a string) into a header; a missing key leaves the header alone.
 type contextFilter struct {
-	key, bagKey string
-	mode        mode
-	host        bool
+	target
+	bagKey string
 }
 
 func (f *contextFilter) value(ctx filters.FilterContext) (string, bool) {
@@ -55,26 +53,12 @@ func (f *contextFilter) value(ctx filters.FilterContext) (string, bool) {
 	return s, filterargs.ValidHeaderValue(s)
 }
 
-func (f *contextFilter) apply(h http.Header, v string) {
-	if f.mode == modeAppend {
-		h[f.key] = append(h[f.key], v)
-		return
-	}
-	h[f.key] = []string{v}
-}
-
 type contextRequest struct{ *contextFilter }
 
 func (f *contextRequest) Request(ctx filters.FilterContext) {
-	v, ok := f.value(ctx)
-	if !ok {
-		return
+	if v, ok := f.value(ctx); ok {
+		f.writeRequest(ctx, v)
 	}
-	if f.host {
-		ctx.SetOutgoingHost(v)
-		return
-	}
-	f.apply(ctx.Request().Header, v)
 }
 
 func (*contextRequest) Response(filters.FilterContext) {}
@@ -89,9 +73,6 @@ func (f *contextResponse) Response(ctx filters.FilterContext) {
 		return
 	}
 	if v, ok := f.value(ctx); ok {
-		if rsp.Header == nil {
-			rsp.Header = http.Header{}
-		}
-		f.apply(rsp.Header, v)
+		f.writeResponse(rsp, v)
 	}
 }

@@ -1,8 +1,6 @@
 package headers
 
 import (
-	"net/http"
-
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
 	"github.com/skiff-proxy/skiff/filters/template"
@@ -38,7 +36,7 @@ func (s *setSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if !filterargs.ValidHeaderValue(value) {
 		return nil, filterargs.Errorf(s.name, "argument 2 (value) %q is not a valid header value", value)
 	}
-	f := &setFilter{key: key, mode: s.mode, host: key == hostKey && !s.response}
+	f := &setFilter{target: target{key: key, mode: s.mode, host: key == hostKey && !s.response}}
 	if t := template.New(value); t.Static() {
 		f.static = value
 	} else {
@@ -53,11 +51,9 @@ func (s *setSpec) CreateFilter(args []any) (filters.Filter, error) {
 // setFilter holds what the request and response variants share. A static
 // value skips template rendering altogether.
 type setFilter struct {
-	key    string
+	target
 	static string
 	tmpl   *template.Template
-	mode   mode
-	host   bool
 }
 
 // value renders the value; false means a placeholder was empty, or a
@@ -71,26 +67,12 @@ func (f *setFilter) value(ctx filters.FilterContext) (string, bool) {
 	return v, ok && filterargs.ValidHeaderValue(v)
 }
 
-func (f *setFilter) apply(h http.Header, v string) {
-	if f.mode == modeAppend {
-		h[f.key] = append(h[f.key], v)
-		return
-	}
-	h[f.key] = []string{v}
-}
-
 type setRequestFilter struct{ *setFilter }
 
 func (f *setRequestFilter) Request(ctx filters.FilterContext) {
-	v, ok := f.value(ctx)
-	if !ok {
-		return
+	if v, ok := f.value(ctx); ok {
+		f.writeRequest(ctx, v)
 	}
-	if f.host {
-		ctx.SetOutgoingHost(v)
-		return
-	}
-	f.apply(ctx.Request().Header, v)
 }
 
 func (f *setRequestFilter) Response(filters.FilterContext) {}
@@ -104,12 +86,7 @@ func (f *setResponseFilter) Response(ctx filters.FilterContext) {
 	if rsp == nil {
 		return
 	}
-	v, ok := f.value(ctx)
-	if !ok {
-		return
+	if v, ok := f.value(ctx); ok {
+		f.writeResponse(rsp, v)
 	}
-	if rsp.Header == nil {
-		rsp.Header = http.Header{}
-	}
-	f.apply(rsp.Header, v)
 }
