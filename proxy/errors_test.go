@@ -180,7 +180,7 @@ func TestAccessLogSwitch(t *testing.T) {
 	req.Header.Set("Referer", "http://ref")
 	do(t, req)
 	e := fx.log.last(t)
-	if e.ClientIP != "10.1.2.3" || e.AuthUser != "jane" || e.Referer != "http://ref" || e.Proto != "HTTP/1.1" {
+	if e.ClientIP != "10.1.2.3, 10.0.0.1" || e.AuthUser != "jane" || e.Referer != "http://ref" || e.Proto != "HTTP/1.1" {
 		t.Errorf("entry %+v", e)
 	}
 	get(t, fx.url("/off"))

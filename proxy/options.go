@@ -23,7 +23,7 @@ type AccessEntry struct {
 	Status       int   // status written to the client; 499 when the client went away
 	BytesWritten int64 // response body bytes written to the client
 	RouteId      string
-	ClientIP     string // first X-Forwarded-For entry, else the remote address without port
+	ClientIP     string // the valid X-Forwarded-For addresses joined with ", ", else the remote address without port
 	Method       string
 	URI          string // request URI as received
 	Proto        string
@@ -31,6 +31,8 @@ type AccessEntry struct {
 	Referer      string
 	UserAgent    string
 	AuthUser     string         // state bag "auth-user"
+	FlowId       string         // state bag "flowid" (the flowId filter), else the request's X-Flow-Id after filters
+	Audit        string         // request header X-Unverified-Audit after filters
 	Additional   map[string]any // state bag "statebag:access_log:additional"
 }
 
