@@ -53,7 +53,11 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	reg, preds, closeRegs := routeRegistries()
+	reg, preds, closeRegs, err := routeRegistries()
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff check: %v\n", err)
+		return 2
+	}
 	defer closeRegs()
 	status := 0
 	for _, name := range fs.Args() {
@@ -94,8 +98,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // built-in filter, rate limits included so that their names are known, and
 // every built-in predicate. Breakers get no registry: their filters then
 // check arguments without keeping state. The func stops what the
-// registries started.
-func routeRegistries() (filters.Registry, routing.PredicateRegistry, func()) {
+// registries started. The error (two folders registering one name) is a
+// bug of the build, which the filters/builtin tests catch.
+func routeRegistries() (filters.Registry, routing.PredicateRegistry, func(), error) {
 	state := builtin.Options{
 		Ratelimits: ratelimit.NewRegistry(ratelimit.Options{}),
 		Shadow:     tee.NewShadow(tee.Options{}),
@@ -106,14 +111,12 @@ func routeRegistries() (filters.Registry, routing.PredicateRegistry, func()) {
 	}
 	reg, err := builtin.Registry(state)
 	if err != nil {
-		// Two folders registering one name is a bug of the build that
-		// the filters/builtin tests catch; there is nothing to check with.
 		closeState()
-		panic(err)
+		return nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
 	}
 	preds := routing.PredicateRegistry{}
 	predicates.Register(preds, predicates.Options{})
-	return reg, preds, closeState
+	return reg, preds, closeState, nil
 }
 
 // buildRoutes builds defs as the proxy would (load balancer set-up

@@ -94,7 +94,11 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defs = append(defs, routes...)
 	}
 
-	reg, preds, closeRegs := routeRegistries()
+	reg, preds, closeRegs, err := routeRegistries()
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff explain: %v\n", err)
+		return 2
+	}
 	defer closeRegs()
 	tbl, done := buildRoutes(defs, routing.BuildOptions{
 		Filters:             reg,
