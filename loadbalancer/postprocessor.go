@@ -8,13 +8,21 @@ import (
 )
 
 // NewPostProcessor returns the routing post-processor that sets
-// Route.Balancer on every load-balanced route. Each table generation gets
-// fresh algorithm state (the round-robin cursor restarts). Routes with no or
-// unparsable endpoints, or an unknown algorithm, are dropped with reason
-// invalid_lb.
+// Route.Balancer on every load-balanced route. A new or changed route gets
+// fresh algorithm state; a route that is unchanged in a new table keeps its
+// balancer (and round-robin cursor) when routing applies the change
+// incrementally. Routes with no or unparsable endpoints, or an unknown
+// algorithm, are dropped with reason invalid_lb.
 func NewPostProcessor() routing.PostProcessor { return postProcessor{} }
 
 type postProcessor struct{}
+
+// RouteLocal reports that each route is handled on its own, from its own
+// definition: routing may then apply a small change to a large table
+// without running the post-processor on the unchanged routes.
+func (postProcessor) RouteLocal() bool { return true }
+
+var _ routing.RouteLocalPostProcessor = postProcessor{}
 
 func (postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
 	var invalid []routing.InvalidRoute
