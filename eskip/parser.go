@@ -407,13 +407,10 @@ func (p *parser) routeExpr(first string) *Route {
 	}
 	p.advance()
 	for p.tok.kind == tSymbol {
-		start := p.tok.start
-		name := p.val()
-		p.advance()
-		if !p.callArgs() {
+		name, _, ok := p.call()
+		if !ok {
 			return nil
 		}
-		p.prevStart = start
 		f := p.filtSlab.one()
 		f.Name = name
 		f.Args = p.boxArgs()
@@ -453,18 +450,28 @@ func (p *parser) predicateOrAny(r *Route, expected string) bool {
 		p.advance()
 		return true
 	case tSymbol:
-		start := p.tok.start
-		name := p.val()
-		p.advance()
-		if !p.callArgs() {
-			return false
+		name, start, ok := p.call()
+		if ok {
+			p.predicate(r, name, start)
 		}
-		p.prevStart = start
-		p.predicate(r, name, start)
-		return true
+		return ok
 	}
 	p.syntaxError(expected)
 	return false
+}
+
+// call parses name "(" args ")" with the name at the lookahead, leaving the
+// arguments in p.args. It returns where the call starts, and false after
+// recording a syntax error.
+func (p *parser) call() (name string, start int, ok bool) {
+	start = p.tok.start
+	name = p.val()
+	p.advance()
+	if !p.callArgs() {
+		return "", start, false
+	}
+	p.prevStart = start
+	return name, start, true
 }
 
 // callArgs parses "(" args ")" into p.args. The lookahead is the token after
@@ -667,82 +674,75 @@ func (p *parser) argError(name string, start, n int) {
 
 // predicateList parses the ParsePredicates grammar: [predicates] EOF.
 func (p *parser) predicateList() []*Predicate {
-	p.advance()
 	var preds []*Predicate
-	if p.tok.kind == tEOF {
-		return nil
-	}
-	if p.tok.kind == tError {
-		p.endError()
-		return nil
-	}
-	for {
+	item := func() bool {
 		switch p.tok.kind {
 		case tAny:
 			p.advance()
+			return true
 		case tSymbol:
-			start := p.tok.start
-			name := p.val()
-			p.advance()
-			if !p.callArgs() {
-				return nil
+			name, _, ok := p.call()
+			if ok {
+				preds = append(preds, &Predicate{Name: name, Args: p.boxArgs()})
 			}
-			p.prevStart = start
-			preds = append(preds, &Predicate{Name: name, Args: p.boxArgs()})
-		default:
-			p.syntaxError(`a predicate or "*"`)
-			return nil
+			return ok
 		}
-		switch p.tok.kind {
-		case tAnd:
-			p.advance()
-			continue
-		case tEOF:
-			return preds
-		case tError:
-			p.endError()
-			return nil
-		}
-		p.syntaxError(`"&&" or end of input`)
+		p.syntaxError(`a predicate or "*"`)
+		return false
+	}
+	if !p.list(tAnd, `"&&" or end of input`, item) {
 		return nil
 	}
+	return preds
 }
 
 // filterList parses the ParseFilters grammar: [filters] EOF.
 func (p *parser) filterList() []*Filter {
-	p.advance()
 	var fs []*Filter
-	if p.tok.kind == tEOF {
-		return nil
-	}
-	if p.tok.kind == tError {
-		p.endError()
-		return nil
-	}
-	for {
+	item := func() bool {
 		if p.tok.kind != tSymbol {
 			p.syntaxError("a filter")
-			return nil
+			return false
 		}
-		start := p.tok.start
-		name := p.val()
-		p.advance()
-		if !p.callArgs() {
-			return nil
+		name, _, ok := p.call()
+		if ok {
+			fs = append(fs, &Filter{Name: name, Args: p.boxArgs()})
 		}
-		p.prevStart = start
-		fs = append(fs, &Filter{Name: name, Args: p.boxArgs()})
+		return ok
+	}
+	if !p.list(tArrow, `"->" or end of input`, item) {
+		return nil
+	}
+	return fs
+}
+
+// list parses [item {sep item}] EOF, the shape of the ParsePredicates and
+// ParseFilters grammars. item parses one element at the lookahead and
+// reports false after recording an error; so does list.
+func (p *parser) list(sep tokKind, expected string, item func() bool) bool {
+	p.advance()
+	switch p.tok.kind {
+	case tEOF:
+		return true
+	case tError:
+		p.endError()
+		return false
+	}
+	for {
+		if !item() {
+			return false
+		}
 		switch p.tok.kind {
-		case tArrow:
+		case sep:
 			p.advance()
 			continue
 		case tEOF:
-			return fs
+			return true
 		case tError:
 			p.endError()
-			return nil
+			return false
 		}
-		p.syntaxError(`"->" or end of input`)
-		return nil
+		p.syntaxError(expected)
+		return false
 	}
 }
