@@ -10,11 +10,27 @@ import (
 // dateFormat is the Apache common log time layout.
 const dateFormat = "02/Jan/2006:15:04:05 -0700"
 
-func orDash(s string) string {
+// appendDashed appends s, "-" when empty, escaped as appendEscaped does.
+func appendDashed(b []byte, s string, quoted bool) []byte {
 	if s == "" {
-		return "-"
+		return append(b, '-')
 	}
-	return s
+	return appendEscaped(b, s, quoted)
+}
+
+// appendEscaped appends s so that it stays one field: values such as
+// X-Flow-Id come from clients. Bytes that would end the field (a space
+// outside quotes, '"'), the backslash and control bytes become \xHH.
+func appendEscaped(b []byte, s string, quoted bool) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f || c == '"' || c == '\\' || (c == ' ' && !quoted) {
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			continue
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // stripQuery drops everything from the first '?' on.
@@ -34,33 +50,33 @@ func appendText(b []byte, e *Entry, stripQ bool) []byte {
 	if stripQ {
 		uri = stripQuery(uri)
 	}
-	b = append(b, orDash(e.ClientIP)...)
+	b = appendDashed(b, e.ClientIP, true) // a list of addresses: ", " is part of it
 	b = append(b, " - "...)
-	b = append(b, orDash(e.AuthUser)...)
+	b = appendDashed(b, e.AuthUser, false)
 	b = append(b, " ["...)
 	b = e.Start.AppendFormat(b, dateFormat)
 	b = append(b, "] \""...)
-	b = append(b, e.Method...)
+	b = appendEscaped(b, e.Method, false)
 	b = append(b, ' ')
-	b = append(b, uri...)
+	b = appendEscaped(b, uri, false)
 	b = append(b, ' ')
-	b = append(b, e.Proto...)
+	b = appendEscaped(b, e.Proto, false)
 	b = append(b, "\" "...)
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, e.BytesWritten, 10)
 	b = append(b, " \""...)
-	b = append(b, orDash(e.Referer)...)
+	b = appendDashed(b, e.Referer, true)
 	b = append(b, "\" \""...)
-	b = append(b, orDash(e.UserAgent)...)
+	b = appendDashed(b, e.UserAgent, true)
 	b = append(b, "\" "...)
 	b = strconv.AppendInt(b, e.Duration.Milliseconds(), 10)
 	b = append(b, ' ')
-	b = append(b, orDash(e.Host)...)
+	b = appendDashed(b, e.Host, false)
 	b = append(b, ' ')
-	b = append(b, orDash(e.FlowId)...)
+	b = appendDashed(b, e.FlowId, false)
 	b = append(b, ' ')
-	b = append(b, orDash(e.Audit)...)
+	b = appendDashed(b, e.Audit, false)
 	return append(b, '\n')
 }
 

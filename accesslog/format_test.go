@@ -21,6 +21,19 @@ func sampleEntry() Entry {
 	}
 }
 
+// hostile has values a client controls that would break the line's fields.
+func hostile() Entry {
+	e := sampleEntry()
+	e.ClientIP = "10.1.2.3, 10.0.0.1"
+	e.AuthUser = "a b"
+	e.URI = `/a"b`
+	e.Referer = `say "hi"`
+	e.UserAgent = "ua\\\tx"
+	e.FlowId = "f l o w"
+	e.Audit = "a\nu"
+	return e
+}
+
 func TestText(t *testing.T) {
 	full := sampleEntry()
 	full.URI = "/a?b=c"
@@ -40,6 +53,8 @@ func TestText(t *testing.T) {
 			`::1 - jo [05/Feb/2019:14:31:05 +0100] "GET /a?b=c HTTP/1.1" 200 164408 "http://ref/" "curl/7.49.0" 457 localhost:9090 flow1 aud` + "\n"},
 		{"strip query", full, true,
 			`::1 - jo [05/Feb/2019:14:31:05 +0100] "GET /a HTTP/1.1" 200 164408 "http://ref/" "curl/7.49.0" 457 localhost:9090 flow1 aud` + "\n"},
+		{"client list and hostile values", hostile(), false,
+			`10.1.2.3, 10.0.0.1 - a\x20b [05/Feb/2019:14:31:05 +0100] "GET /a\x22b HTTP/1.1" 200 164408 "say \x22hi\x22" "ua\x5c\x09x" 457 localhost:9090 f\x20l\x20o\x20w a\x0au` + "\n"},
 		{"empty", Entry{Start: sampleEntry().Start, Status: 499}, false,
 			`- - - [05/Feb/2019:14:31:05 +0100] "  " 499 0 "-" "-" 0 - - -` + "\n"},
 	} {
