@@ -133,41 +133,29 @@ func writePredicates(b *strings.Builder, r *Route) {
 		writeString(b, r.Method)
 		b.WriteByte(')')
 	}
-	if len(r.Headers) > 0 {
-		hs := make([]string, 0, len(r.Headers))
-		for k, v := range r.Headers {
-			var hb strings.Builder
-			hb.WriteString("Header(")
-			writeString(&hb, k)
-			hb.WriteString(", ")
-			writeString(&hb, v)
-			hb.WriteByte(')')
-			hs = append(hs, hb.String())
-		}
+	// Map order is random: header predicates are printed sorted.
+	sorted := func(hs []string) {
 		sort.Strings(hs)
 		for _, h := range hs {
 			and()
 			b.WriteString(h)
 		}
 	}
+	if len(r.Headers) > 0 {
+		hs := make([]string, 0, len(r.Headers))
+		for k, v := range r.Headers {
+			hs = append(hs, headerCall("Header(", k, v, writeString))
+		}
+		sorted(hs)
+	}
 	if len(r.HeaderRegexps) > 0 {
 		var hs []string
 		for k, vs := range r.HeaderRegexps {
 			for _, v := range vs {
-				var hb strings.Builder
-				hb.WriteString("HeaderRegexp(")
-				writeString(&hb, k)
-				hb.WriteString(", ")
-				writeRegexp(&hb, v)
-				hb.WriteByte(')')
-				hs = append(hs, hb.String())
+				hs = append(hs, headerCall("HeaderRegexp(", k, v, writeRegexp))
 			}
 		}
-		sort.Strings(hs)
-		for _, h := range hs {
-			and()
-			b.WriteString(h)
-		}
+		sorted(hs)
 	}
 	for _, p := range r.Predicates {
 		if p.Name == "Any" {
@@ -179,6 +167,17 @@ func writePredicates(b *strings.Builder, r *Route) {
 	if n == 0 {
 		b.WriteByte('*')
 	}
+}
+
+// headerCall renders open key, value) with the value written by writeValue.
+func headerCall(open, key, value string, writeValue func(*strings.Builder, string)) string {
+	var b strings.Builder
+	b.WriteString(open)
+	writeString(&b, key)
+	b.WriteString(", ")
+	writeValue(&b, value)
+	b.WriteByte(')')
+	return b.String()
 }
 
 func writeCall(b *strings.Builder, name string, args []any) {
