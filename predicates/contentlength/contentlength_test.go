@@ -1,11 +1,10 @@
 package contentlength
 
 import (
-	"errors"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 )
 
 func TestContentLengthBetween(t *testing.T) {
@@ -28,15 +27,9 @@ func TestContentLengthBetween(t *testing.T) {
 		{args: []any{1.5, 5.0}, wantErr: true},
 		{args: []any{"0", 5.0}, wantErr: true},
 	} {
-		p, err := New().Create(tc.args)
+		p := predtest.Create(t, New(), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("POST", "/", nil)
 		r.ContentLength = tc.length

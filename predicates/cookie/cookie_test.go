@@ -1,11 +1,10 @@
 package cookie
 
 import (
-	"errors"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 )
 
 func TestCookie(t *testing.T) {
@@ -26,15 +25,9 @@ func TestCookie(t *testing.T) {
 		{args: []any{1.0, "x"}, wantErr: true},
 		{args: []any{"alpha", "("}, wantErr: true},
 	} {
-		p, err := New().Create(tc.args)
+		p := predtest.Create(t, New(), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("Cookie%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("Cookie%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("GET", "/", nil)
 		if tc.cookie != "" {

@@ -3,12 +3,11 @@ package headersha256
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 )
 
 func digest(s string) string {
@@ -36,15 +35,9 @@ func TestHeaderSHA256(t *testing.T) {
 		{args: []any{"X-Secret", strings.Repeat("zz", 32)}, wantErr: true},
 		{args: []any{"X-Secret", 1.0}, wantErr: true},
 	} {
-		p, err := New().Create(tc.args)
+		p := predtest.Create(t, New(), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("GET", "/", nil)
 		if tc.value != "" {

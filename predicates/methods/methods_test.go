@@ -1,11 +1,10 @@
 package methods
 
 import (
-	"errors"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 )
 
 func TestMethods(t *testing.T) {
@@ -25,15 +24,9 @@ func TestMethods(t *testing.T) {
 		{args: []any{1.0}, wantErr: true},
 		{args: []any{""}, wantErr: true},
 	} {
-		p, err := New().Create(tc.args)
+		p := predtest.Create(t, New(), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("Methods%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("Methods%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Method = tc.method

@@ -1,11 +1,10 @@
 package query
 
 import (
-	"errors"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 )
 
 func TestQueryParam(t *testing.T) {
@@ -37,15 +36,9 @@ func TestQueryParam(t *testing.T) {
 		{args: []any{"a", 3.0}, wantErr: true},
 		{args: []any{"a", "[a"}, wantErr: true},
 	} {
-		p, err := New().Create(tc.args)
+		p := predtest.Create(t, New(), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("QueryParam%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("QueryParam%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("GET", "/path?"+tc.query, nil)
 		if got := p.Match(r); got != tc.want {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -39,15 +40,9 @@ func TestTraffic(t *testing.T) {
 		{args: []any{0.5, "", "v"}, wantErr: true},
 		{args: []any{0.5, "grp", 1.0}, wantErr: true},
 	} {
-		p, err := NewTraffic(Options{Rand: fixed(tc.rnd)}).Create(tc.args)
+		p := predtest.Create(t, NewTraffic(Options{Rand: fixed(tc.rnd)}), tc.args, tc.wantErr)
 		if tc.wantErr {
-			if !errors.Is(err, args.ErrInvalid) {
-				t.Errorf("Traffic%v: err %v, want ErrInvalid", tc.args, err)
-			}
 			continue
-		}
-		if err != nil {
-			t.Fatalf("Traffic%v: %v", tc.args, err)
 		}
 		r := httptest.NewRequest("GET", "/", nil)
 		if tc.cookie != "" {
