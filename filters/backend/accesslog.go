@@ -45,20 +45,11 @@ type accessLogDisabledSpec struct{}
 func (accessLogDisabledSpec) Name() string { return "accessLogDisabled" }
 
 func (s accessLogDisabledSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
-		return nil, err
-	}
-	v, err := filterargs.String(s.Name(), args, 0, `"true" or "false"`)
+	disabled, err := filterargs.Flag(s.Name(), args)
 	if err != nil {
 		return nil, err
 	}
-	switch v {
-	case "true":
-		return &stateValue{key: filters.AccessLogEnabled, value: &AccessLog{Enable: false}}, nil
-	case "false":
-		return &stateValue{key: filters.AccessLogEnabled, value: &AccessLog{Enable: true}}, nil
-	}
-	return nil, filterargs.Errorf(s.Name(), `argument 1 must be "true" or "false", got %q`, v)
+	return &stateValue{key: filters.AccessLogEnabled, value: &AccessLog{Enable: !disabled}}, nil
 }
 
 type accessLogSpec struct {

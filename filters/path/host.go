@@ -12,20 +12,11 @@ type preserveHostSpec struct{}
 func (preserveHostSpec) Name() string { return "preserveHost" }
 
 func (s preserveHostSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
-		return nil, err
-	}
-	v, err := filterargs.String(s.Name(), args, 0, `"true" or "false"`)
+	v, err := filterargs.Flag(s.Name(), args)
 	if err != nil {
 		return nil, err
 	}
-	switch v {
-	case "true":
-		return preserveHost(true), nil
-	case "false":
-		return preserveHost(false), nil
-	}
-	return nil, filterargs.Errorf(s.Name(), `argument 1 must be "true" or "false", got %q`, v)
+	return preserveHost(v), nil
 }
 
 // preserveHost switches the outgoing Host between the backend host and the
