@@ -1,10 +1,8 @@
 package backend
 
 import (
-	"errors"
 	"net/http/httptest"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -165,11 +163,7 @@ func TestBadArgs(t *testing.T) {
 		{"consistentHashBalanceFactor", []any{0.5}, "must be a number >= 1"},
 		{"consistentHashBalanceFactor", []any{"2"}, "must be a number >= 1"},
 	} {
-		_, err := spec(t, tc.filter).CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
-			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, tc.filter), tc.args, tc.want)
 	}
 }
 

@@ -115,3 +115,15 @@ func Spec(t testing.TB, specs []filters.Spec, name string) filters.Spec {
 	t.Fatalf("no spec %s", name)
 	return nil
 }
+
+// CreateFails checks that spec rejects args with an error that starts with
+// the filter's name, contains want and wraps
+// filters.ErrInvalidFilterParameters.
+func CreateFails(t testing.TB, spec filters.Spec, args []any, want string) {
+	t.Helper()
+	_, err := spec.CreateFilter(args)
+	if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
+		!strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), spec.Name()+": ") {
+		t.Errorf("%s%v: got %v, want error containing %q", spec.Name(), args, err, want)
+	}
+}

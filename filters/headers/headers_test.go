@@ -1,11 +1,9 @@
 package headers
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
@@ -229,11 +227,7 @@ func TestBadArgs(t *testing.T) {
 		{"dropResponseHeaderValueRegexp", []any{"X Y", "a"}, "argument 1 (header name)"},
 		{"xforwardFirst", []any{1.0}, "want 0 argument(s), got 1"},
 	} {
-		_, err := spec(t, tc.filter).CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
-			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, tc.filter), tc.args, tc.want)
 	}
 }
 

@@ -1,11 +1,9 @@
 package path
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
@@ -132,11 +130,7 @@ func TestBadArgs(t *testing.T) {
 		{"preserveHost", []any{"yes"}, `must be "true" or "false", got "yes"`},
 		{"preserveHost", nil, "want 1"},
 	} {
-		_, err := spec(t, tc.filter).CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
-			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, tc.filter), tc.args, tc.want)
 	}
 }
 

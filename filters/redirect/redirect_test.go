@@ -1,9 +1,7 @@
 package redirect
 
 import (
-	"errors"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
@@ -84,11 +82,7 @@ func TestBadArgs(t *testing.T) {
 		{[]any{302.0, "/a", "b"}, "want 1 to 2"},
 	} {
 		for _, s := range Specs() {
-			_, err := s.CreateFilter(tc.args)
-			if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-				!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), s.Name()+": ") {
-				t.Errorf("%s%v: got %v, want error containing %q", s.Name(), tc.args, err, tc.want)
-			}
+			filtertest.CreateFails(t, s, tc.args, tc.want)
 		}
 	}
 }

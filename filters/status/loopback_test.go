@@ -1,13 +1,10 @@
 package status
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/filtertest"
 )
 
@@ -54,10 +51,6 @@ func TestLoopbackBadArgs(t *testing.T) {
 		{"loopbackIfStatus", []any{404.0, ""}, "argument 2 (path) must not be empty"},
 		{"healthcheck", []any{1.0}, "want 0 argument(s)"},
 	} {
-		_, err := spec(t, tc.filter).CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
-			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, tc.filter), tc.args, tc.want)
 	}
 }

@@ -1,7 +1,6 @@
 package status
 
 import (
-	"errors"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/filtertest"
 )
 
@@ -120,10 +118,6 @@ func TestStaticBadArgs(t *testing.T) {
 		{[]any{"/", filepath.Join(dir, "missing")}, "argument 2 (directory): stat"},
 		{[]any{"/", filepath.Join(dir, "a.txt")}, "is not a directory"},
 	} {
-		_, err := spec(t, "static").CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "static: ") {
-			t.Errorf("static%v: got %v, want error containing %q", tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, "static"), tc.args, tc.want)
 	}
 }

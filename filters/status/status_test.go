@@ -1,7 +1,6 @@
 package status
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -143,11 +142,7 @@ func TestBadArgs(t *testing.T) {
 		{"inlineContentIfStatus", []any{404.0, 1.0}, "argument 2 (content)"},
 		{"inlineContentIfStatus", []any{404.0, "x", "text/"}, "argument 3 (mime type)"},
 	} {
-		_, err := spec(t, tc.filter).CreateFilter(tc.args)
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.filter+": ") {
-			t.Errorf("%s%v: got %v, want error containing %q", tc.filter, tc.args, err, tc.want)
-		}
+		filtertest.CreateFails(t, spec(t, tc.filter), tc.args, tc.want)
 	}
 }
 
