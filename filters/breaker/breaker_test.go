@@ -1,10 +1,8 @@
 package breaker
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,17 +50,7 @@ func TestCreateFilterArgs(t *testing.T) {
 		{DisableName, []any{1.0}, "takes no arguments"},
 		{HostName, []any{"x"}, "takes no arguments"},
 	} {
-		_, err := specByName(nil, tc.name).CreateFilter(tc.args)
-		if tc.bad == "" {
-			if err != nil {
-				t.Errorf("%s%v: %v", tc.name, tc.args, err)
-			}
-			continue
-		}
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.bad) {
-			t.Errorf("%s%v: error %v, want one naming %q", tc.name, tc.args, err, tc.bad)
-		}
+		filtertest.CheckCreate(t, specByName(nil, tc.name), tc.args, tc.bad)
 	}
 }
 

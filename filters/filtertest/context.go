@@ -127,3 +127,16 @@ func CreateFails(t testing.TB, spec filters.Spec, args []any, want string) {
 		t.Errorf("%s%v: got %v, want error containing %q", spec.Name(), args, err, want)
 	}
 }
+
+// CheckCreate checks that spec accepts args when bad is empty and otherwise
+// rejects them as CreateFails describes, with bad in the error.
+func CheckCreate(t testing.TB, spec filters.Spec, args []any, bad string) {
+	t.Helper()
+	if bad != "" {
+		CreateFails(t, spec, args, bad)
+		return
+	}
+	if _, err := spec.CreateFilter(args); err != nil {
+		t.Errorf("%s%v: %v", spec.Name(), args, err)
+	}
+}

@@ -1,9 +1,7 @@
 package query
 
 import (
-	"errors"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
@@ -29,17 +27,7 @@ func TestCreateFilterArgs(t *testing.T) {
 		{queryToHeaderSpec{}, []any{"", "X-A"}, "argument 1"},
 		{queryToHeaderSpec{}, []any{"a", "b", "%s", "d"}, "want 2 to 3"},
 	} {
-		_, err := tc.spec.CreateFilter(tc.args)
-		if tc.bad == "" {
-			if err != nil {
-				t.Errorf("%s%v: %v", tc.spec.Name(), tc.args, err)
-			}
-			continue
-		}
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.spec.Name()) || !strings.Contains(err.Error(), tc.bad) {
-			t.Errorf("%s%v: error %v, want one naming %q", tc.spec.Name(), tc.args, err, tc.bad)
-		}
+		filtertest.CheckCreate(t, tc.spec, tc.args, tc.bad)
 	}
 }
 

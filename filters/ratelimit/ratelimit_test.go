@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -67,17 +66,7 @@ func TestCreateFilterArgs(t *testing.T) {
 		{RatelimitName, []any{10.0, "1m", "429"}, "argument 3 must be a number"},
 		{RatelimitName, []any{10.0, "1m", 429.0, 1.0}, "want 2 or 3"},
 	} {
-		_, err := specOf(reg, tc.name).CreateFilter(tc.args)
-		if tc.bad == "" {
-			if err != nil {
-				t.Errorf("%s%v: %v", tc.name, tc.args, err)
-			}
-			continue
-		}
-		if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-			!strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.bad) {
-			t.Errorf("%s%v: error %v, want one naming %q", tc.name, tc.args, err, tc.bad)
-		}
+		filtertest.CheckCreate(t, specOf(reg, tc.name), tc.args, tc.bad)
 	}
 }
 

@@ -125,17 +125,7 @@ func TestCreateFilterArgs(t *testing.T) {
 		{[]any{"http://a", "x", 1.0}, "argument 3"},
 	} {
 		for _, name := range []string{Name, NoFollowName} {
-			_, err := specOf(s, name).CreateFilter(tc.args)
-			if tc.bad == "" {
-				if err != nil {
-					t.Errorf("%s%v: %v", name, tc.args, err)
-				}
-				continue
-			}
-			if err == nil || !errors.Is(err, filters.ErrInvalidFilterParameters) ||
-				!strings.Contains(err.Error(), name+":") || !strings.Contains(err.Error(), tc.bad) {
-				t.Errorf("%s%v: error %v, want one naming %q", name, tc.args, err, tc.bad)
-			}
+			filtertest.CheckCreate(t, specOf(s, name), tc.args, tc.bad)
 		}
 	}
 }
