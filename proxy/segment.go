@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/skiff-proxy/skiff/predicates/traffic"
@@ -33,11 +32,13 @@ func withSegment(r *http.Request) *http.Request {
 }
 
 // segmentTables remembers whether the table last seen uses TrafficSegment,
-// so that the check costs one atomic load per request; it is recomputed
-// once per table generation.
+// so that the check costs one atomic load per request. A new table is
+// scanned once, off the request path (collecting a large table's routes
+// takes milliseconds); until the answer is in, requests get the segment
+// anyway, which is always correct.
 type segmentTables struct {
-	last atomic.Pointer[segmentInfo]
-	mu   sync.Mutex // one scan per new table, the others wait for it
+	last     atomic.Pointer[segmentInfo]
+	scanning atomic.Bool
 }
 
 type segmentInfo struct {
@@ -45,18 +46,32 @@ type segmentInfo struct {
 	has bool
 }
 
-func (s *segmentTables) uses(t *routing.Table) bool {
+// usesSegments reports whether requests served with t need a segment.
+func (p *Proxy) usesSegments(t *routing.Table) bool {
+	s := &p.segments
 	if i := s.last.Load(); i != nil && i.t == t {
 		return i.has
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if i := s.last.Load(); i != nil && i.t == t {
-		return i.has
+	if t == nil {
+		return false
 	}
-	i := &segmentInfo{t: t, has: hasSegmentPredicate(t)}
-	s.last.Store(i)
-	return i.has
+	if !s.scanning.CompareAndSwap(false, true) {
+		return true
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		s.scanning.Store(false)
+		return true
+	}
+	p.wg.Add(1) // under p.mu, so never after Close started waiting
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		s.last.Store(&segmentInfo{t: t, has: hasSegmentPredicate(t)})
+		s.scanning.Store(false)
+	}()
+	return true
 }
 
 // hasSegmentPredicate reports whether a route of t has a TrafficSegment
