@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/skiff-proxy/skiff/internal/cookies"
 )
 
 // QueryValue returns the first value of key in the raw query, decoded, or
@@ -46,22 +48,8 @@ func needsUnescape(s string) bool {
 // CookieValue returns the value of the first request cookie called name, or
 // "". Surrounding double quotes are removed as net/http does.
 func CookieValue(h http.Header, name string) string {
-	for _, line := range h["Cookie"] {
-		for line != "" {
-			var c string
-			c, line, _ = strings.Cut(line, ";")
-			c = strings.TrimSpace(c)
-			k, v, ok := strings.Cut(c, "=")
-			if !ok || k != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			return v
-		}
-	}
-	return ""
+	v, _ := cookies.Value(h, name)
+	return v
 }
 
 // Source is the client address as seen through proxies: the first

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/skiff-proxy/skiff/internal/cookies"
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
-	"github.com/skiff-proxy/skiff/predicates/internal/cookies"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -40,6 +40,6 @@ type predicate struct {
 }
 
 func (p *predicate) Match(r *http.Request) bool {
-	v, ok := cookies.Value(r, p.name)
+	v, ok := cookies.Value(r.Header, p.name)
 	return ok && p.rx.MatchString(v)
 }

@@ -4,8 +4,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 
+	"github.com/skiff-proxy/skiff/internal/cookies"
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
-	"github.com/skiff-proxy/skiff/predicates/internal/cookies"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -78,7 +78,7 @@ type trafficPredicate struct {
 // of) its group; everyone else is drawn at random.
 func (p *trafficPredicate) Match(r *http.Request) bool {
 	if p.cookie != "" {
-		if v, ok := cookies.Value(r, p.cookie); ok {
+		if v, ok := cookies.Value(r.Header, p.cookie); ok {
 			return v == p.group
 		}
 	}

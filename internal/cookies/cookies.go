@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// Value returns the value of the first cookie called name, with surrounding
-// double quotes removed, as net/http does.
-func Value(r *http.Request, name string) (string, bool) {
-	for _, line := range r.Header["Cookie"] {
+// Value returns the value of the first request cookie called name in h,
+// with surrounding double quotes removed, as net/http does.
+func Value(h http.Header, name string) (string, bool) {
+	for _, line := range h["Cookie"] {
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")

@@ -27,7 +27,7 @@ func TestValue(t *testing.T) {
 		for _, h := range tc.headers {
 			r.Header.Add("Cookie", h)
 		}
-		got, found := Value(r, tc.name)
+		got, found := Value(r.Header, tc.name)
 		if got != tc.want || found != tc.found {
 			t.Errorf("%q in %q: got %q,%v want %q,%v", tc.name, tc.headers, got, found, tc.want, tc.found)
 		}

@@ -1,3 +1,0 @@
-// Package cookies finds one cookie value in a request without the
-// allocations of http.Request.Cookie, which parses every cookie.
-package cookies
