@@ -5,8 +5,7 @@ import (
 	"github.com/skiff-proxy/skiff/proxy"
 )
 
-// accessLog adapts the access log writer to the proxy's hook. The flow id
-// travels in the additional fields when a filter put it there.
+// accessLog adapts the access log writer to the proxy's hook.
 type accessLog struct{ l *accesslog.Logger }
 
 func (a accessLog) Log(e proxy.AccessEntry) {
@@ -24,6 +23,8 @@ func (a accessLog) Log(e proxy.AccessEntry) {
 		Referer:      e.Referer,
 		UserAgent:    e.UserAgent,
 		AuthUser:     e.AuthUser,
+		FlowId:       e.FlowId,
+		Audit:        e.Audit,
 		Additional:   e.Additional,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,5 +293,25 @@ func TestShutdownTimeoutBoundsInFlight(t *testing.T) {
 	}
 	if err := <-errc; err == nil {
 		t.Error("the stuck request succeeded; its connection should have been closed")
+	}
+}
+
+// TestAccessLogFlowId: the id the flowId filter generates reaches the
+// access log and matches the one the backend received.
+func TestAccessLogFlowId(t *testing.T) {
+	var got string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("X-Flow-Id")
+	}))
+	defer backend.Close()
+	in := start(t, routes(`r: * -> flowId() -> "`+backend.URL+`";`), skiff.Options{AccessLogJSON: true})
+	in.get(t, "/")
+	in.stop(t)
+	var e map[string]any
+	if err := json.Unmarshal([]byte(in.access.String()), &e); err != nil {
+		t.Fatalf("access log %q: %v", in.access.String(), err)
+	}
+	if got == "" || e["flow-id"] != got {
+		t.Errorf("flow-id in log %v, backend got %q", e["flow-id"], got)
 	}
 }
