@@ -5,7 +5,6 @@ import (
 	"regexp"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
 )
 
 type dropRegexpSpec struct {
@@ -16,14 +15,7 @@ type dropRegexpSpec struct {
 func (s dropRegexpSpec) Name() string { return s.name }
 
 func (s dropRegexpSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
-		return nil, err
-	}
-	key, err := headerName(s.name, args, 0, "header name")
-	if err != nil {
-		return nil, err
-	}
-	rx, err := filterargs.Regexp(s.name, args, 1, "expression")
+	key, rx, err := headerAndRegexp(s.name, args, 2)
 	if err != nil {
 		return nil, err
 	}

@@ -15,14 +15,7 @@ type modSpec struct {
 func (s *modSpec) Name() string { return s.name }
 
 func (s *modSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 3, 3); err != nil {
-		return nil, err
-	}
-	key, err := headerName(s.name, args, 0, "header name")
-	if err != nil {
-		return nil, err
-	}
-	rx, err := filterargs.Regexp(s.name, args, 1, "expression")
+	key, rx, err := headerAndRegexp(s.name, args, 3)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package headers
 import (
 	"net/http"
 	"net/textproto"
+	"regexp"
 
 	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
 )
@@ -20,6 +21,20 @@ func headerName(filter string, args []any, i int, what string) (string, error) {
 		return "", filterargs.Errorf(filter, "argument %d (%s) %q is not a valid header name", i+1, what, name)
 	}
 	return textproto.CanonicalMIMEHeaderKey(name), nil
+}
+
+// headerAndRegexp reads the leading (header name, expression) arguments
+// of a filter that takes n arguments.
+func headerAndRegexp(filter string, args []any, n int) (string, *regexp.Regexp, error) {
+	if err := filterargs.Count(filter, args, n, n); err != nil {
+		return "", nil, err
+	}
+	key, err := headerName(filter, args, 0, "header name")
+	if err != nil {
+		return "", nil, err
+	}
+	rx, err := filterargs.Regexp(filter, args, 1, "expression")
+	return key, rx, err
 }
 
 func first(h http.Header, key string) string {
