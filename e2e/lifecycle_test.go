@@ -299,9 +299,10 @@ func TestShutdownTimeoutBoundsInFlight(t *testing.T) {
 // TestAccessLogFlowId: the id the flowId filter generates reaches the
 // access log and matches the one the backend received.
 func TestAccessLogFlowId(t *testing.T) {
-	var got string
+	var got atomic.Value
+	got.Store("")
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Get("X-Flow-Id")
+		got.Store(r.Header.Get("X-Flow-Id"))
 	}))
 	defer backend.Close()
 	in := start(t, routes(`r: * -> flowId() -> "`+backend.URL+`";`), skiff.Options{AccessLogJSON: true})
@@ -311,7 +312,7 @@ func TestAccessLogFlowId(t *testing.T) {
 	if err := json.Unmarshal([]byte(in.access.String()), &e); err != nil {
 		t.Fatalf("access log %q: %v", in.access.String(), err)
 	}
-	if got == "" || e["flow-id"] != got {
-		t.Errorf("flow-id in log %v, backend got %q", e["flow-id"], got)
+	if id := got.Load().(string); id == "" || e["flow-id"] != id {
+		t.Errorf("flow-id in log %v, backend got %q", e["flow-id"], id)
 	}
 }
