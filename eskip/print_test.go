@@ -193,14 +193,7 @@ func TestConformanceJSON(t *testing.T) {
 	})
 	t.Run("round-trip", func(t *testing.T) {
 		routes := mustParse(t, exampleDoc)
-		b, err := json.Marshal(routes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back []*Route
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
+		_, back := jsonRoundTrip(t, routes)
 		if !EqLists(routes, back) {
 			t.Fatalf("JSON round trip changed routes:\n%s\n%s", String(routes...), String(back...))
 		}

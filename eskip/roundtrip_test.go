@@ -117,14 +117,7 @@ func TestRoundTripRandomRoutes(t *testing.T) {
 				t.Fatalf("round trip changed routes:\n%s\n%s", text, String(back...))
 			}
 		}
-		b, err := json.Marshal(routes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back []*Route
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatal(err)
-		}
+		b, back := jsonRoundTrip(t, routes)
 		// JSON carries strings as UTF-8 text; compare only valid ones.
 		if utf8.ValidString(String(routes...)) && !EqLists(routes, back) {
 			t.Fatalf("JSON round trip changed routes:\n%s\n%s", b, String(back...))
@@ -141,4 +134,18 @@ func TestRoundTripSingleExpression(t *testing.T) {
 			t.Fatalf("expression %q: %v", rt.String(), err)
 		}
 	}
+}
+
+// jsonRoundTrip encodes routes as JSON and decodes them again.
+func jsonRoundTrip(t testing.TB, routes []*Route) ([]byte, []*Route) {
+	t.Helper()
+	b, err := json.Marshal(routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []*Route
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return b, back
 }
