@@ -3,46 +3,18 @@ package template
 import (
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 
 	"github.com/skiff-proxy/skiff/internal/cookies"
+	"github.com/skiff-proxy/skiff/internal/rawquery"
 )
 
 // QueryValue returns the first value of key in the raw query, decoded, or
 // "" when absent. It follows url.ParseQuery (pairs with a `;` or a bad
 // escape are ignored) but scans instead of building a map.
 func QueryValue(rawQuery, key string) string {
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		if needsUnescape(k) {
-			var err error
-			if k, err = url.QueryUnescape(k); err != nil {
-				continue
-			}
-		}
-		if k != key {
-			continue
-		}
-		if needsUnescape(v) {
-			dv, err := url.QueryUnescape(v)
-			if err != nil {
-				continue
-			}
-			return dv
-		}
-		return v
-	}
-	return ""
-}
-
-func needsUnescape(s string) bool {
-	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
+	v, _ := rawquery.Next(&rawQuery, key)
+	return v
 }
 
 // CookieValue returns the value of the first request cookie called name, or

@@ -2,10 +2,9 @@ package query
 
 import (
 	"net/http"
-	"net/url"
 	"regexp"
-	"strings"
 
+	"github.com/skiff-proxy/skiff/internal/rawquery"
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -43,37 +42,16 @@ type predicate struct {
 }
 
 // Match scans the raw query instead of calling URL.Query, which would build
-// a map per request. Decoding (and its allocation) happens only for keys and
-// values that contain escapes. Pairs that url.ParseQuery rejects (bad
-// escapes, ';') are skipped the same way.
+// a map per request.
 func (p *predicate) Match(r *http.Request) bool {
 	q := r.URL.RawQuery
-	for len(q) > 0 {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, ok := unescape(k)
-		if !ok || k != p.name {
-			continue
-		}
-		v, ok = unescape(v)
+	for {
+		v, ok := rawquery.Next(&q, p.name)
 		if !ok {
-			continue
+			return false
 		}
 		if p.rx == nil || p.rx.MatchString(v) {
 			return true
 		}
 	}
-	return false
-}
-
-func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	u, err := url.QueryUnescape(s)
-	return u, err == nil
 }
