@@ -2,10 +2,10 @@ package query
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/internal/rawquery"
 )
 
 // Filter names used in eskip.
@@ -139,31 +139,9 @@ func (f *queryToHeader) Request(ctx filters.FilterContext) {
 
 func (*queryToHeader) Response(filters.FilterContext) {}
 
-// lookup returns the first value of name in raw without building a url.Values.
+// lookup returns the first value of name in raw without building a
+// url.Values; pairs are read as url.ParseQuery reads them.
 func lookup(raw, name string) string {
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		k, v, _ := strings.Cut(pair, "=")
-		if needsUnescape(k) {
-			var err error
-			if k, err = url.QueryUnescape(k); err != nil {
-				continue
-			}
-		}
-		if k != name {
-			continue
-		}
-		if needsUnescape(v) {
-			u, err := url.QueryUnescape(v)
-			if err != nil {
-				continue
-			}
-			return u
-		}
-		return v
-	}
-	return ""
+	v, _ := rawquery.Next(&raw, name)
+	return v
 }
-
-func needsUnescape(s string) bool { return strings.ContainsAny(s, "%+") }

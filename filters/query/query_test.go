@@ -67,6 +67,8 @@ func TestQueryToHeader(t *testing.T) {
 		{"empty value ignored", "/p?token=", "", nil, ""},
 		{"absent ignored", "/p?other=1", "", nil, ""},
 		{"formatted", "/p?token=abc", "", []any{"Bearer %s"}, "Bearer abc"},
+		{"pair with semicolon skipped", "/p?token=a;b=2", "", nil, ""},
+		{"after a semicolon pair", "/p?x=1;y&token=t", "", nil, "t"},
 		{"formatted with percent", "/p?token=5", "", []any{"%s%%"}, "5%"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
