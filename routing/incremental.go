@@ -208,14 +208,17 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 	t.tree = *cw.copyNode(&prev.tree)
 	cw.nodes[&t.tree] = true
 	t.root = cw.copyLeaf(prev.root)
+	maps.Copy(t.predicateUse, prev.predicateUse)
 	for r := range removedRoutes {
 		cw.remove(r)
+		t.countPredicates(r, -1)
 	}
 	for _, r := range fresh {
 		if !t.adopt(b, r) {
 			continue
 		}
 		cw.insert(r)
+		t.countPredicates(r, 1)
 		if c := in.cache[r.Id]; c != nil {
 			c.final = r
 		}

@@ -43,6 +43,15 @@ func summary(tbl *Table) string {
 	for _, i := range tbl.Invalid() {
 		fmt.Fprintf(&b, "%s:%s ", i.Id, i.Reason)
 	}
+	b.WriteString("| ")
+	names := make([]string, 0, len(tbl.predicateUse))
+	for n := range tbl.predicateUse {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s:%d ", n, tbl.predicateUse[n])
+	}
 	return b.String()
 }
 

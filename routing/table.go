@@ -20,6 +20,12 @@ type Table struct {
 	incremental         bool // built as a change of the previous table
 	shardHosts          int
 
+	// predicateUse counts the valid routes using each generic predicate
+	// name (the Def.Predicates list: custom predicates, PathSubtree,
+	// Weight...), so that callers can ask whether a table needs a feature
+	// without walking its routes.
+	predicateUse map[string]int
+
 	// invalid is in no particular order. The sorted lists are made on
 	// first use (the routes are collected from the tree): nothing on the
 	// request path needs them, and a table made by a change of its
@@ -164,6 +170,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		}
 		kept = append(kept, r)
 		t.insert(r)
+		t.countPredicates(r, 1)
 	}
 	t.tree.sortAll(shardHosts(o))
 	t.root.sort(shardHosts(o))
@@ -189,7 +196,33 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 
 func newTable(in buildInput, o BuildOptions) *Table {
 	return &Table{created: time.Now(), ignoreTrailingSlash: o.IgnoreTrailingSlash, managed: in.managed,
-		noHostIndex: o.noHostIndex, root: &leaf{}, shardHosts: shardHosts(o)}
+		noHostIndex: o.noHostIndex, root: &leaf{}, shardHosts: shardHosts(o), predicateUse: map[string]int{}}
+}
+
+// countPredicates adds delta to the use count of each generic predicate
+// name of r.
+func (t *Table) countPredicates(r *Route, delta int) {
+	if r.Def == nil {
+		return
+	}
+	for _, p := range r.Def.Predicates {
+		if p == nil {
+			continue
+		}
+		if n := t.predicateUse[p.Name] + delta; n > 0 {
+			t.predicateUse[p.Name] = n
+		} else {
+			delete(t.predicateUse, p.Name)
+		}
+	}
+}
+
+// UsesPredicate reports whether a valid route of the table has a predicate
+// of this name in its generic predicate list (not the lifted Path, Host,
+// PathRegexp, Method, Header and HeaderRegexp). It is a map lookup, cheap
+// enough for the request path.
+func (t *Table) UsesPredicate(name string) bool {
+	return t.predicateUse[name] > 0
 }
 
 func (b *builder) instantiateOrInvalid(def *eskip.Route, src string) (*Route, *InvalidRoute) {
