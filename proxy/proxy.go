@@ -38,8 +38,7 @@ type Proxy struct {
 	h2c    *http2.Transport  // h2c:// backends
 	tlsCfg *tls.Config       // for upgrade dials to https backends
 
-	panics   panicLimiter
-	segments segmentTables
+	panics panicLimiter
 
 	mu       sync.Mutex
 	upgrades map[*upgradeConn]struct{} // hijacked connections, closed by Close

@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/skiff-proxy/skiff/predicates/traffic"
 	"github.com/skiff-proxy/skiff/routing"
@@ -31,65 +30,8 @@ func withSegment(r *http.Request) *http.Request {
 	return r.WithContext(&segmentCtx{Context: r.Context()})
 }
 
-// segmentTables remembers whether the table last seen uses TrafficSegment,
-// so that the check costs one atomic load per request. A new table is
-// scanned once, off the request path (collecting a large table's routes
-// takes milliseconds); until the answer is in, requests get the segment
-// anyway, which is always correct.
-type segmentTables struct {
-	last     atomic.Pointer[segmentInfo]
-	scanning atomic.Bool
-}
-
-type segmentInfo struct {
-	t   *routing.Table
-	has bool
-}
-
-// usesSegments reports whether requests served with t need a segment.
-func (p *Proxy) usesSegments(t *routing.Table) bool {
-	s := &p.segments
-	if i := s.last.Load(); i != nil && i.t == t {
-		return i.has
-	}
-	if t == nil {
-		return false
-	}
-	if !s.scanning.CompareAndSwap(false, true) {
-		return true
-	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		s.scanning.Store(false)
-		return true
-	}
-	p.wg.Add(1) // under p.mu, so never after Close started waiting
-	p.mu.Unlock()
-	go func() {
-		defer p.wg.Done()
-		s.last.Store(&segmentInfo{t: t, has: hasSegmentPredicate(t)})
-		s.scanning.Store(false)
-	}()
-	return true
-}
-
-// hasSegmentPredicate reports whether a route of t has a TrafficSegment
-// predicate. routing has no index of predicate names, so the definitions
-// are scanned.
-func hasSegmentPredicate(t *routing.Table) bool {
-	if t == nil {
-		return false
-	}
-	for _, r := range t.Routes() {
-		if r.Def == nil {
-			continue
-		}
-		for _, p := range r.Def.Predicates {
-			if p != nil && p.Name == traffic.TrafficSegmentName {
-				return true
-			}
-		}
-	}
-	return false
+// usesSegments reports whether requests served with t need a segment: the
+// table counts its predicates by name, so this is one map lookup.
+func usesSegments(t *routing.Table) bool {
+	return t != nil && t.UsesPredicate(traffic.TrafficSegmentName)
 }

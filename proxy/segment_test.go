@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/predicates/traffic"
@@ -88,34 +87,15 @@ func TestTrafficSegmentSharedPerRequest(t *testing.T) {
 func TestSegmentTablesDetection(t *testing.T) {
 	plain := buildTable(t, netRoute("a", "/a", "http://127.0.0.1:1"))
 	seg := segmentTable(t, nil, segRoute("s", "/s", 0, 1, eskip.ShuntBackend))
-	p := New(Options{Tables: staticTables{plain}})
-	defer p.Close()
-	if p.usesSegments(nil) {
-		t.Error("nil table uses segments")
-	}
-	for i, tc := range []struct {
+	for _, tc := range []struct {
+		name string
 		t    *routing.Table
 		want bool
 	}{
-		{plain, false}, {seg, true}, {plain, false},
+		{"nil", nil, false}, {"plain", plain, false}, {"segment", seg, true},
 	} {
-		// Until the scan of a new table is done the answer is the safe one.
-		if !p.usesSegments(tc.t) {
-			t.Fatalf("step %d: first answer for a new table is false", i)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if i := p.segments.last.Load(); i != nil && i.t == tc.t {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("step %d: scan did not finish", i)
-			}
-			p.usesSegments(tc.t)
-			time.Sleep(time.Millisecond)
-		}
-		if got := p.usesSegments(tc.t); got != tc.want {
-			t.Errorf("step %d: uses = %v, want %v", i, got, tc.want)
+		if got := usesSegments(tc.t); got != tc.want {
+			t.Errorf("%s: uses = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

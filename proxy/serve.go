@@ -26,7 +26,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
 	uri, method, proto := r.RequestURI, r.Method, r.Proto
 	c.table = p.tables.Acquire()
-	if p.usesSegments(c.table) {
+	if usesSegments(c.table) {
 		// One TrafficSegment number for every candidate route and every
 		// loopback re-match of this request.
 		c.req = withSegment(r)
