@@ -56,8 +56,16 @@ func fail(reason string, format string, args ...any) *routeError {
 
 // instantiate turns one definition into a Route and its matcher, in the
 // order of spec routing.md §3; the first failure makes the route invalid.
-func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher, *routeError) {
+func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *matcher, failed *routeError) {
 	r := &Route{Def: def, Id: def.Id, Source: source, BackendType: def.BackendType}
+	var closable []filters.Closer
+	defer func() {
+		// A route that fails after some of its filters were created is
+		// in no table: nothing else would close them.
+		if failed != nil {
+			closeAll(closable)
+		}
+	}()
 
 	// 1. Backend split.
 	switch def.BackendType {
@@ -83,7 +91,6 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 	}
 
 	// 2. Filters.
-	var closable []filters.Closer
 	if len(def.Filters) > 0 {
 		r.Filters = make([]*RouteFilter, 0, len(def.Filters))
 	}
@@ -270,6 +277,12 @@ func (b *builder) instantiate(def *eskip.Route, source string) (*Route, *matcher
 	inst.closable = closable
 	r.inst = inst
 	return r, m, nil
+}
+
+func closeAll(cs []filters.Closer) {
+	for _, c := range cs {
+		_ = c.Close()
+	}
 }
 
 func (b *builder) isPredicateName(name string) bool {

@@ -281,7 +281,9 @@ func (b *builder) rematch(r *Route) (*instance, *routeError) {
 	if err != nil {
 		return nil, err
 	}
-	// Its own filters are not ours to close.
+	// The route keeps its own filters (not ours to close); the ones just
+	// created for the matcher are not used.
+	closeAll(fresh.inst.closable)
 	return &instance{matcher: fresh.inst.matcher}, nil
 }
 
