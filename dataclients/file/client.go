@@ -148,6 +148,7 @@ type fileState struct {
 	doc       *document
 	routes    []*eskip.Route // last good routes
 	broken    bool           // the last read did not parse
+	empty     bool           // the last read found 0 bytes; routes kept
 	missing   time.Time      // when it was first found missing, while in grace
 }
 
@@ -185,6 +186,24 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 	if f.present && bytes.Equal(text, f.text) {
 		f.spare = text
 		return unchanged, nil, window{}
+	}
+	if len(text) == 0 && f.present && len(f.routes) > 0 {
+		// Zero bytes is what an in-place write (truncate, then write)
+		// shows until it is done, and what a failed write (disk full, a
+		// broken template) leaves behind: withdrawing every route for
+		// it would turn a transient or partial failure into an outage.
+		// A file meant to hold no routes says so with a comment or a
+		// blank line.
+		f.spare = text
+		if !f.empty {
+			f.empty = true
+			c.log.Warnf("routes file %s is empty (0 bytes), keeping its %d last routes; to remove them, leave a comment or blank line in it, or delete it", f.path, len(f.routes))
+		}
+		return unchanged, nil, window{}
+	}
+	if f.empty {
+		f.empty = false
+		c.log.Infof("routes file %s has content again", f.path)
 	}
 	// The previous content becomes the next read buffer unless it is the
 	// text of the last good parse, which a later partial parse starts from.

@@ -428,3 +428,44 @@ func TestSymlinkToOtherDirectory(t *testing.T) {
 	write(t, real, `r: * -> "http://v2";`)
 	h.expect("+r=http://v2")
 }
+
+// TestTruncatedFileKeepsRoutes: zero bytes after startup is a write in
+// progress or a failed one; the routes stay until real content arrives.
+func TestTruncatedFileKeepsRoutes(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	write(t, h.path("routes.eskip"), "")
+	h.quiet()
+	warned := 0
+	for _, e := range h.hook.AllEntries() {
+		if e.Level == logrus.WarnLevel && strings.Contains(e.Message, "routes file "+h.path("routes.eskip")+" is empty") {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Fatalf("%d warnings about the empty file, want 1", warned)
+	}
+	// The writer finishes: the same content sends nothing.
+	write(t, h.path("routes.eskip"), twoRoutes)
+	h.quiet()
+	write(t, h.path("routes.eskip"), "")
+	h.quiet()
+	write(t, h.path("routes.eskip"), twoRoutesEdited)
+	h.expect("+r2=http://TWO +r3=http://three")
+	// A file meant to be empty says so.
+	write(t, h.path("routes.eskip"), "// no routes\n")
+	h.expect("-r1 -r2 -r3")
+	write(t, h.path("routes.eskip"), "")
+	h.quiet()
+	write(t, h.path("routes.eskip"), twoRoutes)
+	h.expect("+r1=http://one +r2=http://two")
+}
+
+// TestEmptyFileAtStartup: with nothing to lose, an empty file is a valid
+// file without routes.
+func TestEmptyFileAtStartup(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": ""})
+	h.expect("reset")
+	write(t, h.path("routes.eskip"), twoRoutes)
+	h.expect("+r1=http://one +r2=http://two")
+}

@@ -18,6 +18,14 @@
 // changed (so that positions shown for it stay right); a change of byte
 // offset alone is not sent.
 //
+// A file truncated to zero bytes after startup keeps its routes too, with
+// a warning: that is the state of a file being written in place, or left
+// by a failed write, not a request to remove every route. To remove them,
+// leave only a comment or a blank line, or delete the file. (At startup an
+// empty file is a valid file without routes.) Files are best replaced by
+// writing a new file and renaming it over the old one: a reader may see
+// an in-place write half done.
+//
 // A file that disappears has its routes withdrawn after Options.DeleteGrace,
 // unless it is back by then. Symbolic links are followed: the directory of
 // a link's target is watched too, and Kubernetes ConfigMap volumes, which
