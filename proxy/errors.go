@@ -82,7 +82,8 @@ func statusFor(clientCtx context.Context, err error) int {
 		}
 		return http.StatusBadRequest
 	}
-	if isDialError(err) {
+	var bad *badResponseError
+	if isDialError(err) || errors.As(err, &bad) {
 		return http.StatusBadGateway
 	}
 	var ne net.Error

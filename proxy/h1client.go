@@ -62,6 +62,7 @@ type hostPool struct {
 
 type h1conn struct {
 	nc        net.Conn
+	lr        headerLimitReader // what br reads from: nc, bounded while headers are read
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	client    *h1Client
@@ -123,11 +124,13 @@ func (c *h1Client) getConn(ctx context.Context, addr string) (*h1conn, bool, err
 	if err != nil {
 		return nil, false, &dialError{err}
 	}
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(nc)
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(nc)
-	pc := &h1conn{nc: nc, br: br, bw: bw, client: c, addr: addr}
+	pc := &h1conn{nc: nc, bw: bw, client: c, addr: addr}
+	pc.lr.r = nc
+	pc.lr.n = noLimit
+	pc.br = readerPool.Get().(*bufio.Reader)
+	pc.br.Reset(&pc.lr)
 	pc.interrupt = func() { _ = pc.nc.SetDeadline(aLongTimeAgo) }
 	return pc, false, nil
 }
@@ -284,6 +287,9 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 			pc.deadline = true
 		}
 	}
+	// Interim responses and the final header share one size budget, so a
+	// backend cannot make the proxy buffer without end.
+	pc.lr.n = maxResponseHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
 		return nil, isConnGone(err), err
 	}
@@ -295,11 +301,11 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 			break
 		}
 		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
-			return nil, false, ferr
+			return nil, false, badResponse(ferr)
 		}
 		rsp, err = http.ReadResponse(pc.br, req)
 		if err != nil {
-			return nil, false, err
+			return nil, false, badResponse(err)
 		}
 		if rsp.StatusCode >= 200 {
 			b = &h1body{rc: rsp.Body}
@@ -309,10 +315,11 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 			break
 		}
 		if rsp.StatusCode == http.StatusSwitchingProtocols {
-			return nil, false, errUnexpectedSwitch
+			return nil, false, &badResponseError{errUnexpectedSwitch}
 		}
 		// 100 Continue, 103 Early Hints ...: interim, wait for the final one.
 	}
+	pc.lr.n = noLimit
 	if pc.client.respHeaderTimeout > 0 {
 		if err := pc.nc.SetReadDeadline(dl); err != nil {
 			return nil, false, err

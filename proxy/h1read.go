@@ -184,10 +184,10 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 	default:
 		return nil, errSlowPath // body delimited by close
 	}
+	// Unlike net/http, a "Connection: close" stays in the header: the
+	// proxy needs the other tokens listed with it to drop the headers
+	// they name (RFC 9110 §7.6.1).
 	rsp.Close = connectionClose(h, minor)
-	if rsp.Close && minor == 1 {
-		delete(h, "Connection") // as net/http does
-	}
 	if tr, ok := h["Trailer"]; ok && chunked {
 		delete(h, "Trailer")
 		rsp.Trailer = make(http.Header)

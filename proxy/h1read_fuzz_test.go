@@ -38,6 +38,7 @@ func FuzzReadResponseFast(f *testing.F) {
 			t.Fatalf("fast parser accepted what net/http rejects (%v): %q", err, raw)
 		}
 		got := &fr.rsp
+		asNetHTTP(got)
 		for _, c := range []struct {
 			what      string
 			got, want any

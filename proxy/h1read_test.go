@@ -61,6 +61,7 @@ func TestReadResponseFastMatchesNetHTTP(t *testing.T) {
 			wbr := bufio.NewReader(strings.NewReader(in))
 			want, _ = http.ReadResponse(wbr, req)
 			got := &fast.rsp
+			asNetHTTP(got)
 			var body io.Reader = got.Body
 			if hb, ok := got.Body.(*h1body); ok {
 				body = hb.rc // no connection behind it here
@@ -148,5 +149,13 @@ func TestPeekHeaderBlockUsesWhatArrived(t *testing.T) {
 	block, err = peekHeaderBlock(br)
 	if err != nil || string(block) != final {
 		t.Fatalf("second block %q, %v", block, err)
+	}
+}
+
+// asNetHTTP drops the "Connection: close" header that the fast parser
+// keeps and http.ReadResponse removes.
+func asNetHTTP(rsp *http.Response) {
+	if rsp.Close && rsp.ProtoMinor == 1 {
+		delete(rsp.Header, "Connection")
 	}
 }

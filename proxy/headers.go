@@ -65,6 +65,16 @@ func removeHopHeaders(h http.Header) {
 	}
 }
 
+// removeUpgradeHopHeaders is removeHopHeaders for a protocol-switch
+// request: the switch itself (Connection: Upgrade and the Upgrade header)
+// is what the backend must see; everything else meant for this hop goes.
+func removeUpgradeHopHeaders(h http.Header) {
+	up := h["Upgrade"]
+	removeHopHeaders(h)
+	h["Connection"] = []string{"Upgrade"}
+	h["Upgrade"] = up
+}
+
 // isUpgrade reports whether r asks to switch protocols: a Connection header
 // with the token "upgrade" and a non-empty Upgrade header.
 func isUpgrade(h http.Header) bool {

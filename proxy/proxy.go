@@ -81,16 +81,17 @@ func New(o Options) *Proxy {
 		idlePerHost = 0
 	}
 	p.std = &http.Transport{
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsCfg.Clone(),
-		TLSHandshakeTimeout:   t.TLSHandshake,
-		ResponseHeaderTimeout: t.ResponseHeader,
-		ExpectContinueTimeout: t.ExpectContinue,
-		IdleConnTimeout:       t.IdleConn,
-		MaxIdleConnsPerHost:   idlePerHost,
-		DisableKeepAlives:     o.DisableKeepAlives || o.MaxIdleConnsPerHost < 0,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     !o.BackendHTTP1Only,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsCfg.Clone(),
+		TLSHandshakeTimeout:    t.TLSHandshake,
+		ResponseHeaderTimeout:  t.ResponseHeader,
+		ExpectContinueTimeout:  t.ExpectContinue,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		IdleConnTimeout:        t.IdleConn,
+		MaxIdleConnsPerHost:    idlePerHost,
+		DisableKeepAlives:      o.DisableKeepAlives || o.MaxIdleConnsPerHost < 0,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      !o.BackendHTTP1Only,
 	}
 	if o.BackendHTTP1Only {
 		p.std.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
@@ -101,7 +102,8 @@ func New(o Options) *Proxy {
 		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
 			return dialer.DialContext(ctx, network, addr)
 		},
-		IdleConnTimeout: t.IdleConn,
+		IdleConnTimeout:   t.IdleConn,
+		MaxHeaderListSize: maxResponseHeaderBytes,
 	}
 
 	if t.IdleConn > 0 {

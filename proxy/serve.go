@@ -348,6 +348,10 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	}
 	if !p.opts.KeepHopHeaders {
 		removeHopHeaders(rsp.Header)
+	} else if rsp.Close && rsp.ProtoMinor == 1 {
+		// The backend's wish to close its connection is not the client's
+		// (net/http's parser drops it too).
+		delete(rsp.Header, "Connection")
 	}
 	c.resp = rsp
 	return nil

@@ -66,27 +66,44 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	if r.Host == "" {
 		r.Host = stripDefaultPort(scheme, host)
 	}
+	if !p.opts.KeepHopHeaders {
+		removeUpgradeHopHeaders(r.Header)
+	}
 	// Stop the dial context from cutting the relay: only the client going
 	// away before the switch should abort the handshake.
 	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
+	// The backend's answer gets the same time and size bounds as any
+	// response header; the relay after a 101 has neither.
+	if t := p.opts.Timeouts.ResponseHeader; t > 0 {
+		_ = nc.SetDeadline(time.Now().Add(t))
+	}
+	lr := &headerLimitReader{r: nc, n: maxResponseHeaderBytes}
 	bw := bufio.NewWriter(nc)
 	buf := p.bufPool.get()
 	err = writeRequest(bw, r, *buf)
 	p.bufPool.put(buf)
 	var rsp *http.Response
-	br := bufio.NewReader(nc)
+	br := bufio.NewReader(lr)
 	if err == nil {
 		rsp, err = http.ReadResponse(br, r)
 	}
 	if !stop() || err != nil {
 		_ = nc.Close()
-		if err == nil {
+		switch {
+		case err == nil:
 			err = context.Canceled
+		case r.Context().Err() == nil:
+			err = badResponse(err)
 		}
 		return err
 	}
+	lr.n = noLimit
+	_ = nc.SetDeadline(time.Time{})
 	c.noRespFilt = true
 	if rsp.StatusCode != http.StatusSwitchingProtocols {
+		if !p.opts.KeepHopHeaders {
+			removeHopHeaders(rsp.Header)
+		}
 		rsp.Body = &closeWith{ReadCloser: rsp.Body, c: nc}
 		c.resp = rsp
 		return nil
