@@ -36,7 +36,7 @@ func TestInvalidRoutes(t *testing.T) {
 		{route("badHostAnyType", p("HostAny", 1.0)), ReasonInvalidPredicateParams, "want string"},
 		{route("badWeight", p("Weight", "x")), ReasonInvalidPredicateParams, "want a number"},
 		{route("badWeightCount", p("Weight")), ReasonInvalidPredicateParams, "want one number"},
-		{route("legacyHost", p("Host", 1.0)), ReasonInvalidPredicateParams, "want string"},
+		{route("legacyHost", p("Host", 1.0)), ReasonInvalidPredicateParams, "want a string"},
 		{route("legacyHeader", p("Header", "a")), ReasonInvalidPredicateParams, "want 2"},
 		{route("legacyMethod", p("Method", "GET", "POST")), ReasonInvalidPredicateParams, "want 1"},
 		{route("twoTrees", p("Path", "/a"), p("PathSubtree", "/b")), ReasonInvalidPredicateParams, "multiple tree predicates (Path, PathSubtree) in the route: twoTrees"},

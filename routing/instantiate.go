@@ -181,7 +181,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 			}
 			w, ok := number(p.Args[0])
 			if !ok {
-				return nil, nil, fail(ReasonInvalidPredicateParams, "Weight: want a number, got %T", p.Args[0])
+				return nil, nil, fail(ReasonInvalidPredicateParams, "Weight: want a number, got %s", typeName(p.Args[0]))
 			}
 			weight += int(w)
 		case "*", "Any":
@@ -340,11 +340,24 @@ func stringArgs(p *eskip.Predicate, n int) ([]string, error) {
 	for i, a := range p.Args {
 		s, ok := a.(string)
 		if !ok {
-			return nil, fmt.Errorf("%s: argument %d is %T, want string", p.Name, i+1, a)
+			return nil, fmt.Errorf("%s: argument %d is %s, want a string", p.Name, i+1, typeName(a))
 		}
 		out[i] = s
 	}
 	return out, nil
+}
+
+// typeName names the type of an argument as eskip users know it.
+func typeName(a any) string {
+	switch a.(type) {
+	case nil:
+		return "nil"
+	case string:
+		return "a string"
+	case float64, int, int64:
+		return "a number"
+	}
+	return fmt.Sprintf("%T", a)
 }
 
 func number(a any) (float64, bool) {

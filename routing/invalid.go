@@ -1,6 +1,10 @@
 package routing
 
-import "github.com/skiff-proxy/skiff/eskip"
+import (
+	"strconv"
+
+	"github.com/skiff-proxy/skiff/eskip"
+)
 
 // Reasons an InvalidRoute gives; they are also the metric label
 // route.invalid.<id>.<reason>.
@@ -31,4 +35,17 @@ func (i InvalidRoute) Error() string {
 		msg += ": " + i.Err.Error()
 	}
 	return msg
+}
+
+// Where is "file:line:col: " for a route defined at a known position in a
+// file, else "".
+func (i InvalidRoute) Where() string {
+	if i.Pos.Line <= 0 {
+		return ""
+	}
+	src := i.Pos.Source
+	if src == "" {
+		src = i.Source
+	}
+	return src + ":" + strconv.Itoa(i.Pos.Line) + ":" + strconv.Itoa(i.Pos.Column) + ": "
 }

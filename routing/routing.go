@@ -368,7 +368,7 @@ func (r *Routing) logInvalid(t *Table) {
 		if r.lastInvalid[inv.Id] == msg {
 			continue
 		}
-		r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason}).Error("invalid route: " + msg)
+		r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason}).Error("invalid route " + inv.Where() + msg)
 	}
 	r.lastInvalid = next
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -179,6 +180,9 @@ func TestRoutingInvalidRoutesCarrySource(t *testing.T) {
 	for _, e := range hook.AllEntries() {
 		if e.Level == logrus.ErrorLevel && e.Data["route"] == "bad" {
 			logged++
+			if want := "a.eskip:3:1: bad: unknown_predicate"; !strings.Contains(e.Message, want) {
+				t.Errorf("log %q does not say %q", e.Message, want)
+			}
 		}
 	}
 	if logged != 1 {

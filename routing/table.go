@@ -249,11 +249,44 @@ func forPost(proto *Route, def *eskip.Route, copyForPost bool) *Route {
 func postprocess(o BuildOptions, routes []*Route) ([]*Route, []InvalidRoute) {
 	var invalid []InvalidRoute
 	for _, pp := range o.PostProcessors {
+		in := routes
 		var dropped []InvalidRoute
 		routes, dropped = pp.Do(routes)
+		locate(dropped, in)
 		invalid = append(invalid, dropped...)
 	}
 	return routes, invalid
+}
+
+// locate fills in the position and source of routes a post-processor
+// dropped without saying where they are defined, so that every invalid
+// route can be found in its file.
+func locate(dropped []InvalidRoute, in []*Route) {
+	var byID map[string]*Route
+	for i := range dropped {
+		d := &dropped[i]
+		if d.Pos.Line > 0 && d.Source != "" {
+			continue
+		}
+		if byID == nil {
+			byID = make(map[string]*Route, len(in))
+			for _, r := range in {
+				if r != nil {
+					byID[r.Id] = r
+				}
+			}
+		}
+		r := byID[d.Id]
+		if r == nil {
+			continue
+		}
+		if d.Pos.Line == 0 && r.Def != nil {
+			d.Pos = r.Def.Pos
+		}
+		if d.Source == "" {
+			d.Source = r.Source
+		}
+	}
 }
 
 // adopt makes sure a post-processed route has an instance; a route a
