@@ -469,3 +469,40 @@ func TestEmptyFileAtStartup(t *testing.T) {
 	write(t, h.path("routes.eskip"), twoRoutes)
 	h.expect("+r1=http://one +r2=http://two")
 }
+
+// TestUnreadableFileKeepsRoutes: a routes file replaced by a directory, or
+// by binary garbage, cannot be read or parsed; its routes stay and the log
+// names the file.
+func TestUnreadableFileKeepsRoutes(t *testing.T) {
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	p := h.path("routes.eskip")
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.quiet()
+	logged := func(level logrus.Level, part string) bool {
+		for _, e := range h.hook.AllEntries() {
+			if e.Level == level && strings.Contains(e.Message, p) && strings.Contains(e.Message, part) {
+				return true
+			}
+		}
+		return false
+	}
+	if !logged(logrus.WarnLevel, "is a directory") {
+		t.Error("the directory was not logged")
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	write(t, p, "\x00\xff\xfe garbage \x01")
+	h.quiet()
+	if !logged(logrus.ErrorLevel, p+":1:1: ") {
+		t.Error("the garbage was not logged with its position")
+	}
+	write(t, p, twoRoutesEdited)
+	h.expect("+r2=http://TWO +r3=http://three")
+}
