@@ -188,7 +188,7 @@ func TestUpgradeHopHeaders(t *testing.T) {
 			t.Errorf("backend got %s %q, want %q", k, got, want)
 		}
 	}
-	for k, want := range map[string]string{"X-Hop": "", "Keep-Alive": "", "X-End": "1"} {
+	for k, want := range map[string]string{"X-Hop": "", "Keep-Alive": "", "X-End": "1", "Server": "skiff"} {
 		if got := rsp.Header.Get(k); got != want {
 			t.Errorf("client got %s %q, want %q", k, got, want)
 		}

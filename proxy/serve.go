@@ -111,13 +111,16 @@ func (p *Proxy) serveRoute(c *reqCtx) {
 	if !c.served {
 		p.backend(c, route)
 	}
-	if c.noRespFilt || c.hijacked {
+	if c.hijacked {
 		return
 	}
 	if c.resp != nil && !c.errored {
 		if _, ok := c.resp.Header["Server"]; !ok {
 			c.resp.Header["Server"] = []string{serverName}
 		}
+	}
+	if c.noRespFilt {
+		return
 	}
 	c.route = route
 	for i := ran - 1; i >= 0; i-- {
