@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -34,6 +35,30 @@ func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Serve
 		s.Protocols.SetUnencryptedHTTP2(true)
 	}
 	return s
+}
+
+// Bounds of the support listener. Its answers are small or, for
+// /debug/pprof/profile and /trace, take at most the asked-for seconds
+// (30 by default), so a client that stops reading or trickles a request
+// is cut after a few minutes instead of holding a goroutine for ever.
+const (
+	supportReadHeaderTimeout = 10 * time.Second
+	supportReadTimeout       = time.Minute
+	supportWriteTimeout      = 5 * time.Minute
+	supportMaxHeaderBytes    = 64 << 10
+)
+
+// newSupportServer is the server of /health, /routes and /debug/pprof.
+func newSupportServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: supportReadHeaderTimeout,
+		ReadTimeout:       supportReadTimeout,
+		WriteTimeout:      supportWriteTimeout,
+		IdleTimeout:       c.IdleTimeoutServer,
+		MaxHeaderBytes:    supportMaxHeaderBytes,
+		ErrorLog:          serverErrorLog(l),
+	}
 }
 
 // serveProxy serves the proxy listener, over TLS with HTTP/2 by ALPN when

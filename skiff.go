@@ -118,18 +118,13 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("support listener %s: %w", c.SupportListener, err)
 			}
 		}
-		support = &http.Server{
-			Handler: admin.Handler(admin.Options{
-				Routes:   func() admin.Snapshot { return snapshot(rt) },
-				Printer:  eskipPrinter{},
-				Draining: draining.Load,
-				Starting: starting.Load,
-				Profile:  !c.DisableProfile,
-			}),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       c.IdleTimeoutServer,
-			ErrorLog:          serverErrorLog(log),
-		}
+		support = newSupportServer(&c, admin.Handler(admin.Options{
+			Routes:   func() admin.Snapshot { return snapshot(rt) },
+			Printer:  eskipPrinter{},
+			Draining: draining.Load,
+			Starting: starting.Load,
+			Profile:  !c.DisableProfile,
+		}), log)
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- serveSupport(support, ln) }()
 	}
