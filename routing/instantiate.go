@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -102,7 +103,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 			}
 			return nil, nil, fail(ReasonUnknownFilter, "unknown filter %q (#%d)", f.Name, i+1)
 		}
-		inst, err := spec.CreateFilter(f.Args)
+		inst, err := createFilter(spec, f.Args)
 		if err != nil {
 			return nil, nil, &routeError{ReasonInvalidFilterParams, fmt.Errorf("filter %s (#%d): %w", f.Name, i+1, err)}
 		}
@@ -197,7 +198,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 				}
 				return nil, nil, fail(ReasonUnknownPredicate, "unknown predicate %q (#%d)", p.Name, i+1)
 			}
-			inst, err := spec.Create(p.Args)
+			inst, err := createPredicate(spec, p.Args)
 			if err != nil {
 				return nil, nil, &routeError{ReasonInvalidPredicateParams, fmt.Errorf("predicate %s (#%d): %w", p.Name, i+1, err)}
 			}
@@ -277,6 +278,35 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 	inst.closable = closable
 	r.inst = inst
 	return r, m, nil
+}
+
+// createFilter and createPredicate turn a panic of a spec into an error:
+// a route definition, whatever its arguments, must not stop the process
+// that builds the table.
+func createFilter(spec filters.Spec, args []any) (f filters.Filter, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("creating the filter panicked: %v", p)
+		}
+	}()
+	f, err = spec.CreateFilter(args)
+	if err == nil && f == nil {
+		err = errors.New("the filter spec returned no filter")
+	}
+	return f, err
+}
+
+func createPredicate(spec PredicateSpec, args []any) (p Predicate, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("creating the predicate panicked: %v", r)
+		}
+	}()
+	p, err = spec.Create(args)
+	if err == nil && p == nil {
+		err = errors.New("the predicate spec returned no predicate")
+	}
+	return p, err
 }
 
 func closeAll(cs []filters.Closer) {

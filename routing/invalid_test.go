@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/filters"
 )
 
 // silentDrop drops a route without saying where it is defined, as a
@@ -70,6 +71,61 @@ func TestArgumentTypeNames(t *testing.T) {
 	for _, inv := range Build(defs, testOptions()).Invalid() {
 		if got := inv.Error(); got != want[inv.Id] {
 			t.Errorf("%q, want %q", got, want[inv.Id])
+		}
+	}
+}
+
+type panicFilterSpec struct{}
+
+func (panicFilterSpec) Name() string { return "panicky" }
+func (panicFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
+	if len(args) > 0 {
+		return nil, nil // neither a filter nor an error
+	}
+	var m map[string]int
+	m["x"] = 1 // a bug of the spec
+	return nil, nil
+}
+
+type panicPredicateSpec struct{}
+
+func (panicPredicateSpec) Name() string { return "Panicky" }
+func (panicPredicateSpec) Create(args []any) (Predicate, error) {
+	if len(args) > 0 {
+		return nil, nil
+	}
+	_ = args[3]
+	return nil, nil
+}
+
+// TestPanickingSpecsMakeInvalidRoutes: a spec that panics or returns
+// nothing makes its route invalid; the build goes on.
+func TestPanickingSpecsMakeInvalidRoutes(t *testing.T) {
+	o := testOptions()
+	o.Filters.Register(panicFilterSpec{})
+	o.Predicates.Register(panicPredicateSpec{})
+	defs, err := eskip.Parse(`ok: * -> <shunt>; f: * -> panicky() -> <shunt>; p: Panicky() -> <shunt>;
+		fn: * -> panicky(1) -> <shunt>; pn: Panicky(1) -> <shunt>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := Build(defs, o)
+	if len(tbl.Routes()) != 1 {
+		t.Fatalf("routes %v", tbl.Routes())
+	}
+	want := map[string]string{
+		"f":  "f: invalid_filter_params: filter panicky (#1): creating the filter panicked: assignment to entry in nil map",
+		"fn": "fn: invalid_filter_params: filter panicky (#1): the filter spec returned no filter",
+		"p":  "p: invalid_predicate_params: predicate Panicky (#1): creating the predicate panicked: runtime error: index out of range [3] with length 0",
+		"pn": "pn: invalid_predicate_params: predicate Panicky (#1): the predicate spec returned no predicate",
+	}
+	inv := tbl.Invalid()
+	if len(inv) != len(want) {
+		t.Fatalf("invalid %v", inv)
+	}
+	for _, i := range inv {
+		if i.Error() != want[i.Id] {
+			t.Errorf("%q, want %q", i.Error(), want[i.Id])
 		}
 	}
 }
