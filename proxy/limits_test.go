@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
 )
 
 // rawBackend serves every connection with answer after reading the
@@ -218,5 +222,24 @@ func TestResponseConnectionCloseTokens(t *testing.T) {
 		if rsp.Close {
 			t.Errorf("keep %v: the backend's Connection: close reached the client", tc.keep)
 		}
+	}
+}
+
+func TestH2CBackendResponseHeaderTimeout(t *testing.T) {
+	be := httptest.NewServer(h2c.NewHandler(slow(10*time.Second), &http2.Server{}))
+	defer be.Close()
+	fx := startProxy(t, Options{Timeouts: Timeouts{ResponseHeader: 200 * time.Millisecond}},
+		netRoute("r", "/", strings.Replace(be.URL, "http://", "h2c://", 1)))
+	defer fx.proxy.h2c.CloseIdleConnections()
+	req := mustReq(t, "GET", fx.url("/"), nil)
+	req.Header["User-Agent"] = []string{""}
+	cl := &http.Client{Timeout: 5 * time.Second}
+	rsp, err := cl.Do(req)
+	if err != nil {
+		t.Fatalf("no answer from the proxy: %v", err)
+	}
+	rsp.Body.Close()
+	if rsp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504", rsp.StatusCode)
 	}
 }

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/net/http2"
 
 	"github.com/skiff-proxy/skiff/eskip"
 )
@@ -35,7 +33,7 @@ type Proxy struct {
 	custom http.RoundTripper // Options.Transport
 	h1     *h1Client         // plain http backends
 	std    *http.Transport   // https, Expect: 100-continue
-	h2c    *http2.Transport  // h2c:// backends
+	h2c    *http.Transport   // h2c:// backends (HTTP/2 prior knowledge only)
 	tlsCfg *tls.Config       // for upgrade dials to https backends
 
 	panics panicLimiter
@@ -96,15 +94,18 @@ func New(o Options) *Proxy {
 	if o.BackendHTTP1Only {
 		p.std.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
-	p.h2c = &http2.Transport{
-		AllowHTTP:          true,
-		DisableCompression: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, addr)
-		},
-		IdleConnTimeout:   t.IdleConn,
-		MaxHeaderListSize: maxResponseHeaderBytes,
+	// net/http's transport speaks HTTP/2 with prior knowledge itself; unlike
+	// golang.org/x/net/http2.Transport on its own, it applies the
+	// response-header timeout and header size bound to h2c backends too.
+	p.h2c = &http.Transport{
+		DialContext:            dialer.DialContext,
+		ResponseHeaderTimeout:  t.ResponseHeader,
+		IdleConnTimeout:        t.IdleConn,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		DisableCompression:     true,
+		Protocols:              new(http.Protocols),
 	}
+	p.h2c.Protocols.SetUnencryptedHTTP2(true)
 
 	if t.IdleConn > 0 {
 		p.wg.Add(1)
