@@ -62,11 +62,17 @@ func TestParseDocumentErrors(t *testing.T) {
 		{"semantic", "a: Path(\"/a\") && Path(\"/b\") -> <shunt>;\nb: * -> <\"x\">;\nc: Header(\"A\", \"1\") && Header(\"A\", \"2\") -> <shunt>",
 			[]string{
 				`routes.eskip:1:18: route "a": duplicate path tree predicate`,
-				`routes.eskip:2:10: route "b": parse "x": invalid URI for request`,
+				`routes.eskip:2:10: route "b": load balancer endpoint "x": want an address such as "http://host:port" (parse "x": invalid URI for request)`,
 				`routes.eskip:3:24: route "c": duplicate header predicate: A`,
 			}},
 		{"missing separator", "a: * -> <shunt>\nb: * -> <shunt>",
 			[]string{`routes.eskip:2:1: route "a": expected ";" or end of input after "<shunt>", found "b"`}},
+		{"load balancer", "a: * -> <roundRobin, \"http://a\", \"https://b\">;\nb: * -> <roundrobin>;\nc: * -> <shunt, \"http://a\", \"b c\">",
+			[]string{
+				`routes.eskip:1:34: route "a": load balancer endpoint "https://b": scheme "https" differs from the first endpoint's "http"; endpoints cannot mix protocols`,
+				`routes.eskip:2:20: route "b": unknown backend <roundrobin>: want <shunt>, <loopback>, <dynamic>, <forward>, or a load balancer <algorithm, "http://host:port", ...>`,
+				`routes.eskip:3:29: route "c": load balancer endpoint "b c": want an address such as "http://host:port" (parse "b c": invalid URI for request)`,
+			}},
 		{"bare then more", "* -> <shunt>; b: * -> <shunt>",
 			[]string{`routes.eskip:1:13: expected end of input (several routes need ids: "id: route;") after "<shunt>", found ";"`}},
 	}

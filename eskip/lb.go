@@ -2,27 +2,36 @@ package eskip
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 )
 
 var errMixedProtocols = errors.New("loadbalancer endpoints cannot have mixed protocols")
 
+// endpointError is a bad endpoint address: bad is its index, err the
+// error as skipper words it, msg says what was expected.
+type endpointError struct {
+	bad int
+	msg string
+	err error
+}
+
 // lbEndpoints validates the endpoint addresses of a load-balanced backend
 // and splits off their "zone" query parameter.
-func lbEndpoints(addrs []string) ([]*LBEndpoint, error) {
+func lbEndpoints(addrs []string) ([]*LBEndpoint, *endpointError) {
 	eps := make([]LBEndpoint, len(addrs))
 	ptrs := make([]*LBEndpoint, len(addrs))
 	scheme := ""
 	for i, a := range addrs {
 		u, err := url.ParseRequestURI(a)
 		if err != nil {
-			return nil, err
+			return nil, &endpointError{i, fmt.Sprintf(`load balancer endpoint %q: want an address such as "http://host:port" (%v)`, a, err), err}
 		}
 		if i == 0 {
 			scheme = u.Scheme
 		} else if u.Scheme != scheme {
-			return nil, errMixedProtocols
+			return nil, &endpointError{i, fmt.Sprintf("load balancer endpoint %q: scheme %q differs from the first endpoint's %q; endpoints cannot mix protocols", a, u.Scheme, scheme), errMixedProtocols}
 		}
 		eps[i] = splitZoneURL(a, u)
 		ptrs[i] = &eps[i]

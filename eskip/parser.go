@@ -49,12 +49,13 @@ type parser struct {
 	semantic []*ParseError
 	stop     bool // too many errors
 
-	args    []arg
-	preds   []*Predicate
-	filters []*Filter
-	hosts   []string
-	pathRxs []string
-	lbEPs   []string
+	args     []arg
+	preds    []*Predicate
+	filters  []*Filter
+	hosts    []string
+	pathRxs  []string
+	lbEPs    []string
+	lbStarts []int // offsets of lbEPs
 
 	routeSlab  slab[Route]
 	predSlab   slab[Predicate]
@@ -561,6 +562,12 @@ func (p *parser) lbBackend(r *Route) bool {
 	if p.tok.kind == tSymbol {
 		r.LBAlgorithm = p.val()
 		p.advance()
+		if p.tok.kind == tCloseArrow {
+			// <name> alone: a misspelt special backend, or a load
+			// balancer without endpoints.
+			p.addSyntax(p.tok.start, "unknown backend <"+r.LBAlgorithm+`>: want <shunt>, <loopback>, <dynamic>, <forward>, or a load balancer <algorithm, "http://host:port", ...>`, "syntax error")
+			return false
+		}
 		if p.tok.kind != tComma {
 			p.syntaxError(`","`)
 			return false
@@ -568,13 +575,14 @@ func (p *parser) lbBackend(r *Route) bool {
 		p.advance()
 	}
 	p.lbEPs = p.lbEPs[:0]
-	epStart := p.tok.start
+	p.lbStarts = p.lbStarts[:0]
 	for {
 		if p.tok.kind != tString {
 			p.syntaxError("an endpoint address string")
 			return false
 		}
 		p.lbEPs = append(p.lbEPs, p.val())
+		p.lbStarts = append(p.lbStarts, p.tok.start)
 		p.advance()
 		if p.tok.kind == tCloseArrow {
 			p.advance()
@@ -588,9 +596,9 @@ func (p *parser) lbBackend(r *Route) bool {
 	}
 	p.prevStart = start
 	if p.mode == modeDocument {
-		eps, err := lbEndpoints(p.lbEPs)
-		if err != nil {
-			p.addSemantic(epStart, p.routeID, err.Error(), "")
+		eps, bad := lbEndpoints(p.lbEPs)
+		if bad != nil {
+			p.addSemantic(p.lbStarts[bad.bad], p.routeID, bad.msg, bad.err.Error())
 			return true
 		}
 		r.LBEndpoints = eps
