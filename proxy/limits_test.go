@@ -149,6 +149,8 @@ func TestUpgradeBackendLimits(t *testing.T) {
 		{"never answers", never, http.StatusGatewayTimeout},
 		{"endless header", endlessHeader("101 Switching Protocols"), http.StatusBadGateway},
 		{"garbage", answerWith("garbage\r\n\r\n"), http.StatusBadGateway},
+		{"other protocol", answerWith("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"), http.StatusBadGateway},
+		{"no protocol", answerWith("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n"), http.StatusBadGateway},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			be := startRawBackend(t, tc.answer)
@@ -241,5 +243,25 @@ func TestH2CBackendResponseHeaderTimeout(t *testing.T) {
 	rsp.Body.Close()
 	if rsp.StatusCode != http.StatusGatewayTimeout {
 		t.Fatalf("status %d, want 504", rsp.StatusCode)
+	}
+}
+
+func TestUpgradeOffered(t *testing.T) {
+	for _, tc := range []struct {
+		offered []string
+		proto   string
+		want    bool
+	}{
+		{[]string{"websocket"}, "websocket", true},
+		{[]string{"WebSocket"}, "websocket", true},
+		{[]string{"h2c, foo/2"}, " foo/2 ", true},
+		{[]string{"a", "b"}, "b", true},
+		{[]string{"websocket"}, "h2c", false},
+		{[]string{"websocket"}, "", false},
+		{nil, "websocket", false},
+	} {
+		if got := upgradeOffered(tc.offered, tc.proto); got != tc.want {
+			t.Errorf("upgradeOffered(%q, %q) = %v", tc.offered, tc.proto, got)
+		}
 	}
 }

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"sync"
 	"time"
 )
@@ -69,6 +72,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	if !p.opts.KeepHopHeaders {
 		removeUpgradeHopHeaders(r.Header)
 	}
+	up := r.Header["Upgrade"]
 	// Stop the dial context from cutting the relay: only the client going
 	// away before the switch should abort the handshake.
 	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
@@ -109,6 +113,11 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		return nil
 	}
 
+	if !upgradeOffered(up, rsp.Header.Get("Upgrade")) {
+		_ = nc.Close()
+		return &badResponseError{errUpgradeMismatch}
+	}
+
 	client, cbuf, err := http.NewResponseController(c.w).Hijack()
 	if err != nil {
 		_ = nc.Close()
@@ -146,6 +155,28 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	c.releaseTable()
 	p.relay(u, cbuf.Reader, br)
 	return nil
+}
+
+var errUpgradeMismatch = errors.New("backend switched to a protocol the client did not offer")
+
+// upgradeOffered reports whether proto is one of the protocols of the
+// request's Upgrade header lines (comma-separated, each maybe with a
+// version: "websocket", "h2c, foo/2").
+func upgradeOffered(offered []string, proto string) bool {
+	proto = textproto.TrimString(proto)
+	if proto == "" {
+		return false
+	}
+	for _, v := range offered {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(textproto.TrimString(tok), proto) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // relay copies client→backend on a second goroutine and backend→client on
