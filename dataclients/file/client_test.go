@@ -506,3 +506,34 @@ func TestUnreadableFileKeepsRoutes(t *testing.T) {
 	write(t, p, twoRoutesEdited)
 	h.expect("+r2=http://TWO +r3=http://three")
 }
+
+// TestPermissionDeniedKeepsRoutes: a file that becomes unreadable keeps its
+// routes. (Root reads any file, so the test needs another user.)
+func TestPermissionDeniedKeepsRoutes(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root is never denied")
+	}
+	h := start(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes})
+	h.expect("reset +r1=http://one +r2=http://two")
+	p := h.path("routes.eskip")
+	tmp := h.path("new.tmp")
+	write(t, tmp, twoRoutesEdited)
+	if err := os.Chmod(tmp, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		t.Fatal(err)
+	}
+	h.quiet()
+	found := false
+	for _, e := range h.hook.AllEntries() {
+		found = found || (e.Level == logrus.WarnLevel && strings.Contains(e.Message, p) && strings.Contains(e.Message, "permission denied"))
+	}
+	if !found {
+		t.Error("the unreadable file was not logged")
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("+r2=http://TWO +r3=http://three")
+}
