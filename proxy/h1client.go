@@ -273,9 +273,16 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 	buf := pc.client.bufPool.get()
 	err = writeRequest(pc.bw, req, *buf)
 	pc.client.bufPool.put(buf)
+	var writeErr error
 	if err != nil {
 		var be *requestBodyError
-		return nil, !errors.As(err, &be), err
+		if errors.As(err, &be) {
+			return nil, false, err
+		}
+		// The backend may have answered and stopped reading, as servers do
+		// to refuse a large upload (401, 413): that answer is what the
+		// client should get, if it is there.
+		writeErr = err
 	}
 
 	if t := pc.client.respHeaderTimeout; t > 0 {
@@ -291,6 +298,9 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 	// backend cannot make the proxy buffer without end.
 	pc.lr.n = maxResponseHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
+		if writeErr != nil {
+			return nil, true, writeErr
+		}
 		return nil, isConnGone(err), err
 	}
 	var b *h1body
@@ -327,7 +337,7 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 		pc.deadline = hasDeadline
 	}
 
-	b.pc, b.stop, b.keep = pc, stop, !rsp.Close
+	b.pc, b.stop, b.keep = pc, stop, !rsp.Close && writeErr == nil
 	if rsp.Body == http.NoBody {
 		b.finish(true)
 	}
