@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,12 +243,42 @@ func TestMultipleFiles(t *testing.T) {
 }
 
 func TestDuplicateIdsInOneFile(t *testing.T) {
-	h := start(t, []string{"r.eskip"}, map[string]string{"r.eskip": `x: * -> "http://1"; x: * -> "http://2";`})
-	h.expect("reset +x=http://2")
-	write(t, h.path("r.eskip"), `x: * -> "http://3"; x: * -> "http://2";`)
+	h := start(t, []string{"r.eskip", "s.eskip"}, map[string]string{
+		"r.eskip": `x: * -> "http://1"; x: * -> "http://2";`,
+		"s.eskip": `y: * -> "http://y"; z: * -> "http://z";`})
+	h.expect("reset +x=http://2 +y=http://y +z=http://z")
+	warnings := func() []string {
+		var w []string
+		for _, e := range h.hook.AllEntries() {
+			if e.Level == logrus.WarnLevel && strings.Contains(e.Message, "only the last definition is used") {
+				w = append(w, e.Message)
+			}
+		}
+		h.hook.Reset()
+		return w
+	}
+	p := h.path("r.eskip")
+	if w, want := warnings(), fmt.Sprintf(`routes file %s defines route "x" 2 times (%s:1:1, %s:1:21); only the last definition is used`, p, p, p); len(w) != 1 || w[0] != want {
+		t.Fatalf("warnings %q, want %q", w, want)
+	}
+	write(t, p, `x: * -> "http://3"; x: * -> "http://2";`)
 	h.quiet()
-	write(t, h.path("r.eskip"), `x: * -> "http://3"; x: * -> "http://4";`)
+	write(t, p, `x: * -> "http://3"; x: * -> "http://4";`)
 	h.expect("+x=http://4")
+	if w := warnings(); len(w) != 0 {
+		t.Fatalf("warned again: %q", w)
+	}
+	// An id in two files is an override, not a mistake.
+	write(t, p, `x: * -> "http://4"; y: * -> "http://Y";`)
+	h.expect("+x=http://4") // moved to 1:1; s.eskip's y wins
+	if w := warnings(); len(w) != 0 {
+		t.Fatalf("override warned about: %q", w)
+	}
+	write(t, h.path("s.eskip"), "y: * -> \"http://y\"; z: * -> \"http://z\";\ny: * -> \"http://y2\";")
+	h.expect("+y=http://y2")
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `route "y" 2 times`) {
+		t.Fatalf("warnings %q", w)
+	}
 }
 
 func TestConfigMapSymlinkSwap(t *testing.T) {

@@ -22,6 +22,8 @@ type loop struct {
 	last  map[string]*eskip.Route // merged set as last sent, by id
 	count map[string]int          // number of definitions of each id in all files
 	dirty []bool
+	// dupWarned holds the ids defined twice in one file already warned about.
+	dupWarned map[string]bool
 
 	timer      *time.Timer
 	armed      bool
@@ -150,6 +152,7 @@ func (l *loop) reset() dataclients.Update {
 		l.last[r.Id] = r
 	}
 	l.recount()
+	l.warnDuplicates()
 	return dataclients.Update{Reset: true, Upserts: merged}
 }
 
@@ -268,6 +271,7 @@ func (l *loop) general() dataclients.Update {
 		l.last[r.Id] = r
 	}
 	l.recount()
+	l.warnDuplicates()
 	return u
 }
 
