@@ -13,7 +13,9 @@
 // the touched files are read again; unchanged bytes send nothing. A large
 // file is not parsed whole for a small edit: only the routes overlapping the
 // changed bytes are, where that provably gives the same result as a full
-// parse. Routes of several files are merged by id, a later file winning.
+// parse. Routes of several files are merged by id, a later file winning;
+// an id defined twice in one file is logged as a warning (the later
+// definition is used).
 // A route counts as changed when its definition or its line and column
 // changed (so that positions shown for it stay right); a change of byte
 // offset alone is not sent.
