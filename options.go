@@ -89,6 +89,10 @@ type Options struct {
 	MaxLoopbacks int
 	// DefaultHTTPStatus answers requests no route matches (404).
 	DefaultHTTPStatus int
+	// DisableValidateQuery lets requests with a query url.ParseQuery
+	// rejects (bad %-escape, ';') through to routing instead of answering
+	// them 400 "Invalid query" (-validate-query=false).
+	DisableValidateQuery bool
 	// KeepHopHeaders forwards hop-by-hop headers as skipper does.
 	KeepHopHeaders bool
 	// Insecure skips TLS verification of https backends.

@@ -17,6 +17,9 @@ import (
 // §8 server timeouts; WriteTimeout is off unless asked for, because it
 // would cut long downloads and streams.
 func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Server {
+	if !c.DisableValidateQuery {
+		h = queryValidator{h}
+	}
 	s := &http.Server{
 		Handler:           h,
 		ReadTimeout:       c.ReadTimeoutServer,

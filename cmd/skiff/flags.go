@@ -125,6 +125,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", skiff.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
 	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", skiff.DefaultHTTPStatus, "status of requests no route matches")
 	fs.BoolVar(&o.KeepHopHeaders, "keep-hop-headers", false, "forward hop-by-hop headers instead of removing them")
+	validateQuery := true
+	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")
 
 	// logs
@@ -158,7 +160,10 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"after SIGTERM/SIGINT, keep serving this long with /health at 503 before closing the listeners")
 	dur(&o.ShutdownTimeout, "shutdown-timeout", skiff.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
 
-	c.finish = func() { o.DisableProfile = !enableProfile }
+	c.finish = func() {
+		o.DisableProfile = !enableProfile
+		o.DisableValidateQuery = !validateQuery
+	}
 	return fs
 }
 

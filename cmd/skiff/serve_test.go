@@ -24,6 +24,7 @@ func TestServeFlagDefaults(t *testing.T) {
 		{"support listener", o.SupportListener, "127.0.0.1:9911"},
 		{"support disabled", o.DisableSupportListener, false},
 		{"profile disabled", o.DisableProfile, false},
+		{"query validation disabled", o.DisableValidateQuery, false},
 		{"routes files", o.RoutesFiles, []string{"r.eskip"}},
 		{"max loopbacks", o.MaxLoopbacks, 9},
 		{"default status", o.DefaultHTTPStatus, 404},
@@ -54,6 +55,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-max-loopbacks", "0", "-proxy-preserve-host", "-keep-hop-headers", "-access-log-json-enabled",
 		"-enable-ratelimits", "-enable-breakers", "-enable-h2c-server", "-application-log-level", "debug",
 		"-default-http-status", "503", "-enable-profile=false", "-disabled-filters", "tee,compress",
+		"-validate-query=false",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +84,7 @@ func TestServeFlagValues(t *testing.T) {
 		{"level", o.LogLevel, "debug"},
 		{"status", o.DefaultHTTPStatus, 503},
 		{"profile off", o.DisableProfile, true},
+		{"query validation off", o.DisableValidateQuery, true},
 		{"disabled filters", o.DisabledFilters, []string{"tee", "compress"}},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
