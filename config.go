@@ -20,7 +20,8 @@ type config struct {
 	log            logrus.FieldLogger
 	defaultFilters defaultFilters
 	dataClients    []dataclients.DataClient
-	cert           *tls.Certificate // loaded from TLSCert/TLSKey
+	cert           *tls.Certificate  // loaded from TLSCert/TLSKey
+	forwarded      *forwardedHeaders // nil: none
 }
 
 // resolve applies defaults and checks everything that can be checked
@@ -63,6 +64,12 @@ func resolve(o Options) (config, error) {
 	// Backend durations keep the Options convention (0 default, negative
 	// none), which is the proxy's too.
 
+	fwd, err := parseForwardedHeaders(c.ForwardedHeaders, c.ForwardedHeadersExcludeCIDRs)
+	if err != nil {
+		return c, &ConfigError{"forwarded-headers", err}
+	}
+	c.forwarded = fwd
+
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
 	}
@@ -88,7 +95,6 @@ func resolve(o Options) (config, error) {
 		c.log = c.Log
 	}
 
-	var err error
 	if c.defaultFilters.prepend, err = parseChains(c.DefaultFiltersPrepend); err != nil {
 		return c, &ConfigError{"default-filters-prepend", err}
 	}

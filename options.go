@@ -89,6 +89,13 @@ type Options struct {
 	MaxLoopbacks int
 	// DefaultHTTPStatus answers requests no route matches (404).
 	DefaultHTTPStatus int
+	// ForwardedHeaders lists the X-Forwarded-* headers set on every
+	// request before routing (-forwarded-headers): X-Forwarded-For (client
+	// IP appended), X-Forwarded-Host, X-Forwarded-Method, X-Forwarded-Uri,
+	// X-Forwarded-Port=<port|auto>, X-Forwarded-Proto=<http|https|auto>.
+	// Clients in ForwardedHeadersExcludeCIDRs get none of them.
+	ForwardedHeaders             []string
+	ForwardedHeadersExcludeCIDRs []string
 	// DisableValidateQuery lets requests with a query url.ParseQuery
 	// rejects (bad %-escape, ';') through to routing instead of answering
 	// them 400 "Invalid query" (-validate-query=false).

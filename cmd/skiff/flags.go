@@ -125,6 +125,11 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", skiff.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
 	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", skiff.DefaultHTTPStatus, "status of requests no route matches")
 	fs.BoolVar(&o.KeepHopHeaders, "keep-hop-headers", false, "forward hop-by-hop headers instead of removing them")
+	fs.Var(listFlag{&o.ForwardedHeaders, true}, "forwarded-headers",
+		"comma-separated X-Forwarded-* headers to set: X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Method, "+
+			"X-Forwarded-Uri, X-Forwarded-Port=<port|auto>, X-Forwarded-Proto=<http|https|auto>")
+	fs.Var(listFlag{&o.ForwardedHeadersExcludeCIDRs, true}, "forwarded-headers-exclude-cidrs",
+		"comma-separated CIDRs of clients that get no -forwarded-headers")
 	validateQuery := true
 	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")

@@ -55,7 +55,8 @@ func TestServeFlagValues(t *testing.T) {
 		"-max-loopbacks", "0", "-proxy-preserve-host", "-keep-hop-headers", "-access-log-json-enabled",
 		"-enable-ratelimits", "-enable-breakers", "-enable-h2c-server", "-application-log-level", "debug",
 		"-default-http-status", "503", "-enable-profile=false", "-disabled-filters", "tee,compress",
-		"-validate-query=false",
+		"-validate-query=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
+		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +86,8 @@ func TestServeFlagValues(t *testing.T) {
 		{"status", o.DefaultHTTPStatus, 503},
 		{"profile off", o.DisableProfile, true},
 		{"query validation off", o.DisableValidateQuery, true},
+		{"forwarded headers", o.ForwardedHeaders, []string{"X-Forwarded-For", "X-Forwarded-Proto=auto"}},
+		{"forwarded exclude", o.ForwardedHeadersExcludeCIDRs, []string{"10.0.0.0/8"}},
 		{"disabled filters", o.DisabledFilters, []string{"tee", "compress"}},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
