@@ -292,6 +292,11 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 				return nil, false, err
 			}
 			pc.deadline = true
+			// A cancellation whose interrupt ran before this line was
+			// overwritten: look again.
+			if err := ctx.Err(); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	// Interim responses and the final header share one size budget, so a
@@ -335,6 +340,9 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 			return nil, false, err
 		}
 		pc.deadline = hasDeadline
+		if err := ctx.Err(); err != nil {
+			return nil, false, err // the caller closes the connection
+		}
 	}
 
 	b.pc, b.stop, b.keep = pc, stop, !rsp.Close && writeErr == nil

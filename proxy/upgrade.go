@@ -73,14 +73,15 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		removeUpgradeHopHeaders(r.Header)
 	}
 	up := r.Header["Upgrade"]
-	// Stop the dial context from cutting the relay: only the client going
-	// away before the switch should abort the handshake.
-	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
 	// The backend's answer gets the same time and size bounds as any
-	// response header; the relay after a 101 has neither.
+	// response header; the relay after a 101 has neither. The deadline is
+	// set before the interrupt below can set one in the past.
 	if t := p.opts.Timeouts.ResponseHeader; t > 0 {
 		_ = nc.SetDeadline(time.Now().Add(t))
 	}
+	// Stop the dial context from cutting the relay: only the client going
+	// away before the switch should abort the handshake.
+	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
 	lr := &headerLimitReader{r: nc, n: maxResponseHeaderBytes}
 	bw := bufio.NewWriter(nc)
 	buf := p.bufPool.get()
