@@ -96,6 +96,9 @@ type Options struct {
 	// Clients in ForwardedHeadersExcludeCIDRs get none of them.
 	ForwardedHeaders             []string
 	ForwardedHeadersExcludeCIDRs []string
+	// MaxContentLength > 0 answers 413 to requests whose Content-Length
+	// is larger (-max-content-length); 0 means no limit.
+	MaxContentLength int64
 	// DisableValidateQuery lets requests with a query url.ParseQuery
 	// rejects (bad %-escape, ';') through to routing instead of answering
 	// them 400 "Invalid query" (-validate-query=false).

@@ -17,12 +17,16 @@ import (
 // §8 server timeouts; WriteTimeout is off unless asked for, because it
 // would cut long downloads and streams.
 func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Server {
-	// Outermost first: query validation, then forwarded headers.
+	// Outermost first (spec proxy.md §1): content length, query
+	// validation, forwarded headers.
 	if c.forwarded != nil {
 		h = forwardedHandler{c.forwarded, h}
 	}
 	if !c.DisableValidateQuery {
 		h = queryValidator{h}
+	}
+	if c.MaxContentLength > 0 {
+		h = contentLengthLimit{c.MaxContentLength, h}
 	}
 	s := &http.Server{
 		Handler:           h,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -59,6 +60,34 @@ func TestProxyServerValidatesQuery(t *testing.T) {
 			if got := w.Header().Get("Server"); got != "skiff" {
 				t.Errorf("%s: Server %q", tc.target, got)
 			}
+		}
+	}
+}
+
+func TestMaxContentLength(t *testing.T) {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
+	for _, tc := range []struct {
+		max, length int64
+		status      int
+	}{
+		{0, 1 << 30, 299},
+		{10, 10, 299},
+		{10, 11, 413},
+		{10, -1, 299}, // chunked: not counted
+	} {
+		c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, MaxContentLength: tc.max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newProxyServer(&c, next, l)
+		r := httptest.NewRequest("POST", "/", strings.NewReader("x"))
+		r.ContentLength = tc.length
+		w := httptest.NewRecorder()
+		s.Handler.ServeHTTP(w, r)
+		if w.Code != tc.status {
+			t.Errorf("max %d, length %d: status %d, want %d", tc.max, tc.length, w.Code, tc.status)
 		}
 	}
 }

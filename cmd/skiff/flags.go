@@ -130,6 +130,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 			"X-Forwarded-Uri, X-Forwarded-Port=<port|auto>, X-Forwarded-Proto=<http|https|auto>")
 	fs.Var(listFlag{&o.ForwardedHeadersExcludeCIDRs, true}, "forwarded-headers-exclude-cidrs",
 		"comma-separated CIDRs of clients that get no -forwarded-headers")
+	fs.Int64Var(&o.MaxContentLength, "max-content-length", 0, "answer 413 to requests with a larger Content-Length; 0: no limit")
 	validateQuery := true
 	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")

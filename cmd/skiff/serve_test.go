@@ -56,7 +56,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-enable-ratelimits", "-enable-breakers", "-enable-h2c-server", "-application-log-level", "debug",
 		"-default-http-status", "503", "-enable-profile=false", "-disabled-filters", "tee,compress",
 		"-validate-query=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
-		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8",
+		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8", "-max-content-length", "1024",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +88,7 @@ func TestServeFlagValues(t *testing.T) {
 		{"query validation off", o.DisableValidateQuery, true},
 		{"forwarded headers", o.ForwardedHeaders, []string{"X-Forwarded-For", "X-Forwarded-Proto=auto"}},
 		{"forwarded exclude", o.ForwardedHeadersExcludeCIDRs, []string{"10.0.0.0/8"}},
+		{"max content length", o.MaxContentLength, int64(1024)},
 		{"disabled filters", o.DisabledFilters, []string{"tee", "compress"}},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
