@@ -66,8 +66,9 @@ type Options struct {
 	// SupportNetListener, when set, is used instead of listening on
 	// SupportListener; Run closes it.
 	SupportNetListener net.Listener
-	// DisableProfile removes /debug/pprof from the support listener.
-	DisableProfile bool
+	// EnableProfile serves /debug/pprof on the support listener. Off by
+	// default: profiles expose memory contents and cost CPU on demand.
+	EnableProfile bool
 
 	// AccessLogDisabled turns the access log off except for routes that
 	// switch it on with enableAccessLog; AccessLogJSON writes JSON

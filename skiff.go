@@ -123,7 +123,7 @@ func Run(ctx context.Context, o Options) error {
 			Printer:  eskipPrinter{},
 			Draining: draining.Load,
 			Starting: starting.Load,
-			Profile:  !c.DisableProfile,
+			Profile:  c.EnableProfile,
 		}), log)
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- serveSupport(support, ln) }()

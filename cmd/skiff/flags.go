@@ -100,8 +100,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.SupportListener, "support-listener", skiff.DefaultSupportListener,
 		"support listener address for /health, /routes and /debug/pprof; empty disables it")
 	fs.StringVar(&o.SupportListener, "metrics-listener", skiff.DefaultSupportListener, "legacy name of -support-listener")
-	enableProfile := true
-	fs.BoolVar(&enableProfile, "enable-profile", true, "serve /debug/pprof on the support listener")
+	fs.BoolVar(&o.EnableProfile, "enable-profile", false, "serve /debug/pprof on the support listener")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS key file of the proxy listener")
 	fs.BoolVar(&o.EnableH2C, "enable-h2c-server", false, "serve cleartext HTTP/2 (h2c) on a non-TLS proxy listener")
@@ -167,7 +166,6 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	dur(&o.ShutdownTimeout, "shutdown-timeout", skiff.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
 
 	c.finish = func() {
-		o.DisableProfile = !enableProfile
 		o.DisableValidateQuery = !validateQuery
 	}
 	return fs
