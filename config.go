@@ -12,6 +12,8 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/file"
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/loadbalancer"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 // config is Options with defaults applied and the derived parts built.
@@ -22,6 +24,10 @@ type config struct {
 	dataClients    []dataclients.DataClient
 	cert           *tls.Certificate  // loaded from TLSCert/TLSKey
 	forwarded      *forwardedHeaders // nil: none
+	// preProcessors run after the default filters, in spec routing.md §9
+	// order around the custom ones.
+	preProcessors  []routing.PreProcessor
+	postProcessors []routing.PostProcessor
 }
 
 // resolve applies defaults and checks everything that can be checked
@@ -102,6 +108,9 @@ func resolve(o Options) (config, error) {
 		return c, &ConfigError{"default-filters-append", err}
 	}
 
+	if err := c.buildProcessors(); err != nil {
+		return c, err
+	}
 	if err := c.buildDataClients(); err != nil {
 		return c, err
 	}
@@ -151,5 +160,20 @@ func (c *config) buildDataClients() error {
 	if len(c.dataClients) == 0 {
 		return &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes or CustomDataClients")}
 	}
+	return nil
+}
+
+// buildProcessors lays out the route pre- and post-processors in the order
+// of spec routing.md §9.
+func (c *config) buildProcessors() error {
+	c.preProcessors = append([]routing.PreProcessor{c.defaultFilters}, c.CustomRoutingPreProcessors...)
+	if c.ForwardBackendURL != "" {
+		fr, err := routing.NewForwardResolver(c.ForwardBackendURL)
+		if err != nil {
+			return &ConfigError{"forward-backend-url", err}
+		}
+		c.preProcessors = append(c.preProcessors, fr)
+	}
+	c.postProcessors = append([]routing.PostProcessor{loadbalancer.NewPostProcessor(), forwardUnresolved{}}, c.CustomRoutingPostProcessors...)
 	return nil
 }

@@ -113,6 +113,10 @@ type Options struct {
 	// chains added to the front and the back of every route.
 	DefaultFiltersPrepend []string
 	DefaultFiltersAppend  []string
+	// ForwardBackendURL is the network backend that replaces <forward>
+	// (-forward-backend-url); such routes also lose their filters. Without
+	// it <forward> routes are invalid.
+	ForwardBackendURL string
 
 	// TLSCert and TLSKey make the proxy listener serve TLS, with HTTP/2
 	// negotiated by ALPN.

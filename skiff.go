@@ -15,7 +15,6 @@ import (
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
-	"github.com/skiff-proxy/skiff/loadbalancer"
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -57,8 +56,8 @@ func Run(ctx context.Context, o Options) error {
 		BuildOptions: routing.BuildOptions{
 			Filters:             reg,
 			Predicates:          preds,
-			PreProcessors:       append([]routing.PreProcessor{c.defaultFilters}, c.CustomRoutingPreProcessors...),
-			PostProcessors:      append([]routing.PostProcessor{loadbalancer.NewPostProcessor()}, c.CustomRoutingPostProcessors...),
+			PreProcessors:       c.preProcessors,
+			PostProcessors:      c.postProcessors,
 			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
 		},
 		DataClients: c.dataClients,

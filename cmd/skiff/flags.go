@@ -115,6 +115,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"eskip filter chain put before the filters of every route (may repeat)")
 	fs.Var(listFlag{&o.DefaultFiltersAppend, false}, "default-filters-append",
 		"eskip filter chain put after the filters of every route (may repeat)")
+	fs.StringVar(&o.ForwardBackendURL, "forward-backend-url", "",
+		"http(s) URL that replaces the <forward> backend (such routes lose their filters); without it <forward> routes are invalid")
 	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")
 	fs.BoolVar(&o.EnableRatelimits, "enable-ratelimits", false, "register the rate limit filters")
 	fs.BoolVar(&o.EnableBreakers, "enable-breakers", false, "enable circuit breakers")

@@ -57,6 +57,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-default-http-status", "503", "-enable-profile", "-disabled-filters", "tee,compress",
 		"-validate-query=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
 		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8", "-max-content-length", "1024",
+		"-forward-backend-url", "http://fwd.example:8080",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func TestServeFlagValues(t *testing.T) {
 		{"support disabled", o.DisableSupportListener, true},
 		{"prepend", o.DefaultFiltersPrepend, []string{`setPath("/x")`, `status(200)`}},
 		{"append", o.DefaultFiltersAppend, []string{`setResponseHeader("a", "b")`}},
+		{"forward backend", o.ForwardBackendURL, "http://fwd.example:8080"},
 		{"no drain", o.WaitForHealthcheckInterval, time.Duration(-1)},
 		{"no read timeout", o.ReadTimeoutServer, time.Duration(-1)},
 		{"idle", o.IdleTimeoutServer, 3 * time.Second},
