@@ -104,6 +104,9 @@ type Options struct {
 	// rejects (bad %-escape, ';') through to routing instead of answering
 	// them 400 "Invalid query" (-validate-query=false).
 	DisableValidateQuery bool
+	// NormalizeHost lower-cases the request Host and strips its port and
+	// trailing dot before routing (-normalize-host).
+	NormalizeHost bool
 	// KeepHopHeaders forwards hop-by-hop headers as skipper does.
 	KeepHopHeaders bool
 	// Insecure skips TLS verification of https backends.

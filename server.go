@@ -18,9 +18,12 @@ import (
 // would cut long downloads and streams.
 func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Server {
 	// Outermost first (spec proxy.md §1): content length, query
-	// validation, forwarded headers.
+	// validation, host normalisation, forwarded headers.
 	if c.forwarded != nil {
 		h = forwardedHandler{c.forwarded, h}
+	}
+	if c.NormalizeHost {
+		h = hostNormalizer{h}
 	}
 	if !c.DisableValidateQuery {
 		h = queryValidator{h}

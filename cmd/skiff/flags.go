@@ -131,6 +131,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 			"X-Forwarded-Uri, X-Forwarded-Port=<port|auto>, X-Forwarded-Proto=<http|https|auto>")
 	fs.Var(listFlag{&o.ForwardedHeadersExcludeCIDRs, true}, "forwarded-headers-exclude-cidrs",
 		"comma-separated CIDRs of clients that get no -forwarded-headers")
+	fs.BoolVar(&o.NormalizeHost, "normalize-host", false, "lower-case the request Host and strip its port and trailing dot before routing")
 	fs.Int64Var(&o.MaxContentLength, "max-content-length", 0, "answer 413 to requests with a larger Content-Length; 0: no limit")
 	validateQuery := true
 	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")

@@ -38,6 +38,7 @@ func TestServeFlagDefaults(t *testing.T) {
 		{"idle conns", o.IdleConnsPerHost, 64},
 		{"upgrade dial", o.UpgradeDialTimeout, 30 * time.Second},
 		{"log level", o.LogLevel, "INFO"},
+		{"normalize host", o.NormalizeHost, false},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
@@ -57,7 +58,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-default-http-status", "503", "-enable-profile", "-disabled-filters", "tee,compress",
 		"-validate-query=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
 		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8", "-max-content-length", "1024",
-		"-forward-backend-url", "http://fwd.example:8080",
+		"-forward-backend-url", "http://fwd.example:8080", "-normalize-host",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +75,7 @@ func TestServeFlagValues(t *testing.T) {
 		{"prepend", o.DefaultFiltersPrepend, []string{`setPath("/x")`, `status(200)`}},
 		{"append", o.DefaultFiltersAppend, []string{`setResponseHeader("a", "b")`}},
 		{"forward backend", o.ForwardBackendURL, "http://fwd.example:8080"},
+		{"normalize host", o.NormalizeHost, true},
 		{"no drain", o.WaitForHealthcheckInterval, time.Duration(-1)},
 		{"no read timeout", o.ReadTimeoutServer, time.Duration(-1)},
 		{"idle", o.IdleTimeoutServer, 3 * time.Second},
