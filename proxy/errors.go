@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 )
@@ -58,6 +60,42 @@ func isDialError(err error) bool {
 		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &inv)
 }
 
+// malformedResponseTexts are what net/http's response parser says about
+// answers that are not valid HTTP/1.x; http.Transport returns them as
+// untyped errors, possibly wrapped ("transport connection broken: ...").
+var malformedResponseTexts = [...]string{
+	"malformed HTTP",
+	"bad Content-Length",
+	"invalid empty Content-Length",
+	"multiple Content-Length headers",
+	"unsupported transfer encoding",
+	"too many transfer encodings",
+	"invalid Trailer key",
+	"server response headers exceeded",
+}
+
+// isMalformedResponse recognises http.Transport's (https, h2c, Expect
+// requests) failures to parse a backend answer, which the h1 client
+// reports as badResponseError: both are 502. Transport failures (EOF,
+// resets, timeouts) keep their own status.
+func isMalformedResponse(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return false
+	}
+	var pe textproto.ProtocolError
+	if errors.As(err, &pe) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range malformedResponseTexts {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // statusFor maps a backend-step error to the status of spec proxy.md §4.
 // clientCtx is the incoming request's context: its cancellation is the
 // client leaving, any other deadline is a backend timeout.
@@ -83,7 +121,7 @@ func statusFor(clientCtx context.Context, err error) int {
 		return http.StatusBadRequest
 	}
 	var bad *badResponseError
-	if isDialError(err) || errors.As(err, &bad) {
+	if isDialError(err) || errors.As(err, &bad) || isMalformedResponse(err) {
 		return http.StatusBadGateway
 	}
 	var ne net.Error

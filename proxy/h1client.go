@@ -318,11 +318,14 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
 			return nil, false, badResponse(ferr)
 		}
+		pc.lr.recordHeader(pc.br)
 		rsp, err = http.ReadResponse(pc.br, req)
+		raw := pc.lr.stopRecording()
 		if err != nil {
 			return nil, false, badResponse(err)
 		}
 		if rsp.StatusCode >= 200 {
+			restoreConnection(rsp.Header, raw)
 			b = &h1body{rc: rsp.Body}
 			if rsp.Body != http.NoBody {
 				rsp.Body = b

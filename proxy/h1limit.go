@@ -1,10 +1,14 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"math"
 	"net"
+	"net/http"
+	"net/textproto"
 )
 
 // maxResponseHeaderBytes bounds the status line and header section of a
@@ -20,8 +24,9 @@ var errHeaderTooLarge = errors.New("backend response header exceeds 1 MiB")
 // backend client sets n while it reads a response header and lifts it for
 // the body, whose size is the backend's business.
 type headerLimitReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	rec []byte // while non-nil, what was read is appended (see recordHeader)
 }
 
 func (l *headerLimitReader) Read(p []byte) (int, error) {
@@ -33,7 +38,67 @@ func (l *headerLimitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if l.rec != nil {
+		l.rec = append(l.rec, p[:n]...)
+	}
 	return n, err
+}
+
+// recordHeader starts keeping a copy of the response header that br (which
+// reads from l) is about to parse: what br holds already, then what it
+// reads. net/http's parser drops a Connection header that lists "close",
+// and with it the names of the other hop-by-hop headers listed there; the
+// copy lets connectionFromRaw recover them. The header bound applies, so
+// the copy is bounded too.
+func (l *headerLimitReader) recordHeader(br *bufio.Reader) {
+	buffered, _ := br.Peek(br.Buffered())
+	l.rec = append(make([]byte, 0, len(buffered)+512), buffered...)
+}
+
+// stopRecording returns the recorded bytes and ends the recording.
+func (l *headerLimitReader) stopRecording() []byte {
+	rec := l.rec
+	l.rec = nil
+	return rec
+}
+
+// restoreConnection puts the Connection header of the raw response head
+// back into h, as the fast parser keeps it, so that hop-by-hop removal
+// sees every name listed there. raw starts with the status line; the
+// scan ends at the blank line that ends the header section.
+func restoreConnection(h http.Header, raw []byte) {
+	var vals []string
+	inConn := false
+	for first := true; len(raw) > 0; first = false {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if first {
+			continue // status line
+		}
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			// Obsolete line folding continues the previous value.
+			if inConn && len(vals) > 0 {
+				vals[len(vals)-1] += " " + textproto.TrimString(string(line))
+			}
+			continue
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		inConn = ok && asciiEqualFold(string(name), "Connection")
+		if inConn {
+			vals = append(vals, textproto.TrimString(string(value)))
+		}
+	}
+	if vals != nil {
+		h["Connection"] = vals
+	}
 }
 
 // badResponseError marks a backend answer that is not valid HTTP/1.x

@@ -90,8 +90,10 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	var rsp *http.Response
 	br := bufio.NewReader(lr)
 	if err == nil {
+		lr.recordHeader(br)
 		rsp, err = http.ReadResponse(br, r)
 	}
+	raw := lr.stopRecording()
 	if !stop() || err != nil {
 		_ = nc.Close()
 		switch {
@@ -107,6 +109,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	c.noRespFilt = true
 	if rsp.StatusCode != http.StatusSwitchingProtocols {
 		if !p.opts.KeepHopHeaders {
+			restoreConnection(rsp.Header, raw)
 			removeHopHeaders(rsp.Header)
 		}
 		rsp.Body = &closeWith{ReadCloser: rsp.Body, c: nc}
