@@ -23,6 +23,9 @@ import (
 const (
 	DefaultDebounce    = 10 * time.Millisecond
 	DefaultDeleteGrace = 100 * time.Millisecond
+	// DefaultMaxSize bounds a routes file: about two million routes of
+	// the usual size. A larger file is most likely not a routes file.
+	DefaultMaxSize = 256 << 20
 )
 
 // Options configure a Client.
@@ -42,6 +45,10 @@ type Options struct {
 	// are withdrawn, so that editors which move the old file away before
 	// writing the new one do not make routes blink. Default DefaultDeleteGrace.
 	DeleteGrace time.Duration
+	// MaxSize is the largest routes file read, in bytes. A larger file
+	// fails at startup and keeps its last routes afterwards. Default
+	// DefaultMaxSize.
+	MaxSize int64
 }
 
 // Client is the file data client. Create it with New.
@@ -51,6 +58,7 @@ type Client struct {
 	log   logrus.FieldLogger
 	wait  time.Duration
 	grace time.Duration
+	max   int64
 	parse parseFunc
 }
 
@@ -64,6 +72,7 @@ func New(o Options) *Client {
 		log:   o.Log,
 		wait:  o.Debounce,
 		grace: o.DeleteGrace,
+		max:   o.MaxSize,
 		parse: eskip.ParseDocument,
 	}
 	if c.log == nil {
@@ -75,6 +84,9 @@ func New(o Options) *Client {
 	}
 	if c.grace <= 0 {
 		c.grace = DefaultDeleteGrace
+	}
+	if c.max <= 0 {
+		c.max = DefaultMaxSize
 	}
 	return c
 }
@@ -126,7 +138,7 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 		}
 	}
 	for _, f := range files {
-		if err := f.first(c.parse); err != nil {
+		if err := f.first(c.parse, c.max); err != nil {
 			return err
 		}
 	}
@@ -153,8 +165,8 @@ type fileState struct {
 }
 
 // first reads the file at startup, when any problem is fatal.
-func (f *fileState) first(parse parseFunc) error {
-	text, routes, err := loadFile(parse, f.path, f.abs)
+func (f *fileState) first(parse parseFunc, max int64) error {
+	text, routes, err := loadFile(parse, f.path, f.abs, max)
 	if err != nil {
 		return err
 	}
@@ -173,7 +185,7 @@ const (
 
 // reread reads f again. On changed, prev holds the routes before.
 func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win window) {
-	text, err := readInto(f.abs, f.spare)
+	text, err := readInto(f.abs, f.spare, c.max)
 	f.spare = nil
 	if errors.Is(err, fs.ErrNotExist) {
 		return gone, nil, window{}
@@ -228,19 +240,31 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 	return changed, prev, doc.win
 }
 
-// readInto reads the file at path into buf, growing it as needed. Reusing
+// errTooLarge is returned (wrapped) for a file over the size limit.
+var errTooLarge = errors.New("routes file too large")
+
+// readInto reads the file at path into buf, growing it as needed, and
+// fails for a file larger than max bytes. Reusing
 // the buffer of an earlier read spares a large allocation (and garbage
 // collection work) for every change of a large file. This relies on
 // eskip.ParseDocument not keeping references into the text it is given
 // (TestParsedRoutesDoNotAliasText guards it).
-func readInto(path string, buf []byte) ([]byte, error) {
+func readInto(path string, buf []byte, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && int64(cap(buf)) < st.Size()+512 {
-		buf = make([]byte, 0, st.Size()+512)
+	tooLarge := func(size int64) error {
+		return fmt.Errorf("%s is %d bytes, over the limit of %d: %w", path, size, max, errTooLarge)
+	}
+	if st, err := f.Stat(); err == nil {
+		if st.Size() > max {
+			return nil, tooLarge(st.Size())
+		}
+		if int64(cap(buf)) < st.Size()+512 {
+			buf = make([]byte, 0, st.Size()+512)
+		}
 	}
 	buf = buf[:0]
 	for {
@@ -249,6 +273,9 @@ func readInto(path string, buf []byte) ([]byte, error) {
 		}
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max { // it grew while being read
+			return nil, tooLarge(int64(len(buf)))
+		}
 		if err == io.EOF {
 			return buf, nil
 		}

@@ -38,6 +38,13 @@ func write(t *testing.T, path, text string) {
 // a client over them in the given order.
 func start(t *testing.T, names []string, content map[string]string) *harness {
 	t.Helper()
+	return startWith(t, names, content, Options{})
+}
+
+// startWith is start with o's fields besides Paths, Log, Debounce and
+// DeleteGrace.
+func startWith(t *testing.T, names []string, content map[string]string, o Options) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), out: make(chan dataclients.Update), done: make(chan error, 1)}
 	var paths []string
 	for _, n := range names {
@@ -52,7 +59,8 @@ func start(t *testing.T, names []string, content map[string]string) *harness {
 	h.hook = hook
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	c := New(Options{Paths: paths, Log: log, Debounce: 5 * time.Millisecond, DeleteGrace: 30 * time.Millisecond})
+	o.Paths, o.Log, o.Debounce, o.DeleteGrace = paths, log, 5*time.Millisecond, 30*time.Millisecond
+	c := New(o)
 	go func() { h.done <- c.Run(ctx, h.out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -566,5 +574,38 @@ func TestPermissionDeniedKeepsRoutes(t *testing.T) {
 	if err := os.Chmod(p, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	h.expect("+r2=http://TWO +r3=http://three")
+}
+
+// TestSizeLimit: a file over MaxSize fails at startup and, later, keeps
+// its routes with a warning naming it.
+func TestSizeLimit(t *testing.T) {
+	limit := int64(len(twoRoutesEdited) + 10)
+	big := twoRoutes + "// " + strings.Repeat("x", int(limit)) + "\n"
+
+	p := filepath.Join(t.TempDir(), "big.eskip")
+	write(t, p, big)
+	// Bounded, so that a client that wrongly accepts the file returns.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := New(Options{Paths: []string{p}, MaxSize: limit}).Run(ctx, make(chan dataclients.Update, 1))
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "over the limit") {
+		t.Errorf("startup with a file over the limit: %v", err)
+	}
+
+	h := startWith(t, []string{"routes.eskip"}, map[string]string{"routes.eskip": twoRoutes}, Options{MaxSize: limit})
+	h.expect("reset +r1=http://one +r2=http://two")
+	write(t, h.path("routes.eskip"), big)
+	h.quiet()
+	warned := false
+	for _, e := range h.hook.AllEntries() {
+		if e.Level == logrus.WarnLevel && strings.Contains(e.Message, h.path("routes.eskip")) && strings.Contains(e.Message, "over the limit") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("the oversized file was not logged")
+	}
+	write(t, h.path("routes.eskip"), twoRoutesEdited)
 	h.expect("+r2=http://TWO +r3=http://three")
 }

@@ -7,7 +7,8 @@
 //
 // Startup: Run (and Load, for validating before starting) fail with an error
 // naming the file, and every error position, when a file is missing,
-// unreadable or does not parse; Run then sends nothing.
+// unreadable, larger than Options.MaxSize (default 256 MiB) or does not
+// parse; Run then sends nothing. Later, such a file keeps its last routes.
 //
 // Changes: after a burst of file events has been quiet for Options.Debounce
 // the touched files are read again; unchanged bytes send nothing. A large

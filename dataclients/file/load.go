@@ -3,7 +3,6 @@ package file
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/skiff-proxy/skiff/eskip"
 )
@@ -24,16 +23,17 @@ func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 	sets := make([][]*eskip.Route, len(paths))
 	for i, p := range paths {
 		var err error
-		if _, sets[i], err = loadFile(parse, p, p); err != nil {
+		if _, sets[i], err = loadFile(parse, p, p, DefaultMaxSize); err != nil {
 			return nil, err
 		}
 	}
 	return merge(sets), nil
 }
 
-// loadFile reads and parses one file; errors name it as path.
-func loadFile(parse parseFunc, path, abs string) ([]byte, []*eskip.Route, error) {
-	text, err := os.ReadFile(abs)
+// loadFile reads and parses one file of at most max bytes; errors name it
+// as path.
+func loadFile(parse parseFunc, path, abs string, max int64) ([]byte, []*eskip.Route, error) {
+	text, err := readInto(abs, nil, max)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading routes file: %w", err)
 	}
