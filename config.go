@@ -166,7 +166,22 @@ func (c *config) buildDataClients() error {
 // buildProcessors lays out the route pre- and post-processors in the order
 // of spec routing.md §9.
 func (c *config) buildProcessors() error {
-	c.preProcessors = append([]routing.PreProcessor{c.defaultFilters}, c.CustomRoutingPreProcessors...)
+	c.preProcessors = []routing.PreProcessor{c.defaultFilters}
+	clones, err := parseRouteEdits(c.CloneRoute)
+	if err != nil {
+		return &ConfigError{"clone-route", err}
+	}
+	if len(clones) > 0 {
+		c.preProcessors = append(c.preProcessors, routing.NewRouteCloner(clones, c.log))
+	}
+	edits, err := parseRouteEdits(c.EditRoute)
+	if err != nil {
+		return &ConfigError{"edit-route", err}
+	}
+	if len(edits) > 0 {
+		c.preProcessors = append(c.preProcessors, routing.NewRouteEditor(edits, c.log))
+	}
+	c.preProcessors = append(c.preProcessors, c.CustomRoutingPreProcessors...)
 	if c.ForwardBackendURL != "" {
 		fr, err := routing.NewForwardResolver(c.ForwardBackendURL)
 		if err != nil {
@@ -176,4 +191,16 @@ func (c *config) buildProcessors() error {
 	}
 	c.postProcessors = append([]routing.PostProcessor{loadbalancer.NewPostProcessor(), forwardUnresolved{}}, c.CustomRoutingPostProcessors...)
 	return nil
+}
+
+func parseRouteEdits(rules []string) ([]routing.RouteEdit, error) {
+	var es []routing.RouteEdit
+	for _, r := range rules {
+		e, err := routing.ParseRouteEdit(r)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
 }

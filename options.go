@@ -116,6 +116,13 @@ type Options struct {
 	// chains added to the front and the back of every route.
 	DefaultFiltersPrepend []string
 	DefaultFiltersAppend  []string
+	// CloneRoute and EditRoute are '/<regexp>/<replacement>/' rules (the
+	// first character is the separator) applied to the canonical
+	// Name(args) text of every custom predicate and filter, after the
+	// default filters: CloneRoute adds a rewritten copy clone_<id> of each
+	// route a rule changes, then EditRoute rewrites routes in place.
+	CloneRoute []string
+	EditRoute  []string
 	// ForwardBackendURL is the network backend that replaces <forward>
 	// (-forward-backend-url); such routes also lose their filters. Without
 	// it <forward> routes are invalid.

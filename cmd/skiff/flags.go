@@ -115,6 +115,10 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"eskip filter chain put before the filters of every route (may repeat)")
 	fs.Var(listFlag{&o.DefaultFiltersAppend, false}, "default-filters-append",
 		"eskip filter chain put after the filters of every route (may repeat)")
+	fs.Var(listFlag{&o.CloneRoute, false}, "clone-route",
+		"'/<regexp>/<replacement>/' (first character is the separator): add a copy clone_<id> of every route whose predicates or filters the rule changes (may repeat)")
+	fs.Var(listFlag{&o.EditRoute, false}, "edit-route",
+		"'/<regexp>/<replacement>/' (first character is the separator): rewrite the predicates and filters of every route (may repeat)")
 	fs.StringVar(&o.ForwardBackendURL, "forward-backend-url", "",
 		"http(s) URL that replaces the <forward> backend (such routes lose their filters); without it <forward> routes are invalid")
 	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")

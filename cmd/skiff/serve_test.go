@@ -59,6 +59,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-validate-query=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
 		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8", "-max-content-length", "1024",
 		"-forward-backend-url", "http://fwd.example:8080", "-normalize-host",
+		"-edit-route", `/a,b/c/`, "-edit-route", `#x#y#`, "-clone-route", `/p/q/`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,8 @@ func TestServeFlagValues(t *testing.T) {
 		{"append", o.DefaultFiltersAppend, []string{`setResponseHeader("a", "b")`}},
 		{"forward backend", o.ForwardBackendURL, "http://fwd.example:8080"},
 		{"normalize host", o.NormalizeHost, true},
+		{"edit route", o.EditRoute, []string{`/a,b/c/`, `#x#y#`}},
+		{"clone route", o.CloneRoute, []string{`/p/q/`}},
 		{"no drain", o.WaitForHealthcheckInterval, time.Duration(-1)},
 		{"no read timeout", o.ReadTimeoutServer, time.Duration(-1)},
 		{"idle", o.IdleTimeoutServer, 3 * time.Second},
