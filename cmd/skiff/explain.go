@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -81,7 +80,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var defs []*eskip.Route
 	for _, name := range files {
-		source, data, err := readRoutes(name, stdin)
+		source, data, err := readInput(name, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "skiff explain: %v\n", err)
 			return 1
@@ -108,21 +107,6 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer done()
 	writeExplanation(stdout, tbl, tbl.Explain(r), headers, defs)
 	return 0
-}
-
-func readRoutes(name string, stdin io.Reader) (string, []byte, error) {
-	if name == "-" {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return "<stdin>", nil, fmt.Errorf("reading stdin: %w", err)
-		}
-		return "<stdin>", data, nil
-	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return name, nil, fmt.Errorf("reading routes: %w", err)
-	}
-	return name, data, nil
 }
 
 func explainRequest(method, target string, headers []string, remote string) (*http.Request, error) {
