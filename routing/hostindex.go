@@ -50,10 +50,6 @@ func (hi *hostIndex) del(h string) {
 	delete(hi.small, h)
 }
 
-func (hi *hostIndex) empty() bool {
-	return hi.small == nil && hi.shards == nil
-}
-
 func (hi *hostIndex) each(f func(h string, first *entry)) {
 	for h, e := range hi.small {
 		f(h, e)
