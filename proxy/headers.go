@@ -59,9 +59,7 @@ func removeHopHeaders(h http.Header) {
 		}
 	}
 	for _, k := range hopHeaders {
-		if _, ok := h[k]; ok {
-			delete(h, k)
-		}
+		delete(h, k)
 	}
 }
 
