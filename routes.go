@@ -19,9 +19,7 @@ func snapshot(rt *routing.Routing) admin.Snapshot {
 		s.Valid = append(s.Valid, r.Def)
 	}
 	for _, ir := range t.Invalid() {
-		s.Invalid = append(s.Invalid, admin.InvalidRoute{
-			Id: ir.Id, Source: ir.Source, Pos: ir.Pos, Reason: ir.Reason, Err: ir.Err,
-		})
+		s.Invalid = append(s.Invalid, admin.InvalidRoute(ir))
 	}
 	return s
 }
