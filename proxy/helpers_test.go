@@ -35,7 +35,6 @@ func (s testSpec) CreateFilter(args []any) (filters.Filter, error) {
 
 type funcFilter struct {
 	req, rsp func(filters.FilterContext)
-	errs     bool
 }
 
 func (f funcFilter) Request(c filters.FilterContext) {
