@@ -281,7 +281,6 @@ func (l *lexer) str(t *token, start int, d byte) {
 			continue
 		}
 		if i+1 >= len(src) {
-			i++
 			break
 		}
 		e := src[i+1]
