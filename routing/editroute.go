@@ -42,52 +42,8 @@ func ParseRouteEdit(s string) (RouteEdit, error) {
 // is not modified. Predicates lifted into their own fields by the parser
 // (Path, Host, PathRegexp, Method, Header, HeaderRegexp) are not edited.
 func (e RouteEdit) apply(r *eskip.Route, log logrus.FieldLogger) (*eskip.Route, bool) {
-	var preds []*eskip.Predicate
-	for i, p := range r.Predicates {
-		s := editablePredicateText(p)
-		ns := e.rx.ReplaceAllString(s, e.repl)
-		if ns == s {
-			if preds != nil {
-				preds = append(preds, p)
-			}
-			continue
-		}
-		np, err := eskip.ParsePredicates(ns)
-		if err != nil {
-			log.Warnf("route %s: edited predicate %s does not parse, kept as it was: %v", r.Id, ns, err)
-			if preds != nil {
-				preds = append(preds, p)
-			}
-			continue
-		}
-		if preds == nil {
-			preds = append(make([]*eskip.Predicate, 0, len(r.Predicates)), r.Predicates[:i]...)
-		}
-		preds = append(preds, np...)
-	}
-	var fs []*eskip.Filter
-	for i, f := range r.Filters {
-		s := editableFilterText(f)
-		ns := e.rx.ReplaceAllString(s, e.repl)
-		if ns == s {
-			if fs != nil {
-				fs = append(fs, f)
-			}
-			continue
-		}
-		nf, err := eskip.ParseFilters(ns)
-		if err != nil {
-			log.Warnf("route %s: edited filter %s does not parse, kept as it was: %v", r.Id, ns, err)
-			if fs != nil {
-				fs = append(fs, f)
-			}
-			continue
-		}
-		if fs == nil {
-			fs = append(make([]*eskip.Filter, 0, len(r.Filters)), r.Filters[:i]...)
-		}
-		fs = append(fs, nf...)
-	}
+	preds := editEach(e, r.Id, "predicate", r.Predicates, editablePredicateText, eskip.ParsePredicates, log)
+	fs := editEach(e, r.Id, "filter", r.Filters, editableFilterText, eskip.ParseFilters, log)
 	if preds == nil && fs == nil {
 		return r, false
 	}
@@ -99,6 +55,37 @@ func (e RouteEdit) apply(r *eskip.Route, log logrus.FieldLogger) (*eskip.Route, 
 		c.Filters = fs
 	}
 	return &c, true
+}
+
+// editEach rewrites the text of every element of list (predicates or
+// filters of route id) by e. It returns nil when nothing changed, else the
+// new list; a rewrite that does not parse is logged and the element kept
+// as it was.
+func editEach[T any](e RouteEdit, id, kind string, list []T, text func(T) string, parse func(string) ([]T, error), log logrus.FieldLogger) []T {
+	var out []T // copy on first change
+	for i, x := range list {
+		s := text(x)
+		ns := e.rx.ReplaceAllString(s, e.repl)
+		if ns == s {
+			if out != nil {
+				out = append(out, x)
+			}
+			continue
+		}
+		nx, err := parse(ns)
+		if err != nil {
+			log.Warnf("route %s: edited %s %s does not parse, kept as it was: %v", id, kind, ns, err)
+			if out != nil {
+				out = append(out, x)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]T, 0, len(list)), list[:i]...)
+		}
+		out = append(out, nx...)
+	}
+	return out
 }
 
 // editablePredicateText is the canonical Name(args) form of p.
