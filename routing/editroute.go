@@ -123,8 +123,7 @@ func NewRouteEditor(rules []RouteEdit, log logrus.FieldLogger) PreProcessor {
 }
 
 func (e routeEditor) Do(routes []*eskip.Route) []*eskip.Route {
-	var out []*eskip.Route // copy on first change
-	for i, r := range routes {
+	return rewriteRoutes(routes, func(r *eskip.Route) (*eskip.Route, bool) {
 		nr, changed := r, false
 		if r != nil {
 			for _, rule := range e.rules {
@@ -134,18 +133,8 @@ func (e routeEditor) Do(routes []*eskip.Route) []*eskip.Route {
 				}
 			}
 		}
-		if changed && out == nil {
-			out = make([]*eskip.Route, len(routes))
-			copy(out, routes[:i])
-		}
-		if out != nil {
-			out[i] = nr
-		}
-	}
-	if out == nil {
-		return routes
-	}
-	return out
+		return nr, changed
+	})
 }
 
 // RouteLocal: a route is edited on its own and keeps its id.

@@ -27,29 +27,17 @@ func NewForwardResolver(backend string) (PreProcessor, error) {
 }
 
 func (f forwardResolver) Do(routes []*eskip.Route) []*eskip.Route {
-	var out []*eskip.Route // copy on first change: most routes are not <forward>
-	for i, r := range routes {
+	return rewriteRoutes(routes, func(r *eskip.Route) (*eskip.Route, bool) {
 		if r == nil || r.BackendType != eskip.ForwardBackend {
-			if out != nil {
-				out[i] = r
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]*eskip.Route, len(routes))
-			copy(out, routes[:i])
+			return r, false
 		}
 		// The definition may still be held by its data client.
 		c := *r
 		c.BackendType = eskip.NetworkBackend
 		c.Backend = f.backend
 		c.Filters = nil
-		out[i] = &c
-	}
-	if out == nil {
-		return routes
-	}
-	return out
+		return &c, true
+	})
 }
 
 // RouteLocal: each route is resolved on its own.
