@@ -51,7 +51,6 @@ func Run(ctx context.Context, o Options) error {
 	defer closeFilters()
 
 	routingCtx, stopRouting := context.WithCancel(context.Background())
-	defer stopRouting()
 	rt := routing.New(routing.Options{
 		BuildOptions: routing.BuildOptions{
 			Filters:             reg,
@@ -71,6 +70,8 @@ func Run(ctx context.Context, o Options) error {
 			log.Errorf("routing stopped: %v", err)
 		}
 	}()
+	// Deferred in this order so that routing is told to stop before Run
+	// waits for it.
 	defer wg.Wait()
 	defer stopRouting()
 
