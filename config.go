@@ -138,7 +138,7 @@ func parseChains(chains []string) ([]*eskip.Filter, error) {
 // (file:line:col), instead of leaving an empty table behind.
 func (c *config) buildDataClients() error {
 	for _, path := range c.RoutesFiles {
-		text, err := os.ReadFile(path)
+		text, err := file.ReadFile(path, file.DefaultMaxSize)
 		if err != nil {
 			return &ConfigError{"routes file", err}
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients/file"
 )
 
 func quietLog() logrus.FieldLogger {
@@ -26,6 +28,14 @@ func TestRunConfigErrors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.eskip")
 	os.WriteFile(good, []byte(`r: * -> <shunt>;`), 0o644)
 	os.WriteFile(bad, []byte("a: * -> <shunt>;\nb: Path(\"/\") -> setPath(\"/x\" -> <shunt>;\n"), 0o644)
+	// A sparse file over the routes-file size limit: nothing is read.
+	huge := filepath.Join(dir, "huge.eskip")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, file.DefaultMaxSize+1); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		o      Options
@@ -34,6 +44,7 @@ func TestRunConfigErrors(t *testing.T) {
 	}{
 		{"syntax error names file:line:col", Options{RoutesFiles: []string{good, bad}}, "routes file " + bad, bad + ":2:"},
 		{"missing file", Options{RoutesFiles: []string{filepath.Join(dir, "nope.eskip")}}, "routes file", "no such file"},
+		{"file over the size limit", Options{RoutesFiles: []string{huge}}, "routes file", "over the limit"},
 		{"bad inline routes", Options{InlineRoutes: "r: * -> "}, "inline routes", "inline-routes:1:"},
 		{"no route source", Options{}, "routes", "no route source"},
 		{"bad prepend", Options{RoutesFiles: []string{good}, DefaultFiltersPrepend: []string{"setPath("}}, "default-filters-prepend", "setPath("},

@@ -30,6 +30,12 @@ func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 	return merge(sets), nil
 }
 
+// ReadFile reads the routes file at path, failing for one larger than max
+// bytes as the client does (DefaultMaxSize is the client's default).
+func ReadFile(path string, max int64) ([]byte, error) {
+	return readInto(path, nil, max)
+}
+
 // loadFile reads and parses one file of at most max bytes; errors name it
 // as path.
 func loadFile(parse parseFunc, path, abs string, max int64) ([]byte, []*eskip.Route, error) {
