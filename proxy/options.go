@@ -73,6 +73,11 @@ type Timeouts struct {
 	// UpgradeDial bounds the connect for upgrade (WebSocket) requests
 	// (-upgrade-dial-timeout, 30s).
 	UpgradeDial time.Duration
+	// ReadIdle bounds the wait for the next bytes of a backend's response
+	// body (-read-idle-timeout-backend, 60s): a backend that stops sending
+	// in the middle of a body is cut instead of holding the client and the
+	// connection for ever.
+	ReadIdle time.Duration
 }
 
 // Options configure a Proxy. The zero value of every field but Tables is
@@ -159,6 +164,7 @@ func (o Options) withDefaults() Options {
 	t.KeepAlive = orDefault(t.KeepAlive, defaultKeepAlive)
 	t.ExpectContinue = orDefault(t.ExpectContinue, defaultExpect)
 	t.UpgradeDial = orDefault(t.UpgradeDial, defaultUpgradeDial)
+	t.ReadIdle = orDefault(t.ReadIdle, defaultTimeout)
 	if o.MaxLoopbacks == 0 {
 		o.MaxLoopbacks = defaultMaxLoopbacks
 	}
