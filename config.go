@@ -61,14 +61,23 @@ func resolve(o Options) (config, error) {
 	if c.IdleConnsPerHost == 0 {
 		c.IdleConnsPerHost = DefaultIdleConnsPerHost
 	}
+	if c.MaxRequestLineBytes <= 0 {
+		c.MaxRequestLineBytes = DefaultMaxRequestLineBytes
+	}
+	if c.MaxTotalHeaderBytes <= 0 {
+		c.MaxTotalHeaderBytes = DefaultMaxTotalHeaderBytes
+	}
+	if c.RequestBodyBufferBytes == 0 {
+		c.RequestBodyBufferBytes = DefaultRequestBodyBufferBytes
+	}
 	c.ReadTimeoutServer = duration(c.ReadTimeoutServer, DefaultReadTimeoutServer)
 	c.ReadHeaderTimeoutServer = duration(c.ReadHeaderTimeoutServer, DefaultReadHeaderTimeoutServer)
 	c.WriteTimeoutServer = duration(c.WriteTimeoutServer, 0)
 	c.IdleTimeoutServer = duration(c.IdleTimeoutServer, DefaultIdleTimeoutServer)
 	c.WaitForHealthcheckInterval = duration(c.WaitForHealthcheckInterval, DefaultWaitForHealthcheckInterval)
 	c.ShutdownTimeout = duration(c.ShutdownTimeout, DefaultShutdownTimeout)
-	// Backend durations keep the Options convention (0 default, negative
-	// none), which is the proxy's too.
+	// Backend durations and the idle ones keep the Options convention (0
+	// default, negative none), which is the proxy's too.
 
 	fwd, err := parseForwardedHeaders(c.ForwardedHeaders, c.ForwardedHeadersExcludeCIDRs)
 	if err != nil {

@@ -23,12 +23,18 @@ const (
 	DefaultReadHeaderTimeoutServer = 60 * time.Second
 	DefaultIdleTimeoutServer       = 60 * time.Second
 	DefaultMaxHeaderBytes          = 1 << 20
+	DefaultMaxRequestLineBytes     = 64 << 10
+	DefaultMaxTotalHeaderBytes     = 64 << 20
+	DefaultReadIdleTimeoutServer   = 60 * time.Second
+	DefaultWriteIdleTimeoutServer  = 60 * time.Second
+	DefaultRequestBodyBufferBytes  = 64 << 10
 
 	DefaultTimeoutBackend               = 60 * time.Second
 	DefaultKeepaliveBackend             = 30 * time.Second
 	DefaultTLSTimeoutBackend            = 60 * time.Second
 	DefaultResponseHeaderTimeoutBackend = 60 * time.Second
-	DefaultExpectContinueTimeoutBackend = 30 * time.Second
+	DefaultExpectContinueTimeoutBackend = time.Second
+	DefaultReadIdleTimeoutBackend       = 60 * time.Second
 	DefaultIdleConnsPerHost             = 64
 	DefaultCloseIdleConnsPeriod         = 20 * time.Second
 	DefaultUpgradeDialTimeout           = 30 * time.Second
@@ -141,7 +147,23 @@ type Options struct {
 	ReadHeaderTimeoutServer time.Duration
 	WriteTimeoutServer      time.Duration
 	IdleTimeoutServer       time.Duration
-	MaxHeaderBytes          int
+	// MaxHeaderBytes bounds one request head (1 MiB); MaxRequestLineBytes
+	// its request line (64 KiB, answered 414); MaxTotalHeaderBytes the
+	// bytes of unfinished request heads held across all connections
+	// (64 MiB), so that many slow clients cannot exhaust memory.
+	MaxHeaderBytes      int
+	MaxRequestLineBytes int
+	MaxTotalHeaderBytes int64
+	// ReadIdleTimeoutServer bounds the wait for the next bytes of a
+	// request body (60 s, then 408); WriteIdleTimeoutServer the wait for a
+	// client to accept response bytes (60 s, then the connection is
+	// closed). Unlike the whole-request timeouts they never cut a
+	// transfer that makes progress.
+	ReadIdleTimeoutServer  time.Duration
+	WriteIdleTimeoutServer time.Duration
+	// RequestBodyBufferBytes: request bodies up to this size are read in
+	// full before a backend connection is taken (64 KiB; negative: never).
+	RequestBodyBufferBytes int64
 
 	// Backend side timeouts and connection pool.
 	TimeoutBackend               time.Duration // dial
@@ -149,10 +171,13 @@ type Options struct {
 	TLSTimeoutBackend            time.Duration
 	ResponseHeaderTimeoutBackend time.Duration
 	ExpectContinueTimeoutBackend time.Duration
-	IdleConnsPerHost             int
-	CloseIdleConnsPeriod         time.Duration
-	DisableHTTPKeepalives        bool
-	UpgradeDialTimeout           time.Duration // dialing for WebSocket/Upgrade requests
+	// ReadIdleTimeoutBackend bounds the wait for the next bytes of a
+	// response body (60 s); the client's connection is then closed.
+	ReadIdleTimeoutBackend time.Duration
+	IdleConnsPerHost       int
+	CloseIdleConnsPeriod   time.Duration
+	DisableHTTPKeepalives  bool
+	UpgradeDialTimeout     time.Duration // dialing for WebSocket/Upgrade requests
 	// BackendHTTP1Only keeps https backends on HTTP/1.1 instead of
 	// offering HTTP/2 by ALPN.
 	BackendHTTP1Only bool

@@ -99,11 +99,17 @@ func Run(ctx context.Context, o Options) error {
 			KeepAlive:      c.KeepaliveBackend,
 			ExpectContinue: c.ExpectContinueTimeoutBackend,
 			UpgradeDial:    c.UpgradeDialTimeout,
+			ReadIdle:       c.ReadIdleTimeoutBackend,
 		},
-		BackendHTTP1Only:  c.BackendHTTP1Only,
-		AccessLog:         accessLog{al},
-		AccessLogDisabled: c.AccessLogDisabled,
-		Log:               log,
+		ClientReadIdle:     c.ReadIdleTimeoutServer,
+		ClientWriteIdle:    c.WriteIdleTimeoutServer,
+		ServerReadTimeout:  c.ReadTimeoutServer,
+		ServerWriteTimeout: c.WriteTimeoutServer,
+		BufferBodyBytes:    c.RequestBodyBufferBytes,
+		BackendHTTP1Only:   c.BackendHTTP1Only,
+		AccessLog:          accessLog{al},
+		AccessLogDisabled:  c.AccessLogDisabled,
+		Log:                log,
 	})
 	defer px.Close()
 
@@ -171,6 +177,14 @@ func Run(ctx context.Context, o Options) error {
 		if err := main.Shutdown(sctx); err != nil {
 			log.Warnf("requests still in flight after %s, closing their connections", c.ShutdownTimeout)
 			main.Close()
+		}
+		// Upgraded connections (WebSocket) left net/http's care when they
+		// were hijacked: they get what is left of the same grace.
+		if n := px.Upgrades(); n > 0 {
+			log.Infof("shutting down: waiting for %d upgraded connections", n)
+			if err := px.WaitUpgrades(sctx); err != nil {
+				log.Warnf("%d upgraded connections still open after %s, closing them", px.Upgrades(), c.ShutdownTimeout)
+			}
 		}
 		cancel()
 	}

@@ -48,6 +48,10 @@ type reqCtx struct {
 	status      int
 	written     int64
 	proxyErr    error
+
+	deadlines clientDeadlines // idle deadlines of the client connection
+	idleBody  idleBody        // the request body wrapper that arms them
+	buffered  bufferedBody    // a small request body read before the backend step
 }
 
 var _ filters.FilterContext = (*reqCtx)(nil)

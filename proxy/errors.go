@@ -147,7 +147,7 @@ func errorResponse(req *http.Request, status int) *http.Response {
 	h["X-Content-Type-Options"] = []string{"nosniff"}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	h["Server"] = []string{serverName}
-	if status == statusClientClosed {
+	if status == statusClientClosed || status == http.StatusRequestTimeout {
 		h["Connection"] = []string{"close"}
 	}
 	return &http.Response{

@@ -193,7 +193,7 @@ func TestAccessLogSwitch(t *testing.T) {
 }
 
 // TestReadTimeout: a client that stops sending its body in the middle is
-// cut off by readTimeout and logged as 499.
+// cut off by readTimeout and answered 408 on a closed connection.
 func TestReadTimeout(t *testing.T) {
 	be := backend(t, nil)
 	fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, f("dur", filters.ReadTimeout, 100.0)))
@@ -204,10 +204,13 @@ func TestReadTimeout(t *testing.T) {
 	defer c.Close()
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
 	c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	io.ReadAll(c) // until the proxy gives up on the body and closes
+	got, _ := io.ReadAll(c) // until the proxy gives up on the body and closes
+	if !strings.HasPrefix(string(got), "HTTP/1.1 408 ") || !strings.Contains(string(got), "Connection: close\r\n") {
+		t.Errorf("answer %q, want a 408 with Connection: close", got)
+	}
 	waitLog(t, fx.log)
-	if e := fx.log.last(t); e.Status != statusClientClosed {
-		t.Errorf("logged status %d, want 499", e.Status)
+	if e := fx.log.last(t); e.Status != http.StatusRequestTimeout {
+		t.Errorf("logged status %d, want 408", e.Status)
 	}
 }
 

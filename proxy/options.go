@@ -68,7 +68,10 @@ type Timeouts struct {
 	// (-keepalive-backend, 30s).
 	KeepAlive time.Duration
 	// ExpectContinue bounds the wait for "100 Continue" when the client sent
-	// Expect: 100-continue (-expect-continue-timeout-backend, 30s).
+	// Expect: 100-continue with a body too large to buffer
+	// (-expect-continue-timeout-backend, 1s): after it the body is sent
+	// anyway, as curl does, so a backend that never answers 100 does not
+	// stall every upload.
 	ExpectContinue time.Duration
 	// UpgradeDial bounds the connect for upgrade (WebSocket) requests
 	// (-upgrade-dial-timeout, 30s).
@@ -120,6 +123,25 @@ type Options struct {
 	// (-backend-http1-only).
 	BackendHTTP1Only bool
 
+	// ClientReadIdle bounds the wait for the next bytes of a request body
+	// (-read-idle-timeout-server, 60s); a body that stalls longer is
+	// answered 408 and its connection closed.
+	ClientReadIdle time.Duration
+	// ClientWriteIdle bounds each write of a response to the client
+	// (-write-idle-timeout-server, 60s); a client that reads nothing for
+	// longer is disconnected, which frees the backend connection.
+	ClientWriteIdle time.Duration
+	// ServerReadTimeout and ServerWriteTimeout are the listener's
+	// whole-request limits (http.Server ReadTimeout and WriteTimeout,
+	// zero: none). The proxy sets the connection's deadlines itself for
+	// the idle bounds above and must not extend these.
+	ServerReadTimeout  time.Duration
+	ServerWriteTimeout time.Duration
+	// BufferBodyBytes is the size up to which a request body is read in
+	// full before a backend connection is taken
+	// (-request-body-buffer-bytes, 64 KiB); negative: never.
+	BufferBodyBytes int64
+
 	// AccessLog receives an entry per request; nil disables it.
 	AccessLog AccessLogger
 	// AccessLogDisabled logs only requests whose route switched the access
@@ -138,7 +160,9 @@ const (
 	defaultTimeout       = 60 * time.Second
 	defaultIdleConn      = 20 * time.Second
 	defaultKeepAlive     = 30 * time.Second
-	defaultExpect        = 30 * time.Second
+	defaultExpect        = time.Second
+	defaultClientIdle    = 60 * time.Second
+	defaultBufferBody    = 64 << 10
 	defaultUpgradeDial   = 30 * time.Second
 	defaultMaxLoopbacks  = 9
 	defaultIdlePerHost   = 64
@@ -165,6 +189,11 @@ func (o Options) withDefaults() Options {
 	t.ExpectContinue = orDefault(t.ExpectContinue, defaultExpect)
 	t.UpgradeDial = orDefault(t.UpgradeDial, defaultUpgradeDial)
 	t.ReadIdle = orDefault(t.ReadIdle, defaultTimeout)
+	o.ClientReadIdle = orDefault(o.ClientReadIdle, defaultClientIdle)
+	o.ClientWriteIdle = orDefault(o.ClientWriteIdle, defaultClientIdle)
+	if o.BufferBodyBytes == 0 {
+		o.BufferBodyBytes = defaultBufferBody
+	}
 	if o.MaxLoopbacks == 0 {
 		o.MaxLoopbacks = defaultMaxLoopbacks
 	}

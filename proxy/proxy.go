@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -40,9 +41,12 @@ type Proxy struct {
 
 	mu       sync.Mutex
 	upgrades map[*upgradeConn]struct{} // hijacked connections, closed by Close
-	closed   bool
-	quit     chan struct{}
-	wg       sync.WaitGroup
+	// upgradesGone is closed when the last upgraded connection ends
+	// while WaitUpgrades waits for it.
+	upgradesGone chan struct{}
+	closed       bool
+	quit         chan struct{}
+	wg           sync.WaitGroup
 }
 
 // New returns a Proxy serving with o.Tables. It starts one goroutine that
@@ -156,6 +160,37 @@ func (p *Proxy) Close() error {
 	p.std.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
 	return nil
+}
+
+// WaitUpgrades waits until no upgraded (WebSocket) connection is left or
+// ctx is done. Graceful shutdown calls it after the listener stopped, so
+// that relays get the same grace as requests in flight before Close cuts
+// them; it returns ctx's error when some were still open.
+func (p *Proxy) WaitUpgrades(ctx context.Context) error {
+	for {
+		p.mu.Lock()
+		if len(p.upgrades) == 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		if p.upgradesGone == nil {
+			p.upgradesGone = make(chan struct{})
+		}
+		gone := p.upgradesGone
+		p.mu.Unlock()
+		select {
+		case <-gone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Upgrades is the number of upgraded connections being relayed.
+func (p *Proxy) Upgrades() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.upgrades)
 }
 
 func (p *Proxy) getCtx() *reqCtx { return p.ctxPool.Get().(*reqCtx) }

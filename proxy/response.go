@@ -22,6 +22,16 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 		rsp = errorResponse(c.req, http.StatusInternalServerError)
 		c.resp = rsp
 	}
+	if c.errored && rsp.StatusCode == statusClientClosed {
+		// 499 is the access log's word for "the client left"; it is not
+		// an HTTP status and nobody is there to read it. Close the
+		// connection instead.
+		if rsp.Body != nil {
+			_ = rsp.Body.Close()
+		}
+		c.status = statusClientClosed
+		return true
+	}
 	w := c.w
 	h := w.Header()
 	for k, vs := range rsp.Header {
@@ -34,9 +44,11 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 		}
 		h["Trailer"] = keys
 	}
+	now := time.Now()
 	if d, ok := c.bag[filters.WriteTimeout].(time.Duration); ok && d > 0 {
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		c.deadlines.writeLimit = earlier(c.deadlines.writeLimit, now.Add(d))
 	}
+	c.deadlines.armWrite(now, true)
 	status := rsp.StatusCode
 	if status < 100 || status > 999 {
 		status = http.StatusInternalServerError
@@ -63,6 +75,7 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 	for {
 		n, rerr := body.Read(b)
 		if n > 0 {
+			c.deadlines.armWrite(time.Now(), false)
 			m, werr := w.Write(b[:n])
 			c.written += int64(m)
 			if werr != nil {

@@ -24,6 +24,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.requestHost = r.Host
 	c.clientCtx = r.Context()
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
+	p.initDeadlines(c)
 	uri, method, proto := r.RequestURI, r.Method, r.Proto
 	c.table = p.tables.Acquire()
 	if usesSegments(c.table) {
@@ -329,6 +330,9 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 			removeRequestHopHeaders(c.req.Header)
 		}
 		p.applyTimeouts(c)
+		if err := p.prepareBody(c); err != nil {
+			return c.bodyError(err)
+		}
 	}
 	r := c.req
 	rt, urlScheme := p.transport(scheme, r)
@@ -347,7 +351,7 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	}
 	rsp, err := rt.RoundTrip(out)
 	if err != nil {
-		return err
+		return c.bodyError(err)
 	}
 	if !p.opts.KeepHopHeaders {
 		removeHopHeaders(rsp.Header)
@@ -372,7 +376,11 @@ func (p *Proxy) applyTimeouts(c *reqCtx) {
 		c.req = c.req.WithContext(ctx)
 	}
 	if d, ok := c.bag[filters.ReadTimeout].(time.Duration); ok && d > 0 && hasBody(c.req) {
-		_ = http.NewResponseController(c.w).SetReadDeadline(time.Now().Add(d))
+		dl := &c.deadlines
+		dl.readLimit = earlier(dl.readLimit, time.Now().Add(d))
+		if dl.conn != nil {
+			_ = dl.conn.SetReadDeadline(dl.readLimit)
+		}
 	}
 }
 

@@ -129,6 +129,11 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	}
 	c.hijacked = true
 	c.status = http.StatusSwitchingProtocols
+	// A connection guard that checks the framing of every HTTP/1.1
+	// request must stop: from here on the bytes are the new protocol's.
+	if g, ok := client.(interface{ Passthrough() }); ok {
+		g.Passthrough()
+	}
 	// The server's read/write timeouts stay on a hijacked connection; a
 	// relay lives as long as its two ends want.
 	_ = client.SetDeadline(time.Time{})
@@ -145,6 +150,10 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		u.close()
 		p.mu.Lock()
 		delete(p.upgrades, u)
+		if len(p.upgrades) == 0 && p.upgradesGone != nil {
+			close(p.upgradesGone)
+			p.upgradesGone = nil
+		}
 		p.mu.Unlock()
 	}()
 

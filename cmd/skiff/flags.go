@@ -154,13 +154,25 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	dur(&o.WriteTimeoutServer, "write-timeout-server", 0, "limit for writing a whole response; use the writeTimeout filter per route instead")
 	dur(&o.IdleTimeoutServer, "idle-timeout-server", skiff.DefaultIdleTimeoutServer, "idle time of client keep-alive connections")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", skiff.DefaultMaxHeaderBytes, "maximum size of client request headers")
+	fs.IntVar(&o.MaxRequestLineBytes, "max-request-line-bytes", skiff.DefaultMaxRequestLineBytes, "maximum size of a client request line (longer: 414)")
+	fs.Int64Var(&o.MaxTotalHeaderBytes, "max-total-header-bytes", skiff.DefaultMaxTotalHeaderBytes,
+		"bytes of unfinished request headers held across all client connections; beyond it new header bytes are refused")
+	dur(&o.ReadIdleTimeoutServer, "read-idle-timeout-server", skiff.DefaultReadIdleTimeoutServer,
+		"wait for the next bytes of a request body (longer: 408)")
+	dur(&o.WriteIdleTimeoutServer, "write-idle-timeout-server", skiff.DefaultWriteIdleTimeoutServer,
+		"wait for a client to take response bytes (longer: connection closed)")
+	fs.Int64Var(&o.RequestBodyBufferBytes, "request-body-buffer-bytes", skiff.DefaultRequestBodyBufferBytes,
+		"request bodies up to this size are read before a backend connection is taken (0: never)")
 
 	// backend timeouts and connections
 	dur(&o.TimeoutBackend, "timeout-backend", skiff.DefaultTimeoutBackend, "backend dial timeout")
 	dur(&o.KeepaliveBackend, "keepalive-backend", skiff.DefaultKeepaliveBackend, "TCP keepalive period of backend connections")
 	dur(&o.TLSTimeoutBackend, "tls-timeout-backend", skiff.DefaultTLSTimeoutBackend, "backend TLS handshake timeout")
 	dur(&o.ResponseHeaderTimeoutBackend, "response-header-timeout-backend", skiff.DefaultResponseHeaderTimeoutBackend, "wait for backend response headers")
-	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", skiff.DefaultExpectContinueTimeoutBackend, "wait for a backend's 100 Continue")
+	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", skiff.DefaultExpectContinueTimeoutBackend,
+		"wait for a backend's 100 Continue before sending a large body anyway")
+	dur(&o.ReadIdleTimeoutBackend, "read-idle-timeout-backend", skiff.DefaultReadIdleTimeoutBackend,
+		"wait for the next bytes of a backend's response body (longer: the response is cut)")
 	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", skiff.DefaultIdleConnsPerHost, "idle connections kept per backend host")
 	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", skiff.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
@@ -229,6 +241,18 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	}
 	if o.MaxHeaderBytes <= 0 {
 		return fmt.Errorf("-max-header-bytes: %d must be positive", o.MaxHeaderBytes)
+	}
+	if o.MaxRequestLineBytes <= 0 {
+		return fmt.Errorf("-max-request-line-bytes: %d must be positive", o.MaxRequestLineBytes)
+	}
+	if o.MaxTotalHeaderBytes < int64(o.MaxHeaderBytes) {
+		return fmt.Errorf("-max-total-header-bytes: %d must be at least -max-header-bytes (%d)", o.MaxTotalHeaderBytes, o.MaxHeaderBytes)
+	}
+	if o.RequestBodyBufferBytes < 0 {
+		return fmt.Errorf("-request-body-buffer-bytes: %d must not be negative", o.RequestBodyBufferBytes)
+	}
+	if o.RequestBodyBufferBytes == 0 {
+		o.RequestBodyBufferBytes = -1 // Options spell "never" as negative
 	}
 	if o.IdleConnsPerHost < 0 {
 		return fmt.Errorf("-idle-conns-num: %d must not be negative", o.IdleConnsPerHost)
