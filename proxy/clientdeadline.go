@@ -57,11 +57,11 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
-// rearmAfter is how stale a write deadline may get before it is armed
-// again: arming costs a timer update, so consecutive writes within this
-// span share one. The effective idle bound is then between idle - 1s and
-// idle.
-const rearmAfter = time.Second
+// maxRearmAfter bounds how stale a write deadline may get before it is
+// armed again: arming costs a timer update, so consecutive writes within
+// an eighth of the idle timeout (at most a second) share one. The
+// effective idle bound is then between 7/8 of the timeout and all of it.
+const maxRearmAfter = time.Second
 
 // clientDeadlines arms the client connection's deadlines for one request.
 // It lives in the pooled reqCtx.
@@ -82,7 +82,7 @@ func (d *clientDeadlines) armWrite(now time.Time, force bool) {
 	if d.conn == nil || (d.writeIdle <= 0 && d.writeLimit.IsZero()) {
 		return
 	}
-	if !force && now.Sub(d.writeArmed) < rearmAfter {
+	if !force && now.Sub(d.writeArmed) < min(d.writeIdle/8, maxRearmAfter) {
 		return
 	}
 	d.writeArmed = now
@@ -117,17 +117,21 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	}
 	_ = d.conn.SetReadDeadline(dl)
 	n, err := b.rc.Read(p)
-	if err != nil {
-		b.done = true
+	if err == nil {
+		return n, nil
+	}
+	b.done = true
+	// The idle deadline or an absolute one: either way the request did
+	// not arrive in the time the proxy waits for it (RFC 9110 §15.5.9,
+	// 408). The deadline stays in the past: net/http would otherwise try
+	// to read the rest of the body after the answer, and wait for ever.
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		b.timedOut = true
+		return n, errClientBodyIdle
+	}
+	if err == io.EOF {
 		_ = d.conn.SetReadDeadline(d.readLimit)
-		// The idle deadline or an absolute one: either way the request
-		// did not arrive in the time the proxy waits for it (RFC 9110
-		// §15.5.9, 408).
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			b.timedOut = true
-			err = errClientBodyIdle
-		}
 	}
 	return n, err
 }
