@@ -17,10 +17,10 @@ import (
 type probe struct {
 	name     string
 	raw      string
-	h2c      bool   // server speaks h2c and Config.H2C is on
-	statuses []int  // responses, in order; -2: HTTP/2 frames
-	guard    bool   // the last response is the guard's refusal
-	closed   bool   // the connection must be closed after them
+	h2c      bool     // server speaks h2c and Config.H2C is on
+	statuses []int    // responses, in order; -2: HTTP/2 frames
+	guard    bool     // the last response is the guard's refusal
+	closed   bool     // the connection must be closed after them
 	seen     []string // requests the handler saw
 }
 
@@ -159,7 +159,7 @@ var probes = []probe{
 		name:     "valid then refused",
 		raw:      "GET /1 HTTP/1.1\r\n" + host + "\r\nPOST / HTTP/1.1\r\n" + host + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
 		statuses: []int{200, 400}, guard: true, closed: true,
-		seen:     []string{"GET /1"},
+		seen: []string{"GET /1"},
 	},
 	{
 		name:     "OPTIONS * then refused",
@@ -170,7 +170,7 @@ var probes = []probe{
 		name:     "bare LF in chunk-size line",
 		raw:      "POST /b HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\nGET /SMUGGLED HTTP/1.1\r\n" + host + "\r\n",
 		statuses: []int{200}, closed: true,
-		seen:     []string{"POST /b !"},
+		seen: []string{"POST /b !"},
 	},
 	{
 		name:     "h2c preface, H2C off",

@@ -1,0 +1,146 @@
+package frontconn
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// budgetOf is the shared counter of a listener of NewListener.
+func budgetOf(l net.Listener) *budget { return &l.(*listener).s.budget }
+
+func TestBudget(t *testing.T) {
+	const (
+		conns   = 300
+		limit   = 2 << 20
+		headLen = 100 << 10 // each head needs a 128 KiB buffer
+		piece   = 4 << 10
+	)
+	addr, rec, gl := serveGuarded(t, Config{MaxTotalHeaderBytes: limit}, false)
+	b := budgetOf(gl)
+
+	// Watch the counter while the heads trickle in.
+	var maxUsed atomic.Int64
+	stopWatch := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			if u := b.used.Load(); u > maxUsed.Load() {
+				maxUsed.Store(u)
+			}
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+
+	type result struct {
+		status int
+		closed bool
+	}
+	results := make([]result, conns)
+	cs := make([]net.Conn, conns)
+	var sent, answered sync.WaitGroup
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = c
+		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+		sent.Add(1)
+		go func() {
+			defer sent.Done()
+			line := "X-Pad: " + strings.Repeat("p", 1000) + "\r\n"
+			head := "GET /big HTTP/1.1\r\n" + host + strings.Repeat(line, headLen/len(line))
+			for off := 0; off < len(head); off += piece {
+				if _, err := io.WriteString(c, head[off:min(off+piece, len(head))]); err != nil {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		answered.Add(1)
+		go func() {
+			defer answered.Done()
+			br := bufio.NewReader(c)
+			rsp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, rsp.Body)
+			results[i].status = rsp.StatusCode
+			if rsp.StatusCode != http.StatusServiceUnavailable {
+				return
+			}
+			_, err = br.ReadByte()
+			results[i].closed = err != nil
+		}()
+	}
+	sent.Wait()
+
+	// The heads that got memory are still held; finish them.
+	for _, c := range cs {
+		_, _ = io.WriteString(c, "\r\n")
+	}
+	answered.Wait()
+	for _, c := range cs {
+		_ = c.Close()
+	}
+	close(stopWatch)
+	<-watched
+
+	refused, served := 0, 0
+	for i, r := range results {
+		switch r.status {
+		case http.StatusServiceUnavailable:
+			refused++
+			if !r.closed {
+				t.Errorf("conn %d: 503 but not closed", i)
+			}
+		case http.StatusOK:
+			served++
+		default:
+			t.Errorf("conn %d: status %d", i, r.status)
+		}
+	}
+	t.Logf("served %d, refused %d, highest budget use %d of %d", served, refused, b.peak.Load(), int64(limit))
+	if m := max(maxUsed.Load(), b.peak.Load()); m > limit {
+		t.Errorf("guard held %d bytes beyond the allowances, budget %d", m, limit)
+	}
+	// 128 KiB buffers, 120 KiB of each on the budget: 17 fit at a time.
+	if served < 10 || refused < conns/2 {
+		t.Errorf("served %d, refused %d: the budget did not bound the heads", served, refused)
+	}
+	if got := len(rec.list()); got != served {
+		t.Errorf("handler saw %d requests, %d served", got, served)
+	}
+
+	// Everything is given back once the connections are gone.
+	deadline := time.Now().Add(5 * time.Second)
+	for b.used.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if u := b.used.Load(); u != 0 {
+		t.Fatalf("%d bytes of budget still used after all connections closed", u)
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	rsp, err := (&http.Client{Transport: tr}).Get("http://" + addr + "/after")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp.Body.Close()
+	if rsp.StatusCode != http.StatusOK {
+		t.Fatalf("request after the flood: %d", rsp.StatusCode)
+	}
+}
