@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/proxy/frontconn"
 )
 
 // newProxyServer is the client-facing server. Its timeouts are the spec
@@ -31,8 +33,12 @@ func newProxyServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Serve
 	if c.MaxContentLength > 0 {
 		h = contentLengthLimit{c.MaxContentLength, h}
 	}
+	// The connection guard answers the requests it refused before any of
+	// the above sees them.
+	h = frontconn.Handler(h)
 	s := &http.Server{
 		Handler:           h,
+		ConnContext:       frontconn.ConnContext,
 		ReadTimeout:       c.ReadTimeoutServer,
 		ReadHeaderTimeout: c.ReadHeaderTimeoutServer,
 		WriteTimeout:      c.WriteTimeoutServer,
@@ -76,19 +82,33 @@ func newSupportServer(c *config, h http.Handler, l logrus.FieldLogger) *http.Ser
 }
 
 // serveProxy serves the proxy listener, over TLS with HTTP/2 by ALPN when
-// a certificate is configured.
+// a certificate is configured. Every HTTP/1.x connection is read through
+// the framing guard of package frontconn: net/http's parser alone lets
+// ambiguous framing through (request smuggling) and holds unfinished
+// request heads without a bound across connections.
 func serveProxy(s *http.Server, ln net.Listener, c *config) error {
-	var err error
+	guard := frontconn.Config{
+		MaxRequestLineBytes: c.MaxRequestLineBytes,
+		MaxHeaderBytes:      c.MaxHeaderBytes,
+		MaxTotalHeaderBytes: c.MaxTotalHeaderBytes,
+		HeadTimeout:         c.ReadHeaderTimeoutServer,
+		H2C:                 c.EnableH2C && c.cert == nil,
+		Logger:              c.log,
+	}
 	if c.cert != nil {
 		s.TLSConfig = &tls.Config{
 			Certificates: []tls.Certificate{*c.cert},
 			MinVersion:   tls.VersionTLS12,
+			NextProtos:   []string{"h2", "http/1.1"},
 		}
-		// HTTP/2 is negotiated by ALPN: net/http adds "h2" to NextProtos.
-		err = s.ServeTLS(ln, "", "")
+		// The guard's listener does the handshakes (net/http would bound
+		// them by the header timeout too) and hands HTTP/2 connections
+		// to net/http as they are.
+		ln = frontconn.NewTLSListener(ln, s.TLSConfig, c.ReadHeaderTimeoutServer, guard)
 	} else {
-		err = s.Serve(ln)
+		ln = frontconn.NewListener(ln, guard)
 	}
+	err := s.Serve(ln)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("proxy listener: %w", err)
 	}

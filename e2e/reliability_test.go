@@ -6,11 +6,13 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,5 +116,259 @@ func TestShutdownTimeoutCutsWebSockets(t *testing.T) {
 	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := br.ReadByte(); err == nil {
 		t.Error("the relay is still open after Run returned")
+	}
+}
+
+// misbehavingBackend answers each request by the first segment of its
+// path, always naming the request's path in X-Path (and in the body where
+// there is one), and then misbehaving as the segment says:
+//
+//	/ok/...     a correct response
+//	/stray/...  a second, unsolicited response 50ms later
+//	/clte/...   Content-Length and Transfer-Encoding: chunked together
+//	/long/...   a body longer than its Content-Length
+//	/head/...   (HEAD) a body after the header
+//	/204/...    a 204 with a body
+//	/304/...    a 304 with a body
+//	/switch/... an unasked 101
+//
+// Whatever comes out of turn is itself a well-formed response for the
+// path "/stray", so a proxy that reused the connection would hand it to
+// the next request as its answer.
+func misbehavingBackend(t *testing.T) string {
+	t.Helper()
+	ln := listen(t)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				serveMisbehaving(c)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+const strayResponse = "HTTP/1.1 200 OK\r\nX-Path: /stray\r\nContent-Length: 6\r\n\r\n/stray"
+
+func serveMisbehaving(c net.Conn) {
+	br := bufio.NewReader(c)
+	for {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		p := req.URL.Path
+		seg, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+		ok := fmt.Sprintf("HTTP/1.1 200 OK\r\nX-Path: %s\r\nContent-Length: %d\r\n\r\n%s", p, len(p), p)
+		var out string
+		switch seg {
+		case "stray":
+			if _, err := io.WriteString(c, ok); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+			out = strayResponse
+		case "clte":
+			out = fmt.Sprintf("HTTP/1.1 200 OK\r\nX-Path: %s\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n%s", p, len(p), p, strayResponse)
+		case "long":
+			out = ok + strayResponse
+		case "head":
+			out = fmt.Sprintf("HTTP/1.1 200 OK\r\nX-Path: %s\r\nContent-Length: %d\r\n\r\n%s", p, len(strayResponse), strayResponse)
+		case "204", "304":
+			out = fmt.Sprintf("HTTP/1.1 %s Whatever\r\nX-Path: %s\r\n\r\n%s", seg, p, strayResponse)
+		case "switch":
+			out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n" + strayResponse
+		default:
+			out = ok
+		}
+		if _, err := io.WriteString(c, out); err != nil {
+			return
+		}
+	}
+}
+
+// answerOf sends one request through in and checks that the answer is the
+// request's own: its path in X-Path and, where there is a body, in the
+// body; a 502 is acceptable only for the unasked 101.
+func answerOf(t *testing.T, client *http.Client, method, url, path string) (wrong string) {
+	req, _ := http.NewRequest(method, url+path, nil)
+	rsp, err := client.Do(req)
+	if err != nil {
+		return fmt.Sprintf("%s %s: %v", method, path, err)
+	}
+	body, err := io.ReadAll(rsp.Body)
+	rsp.Body.Close()
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s %s: body: %v", method, path, err)
+	case seg == "switch":
+		if rsp.StatusCode != http.StatusBadGateway {
+			return fmt.Sprintf("%s %s: status %d, want 502", method, path, rsp.StatusCode)
+		}
+	case rsp.Header.Get("X-Path") != path:
+		return fmt.Sprintf("%s %s: got the answer for %q (status %d, body %q)", method, path, rsp.Header.Get("X-Path"), rsp.StatusCode, body)
+	case method == "GET" && (seg == "ok" || seg == "stray" || seg == "clte" || seg == "long") && string(body) != path:
+		return fmt.Sprintf("%s %s: body %q", method, path, body)
+	}
+	return ""
+}
+
+// TestNoCrosstalkWithMisbehavingBackends: two clients alternate requests
+// through one backend connection; one of them triggers the misbehaviour.
+// Every answer must be the request's own, every time.
+func TestNoCrosstalkWithMisbehavingBackends(t *testing.T) {
+	be := misbehavingBackend(t)
+	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be)), skiff.Options{})
+	for _, tc := range []struct {
+		seg, method string
+		gap         time.Duration // the stray answer arrives while the connection is idle
+	}{
+		{"stray", "GET", 80 * time.Millisecond},
+		{"clte", "GET", 0},
+		{"long", "GET", 0},
+		{"head", "HEAD", 0},
+		{"204", "GET", 0},
+		{"304", "GET", 0},
+		{"switch", "GET", 0},
+	} {
+		t.Run(tc.seg, func(t *testing.T) {
+			a := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+			b := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+			defer a.CloseIdleConnections()
+			defer b.CloseIdleConnections()
+			n := 40
+			if tc.gap > 0 {
+				n = 16
+			}
+			wrong := 0
+			for i := 0; i < n; i++ {
+				for _, w := range []string{
+					answerOf(t, a, tc.method, in.url, fmt.Sprintf("/%s/a%d", tc.seg, i)),
+					answerOf(t, b, "GET", in.url, fmt.Sprintf("/ok/b%d", i)),
+				} {
+					if w != "" {
+						wrong++
+						if wrong <= 3 {
+							t.Error(w)
+						}
+					}
+				}
+				time.Sleep(tc.gap)
+			}
+			if wrong > 0 {
+				t.Errorf("%d of %d answers were not the request's own", wrong, 2*n)
+			}
+		})
+	}
+}
+
+// rawExchange writes raw to a fresh connection to in, closes the write
+// side, and returns everything read until the proxy closed the connection
+// (or 3s passed: closed then reports false).
+func rawExchange(t *testing.T, in *instance, raw string) (answers []*http.Response, closed bool) {
+	t.Helper()
+	c := dialInstance(t, in)
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	br := bufio.NewReader(c)
+	for {
+		rsp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			var ne net.Error
+			return answers, !(errors.As(err, &ne) && ne.Timeout())
+		}
+		io.Copy(io.Discard, rsp.Body)
+		rsp.Body.Close()
+		answers = append(answers, rsp)
+	}
+}
+
+// TestNoRequestSmuggling: requests whose framing two HTTP parsers could
+// read differently are refused with 400 and the connection closed; none
+// of them, and nothing after them, reaches the backend (RFC 9112 §6.1,
+// §6.3, §5.2). Valid pipelined requests still all arrive.
+func TestNoRequestSmuggling(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	be := newBackend(t, "be", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" "+string(b))
+		mu.Unlock()
+	})
+	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be.URL)), skiff.Options{})
+	smuggled := "GET /SMUGGLED HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, tc := range []struct {
+		name     string
+		raw      string
+		statuses []int
+		closed   bool
+		backend  []string
+	}{
+		{"CL.TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+			[]int{400}, true, nil},
+		{"TE.CL", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n5c\r\n" + smuggled + "\r\n0\r\n\r\n",
+			[]int{400}, true, nil},
+		{"TE on obs-fold", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-Pad: a\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+			[]int{400}, true, nil},
+		{"HTTP/1.0 TE and CL", "POST / HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + smuggled,
+			[]int{400}, true, nil},
+		{"space before colon", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n" + smuggled,
+			[]int{400}, true, nil},
+		{"pipelined valid", "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+			"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nde" + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			[]int{200, 200, 200}, true, []string{"POST /a abc", "POST /b de", "GET /c "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			answers, closed := rawExchange(t, in, tc.raw)
+			var statuses []int
+			for _, a := range answers {
+				statuses = append(statuses, a.StatusCode)
+			}
+			if fmt.Sprint(statuses) != fmt.Sprint(tc.statuses) {
+				t.Errorf("statuses %v, want %v", statuses, tc.statuses)
+			}
+			if closed != tc.closed {
+				t.Errorf("connection closed: %v, want %v", closed, tc.closed)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(seen) != fmt.Sprint(tc.backend) {
+				t.Errorf("backend saw %q, want %q", seen, tc.backend)
+			}
+		})
+	}
+}
+
+// TestLongRequestLineIs414: a request line over -max-request-line-bytes
+// is refused, not forwarded.
+func TestLongRequestLineIs414(t *testing.T) {
+	be := newBackend(t, "be", nil)
+	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be.URL)), skiff.Options{})
+	answers, closed := rawExchange(t, in, "GET /"+strings.Repeat("a", 1<<20)+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	if len(answers) != 1 || answers[0].StatusCode != http.StatusRequestURITooLong || !closed {
+		t.Errorf("answers %v, closed %v; want one 414 and a closed connection", answers, closed)
+	}
+	if n := be.hits.Load(); n != 0 {
+		t.Errorf("backend got %d requests", n)
 	}
 }
