@@ -142,7 +142,6 @@ func runNonReader(h *harness) []result {
 		return append(out, result{Name: "nonreader", Measured: "dial", Figure: "ERROR: " + err.Error()})
 	}
 	h.onStop(func() { c.Close() })
-	c.(*net.TCPConn).SetReadBuffer(16 << 10)
 	start := time.Now()
 	t0.Store(start.UnixNano())
 	io.WriteString(c, "GET /stream HTTP/1.1\r\nHost: nonreader\r\n\r\n")
@@ -160,7 +159,6 @@ func runNonReader(h *harness) []result {
 	}
 	// The client's own connection: does it end once the client reads
 	// what is queued for it?
-	c.(*net.TCPConn).SetReadBuffer(4 << 20)
 	c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	n, rerr := io.Copy(io.Discard, c)
 	switch {
