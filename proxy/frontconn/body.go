@@ -112,6 +112,9 @@ func (c *Conn) process(b []byte) int {
 				c.need = true
 				return i
 			}
+			if c.onHead != nil {
+				c.onHead(b[i+f.h.start : i+n])
+			}
 			i += n
 			f.heads++
 			f.afterPost = f.h.post
@@ -174,8 +177,10 @@ func (f *framer) chunked(b []byte) (int, error) {
 			// ";" and wants 1 to 16 hex digits before it; a bare LF or a
 			// CR anywhere but before the LF is an error (the erratum
 			// to RFC 9112 §7.1 refuses bare LF there).
+			// The LF must be at most the 4096th byte: net/http fails
+			// once its buffer is full without one.
 			f.line++
-			if f.line > maxChunkLine {
+			if f.line >= maxChunkLine && c != '\n' {
 				return i, errChunkLong
 			}
 		}

@@ -35,12 +35,13 @@ type Conn struct {
 	need        bool
 
 	f        framer
-	pend     *refusal // a refused head, answered once buf[r:ready] is out
-	perr     error    // a framing error, reported once buf[r:ready] is out
-	rerr     error    // an error of the inner Read, reported after the bytes read with it
-	err      error    // the connection failed: every Read returns err
-	synOff   int      // bytes of the synthetic head passed on
-	armedFor int      // f.heads when the head deadline was armed, or -1
+	pend     *refusal     // a refused head, answered once buf[r:ready] is out
+	perr     error        // a framing error, reported once buf[r:ready] is out
+	rerr     error        // an error of the inner Read, reported after the bytes read with it
+	err      error        // the connection failed: every Read returns err
+	synOff   int          // bytes of the synthetic head passed on
+	armedFor int          // f.heads when the head deadline was armed, or -1
+	onHead   func([]byte) // test hook: each head passed on, without skipped CR/LF
 
 	pass   atomic.Bool  // Passthrough was called
 	status atomic.Int32 // status of the refused head, once its synthetic head is read

@@ -22,6 +22,7 @@ const (
 // the two would disagree on where the head ends).
 type headScan struct {
 	started  bool
+	start    int // the request line, after CR/LF skipped after a POST
 	scanned  int // end of the last complete line
 	searched int // how far the current line was searched for its LF
 	lines    int // complete lines; 0 while the request line is incomplete
@@ -63,7 +64,7 @@ func (h *headScan) scan(b []byte, s *settings, afterPost bool) (int, *refusal) {
 			}
 		}
 		h.started = true
-		h.scanned, h.searched = start, start
+		h.start, h.scanned, h.searched = start, start, start
 	}
 	for {
 		j := bytes.IndexByte(b[h.searched:], '\n')
