@@ -291,11 +291,19 @@ func FuzzFraming(f *testing.F) {
 	// to push over them.
 	const chunked = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
 	const next = "GET /n HTTP/1.1\r\nHost: a\r\n\r\n"
-	padded := strings.Repeat("1;"+strings.Repeat("e", 200)+"\r\nx\r\n", 88) // just under the excess limit
+	pad := func(n int) string { return strings.Repeat("1;"+strings.Repeat("e", 200)+"\r\nx\r\n", n) }
 	for _, s := range []string{
+		// Both sides of each edge: 16 hex digits, a 4096-byte line,
+		// the overhead allowed (88 padded chunks fit, 89 do not), a
+		// 4096-byte trailer section.
 		chunked + "0000000000000005\r\nhello\r\n0\r\n\r\n" + next,
-		chunked + "5;" + strings.Repeat("e", 4090) + "\r\nhello\r\n0\r\n\r\n" + next,
-		chunked + padded + "0\r\n\r\n" + next,
+		chunked + "00000000000000005\r\nhello\r\n0\r\n\r\n" + next,
+		chunked + "5;" + strings.Repeat("e", 4092) + "\r\nhello\r\n0\r\n\r\n" + next,
+		chunked + "5;" + strings.Repeat("e", 4093) + "\r\nhello\r\n0\r\n\r\n" + next,
+		chunked + pad(88) + "0\r\n\r\n" + next,
+		chunked + pad(89) + "0\r\n\r\n" + next,
+		chunked + "0\r\n" + strings.Repeat("T: "+strings.Repeat("t", 95)+"\r\n", 40) + "T: " + strings.Repeat("t", 89) + "\r\n\r\n" + next,
+		chunked + "0\r\n" + strings.Repeat("T: "+strings.Repeat("t", 95)+"\r\n", 40) + "T: " + strings.Repeat("t", 90) + "\r\n\r\n" + next,
 		chunked + "5 \t\r\nhello\r\n5;a=b \r\nworld\r\n0;x\r\n\r\n" + next,
 		chunked + "0\r\nA: b\r\n \r\n\r\n" + next,
 		chunked + "0\r\nA: b\r\n\tc\r\n\r\n" + next,
