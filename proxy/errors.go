@@ -70,8 +70,47 @@ var malformedResponseTexts = [...]string{
 	"multiple Content-Length headers",
 	"unsupported transfer encoding",
 	"too many transfer encodings",
-	"invalid Trailer key",
+	"bad trailer key",
 	"server response headers exceeded",
+}
+
+// invalidRequestTexts are what http.Transport (HTTP/1 and HTTP/2) says
+// when it refuses to send a request, before or while writing its head:
+// the h1 client reports the same cases as *invalidRequestError. Both are
+// 400: the request, as the client and the filters made it, cannot be
+// forwarded. ("invalid Trailer key" is said of a request's trailer names;
+// a response's are "bad trailer key".)
+var invalidRequestTexts = [...]string{
+	"net/http: invalid header ",
+	"net/http: invalid trailer ",
+	"net/http: invalid method ",
+	"net/http: can't write control character in Request.URL",
+	"invalid Trailer key",
+	"invalid Host header",
+	"invalid request :path",
+	"invalid HTTP header ",
+	"invalid HTTP trailer ",
+}
+
+// isInvalidRequest recognises a request that was not sent because it is
+// invalid: the h1 client's *invalidRequestError, or http.Transport's
+// untyped errors for the same cases.
+func isInvalidRequest(err error) bool {
+	var ie *invalidRequestError
+	if errors.As(err, &ie) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range invalidRequestTexts {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // isMalformedResponse recognises http.Transport's (https, h2c, Expect
@@ -109,6 +148,9 @@ func statusFor(clientCtx context.Context, err error) int {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusGatewayTimeout
+	}
+	if isInvalidRequest(err) {
+		return http.StatusBadRequest
 	}
 	var be *requestBodyError
 	if errors.As(err, &be) {

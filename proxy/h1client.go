@@ -212,15 +212,21 @@ func (c *h1Client) closeIdle(final bool) {
 	}
 }
 
-// RoundTrip sends req to req.URL.Host (host:port) over plain TCP.
+// RoundTrip sends req to req.URL.Host (host:port) over plain TCP. A
+// request that cannot be sent as it is (checkRequest) fails with an
+// *invalidRequestError before a connection is taken.
 func (c *h1Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	host, err := checkRequest(req)
+	if err != nil {
+		return nil, err
+	}
 	ctx := req.Context()
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := c.getConn(ctx, req.URL.Host)
 		if err != nil {
 			return nil, err
 		}
-		rsp, stale, err := pc.roundTrip(ctx, req)
+		rsp, stale, err := pc.roundTrip(ctx, req, host)
 		if err == nil {
 			return rsp, nil
 		}
@@ -249,10 +255,10 @@ func replayable(req *http.Request) bool {
 	return false
 }
 
-// roundTrip runs one exchange on pc. stale reports that the failure
-// happened before any response byte was read, as when the backend closed an
-// idle keep-alive connection.
-func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.Response, stale bool, err error) {
+// roundTrip runs one exchange on pc; host is the checked Host header.
+// stale reports that the failure happened before any response byte was
+// read, as when the backend closed an idle keep-alive connection.
+func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string) (rsp *http.Response, stale bool, err error) {
 	dl, hasDeadline := ctx.Deadline()
 	if hasDeadline || pc.deadline {
 		if err := pc.nc.SetDeadline(dl); err != nil {
@@ -271,12 +277,13 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request) (rsp *http.R
 	}()
 
 	buf := pc.client.bufPool.get()
-	err = writeRequest(pc.bw, req, *buf)
+	err = writeChecked(pc.bw, req, host, *buf)
 	pc.client.bufPool.put(buf)
 	var writeErr error
 	if err != nil {
 		var be *requestBodyError
-		if errors.As(err, &be) {
+		var ie *invalidRequestError
+		if errors.As(err, &be) || errors.As(err, &ie) {
 			return nil, false, err
 		}
 		// The backend may have answered and stopped reading, as servers do

@@ -50,7 +50,7 @@ func FuzzH1RoundTrip(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", "http://backend/", nil)
-		rsp, _, err := pc.roundTrip(ctx, req)
+		rsp, _, err := pc.roundTrip(ctx, req, "backend")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, rsp.Body)
 			_ = rsp.Body.Close()

@@ -109,10 +109,12 @@ func (e *badResponseError) Error() string { return "invalid backend response: " 
 func (e *badResponseError) Unwrap() error { return e.err }
 
 // badResponse wraps a response-parsing error unless it is a transport
-// failure (timeout, reset, EOF), which keeps its own status.
+// failure (timeout, reset, EOF), which keeps its own status, or a request
+// that was not sent because it is invalid (400).
 func badResponse(err error) error {
 	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var ir *invalidRequestError
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ir) {
 		return err
 	}
 	return &badResponseError{err}

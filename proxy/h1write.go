@@ -2,42 +2,224 @@ package proxy
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
-// writeRequest serialises req as an HTTP/1.1 request on bw and flushes.
-// The proxy has already removed hop-by-hop headers; framing headers
-// (Content-Length, Transfer-Encoding, Trailer) are derived from the body
-// here. Unlike http.Request.Write it adds no User-Agent.
-func writeRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
-	u := req.URL
-	bw.WriteString(req.Method)
-	bw.WriteByte(' ')
-	switch {
-	case req.Method == http.MethodConnect && u.Path == "":
-		bw.WriteString(u.Host)
-	case u.Opaque != "":
-		bw.WriteString(u.Opaque)
-	default:
-		p := u.EscapedPath()
-		if p == "" {
-			p = "/"
+// invalidRequestError marks a request that cannot be sent to a backend as
+// it is: a method, request-target, Host or header field that net/http's
+// client would refuse too (a filter's doing, or a client's that the server
+// let through). Nothing was sent; it is never retried and maps to 400.
+type invalidRequestError struct{ err error }
+
+func (e *invalidRequestError) Error() string { return "invalid backend request: " + e.err.Error() }
+func (e *invalidRequestError) Unwrap() error { return e.err }
+
+var (
+	errInvalidMethod     = errors.New("invalid method")
+	errInvalidTarget     = errors.New("control character or space in the request-target")
+	errInvalidHost       = errors.New("invalid Host")
+	errInvalidFieldName  = errors.New("invalid header field name")
+	errInvalidFieldValue = errors.New("invalid header field value")
+	errInvalidTrailerKey = errors.New("invalid trailer field name")
+)
+
+func invalidRequest(err error, what string) error {
+	if what != "" {
+		err = errors.New(err.Error() + " " + strconv.Quote(what))
+	}
+	return &invalidRequestError{err}
+}
+
+// validateRequest applies to req the checks of writeRequest: it returns
+// an *invalidRequestError when req cannot be sent. It is for requests sent
+// by other clients (http.Transport), which refuse most of these but send an
+// invalid Host as an empty one.
+func validateRequest(req *http.Request) error {
+	_, err := checkRequest(req)
+	return err
+}
+
+// checkRequest validates what writeRequest is going to send, before any
+// byte of it is written, as net/http's client does (Transport.roundTrip and
+// Request.write of Go 1.26), and returns the Host header value to send.
+// It rejects a little more than net/http:
+//   - an invalid Host, which net/http replaces with an empty one (it then
+//     reaches another virtual host than the route asked for);
+//   - a space in the request-target, which net/http writes and which splits
+//     the request line into more than three parts (RFC 9112 §3).
+func checkRequest(req *http.Request) (string, error) {
+	if m := req.Method; m != "" && !validMethod(m) {
+		return "", invalidRequest(errInvalidMethod, m)
+	}
+	host, err := outgoingHost(req)
+	if err != nil {
+		return "", err
+	}
+	if err := checkTarget(req); err != nil {
+		return "", err
+	}
+	if err := checkFields(req.Header); err != nil {
+		return "", err
+	}
+	if err := checkFields(req.Trailer); err != nil {
+		return "", err
+	}
+	if len(req.Trailer) > 0 && sendsChunked(req) {
+		// These would change the framing if they were honoured as
+		// trailer fields (RFC 9110 §6.5.1).
+		for k := range req.Trailer {
+			if isFramingField(k) || asciiEqualFold(k, "Trailer") {
+				return "", invalidRequest(errInvalidTrailerKey, k)
+			}
 		}
-		bw.WriteString(p)
 	}
-	if u.RawQuery != "" || u.ForceQuery {
-		bw.WriteByte('?')
-		bw.WriteString(u.RawQuery)
+	return host, nil
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		return true
 	}
-	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	return httpguts.ValidHeaderFieldName(m) // token, RFC 9110 §9.1
+}
+
+// outgoingHost is the Host header value as Request.write computes it:
+// req.Host or the URL's host, in Punycode, without an IPv6 zone.
+func outgoingHost(req *http.Request) (string, error) {
 	host := req.Host
 	if host == "" {
-		host = u.Host
+		host = req.URL.Host
 	}
-	writeHeaderValue(bw, host)
+	host, err := httpguts.PunycodeHostPort(host)
+	if err != nil || !httpguts.ValidHostHeader(host) {
+		return "", invalidRequest(errInvalidHost, host)
+	}
+	return removeZone(host), nil
+}
+
+// removeZone drops the zone of an IPv6 literal ("[fe80::1%en0]:80"), which
+// has no meaning to the backend (RFC 6874 §4).
+func removeZone(host string) string {
+	if !strings.HasPrefix(host, "[") {
+		return host
+	}
+	i := strings.LastIndexByte(host, ']')
+	if i < 0 {
+		return host
+	}
+	j := strings.LastIndexByte(host[:i], '%')
+	if j < 0 {
+		return host
+	}
+	return host[:j] + host[i:]
+}
+
+// checkTarget rejects control characters and spaces in the parts of the
+// request-target that are written as they are (EscapedPath escapes them in
+// the path), so that they cannot end the request line early.
+func checkTarget(req *http.Request) error {
+	u := req.URL
+	if connectTarget(req) {
+		if u.Opaque != "" && !validTargetPart(u.Opaque) {
+			return invalidRequest(errInvalidTarget, u.Opaque)
+		}
+		return nil
+	}
+	if u.Opaque != "" {
+		if !validTargetPart(u.Opaque) || (strings.HasPrefix(u.Opaque, "//") && !validTargetPart(u.Scheme)) {
+			return invalidRequest(errInvalidTarget, u.Opaque)
+		}
+	}
+	if !validTargetPart(u.RawQuery) {
+		return invalidRequest(errInvalidTarget, u.RawQuery)
+	}
+	return nil
+}
+
+func validTargetPart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// checkFields applies httpguts' field name and value checks to every
+// field, as Transport.roundTrip does: CR and LF in a value would start a
+// new field or end the header section (RFC 9110 §5.5).
+func checkFields(h http.Header) error {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return invalidRequest(errInvalidFieldName, k)
+		}
+		for _, v := range vs {
+			if !validFieldValue(v) {
+				// The value is not quoted: it may be a secret.
+				return invalidRequest(errInvalidFieldValue, k)
+			}
+		}
+	}
+	return nil
+}
+
+// validFieldValue is httpguts.ValidHeaderFieldValue: no control
+// characters but HTAB (obs-text is allowed).
+func validFieldValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func isFramingField(k string) bool {
+	return asciiEqualFold(k, "Content-Length") || asciiEqualFold(k, "Transfer-Encoding")
+}
+
+func hasRequestBody(req *http.Request) bool {
+	return req.Body != nil && req.Body != http.NoBody
+}
+
+// sendsChunked reports whether writeRequest frames the body with the
+// chunked coding: a body of unknown length.
+func sendsChunked(req *http.Request) bool {
+	return hasRequestBody(req) && req.ContentLength <= 0
+}
+
+// connectTarget reports the authority-form request-target of CONNECT
+// (RFC 9112 §3.2.3).
+func connectTarget(req *http.Request) bool {
+	return req.Method == http.MethodConnect && req.URL.Path == ""
+}
+
+// writeRequest validates req (checkRequest) and serialises it as an
+// HTTP/1.1 request on bw, and flushes. Nothing is written when req is
+// invalid.
+func writeRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
+	host, err := checkRequest(req)
+	if err != nil {
+		return err
+	}
+	return writeChecked(bw, req, host, buf)
+}
+
+// writeChecked serialises a request that checkRequest accepted, with host
+// as its Host header. The proxy has already removed hop-by-hop headers;
+// framing headers (Content-Length, Transfer-Encoding, Trailer) are derived
+// from the body here. Unlike http.Request.Write it adds no User-Agent.
+func writeChecked(bw *bufio.Writer, req *http.Request, host string, buf []byte) error {
+	writeRequestLine(bw, req, host)
+	bw.WriteString("Host: ")
+	bw.WriteString(host)
 	bw.WriteString("\r\n")
 
 	for k, vs := range req.Header {
@@ -46,41 +228,26 @@ func writeRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
 			continue
 		}
 		for _, v := range vs {
-			bw.WriteString(k)
-			bw.WriteString(": ")
-			writeHeaderValue(bw, v)
-			bw.WriteString("\r\n")
+			writeField(bw, k, v)
 		}
 	}
 
-	hasBody := req.Body != nil && req.Body != http.NoBody
-	chunked := false
+	hasBody := hasRequestBody(req)
+	chunked := sendsChunked(req)
 	switch {
 	case !hasBody:
 		switch req.Method {
 		case http.MethodPost, http.MethodPut, http.MethodPatch:
 			bw.WriteString("Content-Length: 0\r\n")
 		}
-	case req.ContentLength > 0:
+	case !chunked:
 		var num [20]byte
 		bw.WriteString("Content-Length: ")
 		bw.Write(strconv.AppendInt(num[:0], req.ContentLength, 10))
 		bw.WriteString("\r\n")
 	default:
-		chunked = true
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
-		if len(req.Trailer) > 0 {
-			bw.WriteString("Trailer: ")
-			first := true
-			for k := range req.Trailer {
-				if !first {
-					bw.WriteString(", ")
-				}
-				first = false
-				bw.WriteString(k)
-			}
-			bw.WriteString("\r\n")
-		}
+		writeTrailerNames(bw, req.Trailer)
 	}
 	bw.WriteString("\r\n")
 
@@ -96,6 +263,70 @@ func writeRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// writeRequestLine writes the request line with the request-target that
+// Request.write would send (URL.RequestURI, or the authority for CONNECT).
+func writeRequestLine(bw *bufio.Writer, req *http.Request, host string) {
+	u := req.URL
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	bw.WriteString(method)
+	bw.WriteByte(' ')
+	if connectTarget(req) {
+		if u.Opaque != "" {
+			bw.WriteString(u.Opaque)
+		} else {
+			bw.WriteString(host)
+		}
+		bw.WriteString(" HTTP/1.1\r\n")
+		return
+	}
+	switch {
+	case u.Opaque != "":
+		if strings.HasPrefix(u.Opaque, "//") {
+			bw.WriteString(u.Scheme)
+			bw.WriteByte(':')
+		}
+		bw.WriteString(u.Opaque)
+	default:
+		p := u.EscapedPath()
+		if p == "" {
+			p = "/"
+		}
+		bw.WriteString(p)
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		bw.WriteByte('?')
+		bw.WriteString(u.RawQuery)
+	}
+	bw.WriteString(" HTTP/1.1\r\n")
+}
+
+func writeField(bw *bufio.Writer, k, v string) {
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(v)
+	bw.WriteString("\r\n")
+}
+
+// writeTrailerNames announces the trailer fields (RFC 9110 §6.6.2).
+func writeTrailerNames(bw *bufio.Writer, tr http.Header) {
+	if len(tr) == 0 {
+		return
+	}
+	bw.WriteString("Trailer: ")
+	first := true
+	for k := range tr {
+		if !first {
+			bw.WriteString(", ")
+		}
+		first = false
+		bw.WriteString(k)
+	}
+	bw.WriteString("\r\n")
 }
 
 func writeFixed(bw *bufio.Writer, body io.Reader, n int64, buf []byte) error {
@@ -143,32 +374,18 @@ func writeChunked(bw *bufio.Writer, req *http.Request, buf []byte) error {
 			return &requestBodyError{err}
 		}
 	}
+	// Trailer values are known once the body was read to the end: they
+	// are checked again now, and an invalid one ends the request before
+	// the trailer section is written.
+	if err := checkFields(req.Trailer); err != nil {
+		return err
+	}
 	bw.WriteString("0\r\n")
-	// Trailer values are known once the body was read to the end.
 	for k, vs := range req.Trailer {
 		for _, v := range vs {
-			bw.WriteString(k)
-			bw.WriteString(": ")
-			writeHeaderValue(bw, v)
-			bw.WriteString("\r\n")
+			writeField(bw, k, v)
 		}
 	}
 	_, err := bw.WriteString("\r\n")
 	return err
-}
-
-// writeHeaderValue writes v with CR and LF replaced by spaces, so a value
-// set by a filter cannot inject headers.
-func writeHeaderValue(bw *bufio.Writer, v string) {
-	if !strings.ContainsAny(v, "\r\n") {
-		bw.WriteString(v)
-		return
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '\r' || c == '\n' {
-			c = ' '
-		}
-		bw.WriteByte(c)
-	}
 }
