@@ -1,5 +1,39 @@
 package proxy
 
+// Connection reuse contract of the HTTP/1.1 backend client.
+//
+// HTTP/1.1 pairs responses with requests by their order on a connection
+// alone (RFC 9112 §9.3). A byte that arrives when no request is waiting,
+// or a response whose end is uncertain, shifts that pairing: the next
+// request on the connection — another client's — would get the answer to
+// an earlier one. So a connection goes back to the idle pool only when
+// every one of these holds after the exchange:
+//
+//   - the request was written completely and the response body was read
+//     to the end its framing gives (Content-Length, last chunk and
+//     trailer, or no body for HEAD, 204, 304: RFC 9112 §6.3);
+//   - the framing was not in doubt: not both Content-Length and
+//     Transfer-Encoding (RFC 9112 §6.3 item 3), not Transfer-Encoding in
+//     an HTTP/1.0 response (RFC 9112 §6.1), not read until close;
+//   - nothing follows the response in the read buffer (a body longer than
+//     its Content-Length, a body after a HEAD/204/304 answer, a stray
+//     response sent together with the real one);
+//   - the response allows persistence (no "Connection: close", HTTP/1.0
+//     only with keep-alive: RFC 9112 §9.3), the exchange was not
+//     interrupted, and no unasked 101 or malformed answer came (those
+//     are errors, after which the connection is closed).
+//
+// When a connection is taken out of the pool, right before the request
+// is written, it is checked again: if anything arrived while it was idle
+// (a stray response sent late, the rest of an over-long body, a 408 or
+// the end of the stream), it is closed and the next idle one is tried, or
+// a new one dialed. The check is a non-blocking MSG_PEEK receive
+// (idleProbe). What it cannot catch is a stray response that arrives
+// after the check, while the next request is under way: HTTP/1.1 has no
+// way to tell it from the real answer. net/http's persistConn has the same
+// limit; a backend that sends unsolicited responses while requests are in
+// flight cannot be proxied safely over a shared connection.
+
 import (
 	"bufio"
 	"context"
@@ -41,7 +75,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // h1Client is an HTTP/1.1 client for plain-TCP backends. It writes the
 // request and reads the response on the caller's goroutine (no per-connection
 // reader/writer goroutines, no channel hand-offs), which is what makes it
-// about twice as fast as http.Transport for a proxy: see BenchmarkBackendClient.
+// about twice as fast as http.Transport for a proxy: see BenchmarkProxy.
 type h1Client struct {
 	dialer            net.Dialer
 	maxIdlePerHost    int
@@ -65,6 +99,7 @@ type h1conn struct {
 	lr        headerLimitReader // what br reads from: nc, bounded while headers are read
 	br        *bufio.Reader
 	bw        *bufio.Writer
+	probe     idleProbe
 	client    *h1Client
 	addr      string
 	idleSince time.Time
@@ -100,39 +135,58 @@ func (c *h1Client) hostPool(addr string) *hostPool {
 	return hp
 }
 
-// getConn returns an idle connection to addr or dials a new one.
+// getConn returns an idle connection to addr that is fit for reuse, or
+// dials a new one.
 func (c *h1Client) getConn(ctx context.Context, addr string) (*h1conn, bool, error) {
-	hp := c.hostPool(addr)
-	now := time.Now()
-	hp.mu.Lock()
-	for n := len(hp.idle); n > 0; n = len(hp.idle) {
-		pc := hp.idle[n-1]
-		hp.idle[n-1] = nil
-		hp.idle = hp.idle[:n-1]
-		if c.idleTimeout > 0 && now.Sub(pc.idleSince) > c.idleTimeout {
-			hp.mu.Unlock()
-			pc.close()
-			hp.mu.Lock()
-			continue
-		}
-		hp.mu.Unlock()
+	if pc := c.takeIdle(addr); pc != nil {
 		return pc, true, nil
 	}
-	hp.mu.Unlock()
-
 	nc, err := c.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, false, &dialError{err}
 	}
-	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(nc)
-	pc := &h1conn{nc: nc, bw: bw, client: c, addr: addr}
-	pc.lr.r = nc
-	pc.lr.n = noLimit
+	return c.newConn(nc, addr), false, nil
+}
+
+// takeIdle pops the most recently used idle connection to addr that has
+// not timed out and on which nothing arrived while it was idle; the ones
+// that fail are closed.
+func (c *h1Client) takeIdle(addr string) *h1conn {
+	hp := c.hostPool(addr)
+	now := time.Now()
+	for {
+		hp.mu.Lock()
+		n := len(hp.idle)
+		if n == 0 {
+			hp.mu.Unlock()
+			return nil
+		}
+		pc := hp.idle[n-1]
+		hp.idle[n-1] = nil
+		hp.idle = hp.idle[:n-1]
+		hp.mu.Unlock()
+		if c.idleTimeout > 0 && now.Sub(pc.idleSince) > c.idleTimeout {
+			pc.close()
+			continue
+		}
+		if pc.probe.receivedWhileIdle() {
+			pc.close()
+			continue
+		}
+		return pc
+	}
+}
+
+func (c *h1Client) newConn(nc net.Conn, addr string) *h1conn {
+	pc := &h1conn{nc: nc, client: c, addr: addr}
+	pc.bw = writerPool.Get().(*bufio.Writer)
+	pc.bw.Reset(nc)
+	pc.lr = headerLimitReader{r: nc, n: noLimit}
 	pc.br = readerPool.Get().(*bufio.Reader)
 	pc.br.Reset(&pc.lr)
+	pc.probe.init(nc)
 	pc.interrupt = func() { _ = pc.nc.SetDeadline(aLongTimeAgo) }
-	return pc, false, nil
+	return pc
 }
 
 func (pc *h1conn) close() {
@@ -150,7 +204,7 @@ func (pc *h1conn) close() {
 }
 
 // release puts a connection whose response was fully read back into its
-// pool, or closes it.
+// pool, or closes it (see the reuse contract at the top of this file).
 func (pc *h1conn) release(keep bool) {
 	c := pc.client
 	if !keep || c.disableKeepAlives || c.maxIdlePerHost < 0 || pc.br.Buffered() > 0 {
@@ -315,34 +369,9 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 		}
 		return nil, isConnGone(err), err
 	}
-	var b *h1body
-	for {
-		fr, ferr := readResponseFast(pc.br, req)
-		if ferr == nil {
-			rsp, b = &fr.rsp, &fr.body
-			break
-		}
-		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
-			return nil, false, badResponse(ferr)
-		}
-		pc.lr.recordHeader(pc.br)
-		rsp, err = http.ReadResponse(pc.br, req)
-		raw := pc.lr.stopRecording()
-		if err != nil {
-			return nil, false, badResponse(err)
-		}
-		if rsp.StatusCode >= 200 {
-			restoreConnection(rsp.Header, raw)
-			b = &h1body{rc: rsp.Body}
-			if rsp.Body != http.NoBody {
-				rsp.Body = b
-			}
-			break
-		}
-		if rsp.StatusCode == http.StatusSwitchingProtocols {
-			return nil, false, &badResponseError{errUnexpectedSwitch}
-		}
-		// 100 Continue, 103 Early Hints ...: interim, wait for the final one.
+	rsp, b, err := readResponse(pc.br, &pc.lr, req)
+	if err != nil {
+		return nil, false, err
 	}
 	pc.lr.n = noLimit
 	if pc.client.respHeaderTimeout > 0 {
@@ -355,11 +384,66 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 		}
 	}
 
-	b.pc, b.stop, b.keep = pc, stop, !rsp.Close && writeErr == nil
+	b.pc, b.stop = pc, stop
+	b.keep = b.keep && writeErr == nil
 	if rsp.Body == http.NoBody {
 		b.finish(true)
 	}
 	return rsp, false, nil
+}
+
+// readResponse reads the final response to req from br, which reads
+// through lr: the fast parser, else http.ReadResponse on a recorded copy
+// of the head, which is then checked strictly (checkHeaderBlock). Interim
+// 1xx responses are skipped; an unasked 101 is an error. The h1body
+// returned knows whether the framing allows reuse (b.keep); it has no
+// connection yet.
+func readResponse(br *bufio.Reader, lr *headerLimitReader, req *http.Request) (*http.Response, *h1body, error) {
+	for {
+		fr, ferr := readResponseFast(br, req)
+		if ferr == nil {
+			fr.body.keep = !fr.rsp.Close && !fr.body.doubt
+			return &fr.rsp, &fr.body, nil
+		}
+		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
+			return nil, nil, badResponse(ferr)
+		}
+		lr.recordHeader(br)
+		rsp, err := http.ReadResponse(br, req)
+		raw := lr.stopRecording()
+		if err != nil {
+			return nil, nil, badResponse(err)
+		}
+		// On errors the caller closes the connection; closing the body
+		// would drain it first.
+		framing, err := checkHeaderBlock(raw)
+		if err != nil {
+			return nil, nil, &badResponseError{err}
+		}
+		switch code := rsp.StatusCode; {
+		case code < 100:
+			// net/http takes it for a final response, this loop would
+			// take it for an interim one: neither is right (RFC 9110 §15).
+			return nil, nil, &badResponseError{errStatusTooLow}
+		case code == http.StatusSwitchingProtocols:
+			return nil, nil, &badResponseError{errUnexpectedSwitch}
+		case code < 200:
+			// 100 Continue, 103 Early Hints ...: interim, wait for the
+			// final one.
+			continue
+		}
+		restoreConnection(rsp.Header, raw)
+		b := &h1body{rc: rsp.Body}
+		if rsp.Body != http.NoBody {
+			rsp.Body = b
+		}
+		te := framing.transferEncoding
+		b.doubt = te && (framing.contentLength || (rsp.ProtoMajor == 1 && rsp.ProtoMinor == 0))
+		// A body read until the connection closes ends the connection
+		// anyway: net/http sets Close for it.
+		b.keep = !rsp.Close && !b.doubt
+		return rsp, b, nil
+	}
 }
 
 // neverStop stands in for the stop function of a context that cannot be
@@ -377,7 +461,8 @@ type h1body struct {
 	rc     io.ReadCloser
 	pc     *h1conn
 	stop   func() bool
-	keep   bool
+	keep   bool // the response allows reuse (see the contract at the top)
+	doubt  bool // the framing was ambiguous: never reuse
 	eof    bool
 	closed bool
 	done   bool
@@ -412,6 +497,9 @@ func (b *h1body) finish(complete bool) {
 	}
 	b.done = true
 	pc := b.pc
+	if pc == nil {
+		return // parsed without a connection (tests)
+	}
 	interrupted := !b.stop()
 	if !complete {
 		// Closing the socket first makes the http body's own Close (which

@@ -42,11 +42,7 @@ func FuzzH1RoundTrip(f *testing.F) {
 			}
 			_, _ = c2.Write(raw)
 		}()
-		pc := &h1conn{nc: c1, client: cl, addr: "backend:80"}
-		pc.lr = headerLimitReader{r: c1, n: noLimit}
-		pc.br = bufio.NewReader(&pc.lr)
-		pc.bw = bufio.NewWriter(c1)
-		pc.interrupt = func() { _ = c1.SetDeadline(aLongTimeAgo) }
+		pc := cl.newConn(c1, "backend:80")
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", "http://backend/", nil)

@@ -1,13 +1,16 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,3 +186,190 @@ func TestH1ClientCloseIdleForgetsHosts(t *testing.T) {
 		t.Errorf("%d connections, want 2", got)
 	}
 }
+
+// scriptedBackend serves every connection with a loop: read a request
+// head (and a Content-Length body), then answer(conn, request line, nth
+// request on the connection). answer returns false to stop serving the
+// connection. conns counts accepted connections.
+type scriptedBackend struct {
+	addr  string
+	conns atomic.Int32
+}
+
+func startScripted(t *testing.T, answer func(c net.Conn, method, path string, n int) bool) *scriptedBackend {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &scriptedBackend{addr: l.Addr().String()}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			b.conns.Add(1)
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for n := 0; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if !answer(c, req.Method, req.URL.Path, n) {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return b
+}
+
+func okAnswer(path string) string {
+	return "HTTP/1.1 200 OK\r\nContent-Length: " + itoa(len(path)) + "\r\n\r\n" + path
+}
+
+func roundTripBody(t *testing.T, c *h1Client, method, url string) (int, string) {
+	t.Helper()
+	var body io.Reader
+	if method == "POST" {
+		body = strings.NewReader("payload")
+	}
+	rsp, err := c.RoundTrip(clientReq(t, context.Background(), method, url, body))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	b, err := io.ReadAll(rsp.Body)
+	rsp.Body.Close()
+	if err != nil {
+		t.Fatalf("%s %s: body: %v", method, url, err)
+	}
+	return rsp.StatusCode, string(b)
+}
+
+// TestH1ClientDropsConnectionWithStrayBytes: bytes that arrive on an idle
+// connection (a stray response) make it unfit for the next request.
+func TestH1ClientDropsConnectionWithStrayBytes(t *testing.T) {
+	be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
+		io.WriteString(c, okAnswer(path))
+		if n == 0 {
+			time.Sleep(20 * time.Millisecond)
+			io.WriteString(c, okAnswer("/stray"))
+		}
+		return true
+	})
+	c := newTestClient(t, 0)
+	base := "http://" + be.addr
+	if _, body := roundTripBody(t, c, "GET", base+"/a"); body != "/a" {
+		t.Fatalf("first answer %q", body)
+	}
+	time.Sleep(80 * time.Millisecond) // the stray arrives while idle
+	if _, body := roundTripBody(t, c, "GET", base+"/b"); body != "/b" {
+		t.Fatalf("second request got %q", body)
+	}
+	if n := be.conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// TestH1ClientDialsPastClosedIdleConnection: a connection the backend
+// closed while idle is not used, so a request that cannot be replayed
+// (POST) does not fail on it.
+func TestH1ClientDialsPastClosedIdleConnection(t *testing.T) {
+	be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
+		io.WriteString(c, okAnswer(path))
+		return false // close, without announcing it
+	})
+	c := newTestClient(t, 0)
+	base := "http://" + be.addr
+	for _, p := range []string{"/a", "/b", "/c"} {
+		time.Sleep(20 * time.Millisecond) // the FIN arrives while idle
+		if _, body := roundTripBody(t, c, "POST", base+p); body != p {
+			t.Fatalf("got %q, want %q", body, p)
+		}
+	}
+}
+
+// TestH1ClientNoReuseAfterDoubtfulFraming: after each of these answers the
+// connection is closed, even when what follows arrives late.
+func TestH1ClientNoReuseAfterDoubtfulFraming(t *testing.T) {
+	smuggled := func(path string) string { return okAnswer("/smuggled" + path) }
+	for _, tc := range []struct {
+		name, method string
+		answer       func(path string) string
+		late         string // written 10ms after the answer
+	}{
+		{"length and chunked", "GET", func(p string) string {
+			chunked := itoa16(len(p)) + "\r\n" + p + "\r\n0\r\n\r\n"
+			return "HTTP/1.1 200 OK\r\nContent-Length: " + itoa(len(chunked)+len(smuggled(p))) +
+				"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked
+		}, "smuggled"},
+		{"body longer than its length", "GET", func(p string) string { return okAnswer(p) + "extra" }, ""},
+		{"body longer than its length, late", "GET", okAnswer, "smuggled"},
+		{"HEAD with a body", "HEAD", func(p string) string {
+			return "HTTP/1.1 200 OK\r\nX-Path: " + p + "\r\nContent-Length: 5\r\n\r\nhello"
+		}, ""},
+		{"204 with a body", "GET", func(p string) string {
+			return "HTTP/1.1 204 No Content\r\nX-Path: " + p + "\r\n\r\n" + smuggled(p)
+		}, ""},
+		{"304 with a late body", "GET", func(p string) string {
+			return "HTTP/1.1 304 Not Modified\r\nX-Path: " + p + "\r\nContent-Length: 5\r\n\r\n"
+		}, "smuggled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
+				io.WriteString(c, tc.answer(path))
+				if tc.late != "" {
+					time.Sleep(10 * time.Millisecond)
+					io.WriteString(c, smuggled(path))
+				}
+				return true
+			})
+			c := newTestClient(t, 0)
+			for i := range 3 {
+				p := "/" + itoa(i)
+				rsp, err := c.RoundTrip(clientReq(t, context.Background(), tc.method, "http://"+be.addr+p, nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(rsp.Body)
+				rsp.Body.Close()
+				if strings.Contains(string(b), "smuggled") || (rsp.StatusCode == 200 && tc.method == "GET" && string(b) != p) ||
+					(rsp.Header.Get("X-Path") != "" && rsp.Header.Get("X-Path") != p) {
+					t.Fatalf("request %s got %d %q %v", p, rsp.StatusCode, b, rsp.Header)
+				}
+				time.Sleep(30 * time.Millisecond)
+			}
+			if n := be.conns.Load(); n != 3 {
+				t.Errorf("%d connections for 3 requests", n)
+			}
+		})
+	}
+}
+
+func itoa16(n int) string { return strconv.FormatInt(int64(n), 16) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -118,4 +119,103 @@ func badResponse(err error) error {
 		return err
 	}
 	return &badResponseError{err}
+}
+
+var (
+	errFoldedFraming   = errors.New("obsolete line folding in Content-Length or Transfer-Encoding")
+	errStatusTooLow    = errors.New("status code below 100")
+	errMalformedHeader = errors.New("malformed header field line")
+)
+
+// headerFraming is what checkHeaderBlock saw of the framing fields.
+type headerFraming struct {
+	contentLength    bool
+	transferEncoding bool
+}
+
+// checkHeaderBlock validates the field lines of a response head that
+// http.ReadResponse accepted. raw starts with the status line; the scan
+// ends at the blank line that ends the header section. net/http's parser
+// accepts, for compatibility, field names with spaces in them ("Content-
+// Length : 2" becomes a field named "Content-Length ", and the body is
+// then read until the connection closes); RFC 9112 §5.1 forbids
+// whitespace between the name and the colon and asks to reject such a
+// response, as a proxy must not guess its framing. Every line must be a
+// token, a colon and a value without control characters but HTAB
+// (RFC 9110 §5.1, §5.5). A line ends with CRLF or a bare LF
+// (RFC 9112 §2.2 lets a recipient accept the latter).
+//
+// Obsolete line folding (RFC 9112 §5.2) is accepted, as net/http does:
+// a gateway may replace it with spaces, and net/http does so before the
+// value is interpreted, so the proxy and the client see the same field.
+// It is refused on Content-Length and Transfer-Encoding, where no server
+// needs it and where a fold only serves to hide the framing from one of
+// the parsers on the way (RFC 9112 §11.2).
+func checkHeaderBlock(raw []byte) (headerFraming, error) {
+	var f headerFraming
+	_, raw = cutLine(raw) // the status line, parsed by net/http
+	framingField, first := false, true
+	for len(raw) > 0 {
+		var line []byte
+		line, raw = cutLine(raw)
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if first {
+				return f, malformedLine(line) // nothing to continue
+			}
+			if framingField {
+				return f, errFoldedFraming
+			}
+			if !validValue(string(line)) {
+				return f, malformedLine(line)
+			}
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !validToken(line[:colon]) || !validValue(string(line[colon+1:])) {
+			return f, malformedLine(line)
+		}
+		name := string(line[:colon])
+		first, framingField = false, false
+		switch {
+		case asciiEqualFold(name, "Content-Length"):
+			f.contentLength, framingField = true, true
+		case asciiEqualFold(name, "Transfer-Encoding"):
+			f.transferEncoding, framingField = true, true
+		}
+	}
+	return f, nil
+}
+
+// cutLine splits off the first line of b, without its LF and one CR
+// before it, as textproto reads lines.
+func cutLine(b []byte) (line, rest []byte) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return b, nil
+	}
+	line, rest = b[:i], b[i+1:]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, rest
+}
+
+func validToken(b []byte) bool {
+	for _, c := range b {
+		if !isTokenChar(c) {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func malformedLine(line []byte) error {
+	const max = 64
+	if len(line) > max {
+		line = line[:max]
+	}
+	return fmt.Errorf("%w: %q", errMalformedHeader, line)
 }

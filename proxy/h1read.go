@@ -147,12 +147,17 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 	rsp.Request = req
 
 	// Framing.
-	chunked := false
+	chunked, doubt := false, false
 	if te, ok := h["Transfer-Encoding"]; ok {
 		if len(te) != 1 || !asciiEqualFold(te[0], "chunked") || minor == 0 {
 			return nil, errSlowPath
 		}
 		chunked = true
+		// Transfer-Encoding overrides Content-Length, but a message with
+		// both may be an attempt at response splitting: it is passed on
+		// framed by the chunked coding and its connection is not reused
+		// (RFC 9112 §6.3, item 3).
+		_, doubt = h["Content-Length"]
 		delete(h, "Transfer-Encoding")
 		delete(h, "Content-Length")
 		rsp.TransferEncoding = []string{"chunked"}
@@ -205,6 +210,7 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 	if _, err := br.Discard(len(block)); err != nil {
 		return nil, err
 	}
+	r.body.doubt = doubt
 	switch {
 	case noBody || (!chunked && length == 0):
 		rsp.Body = http.NoBody

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReadResponseFastMatchesNetHTTP parses the same bytes with the fast
@@ -157,5 +158,122 @@ func TestPeekHeaderBlockUsesWhatArrived(t *testing.T) {
 func asNetHTTP(rsp *http.Response) {
 	if rsp.Close && rsp.ProtoMinor == 1 {
 		delete(rsp.Header, "Connection")
+	}
+}
+
+func TestCheckHeaderBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		ok        bool
+		cl, te    bool
+	}{
+		{"plain", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok", true, true, false},
+		{"bare LF", "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n", true, false, true},
+		{"both", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nTRANSFER-ENCODING: chunked\r\n\r\n", true, true, true},
+		{"obs-text and tab", "HTTP/1.1 200 OK\r\nX-A:\tcaf\xc3\xa9\t\r\n\r\n", true, false, false},
+		{"folded value", "HTTP/1.1 200 OK\r\nX-A: a\r\n  b\r\n\tc\r\n\r\n", true, false, false},
+		{"empty value", "HTTP/1.1 200 OK\r\nX-A:\r\n\r\n", true, false, false},
+		{"body not read", "HTTP/1.1 200 OK\r\n\r\nX Y: z\r\n\r\n", true, false, false},
+		{"space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n", false, false, false},
+		{"tab before colon", "HTTP/1.1 200 OK\r\nContent-Length\t: 2\r\n\r\n", false, false, false},
+		{"space in name", "HTTP/1.1 200 OK\r\nX Y: 2\r\n\r\n", false, false, false},
+		{"empty name", "HTTP/1.1 200 OK\r\n: 2\r\n\r\n", false, false, false},
+		{"no colon", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", false, false, false},
+		{"bad name byte", "HTTP/1.1 200 OK\r\nX\"Y: 2\r\n\r\n", false, false, false},
+		{"NUL in value", "HTTP/1.1 200 OK\r\nX-A: a\x00b\r\n\r\n", false, false, false},
+		{"bare CR in value", "HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n", false, false, false},
+		{"CR CR LF", "HTTP/1.1 200 OK\r\nX-A: a\r\r\n\r\n", false, false, false},
+		{"DEL in value", "HTTP/1.1 200 OK\r\nX-A: a\x7f\r\n\r\n", false, false, false},
+		{"control character in a fold", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\x01\r\n\r\n", false, false, false},
+		{"fold first", "HTTP/1.1 200 OK\r\n X-A: a\r\n\r\n", false, false, false},
+		{"folded Content-Length", "HTTP/1.1 200 OK\r\nContent-Length:\r\n 2\r\n\r\n", false, false, false},
+		{"folded Transfer-Encoding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n chunked\r\n\r\n", false, false, false},
+	} {
+		f, err := checkHeaderBlock([]byte(tc.raw))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.name, err, tc.ok)
+			continue
+		}
+		if tc.ok && (f.contentLength != tc.cl || f.transferEncoding != tc.te) {
+			t.Errorf("%s: framing %+v", tc.name, f)
+		}
+	}
+}
+
+// readAll reads a response as the h1 client does, without a connection.
+func readAll(t *testing.T, method, raw string) (*http.Response, *h1body, error) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://x/", nil)
+	lr := &headerLimitReader{r: strings.NewReader(raw), n: maxResponseHeaderBytes}
+	return readResponse(bufio.NewReader(lr), lr, req)
+}
+
+func TestReadResponseStrict(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, raw string
+		bad               bool
+		keep              bool
+	}{
+		{"fast", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, true},
+		{"slow", "GET", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", false, true},
+		{"space before colon", "GET", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok", true, false},
+		{"space before colon, bare LF", "GET", "HTTP/1.1 200 OK\nContent-Length : 2\n\nok", true, false},
+		{"space in an interim response", "GET", "HTTP/1.1 103 Early Hints\r\nLink : </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, false},
+		{"obs-fold", "GET", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok", false, true},
+		{"folded length", "GET", "HTTP/1.1 200 OK\r\nContent-Length:\r\n 2\r\n\r\nok", true, false},
+		{"status below 100", "GET", "HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok", true, false},
+		{"status 000", "GET", "HTTP/1.1 000 Odd\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, false},
+		{"unasked switch", "GET", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", true, false},
+		{"length and chunked, fast", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", false, false},
+		{"length and chunked, slow", "GET", "HTTP/1.1 200 OK\nContent-Length: 5\nTransfer-Encoding: chunked\n\n2\r\nok\r\n0\r\n\r\n", false, false},
+		{"chunked in HTTP/1.0", "GET", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\nok", false, false},
+		{"connection close", "GET", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false, false},
+		{"until close", "GET", "HTTP/1.1 200 OK\r\n\r\nok", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rsp, b, err := readAll(t, tc.method, tc.raw)
+			var bad *badResponseError
+			if tc.bad {
+				if !errors.As(err, &bad) {
+					t.Fatalf("err %v, want a badResponseError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(b.rc)
+			if err != nil || string(body) != "ok" {
+				t.Errorf("body %q, %v", body, err)
+			}
+			if b.keep != tc.keep {
+				t.Errorf("keep %v, want %v", b.keep, tc.keep)
+			}
+			if _, ok := rsp.Header["Content-Length"]; ok && len(rsp.TransferEncoding) > 0 {
+				t.Error("Content-Length kept next to Transfer-Encoding")
+			}
+		})
+	}
+}
+
+// TestMalformedBackendFieldIs502: the answer nginx refuses with 502 is
+// refused, not read until the backend closes.
+func TestMalformedBackendFieldIs502(t *testing.T) {
+	for _, answer := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nX Y: 1\r\nContent-Length: 2\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: a\x01\r\n\r\nok",
+	} {
+		be := startRawBackend(t, answerWith(answer))
+		fx := startProxy(t, Options{}, netRoute("r", "/", "http://"+be.addr))
+		cl := &http.Client{Timeout: 5 * time.Second}
+		rsp, err := cl.Get(fx.url("/"))
+		if err != nil {
+			t.Fatalf("%q: %v", answer, err)
+		}
+		rsp.Body.Close()
+		if rsp.StatusCode != http.StatusBadGateway {
+			t.Errorf("%q: status %d, want 502", answer, rsp.StatusCode)
+		}
 	}
 }
