@@ -42,6 +42,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -81,6 +82,7 @@ type h1Client struct {
 	maxIdlePerHost    int
 	idleTimeout       time.Duration
 	respHeaderTimeout time.Duration
+	readIdle          time.Duration // bound on the wait for more of a response body
 	disableKeepAlives bool
 	bufPool           *bufferPool
 
@@ -96,7 +98,7 @@ type hostPool struct {
 
 type h1conn struct {
 	nc        net.Conn
-	lr        headerLimitReader // what br reads from: nc, bounded while headers are read
+	sr        connReader // what br reads from
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	probe     idleProbe
@@ -104,7 +106,50 @@ type h1conn struct {
 	addr      string
 	idleSince time.Time
 	deadline  bool // a deadline is set on nc and must be cleared before reuse
-	interrupt func()
+	// interrupted is set by interrupt, before it sets a deadline in the
+	// past, so that a body read arming its idle deadline afterwards does
+	// not undo the interruption.
+	interrupted atomic.Bool
+	interrupt   func()
+}
+
+// connReader is the socket side of a connection's bufio.Reader: it bounds
+// the response header and, while a body is read, arms the idle deadline
+// before each read from the socket — only when bufio needs more bytes.
+type connReader struct {
+	headerLimitReader
+	pc      *h1conn
+	idle    time.Duration // 0 while a header is read or when disabled
+	limit   time.Time     // the request's deadline: the idle deadline never passes it
+	limited bool
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if r.idle > 0 {
+		if err := r.pc.armIdle(); err != nil {
+			return 0, err
+		}
+	}
+	return r.headerLimitReader.Read(p)
+}
+
+// armIdle gives the next socket read of a body readIdle to deliver, and
+// no more than the request's deadline. The read then fails with a
+// timeout (a net.Error), which aborts the client's response.
+func (pc *h1conn) armIdle() error {
+	r := &pc.sr
+	d := time.Now().Add(r.idle)
+	if r.limited && r.limit.Before(d) {
+		d = r.limit
+	}
+	if err := pc.nc.SetReadDeadline(d); err != nil {
+		return err
+	}
+	pc.deadline = true
+	if pc.interrupted.Load() {
+		_ = pc.nc.SetReadDeadline(aLongTimeAgo)
+	}
+	return nil
 }
 
 var (
@@ -118,6 +163,7 @@ func newH1Client(t Timeouts, maxIdlePerHost int, disableKeepAlives bool, bp *buf
 		maxIdlePerHost:    maxIdlePerHost,
 		idleTimeout:       t.IdleConn,
 		respHeaderTimeout: t.ResponseHeader,
+		readIdle:          max(t.ReadIdle, 0),
 		disableKeepAlives: disableKeepAlives,
 		bufPool:           bp,
 		pools:             make(map[string]*hostPool),
@@ -181,11 +227,14 @@ func (c *h1Client) newConn(nc net.Conn, addr string) *h1conn {
 	pc := &h1conn{nc: nc, client: c, addr: addr}
 	pc.bw = writerPool.Get().(*bufio.Writer)
 	pc.bw.Reset(nc)
-	pc.lr = headerLimitReader{r: nc, n: noLimit}
+	pc.sr = connReader{headerLimitReader: headerLimitReader{r: nc, n: noLimit}, pc: pc}
 	pc.br = readerPool.Get().(*bufio.Reader)
-	pc.br.Reset(&pc.lr)
+	pc.br.Reset(&pc.sr)
 	pc.probe.init(nc)
-	pc.interrupt = func() { _ = pc.nc.SetDeadline(aLongTimeAgo) }
+	pc.interrupt = func() {
+		pc.interrupted.Store(true)
+		_ = pc.nc.SetDeadline(aLongTimeAgo)
+	}
 	return pc
 }
 
@@ -207,6 +256,7 @@ func (pc *h1conn) close() {
 // pool, or closes it (see the reuse contract at the top of this file).
 func (pc *h1conn) release(keep bool) {
 	c := pc.client
+	pc.sr.idle = 0
 	if !keep || c.disableKeepAlives || c.maxIdlePerHost < 0 || pc.br.Buffered() > 0 {
 		pc.close()
 		return
@@ -320,6 +370,7 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 		}
 		pc.deadline = hasDeadline
 	}
+	pc.interrupted.Store(false)
 	stop := neverStop
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, pc.interrupt)
@@ -362,26 +413,20 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 	}
 	// Interim responses and the final header share one size budget, so a
 	// backend cannot make the proxy buffer without end.
-	pc.lr.n = maxResponseHeaderBytes
+	pc.sr.n = maxResponseHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
 		if writeErr != nil {
 			return nil, true, writeErr
 		}
 		return nil, isConnGone(err), err
 	}
-	rsp, b, err := readResponse(pc.br, &pc.lr, req)
+	rsp, b, err := readResponse(pc.br, &pc.sr.headerLimitReader, req)
 	if err != nil {
 		return nil, false, err
 	}
-	pc.lr.n = noLimit
-	if pc.client.respHeaderTimeout > 0 {
-		if err := pc.nc.SetReadDeadline(dl); err != nil {
-			return nil, false, err
-		}
-		pc.deadline = hasDeadline
-		if err := ctx.Err(); err != nil {
-			return nil, false, err // the caller closes the connection
-		}
+	pc.sr.n = noLimit
+	if err := pc.startBody(ctx, dl, hasDeadline); err != nil {
+		return nil, false, err // the caller closes the connection
 	}
 
 	b.pc, b.stop = pc, stop
@@ -390,6 +435,24 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 		b.finish(true)
 	}
 	return rsp, false, nil
+}
+
+// startBody replaces the response-header deadline by the body's: the idle
+// deadline armed before each socket read when readIdle is set, else the
+// request's deadline.
+func (pc *h1conn) startBody(ctx context.Context, dl time.Time, hasDeadline bool) error {
+	if idle := pc.client.readIdle; idle > 0 {
+		pc.sr.idle, pc.sr.limit, pc.sr.limited = idle, dl, hasDeadline
+		return nil
+	}
+	if pc.client.respHeaderTimeout <= 0 {
+		return nil
+	}
+	if err := pc.nc.SetReadDeadline(dl); err != nil {
+		return err
+	}
+	pc.deadline = hasDeadline
+	return ctx.Err()
 }
 
 // readResponse reads the final response to req from br, which reads
