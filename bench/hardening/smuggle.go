@@ -120,16 +120,20 @@ func sendRaw(addr, raw string, quiet time.Duration) (statuses []string, state st
 	br := bufio.NewReader(c)
 	for i := 0; i < 5; i++ {
 		c.SetReadDeadline(time.Now().Add(quiet))
-		rsp, err := http.ReadResponse(br, nil)
-		if err != nil {
+		// Peek first: ReadResponse reports a clean close as unexpected EOF.
+		if _, err := br.Peek(1); err != nil {
 			switch {
 			case isTimeout(err):
 				return statuses, fmt.Sprintf("connection open (quiet for %s)", quiet)
 			case err == io.EOF || isReset(err):
 				return statuses, "connection closed by the proxy"
 			default:
-				return statuses, "unreadable answer: " + shortErr(err)
+				return statuses, "read error: " + shortErr(err)
 			}
+		}
+		rsp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return statuses, "unreadable answer: " + shortErr(err)
 		}
 		body, err := io.ReadAll(io.LimitReader(rsp.Body, 256))
 		rsp.Body.Close()
@@ -137,7 +141,7 @@ func sendRaw(addr, raw string, quiet time.Duration) (statuses []string, state st
 		if strings.Contains(string(body), "SMUGGLED") {
 			s += "(body /SMUGGLED)"
 		}
-		if strings.EqualFold(rsp.Header.Get("Connection"), "close") {
+		if rsp.Close { // ReadResponse takes "Connection: close" out of the header
 			s += "(Connection: close)"
 		}
 		if err != nil {
