@@ -111,6 +111,11 @@ func (c *Conn) read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		if c.pend != nil {
+			if len(p) == 1 {
+				if err := c.holdRefusal(); err != nil {
+					return 0, err
+				}
+			}
 			c.refuse()
 			continue
 		}
@@ -294,6 +299,37 @@ func (c *Conn) refuse() {
 	c.dropBuf()
 	c.disarmHead()
 	c.status.Store(int32(r.status))
+}
+
+// holdRefusal keeps a refusal from net/http's one-byte background read.
+// That read runs while the handler of the previous request may still
+// hijack the connection, and the byte it gets goes to the hijacker: had
+// it been the first byte of the synthetic head, the stream could not be
+// handed on whole (a client that sends data right behind its Upgrade
+// request, for instance). So the guard reads on, keeping the raw bytes,
+// until net/http stops the read with a deadline in the past (its handler
+// finished or hijacked), and answers that with the timeout. Only EOF or a
+// full buffer start the refusal here.
+func (c *Conn) holdRefusal() error {
+	for c.buf != nil {
+		if c.w == len(c.buf) {
+			if c.r == 0 {
+				return nil
+			}
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.ready -= c.r
+			c.r = 0
+		}
+		n, err := c.inner.Read(c.buf[c.w:])
+		c.w += n
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fail ends the connection on a framing error: net/http sees a read error.
