@@ -208,7 +208,7 @@ func headerMemory(h *harness, p *skiffProc) []result {
 
 	mib := func(k int64) string { return fmt.Sprintf("%.0f MiB", float64(k)/1024) }
 	perConn := float64(peak.Load()-rest) / float64(n)
-	fig := fmt.Sprintf("RSS at rest %s, peak %s (VmHWM %s), %.0f KiB per connection; %s after closing",
+	fig := fmt.Sprintf("RSS at rest %s, peak %s (VmHWM %s), %.0f KiB per connection attempted; %s after closing",
 		mib(rest), mib(peak.Load()), mib(hwm), perConn, mib(after))
 	fig += fmt.Sprintf("; client sent %.0f MiB in %s (%s): %d heads sent in full, %d unfinished, %d connections broken, %d dial failures, %d blocked 0.5 s at least once; then %d open, %d closed, answered: %s",
 		float64(sentBytes.Load())/(1<<20), secs(sendTook), endReason, full.Load(), unfinished.Load(), broken.Load(), dialFails, slowed.Load(), openN, closedN, countSummary(answers))
