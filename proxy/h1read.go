@@ -226,7 +226,10 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 }
 
 // peekHeaderBlock returns the bytes up to and including the blank line
-// that ends the header, without consuming them.
+// that ends the header, without consuming them. The first blank line
+// counts, whatever ends the line before it: a head that ends with a bare
+// LF line and a CRLF blank line is complete too (RFC 9112 §2.2), and is
+// left to the general parser, as is one whose blank line is a bare LF.
 func peekHeaderBlock(br *bufio.Reader) ([]byte, error) {
 	n := br.Buffered()
 	if n == 0 {
@@ -234,11 +237,12 @@ func peekHeaderBlock(br *bufio.Reader) ([]byte, error) {
 	}
 	for {
 		b, err := br.Peek(n)
-		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
-			return b[:i+4], nil
-		}
-		if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		i := bytes.Index(b, []byte("\n\r\n"))
+		if j := bytes.Index(b, []byte("\n\n")); j >= 0 && (i < 0 || j < i) {
 			return nil, errSlowPath
+		}
+		if i >= 0 {
+			return b[:i+3], nil
 		}
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {

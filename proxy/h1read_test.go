@@ -277,3 +277,19 @@ func TestMalformedBackendFieldIs502(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadEndingInLFThenCRLF: a head whose last field line ends with a
+// bare LF and whose blank line is a CRLF is complete; the fast parser used
+// to wait for a CRLF CRLF that never came (found by FuzzReadResponse).
+func TestHeadEndingInLFThenCRLF(t *testing.T) {
+	be := startRawBackend(t, answerWith("HTTP/1.1 200 OK\nContent-Length: 2\n\r\nok"))
+	fx := startProxy(t, Options{Timeouts: Timeouts{ResponseHeader: 5 * time.Second}}, netRoute("r", "/", "http://"+be.addr))
+	start := time.Now()
+	rsp, body := get(t, fx.url("/"))
+	if rsp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("%d %q", rsp.StatusCode, body)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("answered after %v", d)
+	}
+}
