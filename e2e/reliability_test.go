@@ -11,8 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,7 +237,7 @@ func TestNoCrosstalkWithMisbehavingBackends(t *testing.T) {
 	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be)), skiff.Options{})
 	for _, tc := range []struct {
 		seg, method string
-		gap         time.Duration // the stray answer arrives while the connection is idle
+		gap         time.Duration // after each request: the stray answer arrives while the connection is idle
 	}{
 		{"stray", "GET", 80 * time.Millisecond},
 		{"clte", "GET", 0},
@@ -255,19 +257,18 @@ func TestNoCrosstalkWithMisbehavingBackends(t *testing.T) {
 				n = 16
 			}
 			wrong := 0
-			for i := 0; i < n; i++ {
-				for _, w := range []string{
-					answerOf(t, a, tc.method, in.url, fmt.Sprintf("/%s/a%d", tc.seg, i)),
-					answerOf(t, b, "GET", in.url, fmt.Sprintf("/ok/b%d", i)),
-				} {
-					if w != "" {
-						wrong++
-						if wrong <= 3 {
-							t.Error(w)
-						}
+			check := func(w string) {
+				if w != "" {
+					wrong++
+					if wrong <= 3 {
+						t.Error(w)
 					}
 				}
 				time.Sleep(tc.gap)
+			}
+			for i := 0; i < n; i++ {
+				check(answerOf(t, a, tc.method, in.url, fmt.Sprintf("/%s/a%d", tc.seg, i)))
+				check(answerOf(t, b, "GET", in.url, fmt.Sprintf("/ok/b%d", i)))
 			}
 			if wrong > 0 {
 				t.Errorf("%d of %d answers were not the request's own", wrong, 2*n)
@@ -371,4 +372,186 @@ func TestLongRequestLineIs414(t *testing.T) {
 	if n := be.hits.Load(); n != 0 {
 		t.Errorf("backend got %d requests", n)
 	}
+}
+
+// rawBackend serves every connection with serve, on loopback.
+func rawBackend(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln := listen(t)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				serve(c)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// TestBackendAnswersThatNeverEnd: an invalid header line (which would
+// leave the body framed by the connection's end) is a 502; a body that
+// stops arriving is cut after the backend read idle timeout instead of
+// holding the client for ever: with a 504 when no byte of it came, else
+// by closing the connection after the bytes that did.
+func TestBackendAnswersThatNeverEnd(t *testing.T) {
+	badHeader := rawBackend(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok")
+		io.Copy(io.Discard, c) // keeps the connection open until skiff closes it
+	})
+	stalled := rawBackend(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+		io.Copy(io.Discard, c)
+	})
+	silent := rawBackend(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+		io.Copy(io.Discard, c)
+	})
+	in := start(t, routes(
+		fmt.Sprintf(`bad: Path("/bad") -> %q;`, badHeader),
+		fmt.Sprintf(`stalled: Path("/stalled") -> %q;`, stalled),
+		fmt.Sprintf(`silent: Path("/silent") -> %q;`, silent),
+	), skiff.Options{ReadIdleTimeoutBackend: 300 * time.Millisecond})
+
+	// A header and then nothing: nothing was committed to the client yet,
+	// so it gets the timeout's status.
+	start := time.Now()
+	if r := in.get(t, "/silent"); r.status != http.StatusGatewayTimeout {
+		t.Errorf("silent body: status %d, want 504", r.status)
+	}
+	if took := time.Since(start); took < 250*time.Millisecond || took > 3*time.Second {
+		t.Errorf("silent body answered after %v, want about the 300ms idle timeout", took)
+	}
+
+	start = time.Now()
+	if r := in.get(t, "/bad"); r.status != http.StatusBadGateway {
+		t.Errorf("invalid header line: status %d, want 502", r.status)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the 502 took %v", took)
+	}
+
+	start = time.Now()
+	rsp, err := in.client.Get(in.url + "/stalled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(rsp.Body)
+	rsp.Body.Close()
+	took := time.Since(start)
+	if err == nil || string(body) != "0123456789" {
+		t.Errorf("stalled body: got %q, err %v; want the 10 bytes sent and a cut connection", body, err)
+	}
+	if took < 250*time.Millisecond || took > 3*time.Second {
+		t.Errorf("stalled body cut after %v, want about the 300ms idle timeout", took)
+	}
+}
+
+// TestSlowClientsThroughRun: the client-side idle bounds through the whole
+// server: a stalled body gets 408 and a closed connection; a client that
+// stops reading frees its backend.
+func TestSlowClientsThroughRun(t *testing.T) {
+	backendGaveUp := make(chan struct{}, 1)
+	be := newBackend(t, "be", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/endless" {
+			io.Copy(io.Discard, r.Body)
+			return
+		}
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				backendGaveUp <- struct{}{}
+				return
+			}
+		}
+	})
+	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be.URL)), skiff.Options{
+		ReadIdleTimeoutServer: 300 * time.Millisecond, WriteIdleTimeoutServer: 300 * time.Millisecond,
+	})
+	answers, closed := rawExchange(t, in, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly a few bytes")
+	if len(answers) != 1 || answers[0].StatusCode != http.StatusRequestTimeout || !closed {
+		t.Errorf("stalled body: answers %v, closed %v; want a 408 and a closed connection", answers, closed)
+	}
+
+	c := dialInstance(t, in)
+	io.WriteString(c, "GET /endless HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	select {
+	case <-backendGaveUp:
+	case <-time.After(10 * time.Second):
+		t.Error("the backend still streams to a client that stopped reading 10s ago")
+	}
+}
+
+// TestHeaderMemoryIsBounded: many connections each sending a large head
+// that never ends hold no more than -max-total-header-bytes (plus a few
+// KiB each); the ones beyond get 503 and are closed, and the proxy still
+// serves afterwards.
+func TestHeaderMemoryIsBounded(t *testing.T) {
+	be := newBackend(t, "be", nil)
+	const budget = 4 << 20
+	in := start(t, routes(fmt.Sprintf(`all: * -> %q;`, be.URL)), skiff.Options{MaxTotalHeaderBytes: budget})
+	const conns, perConn = 200, 512 << 10 // 100 MiB if nothing bounded it
+	heapBefore := heapInUse()
+	line := "X-Filler: " + strings.Repeat("f", 1000) + "\r\n"
+	var wg sync.WaitGroup
+	var refused, cut atomic.Int32
+	held := make([]net.Conn, conns)
+	for i := range held {
+		held[i] = dialInstance(t, in)
+		wg.Add(1)
+		go func(c net.Conn) {
+			defer wg.Done()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n"); err != nil {
+				return
+			}
+			for sent := 0; sent < perConn; sent += len(line) {
+				if _, err := io.WriteString(c, line); err != nil {
+					cut.Add(1)
+					break
+				}
+			}
+			// The head never ends; a refused connection got an answer.
+			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			if rsp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil && rsp.StatusCode == http.StatusServiceUnavailable {
+				refused.Add(1)
+			}
+		}(held[i])
+	}
+	wg.Wait()
+	grown := int64(heapInUse()) - int64(heapBefore)
+	t.Logf("%d connections refused, %d cut while sending; heap grew by %d KiB", refused.Load(), cut.Load(), grown>>10)
+	if limit := int64(budget + conns*16<<10 + 8<<20); grown > limit {
+		t.Errorf("heap grew by %d MiB with %d unfinished heads, want under %d MiB", grown>>20, conns, limit>>20)
+	}
+	if refused.Load() == 0 {
+		t.Error("no connection was refused although the heads exceed the budget many times")
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	if r := in.get(t, "/after"); r.status != 200 {
+		t.Errorf("after the flood: status %d", r.status)
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }

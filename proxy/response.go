@@ -15,6 +15,13 @@ import (
 // long polls are not held back; responses of known length are left to
 // net/http's buffering, which saves a syscall per chunk. abort reports a
 // backend failure in the middle of the body.
+//
+// The first chunk of a body of known length is read before the header is
+// written: a backend that sends its header and then nothing (or fails) is
+// still answered with an error status (504 for the read idle timeout)
+// rather than a cut connection. When more than that chunk is to come, the
+// header and the chunk are flushed at once, so a backend failing later
+// leaves the client with the status it was about to get.
 func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 	rsp := c.resp
 	if rsp == nil {
@@ -32,6 +39,23 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 		c.status = statusClientClosed
 		return true
 	}
+	body := rsp.Body
+	hasBody := body != nil && body != http.NoBody
+	streaming := hasBody && isStreaming(rsp)
+
+	var buf *[]byte
+	n, rerr := 0, error(nil)
+	if hasBody && !streaming {
+		buf = p.bufPool.get()
+		n, rerr = body.Read(*buf)
+		if n == 0 && rerr != nil && rerr != io.EOF && !c.errored {
+			// Nothing is committed yet: answer the failure instead.
+			p.bufPool.put(buf)
+			c.setError(rerr)
+			return p.writeResponse(c)
+		}
+	}
+
 	w := c.w
 	h := w.Header()
 	for k, vs := range rsp.Header {
@@ -56,24 +80,22 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 	c.status = status
 	w.WriteHeader(status)
 
-	body := rsp.Body
-	if body == nil || body == http.NoBody {
+	if !hasBody {
 		if body != nil {
 			_ = body.Close()
 		}
 		return false
 	}
 	flusher, _ := w.(http.Flusher)
-	if flusher != nil && !isStreaming(rsp) {
-		flusher = nil
+	if streaming {
+		if flusher != nil {
+			flusher.Flush()
+		}
+		buf = p.bufPool.get()
+		n, rerr = body.Read(*buf)
 	}
-	if flusher != nil {
-		flusher.Flush()
-	}
-	buf := p.bufPool.get()
 	b := *buf
-	for {
-		n, rerr := body.Read(b)
+	for first := true; ; first = false {
 		if n > 0 {
 			c.deadlines.armWrite(time.Now(), false)
 			m, werr := w.Write(b[:n])
@@ -82,7 +104,7 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 				c.clientGone = true
 				break
 			}
-			if flusher != nil {
+			if flusher != nil && (streaming || (first && rerr == nil && rsp.ContentLength > int64(n))) {
 				flusher.Flush()
 			}
 		}
@@ -93,6 +115,7 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 			abort = true
 			break
 		}
+		n, rerr = body.Read(b)
 	}
 	p.bufPool.put(buf)
 	_ = body.Close()
