@@ -290,48 +290,6 @@ func (c *Conn) dropBuf() {
 	c.need = false
 }
 
-// refuse starts answering the refused head: from now on Read returns the
-// synthetic head, then EOF; the refused bytes are dropped.
-func (c *Conn) refuse() {
-	r := c.pend
-	c.pend = nil
-	c.s.debug(c.inner.RemoteAddr(), r.status, r.reason)
-	c.dropBuf()
-	c.disarmHead()
-	c.status.Store(int32(r.status))
-}
-
-// holdRefusal keeps a refusal from net/http's one-byte background read.
-// That read runs while the handler of the previous request may still
-// hijack the connection, and the byte it gets goes to the hijacker: had
-// it been the first byte of the synthetic head, the stream could not be
-// handed on whole (a client that sends data right behind its Upgrade
-// request, for instance). So the guard reads on, keeping the raw bytes,
-// until net/http stops the read with a deadline in the past (its handler
-// finished or hijacked), and answers that with the timeout. Only EOF or a
-// full buffer start the refusal here.
-func (c *Conn) holdRefusal() error {
-	for c.buf != nil {
-		if c.w == len(c.buf) {
-			if c.r == 0 {
-				return nil
-			}
-			c.w = copy(c.buf, c.buf[c.r:c.w])
-			c.ready -= c.r
-			c.r = 0
-		}
-		n, err := c.inner.Read(c.buf[c.w:])
-		c.w += n
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // fail ends the connection on a framing error: net/http sees a read error.
 func (c *Conn) fail(err error) {
 	c.s.debug(c.inner.RemoteAddr(), 0, err.Error())
@@ -371,76 +329,6 @@ func (c *Conn) Passthrough() {
 	c.dlMu.Unlock()
 }
 
-// armHeadDeadline starts the HeadTimeout of the incomplete head.
-func (c *Conn) armHeadDeadline() {
-	if c.s.headTimeout <= 0 || !c.need || c.armedFor == c.f.heads {
-		return
-	}
-	c.armedFor = c.f.heads
-	c.dlMu.Lock()
-	c.headDL = time.Now().Add(c.s.headTimeout)
-	_ = c.applyReadDeadline()
-	c.dlMu.Unlock()
-}
-
-// checkHeadDeadline ends the head deadline once its head is complete.
-func (c *Conn) checkHeadDeadline() {
-	if c.armedFor >= 0 && (!c.need || c.armedFor != c.f.heads) {
-		c.disarmHead()
-	}
-}
-
-func (c *Conn) disarmHead() {
-	if c.armedFor < 0 {
-		return
-	}
-	c.armedFor = -1
-	c.dlMu.Lock()
-	if !c.headDL.IsZero() {
-		c.headDL = time.Time{}
-		_ = c.inner.SetReadDeadline(c.readDL)
-	}
-	c.dlMu.Unlock()
-}
-
-// applyReadDeadline sets the earlier of the user's and the guard's read
-// deadlines on the inner connection. dlMu is held, so that a deadline
-// set by another goroutine (net/http's abortPendingRead sets one in the
-// past to stop a background read) is never overwritten by an older one.
-func (c *Conn) applyReadDeadline() error {
-	d := c.readDL
-	if !c.headDL.IsZero() && (d.IsZero() || c.headDL.Before(d)) {
-		d = c.headDL
-	}
-	return c.inner.SetReadDeadline(d)
-}
-
-// SetReadDeadline bounds the Reads of the connection, including the
-// guard's own reads of a head it holds.
-func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.dlMu.Lock()
-	defer c.dlMu.Unlock()
-	c.readDL = t
-	return c.applyReadDeadline()
-}
-
-// SetDeadline sets the read and write deadlines.
-func (c *Conn) SetDeadline(t time.Time) error {
-	c.dlMu.Lock()
-	defer c.dlMu.Unlock()
-	c.readDL = t
-	if c.headDL.IsZero() {
-		return c.inner.SetDeadline(t)
-	}
-	if err := c.inner.SetWriteDeadline(t); err != nil {
-		return err
-	}
-	return c.applyReadDeadline()
-}
-
-// SetWriteDeadline sets the write deadline of the connection.
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.inner.SetWriteDeadline(t) }
-
 // Write writes to the connection.
 func (c *Conn) Write(p []byte) (int, error) { return c.inner.Write(p) }
 
@@ -467,16 +355,6 @@ func (c *Conn) CloseWrite() error {
 	return errNoCloseWrite
 }
 
-// Lingering close of a connection whose request was refused: the bytes
-// after the refused head are still coming, and closing with unread bytes
-// makes TCP send a reset that can destroy the response at the client
-// (RFC 9112 §9.6). Like net/http after its own 431, the guard closes the
-// write side first and reads on for a while.
-const (
-	lingerTime  = 500 * time.Millisecond
-	lingerBytes = 256 << 10
-)
-
 // Close closes the connection.
 func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
@@ -491,25 +369,6 @@ func (c *Conn) Close() error {
 		c.rmu.Unlock()
 	}
 	return err
-}
-
-func (c *Conn) linger() {
-	cw, ok := c.inner.(closeWriter)
-	if !ok || cw.CloseWrite() != nil {
-		return
-	}
-	if c.inner.SetReadDeadline(time.Now().Add(lingerTime)) != nil {
-		return
-	}
-	arr := headBufs.Get().(*[allowance]byte)
-	for n := 0; n < lingerBytes; {
-		m, err := c.inner.Read(arr[:])
-		n += m
-		if err != nil {
-			break
-		}
-	}
-	headBufs.Put(arr)
 }
 
 // LocalAddr returns the local address of the connection.

@@ -264,3 +264,30 @@ func TestProbes(t *testing.T) {
 		})
 	}
 }
+
+// TestH2C: with Config.H2C, a client speaking HTTP/2 with prior knowledge
+// is served HTTP/2 through the guard, and HTTP/1.1 still works beside it.
+func TestH2C(t *testing.T) {
+	addr, rec, _ := serveGuarded(t, Config{}, true)
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	rsp, err := (&http.Client{Transport: tr}).Post("http://"+addr+"/h2c", "text/plain", strings.NewReader("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp.Body.Close()
+	tr1 := &http.Transport{}
+	defer tr1.CloseIdleConnections()
+	rsp1, err := (&http.Client{Transport: tr1}).Get("http://" + addr + "/h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rsp1.Body.Close()
+	got := rec.list()
+	if rsp.ProtoMajor != 2 || rsp1.ProtoMajor != 1 || len(got) != 2 ||
+		!strings.HasPrefix(got[0].id, "POST /h2c|HTTP/2.0|") || got[0].body != "body" ||
+		!strings.HasPrefix(got[1].id, "GET /h1|HTTP/1.1|") {
+		t.Fatalf("responses %s %s, handler saw %v", rsp.Proto, rsp1.Proto, got)
+	}
+}

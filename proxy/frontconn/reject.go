@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 )
 
 // The guard cannot answer a refused head itself: net/http may be writing
@@ -61,4 +62,75 @@ func answer(w http.ResponseWriter, status int) {
 	h["X-Content-Type-Options"] = []string{"nosniff"}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, http.StatusText(status)+"\n")
+}
+
+// holdRefusal keeps a refusal from net/http's one-byte background read.
+// That read runs while the handler of the previous request may still
+// hijack the connection, and the byte it gets goes to the hijacker: had
+// it been the first byte of the synthetic head, the stream could not be
+// handed on whole (a client that sends data right behind its Upgrade
+// request, for instance). So the guard reads on, keeping the raw bytes,
+// until net/http stops the read with a deadline in the past (its handler
+// finished or hijacked), and answers that with the timeout. Only EOF or a
+// full buffer start the refusal here.
+func (c *Conn) holdRefusal() error {
+	for c.buf != nil {
+		if c.w == len(c.buf) {
+			if c.r == 0 {
+				return nil
+			}
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.ready -= c.r
+			c.r = 0
+		}
+		n, err := c.inner.Read(c.buf[c.w:])
+		c.w += n
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuse starts answering the refused head: from now on Read returns the
+// synthetic head, then EOF; the refused bytes are dropped.
+func (c *Conn) refuse() {
+	r := c.pend
+	c.pend = nil
+	c.s.debug(c.inner.RemoteAddr(), r.status, r.reason)
+	c.dropBuf()
+	c.disarmHead()
+	c.status.Store(int32(r.status))
+}
+
+// Lingering close of a connection whose request was refused: the bytes
+// after the refused head are still coming, and closing with unread bytes
+// makes TCP send a reset that can destroy the response at the client
+// (RFC 9112 §9.6). Like net/http after its own 431, the guard closes the
+// write side first and reads on for a while.
+const (
+	lingerTime  = 500 * time.Millisecond
+	lingerBytes = 256 << 10
+)
+
+func (c *Conn) linger() {
+	cw, ok := c.inner.(closeWriter)
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	if c.inner.SetReadDeadline(time.Now().Add(lingerTime)) != nil {
+		return
+	}
+	arr := headBufs.Get().(*[allowance]byte)
+	for n := 0; n < lingerBytes; {
+		m, err := c.inner.Read(arr[:])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	headBufs.Put(arr)
 }
