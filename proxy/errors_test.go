@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -273,5 +274,26 @@ func TestWriteTimeout(t *testing.T) {
 	waitLog(t, fx.log) // without reading: the proxy must give up on its own
 	if e := fx.log.last(t); e.Status != statusClientClosed || e.BytesWritten >= 1000*int64(len(chunk)) {
 		t.Errorf("logged status %d after %d bytes, want 499 and a cut response", e.Status, e.BytesWritten)
+	}
+}
+
+func TestStatusForInvalidRequest(t *testing.T) {
+	for _, err := range []error{
+		&invalidRequestError{errInvalidFieldValue},
+		errors.New(`net/http: invalid header field value for "X"`),
+		errors.New(`net/http: HTTP/1.x transport connection broken: net/http: can't write control character in Request.URL`),
+		errors.New(`invalid Trailer key "Content-Length"`),
+		errors.New(`net/http: invalid method "G(E)T"`),
+	} {
+		if got := statusFor(t.Context(), err); got != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", err, got)
+		}
+	}
+	if got := statusFor(t.Context(), errors.New(`http: bad trailer key "Content-Length"`)); got != http.StatusBadGateway {
+		t.Errorf("a response's bad trailer key: %d, want 502", got)
+	}
+	// The upgrade path reads the answer with badResponse around any error.
+	if got := statusFor(t.Context(), badResponse(&invalidRequestError{errInvalidHost})); got != http.StatusBadRequest {
+		t.Errorf("through badResponse: %d, want 400", got)
 	}
 }

@@ -161,7 +161,7 @@ func checkFields(h http.Header) error {
 			return invalidRequest(errInvalidFieldName, k)
 		}
 		for _, v := range vs {
-			if !validFieldValue(v) {
+			if !validValue(v) {
 				// The value is not quoted: it may be a secret.
 				return invalidRequest(errInvalidFieldValue, k)
 			}
@@ -170,15 +170,26 @@ func checkFields(h http.Header) error {
 	return nil
 }
 
-// validFieldValue is httpguts.ValidHeaderFieldValue: no control
-// characters but HTAB (obs-text is allowed).
-func validFieldValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
+// derivedField reports the fields that writeChecked derives from the
+// request instead of copying them: Host, and the framing of the body
+// (RFC 9112 §6). Unlike Request.write, which skips only the canonical
+// spellings, any spelling is skipped: a "transfer-encoding" key put in the
+// map by a filter would otherwise reach the backend next to the
+// Content-Length written here.
+func derivedField(k string) bool {
+	switch k {
+	case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+		return true
 	}
-	return true
+	switch len(k) {
+	case len("Host"):
+		return asciiEqualFold(k, "Host")
+	case len("Trailer"):
+		return asciiEqualFold(k, "Trailer")
+	case len("Content-Length"), len("Transfer-Encoding"):
+		return isFramingField(k)
+	}
+	return false
 }
 
 func isFramingField(k string) bool {
@@ -223,8 +234,7 @@ func writeChecked(bw *bufio.Writer, req *http.Request, host string, buf []byte) 
 	bw.WriteString("\r\n")
 
 	for k, vs := range req.Header {
-		switch k {
-		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+		if derivedField(k) {
 			continue
 		}
 		for _, v := range vs {
@@ -329,6 +339,12 @@ func writeTrailerNames(bw *bufio.Writer, tr http.Header) {
 	bw.WriteString("\r\n")
 }
 
+var errBodyTooLong = errors.New("request body longer than its Content-Length")
+
+// writeFixed copies a body of n bytes. A body that ends early or goes on
+// past n fails the request, as with net/http's client: its Content-Length
+// was wrong. The server's bodies report their end with their last bytes;
+// only other readers cost one more Read to see it.
 func writeFixed(bw *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 	for n > 0 {
 		b := buf
@@ -346,13 +362,23 @@ func writeFixed(bw *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 			if n > 0 {
 				return &requestBodyError{io.ErrUnexpectedEOF}
 			}
-			break
+			return nil
 		}
 		if err != nil {
 			return &requestBodyError{err}
 		}
 	}
-	return nil
+	for {
+		m, err := body.Read(buf[:1])
+		switch {
+		case m > 0:
+			return &requestBodyError{errBodyTooLong}
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return &requestBodyError{err}
+		}
+	}
 }
 
 func writeChunked(bw *bufio.Writer, req *http.Request, buf []byte) error {

@@ -114,7 +114,7 @@ func TestWriteRequestLateInvalidTrailer(t *testing.T) {
 	req, _ := http.NewRequest("POST", "http://b/", nil)
 	req.Trailer = http.Header{"X-Sum": nil}
 	req.ContentLength = -1
-	req.Body = io.NopCloser(&trailerSetter{r: strings.NewReader("abc"), tr: req.Trailer})
+	req.Body = io.NopCloser(&h1TrailerSetter{r: strings.NewReader("abc"), tr: req.Trailer})
 	var out bytes.Buffer
 	err := writeRequest(bufio.NewWriter(&out), req, make([]byte, 64))
 	var ie *invalidRequestError
@@ -126,14 +126,14 @@ func TestWriteRequestLateInvalidTrailer(t *testing.T) {
 	}
 }
 
-// trailerSetter sets the trailer value at the end of the body, as the
+// h1TrailerSetter sets the trailer value at the end of the body, as the
 // server does with the client's trailer.
-type trailerSetter struct {
+type h1TrailerSetter struct {
 	r  io.Reader
 	tr http.Header
 }
 
-func (s *trailerSetter) Read(p []byte) (int, error) {
+func (s *h1TrailerSetter) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if err == io.EOF {
 		s.tr["X-Sum"] = []string{"1\r\nInjected: yes"}
@@ -141,7 +141,7 @@ func (s *trailerSetter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func setHeaderRegistry() filters.Registry {
+func h1SetRawRegistry() filters.Registry {
 	reg := testRegistry()
 	reg.Register(testSpec{"setRaw", func(a []any) filters.Filter {
 		k, v := str(a, 0), str(a, 1)
@@ -204,7 +204,7 @@ func TestInvalidRequestIs400(t *testing.T) {
 				route := netRoute("r", "/", be.url, tc.filter)
 				lb := &eskip.Route{Id: "lb", Path: "/lb", Filters: route.Filters, BackendType: eskip.LBBackend,
 					LBEndpoints: []*eskip.LBEndpoint{{Address: be.url}, {Address: be.url}}}
-				fx := startProxyReg(t, setHeaderRegistry(), Options{Insecure: true}, route, lb)
+				fx := startProxyReg(t, h1SetRawRegistry(), Options{Insecure: true}, route, lb)
 				defer fx.proxy.std.CloseIdleConnections()
 				defer fx.proxy.h2c.CloseIdleConnections()
 				for _, path := range []string{"/", "/lb"} {
@@ -225,23 +225,30 @@ func TestInvalidRequestIs400(t *testing.T) {
 	}
 }
 
-func TestStatusForInvalidRequest(t *testing.T) {
-	for _, err := range []error{
-		&invalidRequestError{errInvalidFieldValue},
-		errors.New(`net/http: invalid header field value for "X"`),
-		errors.New(`net/http: HTTP/1.x transport connection broken: net/http: can't write control character in Request.URL`),
-		errors.New(`invalid Trailer key "Content-Length"`),
-		errors.New(`net/http: invalid method "G(E)T"`),
-	} {
-		if got := statusFor(t.Context(), err); got != http.StatusBadRequest {
-			t.Errorf("%v: %d, want 400", err, got)
-		}
+// Framing fields are derived from the body whatever their spelling in the
+// header map.
+func TestWriteRequestDerivesFramingInAnySpelling(t *testing.T) {
+	req, _ := http.NewRequest("POST", "http://b/", strings.NewReader("abc"))
+	req.Header["transfer-encoding"] = []string{"chunked"}
+	req.Header["CONTENT-LENGTH"] = []string{"99"}
+	req.Header["host"] = []string{"other"}
+	req.Header["trailer"] = []string{"X-A"}
+	var out bytes.Buffer
+	if err := writeRequest(bufio.NewWriter(&out), req, make([]byte, 64)); err != nil {
+		t.Fatal(err)
 	}
-	if got := statusFor(t.Context(), errors.New(`http: bad trailer key "Content-Length"`)); got != http.StatusBadGateway {
-		t.Errorf("a response's bad trailer key: %d, want 502", got)
+	want := "POST / HTTP/1.1\r\nHost: b\r\nContent-Length: 3\r\n\r\nabc"
+	if out.String() != want {
+		t.Errorf("wrote %q, want %q", out.String(), want)
 	}
-	// The upgrade path reads the answer with badResponse around any error.
-	if got := statusFor(t.Context(), badResponse(&invalidRequestError{errInvalidHost})); got != http.StatusBadRequest {
-		t.Errorf("through badResponse: %d, want 400", got)
+}
+
+func TestWriteRequestBodyLongerThanLength(t *testing.T) {
+	req, _ := http.NewRequest("POST", "http://b/", strings.NewReader("abcd"))
+	req.ContentLength = 3
+	err := writeRequest(bufio.NewWriter(io.Discard), req, make([]byte, 64))
+	var be *requestBodyError
+	if !errors.As(err, &be) || !errors.Is(err, errBodyTooLong) {
+		t.Errorf("err %v", err)
 	}
 }
