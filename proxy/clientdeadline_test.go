@@ -62,11 +62,11 @@ func TestStalledBodyIs408(t *testing.T) {
 // never cut by the idle timeout, even when it takes several times as long.
 func TestSlowBodyThatProgresses(t *testing.T) {
 	be := backend(t, nil)
-	fx := startProxy(t, Options{ClientReadIdle: 150 * time.Millisecond}, netRoute("r", "/", be.URL))
+	fx := startProxy(t, Options{ClientReadIdle: 600 * time.Millisecond}, netRoute("r", "/", be.URL))
 	c := dialProxy(t, fx)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n")
 	for i := 0; i < 8; i++ {
-		time.Sleep(60 * time.Millisecond) // 480ms in all, 3× the idle timeout
+		time.Sleep(100 * time.Millisecond) // 800ms in all, longer than the idle timeout
 		io.WriteString(c, "x")
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
