@@ -18,9 +18,9 @@ func budgetOf(l net.Listener) *budget { return &l.(*listener).s.budget }
 func TestBudget(t *testing.T) {
 	const (
 		conns   = 300
-		limit   = 2 << 20
-		headLen = 100 << 10 // each head needs a 128 KiB buffer
-		piece   = 4 << 10
+		limit   = 1 << 20
+		headLen = 40 << 10 // each head needs a 64 KiB buffer, 56 KiB of it on the budget
+		piece   = 8 << 10
 	)
 	addr, rec, gl := serveGuarded(t, Config{MaxTotalHeaderBytes: limit}, false)
 	b := budgetOf(gl)
@@ -56,7 +56,7 @@ func TestBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		cs[i] = c
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+		_ = c.SetDeadline(time.Now().Add(time.Minute))
 		sent.Add(1)
 		go func() {
 			defer sent.Done()
@@ -117,7 +117,7 @@ func TestBudget(t *testing.T) {
 	if m := max(maxUsed.Load(), b.peak.Load()); m > limit {
 		t.Errorf("guard held %d bytes beyond the allowances, budget %d", m, limit)
 	}
-	// 128 KiB buffers, 120 KiB of each on the budget: 17 fit at a time.
+	// 18 heads of 56 KiB fit in 1 MiB; the rest must have been refused.
 	if served < 10 || refused < conns/2 {
 		t.Errorf("served %d, refused %d: the budget did not bound the heads", served, refused)
 	}
