@@ -27,10 +27,9 @@ const (
 	csTrLF    // the LF after a CR in a trailer value
 )
 
-// Limits of net/http's chunked reader (net/http/internal/chunked.go): a
-// chunk-size line must fit, LF included, in the 4 KiB bufio.Reader of the
-// connection, and so must the trailer section (transfer.go
-// seeUpcomingDoubleCRLF).
+// Limits of net/http's chunked reader: a chunk-size line must fit, LF
+// included, in the 4 KiB bufio.Reader of the connection, and so must the
+// trailer section.
 const (
 	maxChunkLine = 4096
 	maxTrailer   = 4096
@@ -153,7 +152,7 @@ func (c *Conn) process(b []byte) int {
 }
 
 // chunked follows a chunked body through b, the same way as net/http's
-// chunkedReader and body.readTrailer. It returns how many bytes belong to
+// chunked reader and its reading of the trailer section. It returns how many bytes belong to
 // the body (all of b unless the body ends in it), or the bytes before the
 // first one net/http would fail on, with the error.
 func (f *framer) chunked(b []byte) (int, error) {
@@ -175,10 +174,11 @@ func (f *framer) chunked(b []byte) (int, error) {
 			// A chunk-size line: chunk-size [ chunk-ext ] CRLF. net/http
 			// trims whitespace at the end of the line, cuts at the first
 			// ";" and wants 1 to 16 hex digits before it; a bare LF or a
-			// CR anywhere but before the LF is an error (the erratum
-			// to RFC 9112 §7.1 refuses bare LF there).
-			// The LF must be at most the 4096th byte: net/http fails
-			// once its buffer is full without one.
+			// CR anywhere but before the LF is an error (RFC 9112 §7.1
+			// ends the line with CRLF, and net/http does not extend the
+			// bare-LF leniency of §2.2 to it). The LF must be at most
+			// the 4096th byte: net/http fails once its buffer is full
+			// without one.
 			f.line++
 			if f.line >= maxChunkLine && c != '\n' {
 				return i, errChunkLong

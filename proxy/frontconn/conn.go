@@ -188,7 +188,7 @@ func (c *Conn) keepErr(n int, err error) {
 func (c *Conn) readErr(err error) bool {
 	if err == io.EOF && c.r < c.w {
 		// The stream ends inside a head. net/http fails every head that
-		// lacks its empty line (readRequest: io.ErrUnexpectedEOF, 400),
+		// lacks its empty line (it answers 400),
 		// so the bytes can go to it as they are; then EOF.
 		c.f.phase = phPass
 		c.need = false

@@ -35,9 +35,9 @@ func (c *Conn) disarmHead() {
 }
 
 // applyReadDeadline sets the earlier of the user's and the guard's read
-// deadlines on the inner connection. dlMu is held, so that a deadline
-// set by another goroutine (net/http's abortPendingRead sets one in the
-// past to stop a background read) is never overwritten by an older one.
+// deadlines on the inner connection. dlMu is held, so that a deadline set
+// by another goroutine (net/http sets one in the past to stop a
+// background read) is never overwritten by an older one.
 func (c *Conn) applyReadDeadline() error {
 	d := c.readDL
 	if !c.headDL.IsZero() && (d.IsZero() || c.headDL.Before(d)) {

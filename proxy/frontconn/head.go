@@ -54,7 +54,7 @@ func (h *headScan) scan(b []byte, s *settings, afterPost bool) (int, *refusal) {
 		start := 0
 		if afterPost {
 			// net/http skips up to 4 CR or LF bytes after a POST body
-			// ("tolerance for old buggy clients", server.go readRequest),
+			// (a tolerance for old buggy clients),
 			// deciding on the first 4 bytes it can peek.
 			for start < len(b) && start < 4 && (b[start] == '\r' || b[start] == '\n') {
 				start++
@@ -128,10 +128,9 @@ var (
 	errBudget       = &refusal{http.StatusServiceUnavailable, "request head memory budget spent"}
 )
 
-// requestLine checks the request line the way net/http parses it
-// (request.go parseRequestLine, validMethod, ParseHTTPVersion): method up
-// to the first space, target up to the next, the rest the version. The
-// target does not matter to the framing; net/http checks it itself.
+// requestLine checks the request line the way net/http parses it: method
+// up to the first space, target up to the next, the rest the version.
+// The target does not matter to the framing; net/http checks it itself.
 func (h *headScan) requestLine(line []byte) *refusal {
 	sp := bytes.IndexByte(line, ' ')
 	if sp < 0 {
@@ -158,9 +157,8 @@ func (h *headScan) requestLine(line []byte) *refusal {
 	return nil
 }
 
-// field checks one field line, starting at off in b, like
-// net/textproto.readMIMEHeader and net/http's conn.readRequest, and notes
-// the fields that frame the body.
+// field checks one field line, starting at off in b, as net/textproto and
+// net/http read it, and notes the fields that frame the body.
 func (h *headScan) field(b []byte, off int, line []byte) *refusal {
 	// RFC 9112 §5.2: a server must reject obs-fold (or replace it, which
 	// net/http does by unfolding). A line starting with whitespace right
@@ -247,7 +245,7 @@ func (h *headScan) framing(b []byte) *refusal {
 	}
 	if h.nCL > 0 {
 		// RFC 9112 §6.3 (5). Field lines that repeat the same value are
-		// accepted, as net/http does (transfer.go fixLength): both a
+		// accepted, as net/http does: both a
 		// front proxy and net/http can only read that one length. A list
 		// ("42, 42") is refused, by net/http as well.
 		if h.clDiffer {
@@ -315,8 +313,8 @@ func equalFold(b []byte, s string) bool {
 	return true
 }
 
-// valueByte is net/textproto's validHeaderValueByte: field-vchar, SP,
-// HTAB and obs-text (RFC 9110 §5.5).
+// valueByte is what net/textproto accepts in a field value: field-vchar,
+// SP, HTAB and obs-text (RFC 9110 §5.5).
 func valueByte(c byte) bool {
 	return c == '\t' || (c >= 0x20 && c != 0x7f)
 }
