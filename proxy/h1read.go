@@ -282,9 +282,38 @@ func parseLength(s string) (int64, bool) {
 	return n, true
 }
 
-// validValue rejects control characters other than tab, as net/textproto
-// does.
+// validValue rejects control characters other than tab (RFC 9110 §5.5),
+// as net/textproto and httpguts.ValidHeaderFieldValue do. Every request
+// and response header passes here, so eight bytes are looked at a time:
+// a word without a byte below 0x20 or equal to 0x7f is valid as a whole
+// (obs-text, 0x80 and up, is allowed); only words with one, such as a
+// tab, are looked at byte by byte.
 func validValue(v string) bool {
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		if mayHaveCTL(w) && !validValueBytes(v[i:i+8]) {
+			return false
+		}
+	}
+	return validValueBytes(v[i:])
+}
+
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// mayHaveCTL reports whether a byte of w is below 0x20 or 0x7f: the
+// classic test for a byte below n, (w - n·lowBits) &^ w & highBits, is
+// exact as a whole for n ≤ 0x80, and 0x7f is a zero byte of w^0x7f…7f.
+func mayHaveCTL(w uint64) bool {
+	del := w ^ (0x7f * lowBits)
+	return ((w-0x20*lowBits)&^w|(del-lowBits)&^del)&highBits != 0
+}
+
+func validValueBytes(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
 			return false

@@ -200,8 +200,8 @@ func TestCheckHeaderBlock(t *testing.T) {
 	}
 }
 
-// readAll reads a response as the h1 client does, without a connection.
-func readAll(t *testing.T, method, raw string) (*http.Response, *h1body, error) {
+// readH1 reads a response as the h1 client does, without a connection.
+func readH1(t *testing.T, method, raw string) (*http.Response, *h1body, error) {
 	t.Helper()
 	req, _ := http.NewRequest(method, "http://x/", nil)
 	lr := &headerLimitReader{r: strings.NewReader(raw), n: maxResponseHeaderBytes}
@@ -231,7 +231,7 @@ func TestReadResponseStrict(t *testing.T) {
 		{"until close", "GET", "HTTP/1.1 200 OK\r\n\r\nok", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rsp, b, err := readAll(t, tc.method, tc.raw)
+			rsp, b, err := readH1(t, tc.method, tc.raw)
 			var bad *badResponseError
 			if tc.bad {
 				if !errors.As(err, &bad) {
@@ -291,5 +291,31 @@ func TestHeadEndingInLFThenCRLF(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("answered after %v", d)
+	}
+}
+
+// TestValidValueWords checks the word-at-a-time validValue against the
+// byte-wise rule for every byte at every position of a word and of the
+// tail.
+func TestValidValueWords(t *testing.T) {
+	for n := 1; n <= 17; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				want := (c >= ' ' || c == '\t') && c != 0x7f
+				if got := validValue(string(b)); got != want {
+					t.Fatalf("%q: %v, want %v", b, got, want)
+				}
+				for i := range b { // obs-text around it
+					if i != pos {
+						b[i] = 0xff
+					}
+				}
+				if got := validValue(string(b)); got != want {
+					t.Fatalf("%q: %v, want %v", b, got, want)
+				}
+			}
+		}
 	}
 }
