@@ -35,17 +35,19 @@ type crosstalkBackend struct {
 	lates     atomic.Int32 // late sends done
 }
 
-func genuine(method, path string) string {
+// crosstalkAnswer is the genuine answer to a request: its path in X-Path
+// and, but for HEAD, in the body.
+func crosstalkAnswer(method, path string) string {
 	if method == http.MethodHead {
 		return "HTTP/1.1 200 OK\r\nX-Path: " + path + "\r\nContent-Length: " + strconv.Itoa(len(path)) + "\r\n\r\n"
 	}
 	return "HTTP/1.1 200 OK\r\nX-Path: " + path + "\r\nContent-Length: " + strconv.Itoa(len(path)) + "\r\n\r\n" + path
 }
 
-// smuggledAnswer is a complete response for path, as a backend might leave
+// crosstalkSmuggled is a complete response for path, as a backend might leave
 // it after the real one: a proxy that reused the connection would hand it
 // to the next request.
-func smuggledAnswer(path string) string { return genuine(http.MethodGet, path) }
+func crosstalkSmuggled(path string) string { return crosstalkAnswer(http.MethodGet, path) }
 
 func (b *crosstalkBackend) start(t *testing.T) {
 	t.Helper()
@@ -142,11 +144,11 @@ func (b *crosstalkBackend) serve(c net.Conn, wg *sync.WaitGroup, done chan struc
 	}
 }
 
-// chunkedBoth answers with Content-Length and Transfer-Encoding; the
+// crosstalkBoth answers with Content-Length and Transfer-Encoding; the
 // length covers what follows the chunked body (extra): a parser that
 // honoured it would pass extra on as body, one that reused the connection
 // after the chunked body would pass it on as the next answer.
-func chunkedBoth(p, extra string) string {
+func crosstalkBoth(p, extra string) string {
 	chunked := strconv.FormatInt(int64(len(p)), 16) + "\r\n" + p + "\r\n0\r\n\r\n"
 	return "HTTP/1.1 200 OK\r\nX-Path: " + p + "\r\nContent-Length: " + strconv.Itoa(len(chunked)+len(extra)) +
 		"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + extra
@@ -162,11 +164,11 @@ func TestCrosstalk(t *testing.T) {
 		late    = 10 * time.Millisecond
 	)
 	head := func(p string) string {
-		return "HTTP/1.1 200 OK\r\nX-Path: " + p + "\r\nContent-Length: " + strconv.Itoa(len(smuggledAnswer(p))) + "\r\n\r\n"
+		return "HTTP/1.1 200 OK\r\nX-Path: " + p + "\r\nContent-Length: " + strconv.Itoa(len(crosstalkSmuggled(p))) + "\r\n\r\n"
 	}
 	withBody := func(status string) func(_, p string) string {
 		return func(_, p string) string {
-			return "HTTP/1.1 " + status + "\r\nX-Path: " + p + "\r\n\r\n" + smuggledAnswer(p)
+			return "HTTP/1.1 " + status + "\r\nX-Path: " + p + "\r\n\r\n" + crosstalkSmuggled(p)
 		}
 	}
 	withoutBody := func(status string) func(_, p string) string {
@@ -180,25 +182,25 @@ func TestCrosstalk(t *testing.T) {
 		errorsOnly bool
 	}{
 		{name: "stray response 50ms after the real one", method: "GET",
-			be: &crosstalkBackend{answer: genuine, late: smuggledAnswer, lateDelay: stray}},
+			be: &crosstalkBackend{answer: crosstalkAnswer, late: crosstalkSmuggled, lateDelay: stray}},
 		{name: "Content-Length and Transfer-Encoding", method: "GET",
-			be: &crosstalkBackend{answer: func(_, p string) string { return chunkedBoth(p, smuggledAnswer(p)) }}},
+			be: &crosstalkBackend{answer: func(_, p string) string { return crosstalkBoth(p, crosstalkSmuggled(p)) }}},
 		{name: "body longer than its Content-Length", method: "GET",
-			be: &crosstalkBackend{answer: func(m, p string) string { return genuine(m, p) + smuggledAnswer(p) }}},
+			be: &crosstalkBackend{answer: func(m, p string) string { return crosstalkAnswer(m, p) + crosstalkSmuggled(p) }}},
 		{name: "body longer than its Content-Length, rest late", method: "GET",
-			be: &crosstalkBackend{answer: genuine, late: smuggledAnswer, lateDelay: late}},
+			be: &crosstalkBackend{answer: crosstalkAnswer, late: crosstalkSmuggled, lateDelay: late}},
 		{name: "HEAD answered with a body", method: "HEAD",
-			be: &crosstalkBackend{answer: func(_, p string) string { return head(p) + smuggledAnswer(p) }}},
+			be: &crosstalkBackend{answer: func(_, p string) string { return head(p) + crosstalkSmuggled(p) }}},
 		{name: "HEAD answered with a late body", method: "HEAD",
-			be: &crosstalkBackend{answer: func(_, p string) string { return head(p) }, late: smuggledAnswer, lateDelay: late}},
+			be: &crosstalkBackend{answer: func(_, p string) string { return head(p) }, late: crosstalkSmuggled, lateDelay: late}},
 		{name: "204 with a body", method: "GET", be: &crosstalkBackend{answer: withBody("204 No Content")}},
 		{name: "204 with a late body", method: "GET",
-			be: &crosstalkBackend{answer: withoutBody("204 No Content"), late: smuggledAnswer, lateDelay: late}},
+			be: &crosstalkBackend{answer: withoutBody("204 No Content"), late: crosstalkSmuggled, lateDelay: late}},
 		{name: "304 with a body", method: "GET", be: &crosstalkBackend{answer: withBody("304 Not Modified")}},
 		{name: "304 with a late body", method: "GET",
-			be: &crosstalkBackend{answer: withoutBody("304 Not Modified"), late: smuggledAnswer, lateDelay: late}},
+			be: &crosstalkBackend{answer: withoutBody("304 Not Modified"), late: crosstalkSmuggled, lateDelay: late}},
 		{name: "unasked 101", method: "GET", errorsOnly: true, be: &crosstalkBackend{answer: func(_, p string) string {
-			return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\nX-Path: " + p + "\r\n\r\n" + smuggledAnswer(p)
+			return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\nX-Path: " + p + "\r\n\r\n" + crosstalkSmuggled(p)
 		}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -187,22 +187,22 @@ func TestH1ClientCloseIdleForgetsHosts(t *testing.T) {
 	}
 }
 
-// scriptedBackend serves every connection with a loop: read a request
+// h1ScriptedBackend serves every connection with a loop: read a request
 // head (and a Content-Length body), then answer(conn, request line, nth
 // request on the connection). answer returns false to stop serving the
 // connection. conns counts accepted connections.
-type scriptedBackend struct {
+type h1ScriptedBackend struct {
 	addr  string
 	conns atomic.Int32
 }
 
-func startScripted(t *testing.T, answer func(c net.Conn, method, path string, n int) bool) *scriptedBackend {
+func startH1Scripted(t *testing.T, answer func(c net.Conn, method, path string, n int) bool) *h1ScriptedBackend {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &scriptedBackend{addr: l.Addr().String()}
+	b := &h1ScriptedBackend{addr: l.Addr().String()}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -250,11 +250,11 @@ func startScripted(t *testing.T, answer func(c net.Conn, method, path string, n 
 	return b
 }
 
-func okAnswer(path string) string {
+func h1OKAnswer(path string) string {
 	return "HTTP/1.1 200 OK\r\nContent-Length: " + itoa(len(path)) + "\r\n\r\n" + path
 }
 
-func roundTripBody(t *testing.T, c *h1Client, method, url string) (int, string) {
+func h1Get(t *testing.T, c *h1Client, method, url string) (int, string) {
 	t.Helper()
 	var body io.Reader
 	if method == "POST" {
@@ -275,21 +275,21 @@ func roundTripBody(t *testing.T, c *h1Client, method, url string) (int, string) 
 // TestH1ClientDropsConnectionWithStrayBytes: bytes that arrive on an idle
 // connection (a stray response) make it unfit for the next request.
 func TestH1ClientDropsConnectionWithStrayBytes(t *testing.T) {
-	be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
-		io.WriteString(c, okAnswer(path))
+	be := startH1Scripted(t, func(c net.Conn, method, path string, n int) bool {
+		io.WriteString(c, h1OKAnswer(path))
 		if n == 0 {
 			time.Sleep(20 * time.Millisecond)
-			io.WriteString(c, okAnswer("/stray"))
+			io.WriteString(c, h1OKAnswer("/stray"))
 		}
 		return true
 	})
 	c := newTestClient(t, 0)
 	base := "http://" + be.addr
-	if _, body := roundTripBody(t, c, "GET", base+"/a"); body != "/a" {
+	if _, body := h1Get(t, c, "GET", base+"/a"); body != "/a" {
 		t.Fatalf("first answer %q", body)
 	}
 	time.Sleep(80 * time.Millisecond) // the stray arrives while idle
-	if _, body := roundTripBody(t, c, "GET", base+"/b"); body != "/b" {
+	if _, body := h1Get(t, c, "GET", base+"/b"); body != "/b" {
 		t.Fatalf("second request got %q", body)
 	}
 	if n := be.conns.Load(); n != 2 {
@@ -301,15 +301,15 @@ func TestH1ClientDropsConnectionWithStrayBytes(t *testing.T) {
 // closed while idle is not used, so a request that cannot be replayed
 // (POST) does not fail on it.
 func TestH1ClientDialsPastClosedIdleConnection(t *testing.T) {
-	be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
-		io.WriteString(c, okAnswer(path))
+	be := startH1Scripted(t, func(c net.Conn, method, path string, n int) bool {
+		io.WriteString(c, h1OKAnswer(path))
 		return false // close, without announcing it
 	})
 	c := newTestClient(t, 0)
 	base := "http://" + be.addr
 	for _, p := range []string{"/a", "/b", "/c"} {
 		time.Sleep(20 * time.Millisecond) // the FIN arrives while idle
-		if _, body := roundTripBody(t, c, "POST", base+p); body != p {
+		if _, body := h1Get(t, c, "POST", base+p); body != p {
 			t.Fatalf("got %q, want %q", body, p)
 		}
 	}
@@ -318,19 +318,19 @@ func TestH1ClientDialsPastClosedIdleConnection(t *testing.T) {
 // TestH1ClientNoReuseAfterDoubtfulFraming: after each of these answers the
 // connection is closed, even when what follows arrives late.
 func TestH1ClientNoReuseAfterDoubtfulFraming(t *testing.T) {
-	smuggled := func(path string) string { return okAnswer("/smuggled" + path) }
+	smuggled := func(path string) string { return h1OKAnswer("/smuggled" + path) }
 	for _, tc := range []struct {
 		name, method string
 		answer       func(path string) string
 		late         string // written 10ms after the answer
 	}{
 		{"length and chunked", "GET", func(p string) string {
-			chunked := itoa16(len(p)) + "\r\n" + p + "\r\n0\r\n\r\n"
+			chunked := h1Hex(len(p)) + "\r\n" + p + "\r\n0\r\n\r\n"
 			return "HTTP/1.1 200 OK\r\nContent-Length: " + itoa(len(chunked)+len(smuggled(p))) +
 				"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked
 		}, "smuggled"},
-		{"body longer than its length", "GET", func(p string) string { return okAnswer(p) + "extra" }, ""},
-		{"body longer than its length, late", "GET", okAnswer, "smuggled"},
+		{"body longer than its length", "GET", func(p string) string { return h1OKAnswer(p) + "extra" }, ""},
+		{"body longer than its length, late", "GET", h1OKAnswer, "smuggled"},
 		{"HEAD with a body", "HEAD", func(p string) string {
 			return "HTTP/1.1 200 OK\r\nX-Path: " + p + "\r\nContent-Length: 5\r\n\r\nhello"
 		}, ""},
@@ -342,7 +342,7 @@ func TestH1ClientNoReuseAfterDoubtfulFraming(t *testing.T) {
 		}, "smuggled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			be := startScripted(t, func(c net.Conn, method, path string, n int) bool {
+			be := startH1Scripted(t, func(c net.Conn, method, path string, n int) bool {
 				io.WriteString(c, tc.answer(path))
 				if tc.late != "" {
 					time.Sleep(10 * time.Millisecond)
@@ -372,4 +372,4 @@ func TestH1ClientNoReuseAfterDoubtfulFraming(t *testing.T) {
 	}
 }
 
-func itoa16(n int) string { return strconv.FormatInt(int64(n), 16) }
+func h1Hex(n int) string { return strconv.FormatInt(int64(n), 16) }

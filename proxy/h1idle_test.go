@@ -15,9 +15,9 @@ import (
 	"golang.org/x/net/http2/h2c"
 )
 
-// stallingBody answers with a header announcing more than it sends, then
+// h1StallingBody answers with a header announcing more than it sends, then
 // sends nothing until the request ends.
-func stallingBody(w http.ResponseWriter, r *http.Request) {
+func h1StallingBody(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", "100")
 	io.WriteString(w, "start")
 	w.(http.Flusher).Flush()
@@ -27,8 +27,8 @@ func stallingBody(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// trickling sends one byte every period, for n periods.
-func trickling(period time.Duration, n int) http.HandlerFunc {
+// h1Trickling sends one byte every period, for n periods.
+func h1Trickling(period time.Duration, n int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", itoa(n))
 		w.WriteHeader(200)
@@ -44,13 +44,13 @@ func trickling(period time.Duration, n int) http.HandlerFunc {
 	}
 }
 
-func isTimeout(err error) bool {
+func h1IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func TestH1ClientReadIdle(t *testing.T) {
-	s, _ := countingServer(t, stallingBody)
+	s, _ := countingServer(t, h1StallingBody)
 	o := Options{Timeouts: Timeouts{ReadIdle: 100 * time.Millisecond}}.withDefaults()
 	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
 	defer c.closeIdle(true)
@@ -61,7 +61,7 @@ func TestH1ClientReadIdle(t *testing.T) {
 	defer rsp.Body.Close()
 	start := time.Now()
 	b, err := io.ReadAll(rsp.Body)
-	if !isTimeout(err) || string(b) != "start" {
+	if !h1IsTimeout(err) || string(b) != "start" {
 		t.Fatalf("read %q, %v; want the start and a timeout", b, err)
 	}
 	if d := time.Since(start); d < 80*time.Millisecond || d > 2*time.Second {
@@ -71,7 +71,7 @@ func TestH1ClientReadIdle(t *testing.T) {
 
 // The idle timeout bounds each wait, not the whole body.
 func TestH1ClientReadIdleIsPerRead(t *testing.T) {
-	s, _ := countingServer(t, trickling(30*time.Millisecond, 8))
+	s, _ := countingServer(t, h1Trickling(30*time.Millisecond, 8))
 	o := Options{Timeouts: Timeouts{ReadIdle: 150 * time.Millisecond}}.withDefaults()
 	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
 	defer c.closeIdle(true)
@@ -88,7 +88,7 @@ func TestH1ClientReadIdleIsPerRead(t *testing.T) {
 // The request's deadline stays the bound when it comes before the idle
 // deadline.
 func TestH1ClientReadIdleKeepsRequestDeadline(t *testing.T) {
-	s, _ := countingServer(t, trickling(20*time.Millisecond, 50))
+	s, _ := countingServer(t, h1Trickling(20*time.Millisecond, 50))
 	o := Options{Timeouts: Timeouts{ReadIdle: time.Second}}.withDefaults()
 	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
 	defer c.closeIdle(true)
@@ -100,7 +100,7 @@ func TestH1ClientReadIdleKeepsRequestDeadline(t *testing.T) {
 	}
 	defer rsp.Body.Close()
 	start := time.Now()
-	if _, err := io.ReadAll(rsp.Body); !isTimeout(err) {
+	if _, err := io.ReadAll(rsp.Body); !h1IsTimeout(err) {
 		t.Fatalf("err %v, want a timeout", err)
 	}
 	if d := time.Since(start); d > 700*time.Millisecond {
@@ -111,7 +111,7 @@ func TestH1ClientReadIdleKeepsRequestDeadline(t *testing.T) {
 // A cancellation during the body is not undone by the idle deadline the
 // next read arms.
 func TestH1ClientReadIdleCancel(t *testing.T) {
-	s, _ := countingServer(t, trickling(10*time.Millisecond, 300))
+	s, _ := countingServer(t, h1Trickling(10*time.Millisecond, 300))
 	o := Options{Timeouts: Timeouts{ReadIdle: 10 * time.Second}}.withDefaults()
 	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
 	defer c.closeIdle(true)
@@ -134,7 +134,7 @@ func TestH1ClientReadIdleCancel(t *testing.T) {
 // The proxy aborts the client's connection when the backend stalls in the
 // middle of a body.
 func TestProxyReadIdleAbortsClient(t *testing.T) {
-	be := backend(t, stallingBody)
+	be := backend(t, h1StallingBody)
 	fx := startProxy(t, Options{Timeouts: Timeouts{ReadIdle: 100 * time.Millisecond}}, netRoute("r", "/", be.URL))
 	cl := &http.Client{Timeout: 3 * time.Second}
 	// The header may still be in the server's buffer when the connection
@@ -148,15 +148,15 @@ func TestProxyReadIdleAbortsClient(t *testing.T) {
 			t.Fatalf("read %q to the end", b)
 		}
 	}
-	if isTimeout(err) {
+	if h1IsTimeout(err) {
 		t.Fatalf("%v: the client timed out, the proxy did not cut", err)
 	}
 }
 
 func TestWithReadIdle(t *testing.T) {
-	tlsBe := httptest.NewTLSServer(http.HandlerFunc(stallingBody))
+	tlsBe := httptest.NewTLSServer(http.HandlerFunc(h1StallingBody))
 	defer tlsBe.Close()
-	h2cBe := httptest.NewServer(h2c.NewHandler(http.HandlerFunc(stallingBody), &http2.Server{}))
+	h2cBe := httptest.NewServer(h2c.NewHandler(http.HandlerFunc(h1StallingBody), &http2.Server{}))
 	defer h2cBe.Close()
 	h2cTr := &http.Transport{Protocols: new(http.Protocols)}
 	h2cTr.Protocols.SetUnencryptedHTTP2(true)
@@ -180,13 +180,13 @@ func TestWithReadIdle(t *testing.T) {
 			defer rsp.Body.Close()
 			start := time.Now()
 			b, err := io.ReadAll(rsp.Body)
-			if !isTimeout(err) || string(b) != "start" {
+			if !h1IsTimeout(err) || string(b) != "start" {
 				t.Fatalf("read %q, %v; want the start and a timeout", b, err)
 			}
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("gave up after %v", d)
 			}
-			if _, err := rsp.Body.Read(make([]byte, 1)); !isTimeout(err) {
+			if _, err := rsp.Body.Read(make([]byte, 1)); !h1IsTimeout(err) {
 				t.Errorf("read after expiry: %v", err)
 			}
 		})
@@ -194,7 +194,7 @@ func TestWithReadIdle(t *testing.T) {
 }
 
 func TestWithReadIdleCompleteBody(t *testing.T) {
-	body := &closeCounter{Reader: strings.NewReader("hello")}
+	body := &h1CloseCounter{Reader: strings.NewReader("hello")}
 	rsp := &http.Response{Body: body}
 	withReadIdle(rsp, 50*time.Millisecond)
 	b, err := io.ReadAll(rsp.Body)
@@ -218,9 +218,9 @@ func TestWithReadIdleCompleteBody(t *testing.T) {
 	}
 }
 
-type closeCounter struct {
+type h1CloseCounter struct {
 	io.Reader
 	n int
 }
 
-func (c *closeCounter) Close() error { c.n++; return nil }
+func (c *h1CloseCounter) Close() error { c.n++; return nil }
