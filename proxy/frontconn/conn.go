@@ -317,8 +317,11 @@ func (c *Conn) enterPass() {
 // Passthrough stops the guard: the bytes it holds and all that follow are
 // passed on unchanged. The proxy calls it on the connection it hijacked
 // after a 101 (Switching Protocols), when the bytes are no longer HTTP/1.
-// If the guard had refused a request pipelined behind the upgrade, Read
-// fails instead.
+// Bytes the client sent early, behind its upgrade request, come out as
+// they were even if the guard took them for a head to refuse: it holds a
+// refusal back from net/http's read-ahead. Only if net/http had already
+// begun to read the synthetic request (the early bytes filled the
+// guard's buffer, or the client closed its side) does Read fail instead.
 func (c *Conn) Passthrough() {
 	c.pass.Store(true)
 	c.dlMu.Lock()
