@@ -24,7 +24,7 @@ const (
 	DefaultIdleTimeoutServer       = 60 * time.Second
 	DefaultMaxHeaderBytes          = 1 << 20
 	DefaultMaxRequestLineBytes     = 64 << 10
-	DefaultMaxTotalHeaderBytes     = 64 << 20
+	DefaultMaxTotalHeaderBytes     = 16 << 20
 	DefaultReadIdleTimeoutServer   = 60 * time.Second
 	DefaultWriteIdleTimeoutServer  = 60 * time.Second
 	DefaultRequestBodyBufferBytes  = 64 << 10
@@ -150,7 +150,7 @@ type Options struct {
 	// MaxHeaderBytes bounds one request head (1 MiB); MaxRequestLineBytes
 	// its request line (64 KiB, answered 414); MaxTotalHeaderBytes the
 	// bytes of unfinished request heads held across all connections
-	// (64 MiB), so that many slow clients cannot exhaust memory.
+	// (16 MiB), so that many slow clients cannot exhaust memory.
 	MaxHeaderBytes      int
 	MaxRequestLineBytes int
 	MaxTotalHeaderBytes int64

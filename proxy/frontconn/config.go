@@ -11,7 +11,7 @@ import (
 const (
 	DefaultMaxRequestLineBytes       = 64 << 10
 	DefaultMaxHeaderBytes            = 1 << 20
-	DefaultMaxTotalHeaderBytes int64 = 64 << 20
+	DefaultMaxTotalHeaderBytes int64 = 16 << 20
 )
 
 // allowance is what every connection may hold of an incomplete request
