@@ -14,8 +14,9 @@ import (
 // is already here. Bodies larger than the bound (or of unknown length that
 // turn out larger) are streamed as before, after what was read.
 
-// bufferedBody is a request body read in full; it lives in the pooled
-// reqCtx so that buffering costs only the bytes.
+// bufferedBody is a request body read in full. It is not kept in the
+// pooled reqCtx: http.Transport may read a request body after RoundTrip
+// returned.
 type bufferedBody struct{ bytes.Reader }
 
 func (*bufferedBody) Close() error { return nil }
@@ -69,8 +70,9 @@ func (c *reqCtx) bodyBuffered(buf []byte) {
 		r.Body = http.NoBody
 		r.ContentLength = 0
 	} else {
-		c.buffered.Reset(buf)
-		r.Body = &c.buffered
+		bb := &bufferedBody{}
+		bb.Reset(buf)
+		r.Body = bb
 		if len(r.Trailer) == 0 {
 			// Trailers travel only with chunked framing; without them
 			// the length is known now.

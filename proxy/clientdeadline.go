@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -94,31 +96,47 @@ func (d *clientDeadlines) armWrite(now time.Time, force bool) {
 }
 
 // idleBody wraps a request body so that each read waits at most the read
-// idle timeout for the client. When the body ends (or fails) the deadline
-// goes back to the absolute limit: net/http keeps reading the connection
-// in the background after the body, and an idle deadline left behind would
-// cancel the request while the backend is still answering.
+// idle timeout for the client. When the body ends the deadline goes back
+// to the absolute limit: net/http keeps reading the connection in the
+// background after the body, and an idle deadline left behind would cancel
+// the request while the backend is still answering.
+//
+// It is allocated per request, not kept in the pooled reqCtx, and carries
+// its own copy of the deadlines: http.Transport may go on reading a request
+// body after RoundTrip returned (a backend that answered early), even
+// after the request ended. detach, called when the request ends, stops it
+// from touching the connection's deadline from then on, when the
+// connection may already serve the next request.
 type idleBody struct {
 	rc       io.ReadCloser
-	d        *clientDeadlines
-	timedOut bool // a read ran into the idle deadline
-	done     bool
+	conn     connDeadliner
+	idle     time.Duration
+	limit    time.Time // absolute read deadline; zero: none
+	timedOut atomic.Bool
+
+	mu       sync.Mutex // guards done and detached
+	done     bool       // the body ended or failed: no more deadlines
+	detached bool
+}
+
+func newIdleBody(rc io.ReadCloser, d *clientDeadlines) *idleBody {
+	return &idleBody{rc: rc, conn: d.conn, idle: d.readIdle, limit: d.readLimit}
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
-	if b.done {
-		return b.rc.Read(p)
+	b.mu.Lock()
+	if !b.done && !b.detached {
+		_ = b.conn.SetReadDeadline(earlier(time.Now().Add(b.idle), b.limit))
 	}
-	d := b.d
-	now := time.Now()
-	dl := now.Add(d.readIdle)
-	if !d.readLimit.IsZero() && d.readLimit.Before(dl) {
-		dl = d.readLimit
-	}
-	_ = d.conn.SetReadDeadline(dl)
+	b.mu.Unlock()
 	n, err := b.rc.Read(p)
 	if err == nil {
 		return n, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return n, err
 	}
 	b.done = true
 	// The idle deadline or an absolute one: either way the request did
@@ -127,16 +145,23 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	// to read the rest of the body after the answer, and wait for ever.
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		b.timedOut = true
+		b.timedOut.Store(true)
 		return n, errClientBodyIdle
 	}
-	if err == io.EOF {
-		_ = d.conn.SetReadDeadline(d.readLimit)
+	if err == io.EOF && !b.detached {
+		_ = b.conn.SetReadDeadline(b.limit)
 	}
 	return n, err
 }
 
 func (b *idleBody) Close() error { return b.rc.Close() }
+
+// detach ends the body's say over the connection's read deadline.
+func (b *idleBody) detach() {
+	b.mu.Lock()
+	b.detached = true
+	b.mu.Unlock()
+}
 
 // initDeadlines prepares c's client deadlines. The absolute limits count
 // from the start of the handler, a little after net/http started its own
@@ -161,8 +186,8 @@ func (p *Proxy) prepareBody(c *reqCtx) error {
 		return nil
 	}
 	if c.deadlines.conn != nil && c.deadlines.readIdle > 0 {
-		c.idleBody = idleBody{rc: r.Body, d: &c.deadlines}
-		r.Body = &c.idleBody
+		c.idle = newIdleBody(r.Body, &c.deadlines)
+		r.Body = c.idle
 	}
 	if err := c.bufferBody(p.opts.BufferBodyBytes); err != nil {
 		return &requestBodyError{err}
@@ -174,7 +199,7 @@ func (p *Proxy) prepareBody(c *reqCtx) error {
 // client's body stalling its status: 408 (RFC 9110 §15.5.9), with the
 // connection closed since the rest of the body is still on it.
 func (c *reqCtx) bodyError(err error) error {
-	if c.idleBody.timedOut {
+	if c.idle != nil && c.idle.timedOut.Load() {
 		return &proxyError{status: http.StatusRequestTimeout, err: errClientBodyIdle}
 	}
 	return err

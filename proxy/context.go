@@ -50,8 +50,7 @@ type reqCtx struct {
 	proxyErr    error
 
 	deadlines clientDeadlines // idle deadlines of the client connection
-	idleBody  idleBody        // the request body wrapper that arms them
-	buffered  bufferedBody    // a small request body read before the backend step
+	idle      *idleBody       // the request body wrapper that arms them, if any
 }
 
 var _ filters.FilterContext = (*reqCtx)(nil)

@@ -37,6 +37,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.cancel != nil {
 		c.cancel()
 	}
+	if c.idle != nil {
+		c.idle.detach()
+	}
 	if c.clientGone {
 		c.status = statusClientClosed
 	}
@@ -346,12 +349,22 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		r.Host = stripDefaultPort(scheme, host)
 	}
 	out := r
-	if rt != roundTripper(p.h1) {
+	h1 := rt == roundTripper(p.h1)
+	if !h1 {
+		// The h1 client checks what it sends itself; net/http's
+		// transports let some of it through (an invalid Host becomes an
+		// empty one, control bytes in a query reach HTTP/2 backends).
+		if err := validateRequest(r); err != nil {
+			return err
+		}
 		out = clientRequest(r)
 	}
 	rsp, err := rt.RoundTrip(out)
 	if err != nil {
 		return c.bodyError(err)
+	}
+	if !h1 {
+		withReadIdle(rsp, p.opts.Timeouts.ReadIdle)
 	}
 	if !p.opts.KeepHopHeaders {
 		removeHopHeaders(rsp.Header)

@@ -94,6 +94,14 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		rsp, err = http.ReadResponse(br, r)
 	}
 	raw := lr.stopRecording()
+	if err == nil {
+		// As strict as every other backend answer: an invalid field line
+		// is a 502, not something net/http's parser skips.
+		if _, herr := checkHeaderBlock(raw); herr != nil {
+			_ = rsp.Body.Close()
+			err = &badResponseError{herr}
+		}
+	}
 	if !stop() || err != nil {
 		_ = nc.Close()
 		switch {
