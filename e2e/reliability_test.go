@@ -139,26 +139,7 @@ func TestShutdownTimeoutCutsWebSockets(t *testing.T) {
 // the next request as its answer.
 func misbehavingBackend(t *testing.T) string {
 	t.Helper()
-	ln := listen(t)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serveMisbehaving(c)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return rawBackend(t, serveMisbehaving)
 }
 
 const strayResponse = "HTTP/1.1 200 OK\r\nX-Path: /stray\r\nContent-Length: 6\r\n\r\n/stray"

@@ -193,37 +193,18 @@ func TestSlowReaderThatProgresses(t *testing.T) {
 // Expect header arrived.
 func silentContinueBackend(t *testing.T) (addr string, sawExpect chan bool) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	sawExpect = make(chan bool, 10)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				sawExpect <- req.Header.Get("Expect") != ""
-				n, _ := io.Copy(io.Discard, req.Body)
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Len: %d\r\nConnection: close\r\n\r\n", n)
-			}()
+	addr = serveTCP(t, func(_ *tcpServer, c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String(), sawExpect
+		sawExpect <- req.Header.Get("Expect") != ""
+		n, _ := io.Copy(io.Discard, req.Body)
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Len: %d\r\nConnection: close\r\n\r\n", n)
+	}).addr
+	return addr, sawExpect
 }
 
 // TestExpectContinueWithSilentBackend: a backend that never sends 100

@@ -51,49 +51,10 @@ func crosstalkSmuggled(path string) string { return crosstalkAnswer(http.MethodG
 
 func (b *crosstalkBackend) start(t *testing.T) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.addr = l.Addr().String()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	done := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				b.serve(c, &wg, done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	b.addr = serveTCP(t, b.serve).addr
 }
 
-func (b *crosstalkBackend) serve(c net.Conn, wg *sync.WaitGroup, done chan struct{}) {
-	defer c.Close()
+func (b *crosstalkBackend) serve(srv *tcpServer, c net.Conn) {
 	var wmu sync.Mutex
 	var latePending atomic.Bool
 	br := bufio.NewReader(c)
@@ -116,12 +77,10 @@ func (b *crosstalkBackend) serve(c net.Conn, wg *sync.WaitGroup, done chan struc
 		// One at a time per connection: after it the proxy must not use
 		// the connection again.
 		latePending.Store(true)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		srv.goTracked(func() {
 			defer latePending.Store(false)
 			select {
-			case <-done:
+			case <-srv.done:
 				return
 			case <-time.After(b.lateDelay):
 			}
@@ -140,7 +99,7 @@ func (b *crosstalkBackend) serve(c net.Conn, wg *sync.WaitGroup, done chan struc
 				// resume.
 				time.Sleep(2 * time.Millisecond)
 			}
-		}()
+		})
 	}
 }
 

@@ -31,54 +31,21 @@ func (b *rawBackend) header() textproto.MIMEHeader {
 
 func startRawBackend(t *testing.T, answer func(net.Conn)) *rawBackend {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &rawBackend{addr: l.Addr().String()}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tp := textproto.NewReader(bufio.NewReader(c))
-				if _, err := tp.ReadLine(); err != nil {
-					return
-				}
-				h, err := tp.ReadMIMEHeader()
-				if err != nil {
-					return
-				}
-				b.mu.Lock()
-				b.last = h
-				b.mu.Unlock()
-				answer(c)
-			}()
+	b := &rawBackend{}
+	b.addr = serveTCP(t, func(_ *tcpServer, c net.Conn) {
+		tp := textproto.NewReader(bufio.NewReader(c))
+		if _, err := tp.ReadLine(); err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+		h, err := tp.ReadMIMEHeader()
+		if err != nil {
+			return
 		}
-		mu.Unlock()
-		wg.Wait()
-	})
+		b.mu.Lock()
+		b.last = h
+		b.mu.Unlock()
+		answer(c)
+	}).addr
 	return b
 }
 
