@@ -5,29 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/skiff-proxy/skiff/dataclients"
-	"github.com/skiff-proxy/skiff/dataclients/file"
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/loadbalancer"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/pipeline"
 )
 
 // config is Options with defaults applied and the derived parts built.
 type config struct {
 	Options
-	log            logrus.FieldLogger
-	defaultFilters defaultFilters
-	dataClients    []dataclients.DataClient
-	cert           *tls.Certificate  // loaded from TLSCert/TLSKey
-	forwarded      *forwardedHeaders // nil: none
-	// preProcessors run after the default filters, in spec routing.md §9
-	// order around the custom ones.
-	preProcessors  []routing.PreProcessor
-	postProcessors []routing.PostProcessor
+	log       logrus.FieldLogger
+	cert      *tls.Certificate  // loaded from TLSCert/TLSKey
+	forwarded *forwardedHeaders // nil: none
 }
 
 // resolve applies defaults and checks everything that can be checked
@@ -110,106 +99,52 @@ func resolve(o Options) (config, error) {
 		c.log = c.Log
 	}
 
-	if c.defaultFilters.prepend, err = parseChains(c.DefaultFiltersPrepend); err != nil {
-		return c, &ConfigError{"default-filters-prepend", err}
-	}
-	if c.defaultFilters.append, err = parseChains(c.DefaultFiltersAppend); err != nil {
-		return c, &ConfigError{"default-filters-append", err}
-	}
-
-	if err := c.buildProcessors(); err != nil {
-		return c, err
-	}
-	if err := c.buildDataClients(); err != nil {
-		return c, err
-	}
 	return c, nil
 }
 
-func parseChains(chains []string) ([]*eskip.Filter, error) {
-	var all []*eskip.Filter
-	for _, ch := range chains {
-		if strings.TrimSpace(ch) == "" {
-			continue
-		}
-		fs, err := eskip.ParseFilters(ch)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", ch, err)
-		}
-		all = append(all, fs...)
+// RouteConfig is the part of o that decides which routes there are and
+// what they are built with. Run builds its routes from it, and so do the
+// check and explain commands, so that they judge routes as the server does.
+func (o *Options) RouteConfig() pipeline.Config {
+	return pipeline.Config{
+		RoutesFiles:           o.RoutesFiles,
+		InlineRoutes:          o.InlineRoutes,
+		DataClients:           o.CustomDataClients,
+		Filters:               o.CustomFilters,
+		DisabledFilters:       o.DisabledFilters,
+		RegisterFilters:       o.RegisterFilters,
+		Predicates:            o.CustomPredicates,
+		EnableBreakers:        o.EnableBreakers,
+		EnableRatelimits:      o.EnableRatelimits,
+		DefaultFiltersPrepend: o.DefaultFiltersPrepend,
+		DefaultFiltersAppend:  o.DefaultFiltersAppend,
+		CloneRoute:            o.CloneRoute,
+		EditRoute:             o.EditRoute,
+		ForwardBackendURL:     o.ForwardBackendURL,
+		PreProcessors:         o.CustomRoutingPreProcessors,
+		PostProcessors:        o.CustomRoutingPostProcessors,
+		IgnoreTrailingSlash:   o.IgnoreTrailingSlash,
+		Log:                   o.Log,
 	}
-	return all, nil
 }
 
-// buildDataClients checks the route sources given by name and creates
-// their clients. Route files are parsed once here so that a missing file
-// or a syntax error stops the start with every position
-// (file:line:col), instead of leaving an empty table behind.
-func (c *config) buildDataClients() error {
-	for _, path := range c.RoutesFiles {
-		text, err := file.ReadFile(path, file.DefaultMaxSize)
-		if err != nil {
-			return &ConfigError{"routes file", err}
-		}
-		if _, err := eskip.ParseDocument(path, text); err != nil {
-			return &ConfigError{"routes file " + path, err}
-		}
+// routePipeline builds c's route pipeline; an unusable option is a
+// ConfigError, and a server needs at least one route source.
+func routePipeline(c *config, shutdownStarted <-chan struct{}) (*pipeline.Pipeline, error) {
+	rc := c.RouteConfig()
+	rc.Log = c.log
+	rc.ShutdownStarted = shutdownStarted
+	p, err := pipeline.New(rc)
+	var pe *pipeline.Error
+	switch {
+	case errors.As(err, &pe):
+		return nil, &ConfigError{pe.Option, pe.Err}
+	case err != nil:
+		return nil, err
 	}
-	if len(c.RoutesFiles) > 0 {
-		c.dataClients = append(c.dataClients, file.New(file.Options{Paths: c.RoutesFiles, Log: c.log}))
+	if len(p.DataClients) == 0 {
+		p.Close()
+		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes or CustomDataClients")}
 	}
-	if strings.TrimSpace(c.InlineRoutes) != "" {
-		routes, err := eskip.ParseDocument("inline-routes", []byte(c.InlineRoutes))
-		if err != nil {
-			return &ConfigError{"inline routes", err}
-		}
-		c.dataClients = append(c.dataClients, inlineClient{routes})
-	}
-	c.dataClients = append(c.dataClients, c.CustomDataClients...)
-	if len(c.dataClients) == 0 {
-		return &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes or CustomDataClients")}
-	}
-	return nil
-}
-
-// buildProcessors lays out the route pre- and post-processors in the order
-// of spec routing.md §9.
-func (c *config) buildProcessors() error {
-	c.preProcessors = []routing.PreProcessor{c.defaultFilters}
-	clones, err := parseRouteEdits(c.CloneRoute)
-	if err != nil {
-		return &ConfigError{"clone-route", err}
-	}
-	if len(clones) > 0 {
-		c.preProcessors = append(c.preProcessors, routing.NewRouteCloner(clones, c.log))
-	}
-	edits, err := parseRouteEdits(c.EditRoute)
-	if err != nil {
-		return &ConfigError{"edit-route", err}
-	}
-	if len(edits) > 0 {
-		c.preProcessors = append(c.preProcessors, routing.NewRouteEditor(edits, c.log))
-	}
-	c.preProcessors = append(c.preProcessors, c.CustomRoutingPreProcessors...)
-	if c.ForwardBackendURL != "" {
-		fr, err := routing.NewForwardResolver(c.ForwardBackendURL)
-		if err != nil {
-			return &ConfigError{"forward-backend-url", err}
-		}
-		c.preProcessors = append(c.preProcessors, fr)
-	}
-	c.postProcessors = append([]routing.PostProcessor{loadbalancer.NewPostProcessor(), forwardUnresolved{}}, c.CustomRoutingPostProcessors...)
-	return nil
-}
-
-func parseRouteEdits(rules []string) ([]routing.RouteEdit, error) {
-	var es []routing.RouteEdit
-	for _, r := range rules {
-		e, err := routing.ParseRouteEdit(r)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, nil
+	return p, nil
 }

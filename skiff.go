@@ -44,24 +44,14 @@ func Run(ctx context.Context, o Options) error {
 	starting.Store(true)
 	shutdownStarted := make(chan struct{})
 
-	reg, preds, closeFilters, err := registries(&c.Options, shutdownStarted)
+	routes, err := routePipeline(&c, shutdownStarted)
 	if err != nil {
 		return err
 	}
-	defer closeFilters()
+	defer routes.Close()
 
 	routingCtx, stopRouting := context.WithCancel(context.Background())
-	rt := routing.New(routing.Options{
-		BuildOptions: routing.BuildOptions{
-			Filters:             reg,
-			Predicates:          preds,
-			PreProcessors:       c.preProcessors,
-			PostProcessors:      c.postProcessors,
-			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
-		},
-		DataClients: c.dataClients,
-		Log:         log,
-	})
+	rt := routing.New(routing.Options{BuildOptions: routes.Build, DataClients: routes.DataClients, Log: log})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

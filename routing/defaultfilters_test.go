@@ -1,17 +1,13 @@
-package skiff
+package routing
 
 import (
-	"context"
 	"reflect"
 	"testing"
-	"time"
 
-	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/routing"
 )
 
-func names(fs []*eskip.Filter) []string {
+func filterNames(fs []*eskip.Filter) []string {
 	var n []string
 	for _, f := range fs {
 		n = append(n, f.Name)
@@ -41,7 +37,7 @@ func TestDefaultFilters(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := routes()
-			out := defaultFilters{prepend: tc.pre, append: tc.post}.Do(in)
+			out := DefaultFilters{Prepend: tc.pre, Append: tc.post}.Do(in)
 			if len(out) != len(in) {
 				t.Fatalf("%d routes, want %d", len(out), len(in))
 			}
@@ -49,36 +45,13 @@ func TestDefaultFilters(t *testing.T) {
 				if r.Id != in[i].Id {
 					t.Errorf("route %d: id %s, want %s (order kept)", i, r.Id, in[i].Id)
 				}
-				if got := names(r.Filters); !reflect.DeepEqual(got, tc.want[i]) {
+				if got := filterNames(r.Filters); !reflect.DeepEqual(got, tc.want[i]) {
 					t.Errorf("%s: filters %v, want %v", r.Id, got, tc.want[i])
 				}
 			}
-			if got := names(in[0].Filters); !reflect.DeepEqual(got, []string{"own"}) {
+			if got := filterNames(in[0].Filters); !reflect.DeepEqual(got, []string{"own"}) {
 				t.Errorf("input route modified: %v", got)
 			}
 		})
 	}
 }
-
-func TestInlineClient(t *testing.T) {
-	routes := []*eskip.Route{{Id: "a"}}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan dataclients.Update)
-	done := make(chan error)
-	go func() { done <- inlineClient{routes}.Run(ctx, out) }()
-	u := <-out
-	if !u.Reset || len(u.Upserts) != 1 || u.Upserts[0].Id != "a" {
-		t.Errorf("first update %+v", u)
-	}
-	select {
-	case <-done:
-		t.Fatal("returned before cancel")
-	case <-time.After(10 * time.Millisecond):
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
-}
-
-var _ routing.RouteLocalPreProcessor = defaultFilters{}

@@ -1,4 +1,4 @@
-package skiff
+package pipeline
 
 import (
 	"errors"
@@ -8,22 +8,28 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-func TestRouteEditOptions(t *testing.T) {
+func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		o          Options
-		wantOption string // ConfigError.Option; "" for success
+		c          Config
+		wantOption string // Error.Option; "" for success
 	}{
-		{"valid", Options{EditRoute: []string{`/a/b/`}, CloneRoute: []string{`#a#b#`}}, ""},
-		{"edit too few parts", Options{EditRoute: []string{`/a/b`}}, "edit-route"},
-		{"edit bad regexp", Options{EditRoute: []string{`/(/b/`}}, "edit-route"},
-		{"clone too many parts", Options{CloneRoute: []string{`/a/b/c/`}}, "clone-route"},
-		{"clone empty", Options{CloneRoute: []string{``}}, "clone-route"},
+		{"valid", Config{EditRoute: []string{`/a/b/`}, CloneRoute: []string{`#a#b#`}}, ""},
+		{"edit too few parts", Config{EditRoute: []string{`/a/b`}}, "edit-route"},
+		{"edit bad regexp", Config{EditRoute: []string{`/(/b/`}}, "edit-route"},
+		{"clone too many parts", Config{CloneRoute: []string{`/a/b/c/`}}, "clone-route"},
+		{"clone empty", Config{CloneRoute: []string{``}}, "clone-route"},
+		{"bad default filters", Config{DefaultFiltersPrepend: []string{`a(`}}, "default-filters-prepend"},
+		{"bad forward backend", Config{ForwardBackendURL: "ftp://x"}, "forward-backend-url"},
+		{"bad inline routes", Config{InlineRoutes: `r: * ->`}, "inline-routes"},
+		{"missing routes file", Config{RoutesFiles: []string{"/does/not/exist.eskip"}}, "routes-file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.o.InlineRoutes = `r: * -> <shunt>`
-			_, err := resolve(tc.o)
-			var ce *ConfigError
+			p, err := New(tc.c)
+			if err == nil {
+				p.Close()
+			}
+			var ce *Error
 			switch {
 			case tc.wantOption == "" && err != nil:
 				t.Fatalf("unexpected error %v", err)
@@ -34,11 +40,9 @@ func TestRouteEditOptions(t *testing.T) {
 	}
 }
 
-// The order is spec routing.md §9: default filters, clone, edit, custom,
-// <forward>.
+// The order: default filters, clone, edit, custom, <forward>.
 func TestPreProcessorOrder(t *testing.T) {
-	c, err := resolve(Options{
-		InlineRoutes:          `r: * -> <shunt>`,
+	p, err := New(Config{
 		DefaultFiltersPrepend: []string{`aaa()`},
 		CloneRoute:            []string{`/aaa/bbb/`},
 		EditRoute:             []string{`/bbb/ccc/`},
@@ -47,11 +51,12 @@ func TestPreProcessorOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer p.Close()
 	defs, err := eskip.Parse(`r: * -> <shunt>; f: * -> xxx() -> <forward>`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pp := range c.preProcessors {
+	for _, pp := range p.Build.PreProcessors {
 		defs = pp.Do(defs)
 	}
 	want := strings.Join([]string{

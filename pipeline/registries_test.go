@@ -1,4 +1,4 @@
-package skiff
+package pipeline
 
 import (
 	"testing"
@@ -19,10 +19,10 @@ func (n namedPredicate) Create([]any) (routing.Predicate, error) { return nil, n
 
 func TestRegistries(t *testing.T) {
 	hookRan := false
-	o := &Options{
-		CustomFilters:    []filters.Spec{namedSpec("setPath"), namedSpec("mine")},
-		DisabledFilters:  []string{"tee", "mine2"},
-		CustomPredicates: []routing.PredicateSpec{namedPredicate("Mine")},
+	c := &Config{
+		Filters:         []filters.Spec{namedSpec("setPath"), namedSpec("mine")},
+		DisabledFilters: []string{"tee", "mine2"},
+		Predicates:      []routing.PredicateSpec{namedPredicate("Mine")},
 		RegisterFilters: func(r filters.Registry) {
 			hookRan = true
 			if _, ok := r["mine"]; !ok {
@@ -31,7 +31,7 @@ func TestRegistries(t *testing.T) {
 			r.Register(namedSpec("fromHook"))
 		},
 	}
-	reg, preds, closeFilters, err := registries(o, nil)
+	reg, preds, closeFilters, err := registries(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +59,8 @@ func TestRegistries(t *testing.T) {
 		}
 	}
 
-	o = &Options{EnableRatelimits: true}
-	reg, _, closeFilters2, _ := registries(o, nil)
+	c = &Config{EnableRatelimits: true}
+	reg, _, closeFilters2, _ := registries(c)
 	defer closeFilters2()
 	for _, name := range []string{"ratelimit", "clientRatelimit", "tee", "teenf", "hostBreaker"} {
 		if _, ok := reg[name]; !ok {

@@ -1,0 +1,60 @@
+package pipeline
+
+import (
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Config is everything that decides which routes there are and what they
+// are built with. The zero value builds the built-in filters and
+// predicates with no route source.
+type Config struct {
+	// RoutesFiles are eskip files, watched for changes; InlineRoutes is an
+	// eskip document that never changes; DataClients are further sources.
+	RoutesFiles  []string
+	InlineRoutes string
+	DataClients  []dataclients.DataClient
+
+	// Filters are registered after the built-ins (a spec with a built-in
+	// name replaces it); DisabledFilters are then removed and
+	// RegisterFilters, when set, runs last.
+	Filters         []filters.Spec
+	DisabledFilters []string
+	RegisterFilters func(filters.Registry)
+	// Predicates are registered after the built-in predicates.
+	Predicates []routing.PredicateSpec
+	// EnableBreakers and EnableRatelimits give the circuit breaker and
+	// rate limit filters their shared state; without EnableRatelimits the
+	// rate limit filters are not registered.
+	EnableBreakers   bool
+	EnableRatelimits bool
+
+	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
+	// chains put before and after the filters of every route.
+	DefaultFiltersPrepend []string
+	DefaultFiltersAppend  []string
+	// CloneRoute and EditRoute are '/<regexp>/<replacement>/' rules (the
+	// first character is the separator) applied to the Name(args) text of
+	// every custom predicate and filter: CloneRoute adds a rewritten copy
+	// clone_<id>, EditRoute rewrites routes in place.
+	CloneRoute []string
+	EditRoute  []string
+	// ForwardBackendURL replaces the <forward> backend; without it such
+	// routes are invalid.
+	ForwardBackendURL string
+	// PreProcessors run after the default filters and the clone and edit
+	// rules; PostProcessors after the load balancer set-up.
+	PreProcessors  []routing.PreProcessor
+	PostProcessors []routing.PostProcessor
+
+	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
+	IgnoreTrailingSlash bool
+	// ShutdownStarted is closed when graceful shutdown begins: the
+	// Shutdown() predicate matches from then on. Nil: never.
+	ShutdownStarted <-chan struct{}
+	// Log receives the warnings of the route sources and processors.
+	Log logrus.FieldLogger
+}

@@ -1,0 +1,38 @@
+package pipeline
+
+import (
+	"strings"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/dataclients/file"
+	"github.com/skiff-proxy/skiff/dataclients/inline"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// dataClients creates the route sources in merge order: route files,
+// inline routes, custom clients. Route files are parsed once here so that
+// a missing file or a syntax error stops the start with every position
+// (file:line:col) instead of leaving an empty table behind.
+func dataClients(c *Config) ([]dataclients.DataClient, error) {
+	var clients []dataclients.DataClient
+	for _, path := range c.RoutesFiles {
+		text, err := file.ReadFile(path, file.DefaultMaxSize)
+		if err != nil {
+			return nil, &Error{"routes-file", err}
+		}
+		if _, err := eskip.ParseDocument(path, text); err != nil {
+			return nil, &Error{"routes-file " + path, err}
+		}
+	}
+	if len(c.RoutesFiles) > 0 {
+		clients = append(clients, file.New(file.Options{Paths: c.RoutesFiles, Log: c.Log}))
+	}
+	if strings.TrimSpace(c.InlineRoutes) != "" {
+		ic, err := inline.New(c.InlineRoutes)
+		if err != nil {
+			return nil, &Error{"inline-routes", err}
+		}
+		clients = append(clients, ic)
+	}
+	return append(clients, c.DataClients...), nil
+}

@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Pipeline is what a Config yields: the options to build routes with and
+// the sources to take them from. Close releases the shared state of the
+// stateful filters (rate limits, tee) once nothing builds or serves routes
+// any more.
+type Pipeline struct {
+	Build       routing.BuildOptions
+	DataClients []dataclients.DataClient
+	close       func()
+}
+
+// New assembles c. Everything that can be checked before anything starts
+// is checked here, so that a typo fails fast with its position: a filter
+// chain or edit rule that does not parse, a routes file that is missing
+// or does not parse (file:line:col), a bad forward backend.
+func New(c Config) (*Pipeline, error) {
+	if c.Log == nil {
+		c.Log = logrus.StandardLogger()
+	}
+	pre, err := preProcessors(&c)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := dataClients(&c)
+	if err != nil {
+		return nil, err
+	}
+	reg, preds, closeState, err := registries(&c)
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{
+		Build: routing.BuildOptions{
+			Filters:             reg,
+			Predicates:          preds,
+			PreProcessors:       pre,
+			PostProcessors:      postProcessors(&c),
+			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
+		},
+		DataClients: clients,
+		close:       closeState,
+	}, nil
+}
+
+// Close releases what New started. It is safe to call more than once.
+func (p *Pipeline) Close() {
+	if p.close != nil {
+		p.close()
+		p.close = nil
+	}
+}

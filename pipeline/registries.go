@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/breaker"
+	"github.com/skiff-proxy/skiff/filters/builtin"
+	"github.com/skiff-proxy/skiff/filters/ratelimit"
+	"github.com/skiff-proxy/skiff/filters/tee"
+	"github.com/skiff-proxy/skiff/predicates"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// filterState creates the state of the stateful filters once per
+// pipeline, so that it survives routing table rebuilds; the returned func
+// releases it.
+func filterState(c *Config) (builtin.Options, func()) {
+	var bo builtin.Options
+	if c.EnableBreakers {
+		bo.Breakers = breaker.NewRegistry(breaker.Options{})
+	}
+	if c.EnableRatelimits {
+		bo.Ratelimits = ratelimit.NewRegistry(ratelimit.Options{})
+	}
+	bo.Shadow = tee.NewShadow(tee.Options{})
+	return bo, func() {
+		bo.Shadow.Close()
+		if bo.Ratelimits != nil {
+			bo.Ratelimits.Close()
+		}
+	}
+}
+
+// registries builds the filter and predicate registries: built-ins first,
+// then the custom specs (replacing built-ins of the same name), then the
+// disabled names removed, then the RegisterFilters hook. On error nothing
+// is left to close.
+func registries(c *Config) (filters.Registry, routing.PredicateRegistry, func(), error) {
+	state, closeState := filterState(c)
+	reg, err := builtin.Registry(state)
+	if err != nil {
+		closeState()
+		return nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
+	}
+	for _, s := range c.Filters {
+		reg.Register(s)
+	}
+	for _, name := range c.DisabledFilters {
+		delete(reg, name)
+	}
+	if c.RegisterFilters != nil {
+		c.RegisterFilters(reg)
+	}
+
+	preds := routing.PredicateRegistry{}
+	predicates.Register(preds, predicates.Options{ShutdownStarted: c.ShutdownStarted})
+	for _, s := range c.Predicates {
+		preds.Register(s)
+	}
+	return reg, preds, closeState, nil
+}
