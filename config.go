@@ -9,14 +9,14 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/pipeline"
+	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
 
 // config is Options with defaults applied and the derived parts built.
 type config struct {
 	Options
-	log       logrus.FieldLogger
-	cert      *tls.Certificate  // loaded from TLSCert/TLSKey
-	forwarded *forwardedHeaders // nil: none
+	log     logrus.FieldLogger
+	inbound inbound.Config // the proxy listener's, with the certificate loaded
 }
 
 // resolve applies defaults and checks everything that can be checked
@@ -68,11 +68,10 @@ func resolve(o Options) (config, error) {
 	// Backend durations and the idle ones keep the Options convention (0
 	// default, negative none), which is the proxy's too.
 
-	fwd, err := parseForwardedHeaders(c.ForwardedHeaders, c.ForwardedHeadersExcludeCIDRs)
+	fwd, err := inbound.ParseForwarded(c.ForwardedHeaders, c.ForwardedHeadersExcludeCIDRs)
 	if err != nil {
 		return c, &ConfigError{"forwarded-headers", err}
 	}
-	c.forwarded = fwd
 
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
@@ -82,7 +81,7 @@ func resolve(o Options) (config, error) {
 		if err != nil {
 			return c, &ConfigError{"TLSCert/TLSKey", err}
 		}
-		c.cert = &cert
+		c.inbound.Cert = &cert
 	}
 
 	if c.Log == nil {
@@ -99,6 +98,14 @@ func resolve(o Options) (config, error) {
 		c.log = c.Log
 	}
 
+	in := &c.inbound
+	in.ReadTimeout, in.ReadHeaderTimeout = c.ReadTimeoutServer, c.ReadHeaderTimeoutServer
+	in.WriteTimeout, in.IdleTimeout = c.WriteTimeoutServer, c.IdleTimeoutServer
+	in.MaxHeaderBytes, in.MaxRequestLineBytes, in.MaxTotalHeaderBytes = c.MaxHeaderBytes, c.MaxRequestLineBytes, c.MaxTotalHeaderBytes
+	in.EnableH2C = c.EnableH2C
+	in.MaxContentLength, in.ValidateQuery, in.NormalizeHost = c.MaxContentLength, !c.DisableValidateQuery, c.NormalizeHost
+	in.Forwarded = fwd
+	in.Log = c.log
 	return c, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
 
 // TestServerBounds: both listeners bound how long and how much a client
@@ -26,7 +28,7 @@ func TestServerBounds(t *testing.T) {
 	}{
 		// The proxy's write timeout is per route (writeTimeout): a global
 		// one would cut long downloads and streams.
-		{"proxy", newProxyServer(&c, http.NotFoundHandler(), l), false},
+		{"proxy", inbound.NewServer(c.inbound, http.NotFoundHandler()), false},
 		{"support", newSupportServer(&c, http.NotFoundHandler(), l), true},
 	} {
 		s := tc.s

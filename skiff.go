@@ -2,7 +2,6 @@ package skiff
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
 	"github.com/skiff-proxy/skiff/proxy"
+	"github.com/skiff-proxy/skiff/proxy/inbound"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -142,9 +142,9 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("proxy listener %s: %w", c.Address, err)
 			}
 		}
-		main = newProxyServer(&c, px, log)
+		main = inbound.NewServer(c.inbound, px)
 		log.Infof("proxy listener on %s", ln.Addr())
-		go func() { serveErr <- serveProxy(main, ln, &c) }()
+		go func() { serveErr <- inbound.Serve(main, ln, c.inbound) }()
 		starting.Store(false)
 	}
 
@@ -192,13 +192,6 @@ func shutdownSupport(s *http.Server, log logrus.FieldLogger) {
 	if err := s.Shutdown(ctx); err != nil {
 		s.Close()
 	}
-}
-
-func serveSupport(s *http.Server, ln net.Listener) error {
-	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("support listener: %w", err)
-	}
-	return nil
 }
 
 // defaultLogger is the application log when Options.Log is nil.

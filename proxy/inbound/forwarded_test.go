@@ -1,4 +1,4 @@
-package skiff
+package inbound
 
 import (
 	"context"
@@ -29,13 +29,10 @@ func TestParseForwardedHeaders(t *testing.T) {
 		{[]string{"X-Forwarded-For"}, []string{"10.0.0.1"}, false},
 		{nil, []string{"10.0.0.0/8"}, false},
 	} {
-		_, err := parseForwardedHeaders(tc.list, tc.exclude)
+		_, err := ParseForwarded(tc.list, tc.exclude)
 		if (err == nil) != tc.ok {
 			t.Errorf("%q exclude %q: error %v, want ok %v", tc.list, tc.exclude, err, tc.ok)
 		}
-	}
-	if _, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, ForwardedHeaders: []string{"nope"}}); err == nil {
-		t.Error("resolve accepted an unknown forwarded header")
 	}
 }
 
@@ -69,15 +66,14 @@ func TestForwardedHeaders(t *testing.T) {
 			map[string]string{"X-Forwarded-For": "", "X-Forwarded-Host": ""}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, ForwardedHeaders: tc.list,
-				ForwardedHeadersExcludeCIDRs: tc.exclude})
+			fwd, err := ParseForwarded(tc.list, tc.exclude)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got http.Header
-			s := newProxyServer(&c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s := NewServer(Config{Forwarded: fwd, Log: l}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				got = r.Header.Clone()
-			}), l)
+			}))
 			r := httptest.NewRequest("POST", "/p?q=1", nil)
 			r.Host = "example.org"
 			r.RemoteAddr = tc.remote

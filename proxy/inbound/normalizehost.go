@@ -1,4 +1,4 @@
-package skiff
+package inbound
 
 import (
 	"net/http"

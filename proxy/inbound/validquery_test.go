@@ -1,4 +1,4 @@
-package skiff
+package inbound
 
 import (
 	"io"
@@ -43,11 +43,7 @@ func TestProxyServerValidatesQuery(t *testing.T) {
 		{false, "/p?a=1;b=2", 400},
 		{true, "/p?a=%zz", 299},
 	} {
-		c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, DisableValidateQuery: tc.disable})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := newProxyServer(&c, next, l)
+		s := NewServer(Config{ValidateQuery: !tc.disable, Log: l}, next)
 		w := httptest.NewRecorder()
 		s.Handler.ServeHTTP(w, httptest.NewRequest("GET", tc.target, nil))
 		if w.Code != tc.status {
@@ -77,11 +73,7 @@ func TestMaxContentLength(t *testing.T) {
 		{10, 11, 413},
 		{10, -1, 299}, // chunked: not counted
 	} {
-		c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`, MaxContentLength: tc.max})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := newProxyServer(&c, next, l)
+		s := NewServer(Config{MaxContentLength: tc.max, Log: l}, next)
 		r := httptest.NewRequest("POST", "/", strings.NewReader("x"))
 		r.ContentLength = tc.length
 		w := httptest.NewRecorder()

@@ -1,4 +1,4 @@
-package skiff
+package inbound
 
 import (
 	"errors"
@@ -10,26 +10,26 @@ import (
 	"strings"
 )
 
-// forwardedHeaders sets the X-Forwarded-* headers chosen with
+// Forwarded sets the X-Forwarded-* headers chosen with
 // -forwarded-headers on every request before routing, so predicates see
 // them too (spec proxy.md §2.2). Nothing is set by default.
-type forwardedHeaders struct {
+type Forwarded struct {
 	forwardedFor, host, method, uri bool
 	port                            string // "", "auto" (listener port) or a fixed value
 	proto                           string // "", "auto" (from TLS), "http" or "https"
 	exclude                         []netip.Prefix
 }
 
-// parseForwardedHeaders reads the -forwarded-headers list and the CIDRs
+// ParseForwarded reads the -forwarded-headers list and the CIDRs
 // whose clients get no headers.
-func parseForwardedHeaders(list, excludeCIDRs []string) (*forwardedHeaders, error) {
+func ParseForwarded(list, excludeCIDRs []string) (*Forwarded, error) {
 	if len(list) == 0 {
 		if len(excludeCIDRs) > 0 {
 			return nil, errors.New("exclude CIDRs given without forwarded headers")
 		}
 		return nil, nil
 	}
-	f := &forwardedHeaders{}
+	f := &Forwarded{}
 	for _, item := range list {
 		name, value, hasValue := strings.Cut(strings.TrimSpace(item), "=")
 		switch canon := http.CanonicalHeaderKey(name); {
@@ -70,7 +70,7 @@ func parseForwardedHeaders(list, excludeCIDRs []string) (*forwardedHeaders, erro
 
 // forwardedHandler applies f before next.
 type forwardedHandler struct {
-	f    *forwardedHeaders
+	f    *Forwarded
 	next http.Handler
 }
 
@@ -79,7 +79,7 @@ func (h forwardedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
-func (f *forwardedHeaders) set(r *http.Request) {
+func (f *Forwarded) set(r *http.Request) {
 	ip := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(ip); err == nil {
 		ip = host
