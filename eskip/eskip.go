@@ -16,6 +16,9 @@ import (
 // gives for the same input. Route.Pos is left zero; use ParseDocument to get
 // positions and every error.
 //
+// A document without routes (empty, or only comments) gives an empty,
+// non-nil list.
+//
 // String and regexp values without escapes share memory with text.
 func Parse(text string) ([]*Route, error) {
 	p := newParser(modeDocument, text)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 var backendTypeNames = [...]string{
@@ -122,4 +123,22 @@ func (r *Route) UnmarshalJSON(data []byte) error {
 	}
 	*r = nr
 	return nil
+}
+
+// FprintJSON writes routes as one JSON array, the document form of
+// MarshalJSON, followed by a newline; with info.Pretty it is indented by
+// info.IndentStr per level. No routes write [], never null: skipper's
+// tools and its /routes endpoint give an empty array for an empty table,
+// and clients iterate the result without a null check. HTML characters
+// are not escaped, as in MarshalJSON.
+func FprintJSON(w io.Writer, info PrettyPrintInfo, routes ...*Route) error {
+	if routes == nil {
+		routes = []*Route{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if info.Pretty {
+		enc.SetIndent("", info.IndentStr)
+	}
+	return enc.Encode(routes)
 }

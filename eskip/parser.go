@@ -76,10 +76,13 @@ func newParser(m mode, text string) *parser {
 	return p
 }
 
-// result returns the parsed routes, nil when there are none.
+// result returns the parsed routes. A document without routes gives an
+// empty list, not nil, as skipper's Parse does (it makes the list with
+// make), so that the routes of an empty or comment-only file marshal to
+// the JSON [] and not null.
 func (p *parser) result() []*Route {
 	if len(p.routes) == 0 {
-		return nil
+		return []*Route{}
 	}
 	return p.routes
 }
