@@ -9,19 +9,26 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// InvalidRoute is a route the routing table rejected, with the reason.
+// InvalidRoute is a route the routing table rejected, with the reason. Its
+// fields are routing.InvalidRoute's, in the same order, so that one
+// converts to the other.
 type InvalidRoute struct {
 	Id     string
 	Source string
 	Pos    eskip.Position
 	Reason string
 	Err    error
+	// Stale says that the table still serves the last valid version of
+	// the route (it is in Snapshot.Valid) in place of this rejected one.
+	Stale bool
 }
 
 // Snapshot is the view of one routing table generation that /routes shows.
 type Snapshot struct {
 	Created time.Time
 	Valid   []*eskip.Route // sorted by id
+	// Invalid lists the rejected routes; a Stale one also has its last
+	// valid version in Valid.
 	Invalid []InvalidRoute
 }
 
@@ -31,7 +38,7 @@ type Printer interface {
 	// Text writes an eskip document, pretty with a two-space indent or one
 	// route per line.
 	Text(w io.Writer, pretty bool, routes []*eskip.Route) error
-	// JSON marshals one route as eskip.md §8 describes.
+	// JSON marshals one route in the eskip JSON form.
 	JSON(r *eskip.Route) ([]byte, error)
 }
 

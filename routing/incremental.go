@@ -59,6 +59,10 @@ type change struct {
 	def *eskip.Route
 	src string
 	c   *cached // nil for a new id
+	// last and lastInst are what the previous table served for the id,
+	// kept if the new version is rejected (keeplast.go).
+	last     *Route
+	lastInst *instance
 }
 
 func deltaLimit(n int) int { return n/8 + 16 }
@@ -114,12 +118,12 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, changed bool) {
 	prev := in.prev
 	var changes []change
-	var stale []*cached
+	var gone []*cached
 	for _, d := range deltas {
 		c := in.cache[d.id]
 		if d.def == nil {
 			if c != nil {
-				stale = append(stale, c)
+				gone = append(gone, c)
 			}
 			continue
 		}
@@ -128,10 +132,10 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 		}
 		changes = append(changes, change{def: d.def, src: d.src, c: c})
 	}
-	if len(changes)+len(stale) == 0 {
+	if len(changes)+len(gone) == 0 {
 		return prev, false
 	}
-	if len(changes)+len(stale) > deltaLimit(len(in.cache)) {
+	if len(changes)+len(gone) > deltaLimit(len(in.cache)) {
 		return nil, true
 	}
 
@@ -149,11 +153,18 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 		if c.proto != nil {
 			removedInst[c.proto.inst] = true
 		}
+		if c.stale {
+			removedRoutes[c.last] = true
+			if c.lastInst != nil {
+				removedInst[c.lastInst] = true
+			}
+		}
 	}
-	for _, c := range stale {
+	for _, c := range gone {
 		forget(c)
 		delete(in.cache, c.def.Id)
 	}
+	keep := !o.DropInvalidUpdates
 
 	copyForPost := len(o.PostProcessors) > 0
 	var fresh []*Route
@@ -162,6 +173,9 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 	for i := range changes {
 		ch := &changes[i]
 		if ch.c != nil {
+			if keep {
+				ch.last, ch.lastInst = ch.c.served()
+			}
 			forget(ch.c)
 		} else {
 			ch.c = &cached{}
@@ -181,8 +195,20 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 	}
 	fresh, dropped := postprocess(o, fresh)
 	newInvalid = append(newInvalid, dropped...)
+	adopted := fresh[:0]
+	for _, r := range fresh {
+		if inv := b.adopt(r); inv != nil {
+			newInvalid = append(newInvalid, *inv)
+			continue
+		}
+		adopted = append(adopted, r)
+	}
+	fresh = adopted
 	for i := range newInvalid {
 		touched[newInvalid[i].Id] = true
+	}
+	if keep {
+		keepLastValidChanges(changes, fresh, newInvalid, removedRoutes, removedInst)
 	}
 
 	// Lists: the previous ones without what changed, plus the new.
@@ -214,9 +240,6 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 		t.countPredicates(r, -1)
 	}
 	for _, r := range fresh {
-		if !t.adopt(b, r) {
-			continue
-		}
 		cw.insert(r)
 		t.countPredicates(r, 1)
 		if c := in.cache[r.Id]; c != nil {

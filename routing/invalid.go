@@ -26,6 +26,12 @@ type InvalidRoute struct {
 	Pos    eskip.Position
 	Reason string // one of the Reason* constants
 	Err    error
+	// Stale says that the table still serves the last valid version of
+	// the route (listed by Table.Routes) in place of this rejected one;
+	// see BuildOptions.DropInvalidUpdates. Id, Source, Pos, Reason and Err
+	// describe the rejected version. Only tables of a Routing have stale
+	// routes: Build keeps no history.
+	Stale bool
 }
 
 // Error makes an InvalidRoute readable in logs: "id: reason: err".

@@ -35,6 +35,18 @@ type BuildOptions struct {
 	// IgnoreTrailingSlash makes /foo and /foo/ the same path for matching.
 	IgnoreTrailingSlash bool
 
+	// DropInvalidUpdates turns off keeping the last valid version of a
+	// route. By default (false), when a route id the table serves gets a
+	// new definition that is invalid (it fails to instantiate after the
+	// pre-processors, or a post-processor rejects it), a Routing keeps
+	// serving the route's last valid version: the rejected version is
+	// listed in Table.Invalid with Stale set, so that a typo in one edit
+	// is not an outage of that route. With DropInvalidUpdates the route
+	// leaves the table, as skipper does. Either way a deleted route, or
+	// one that never had a valid version, is not served. It has no effect
+	// on Build, which keeps no earlier versions.
+	DropInvalidUpdates bool
+
 	// noHostIndex files every route in the general candidate lists; the
 	// differential tests compare it with the indexed table.
 	noHostIndex bool

@@ -359,16 +359,30 @@ func (r *Routing) swap(t *Table) {
 	}
 }
 
-// logInvalid logs invalid routes whose error is new since the last table.
+// logInvalid logs the invalid routes that are new since the last table:
+// once per rejected version (an error or position of its own), not on
+// every rebuild. A route served in its last valid version says so.
 func (r *Routing) logInvalid(t *Table) {
 	next := make(map[string]string, len(t.invalid))
 	for _, inv := range t.invalid {
-		msg := inv.Error()
-		next[inv.Id] = msg
-		if r.lastInvalid[inv.Id] == msg {
+		key := inv.Where() + inv.Error()
+		if inv.Stale {
+			key = "stale " + key
+		}
+		next[inv.Id] = key
+		if r.lastInvalid[inv.Id] == key {
 			continue
 		}
-		r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason}).Error("invalid route " + inv.Where() + msg)
+		l := r.log.WithFields(logrus.Fields{"route": inv.Id, "source": inv.Source, "reason": inv.Reason})
+		if inv.Stale {
+			msg := inv.Where() + inv.Reason
+			if inv.Err != nil {
+				msg += ": " + inv.Err.Error()
+			}
+			l.WithField("stale", true).Error("route " + inv.Id + ": new version invalid (" + msg + "), serving the last valid version")
+			continue
+		}
+		l.Error("invalid route " + inv.Where() + inv.Error())
 	}
 	r.lastInvalid = next
 }

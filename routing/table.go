@@ -76,6 +76,13 @@ type cached struct {
 	// invalid says why the route is not in the table.
 	invalid *InvalidRoute
 	gen     uint64
+	// stale says that the current definition is invalid and the table
+	// serves last, the route of the last valid version, instead; lastInst
+	// is the instance that owns last's closable filters. last and
+	// lastInst are nil when not stale (keeplast.go).
+	stale    bool
+	last     *Route
+	lastInst *instance
 }
 
 // build makes a table and, for managed tables, updates in.cache.
@@ -148,10 +155,19 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 				c = &cached{}
 				in.cache[def.Id] = c
 			}
-			c.def, c.source, c.proto, c.final, c.invalid, c.gen = def, src, proto, nil, invalid, in.gen
+			// What the previous table served for the id, kept in case
+			// this version turns out invalid.
+			var last *Route
+			var lastInst *instance
+			if !o.DropInvalidUpdates {
+				last, lastInst = c.served()
+			}
+			*c = cached{def: def, source: src, proto: proto, invalid: invalid, gen: in.gen, last: last, lastInst: lastInst}
 		}
 		if proto == nil {
-			t.invalid = append(t.invalid, *invalid)
+			inv := *invalid
+			inv.Stale = false // decided for this table below
+			t.invalid = append(t.invalid, inv)
 			continue
 		}
 		if in.managed && len(proto.inst.closable) > 0 {
@@ -163,23 +179,25 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 
 	routes, dropped := postprocess(o, routes)
 	t.invalid = append(t.invalid, dropped...)
-	kept := routes[:0]
 	for _, r := range routes {
-		if !t.adopt(b, r) {
+		if inv := b.adopt(r); inv != nil {
+			t.invalid = append(t.invalid, *inv)
 			continue
 		}
-		kept = append(kept, r)
 		t.insert(r)
 		t.countPredicates(r, 1)
-	}
-	t.tree.sortAll(shardHosts(o))
-	t.root.sort(shardHosts(o))
-	if in.cache != nil {
-		for _, r := range kept {
+		if in.cache != nil {
 			if c := in.cache[r.Id]; c != nil {
 				c.final = r
 			}
 		}
+	}
+	if in.cache != nil {
+		t.keepLastValid(in) // before sorting: it inserts routes
+	}
+	t.tree.sortAll(shardHosts(o))
+	t.root.sort(shardHosts(o))
+	if in.cache != nil {
 		for i := range t.invalid {
 			if c := in.cache[t.invalid[i].Id]; c != nil && c.proto != nil {
 				c.invalid = &t.invalid[i] // dropped by a post-processor
@@ -188,6 +206,8 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		for id, c := range in.cache {
 			if c.gen != in.gen {
 				delete(in.cache, id)
+			} else if !c.stale && c.last != nil {
+				c.last, c.lastInst = nil, nil
 			}
 		}
 	}
@@ -291,18 +311,22 @@ func locate(dropped []InvalidRoute, in []*Route) {
 
 // adopt makes sure a post-processed route has an instance; a route a
 // post-processor made from scratch gets its conditions derived from its
-// definition (its own filters and predicates are kept).
-func (t *Table) adopt(b *builder, r *Route) bool {
+// definition (its own filters and predicates are kept). It returns why
+// the route cannot be in a table, or nil.
+func (b *builder) adopt(r *Route) *InvalidRoute {
 	if r.inst != nil {
-		return true
+		return nil
 	}
 	inst, err := b.rematch(r)
 	if err != nil {
-		t.invalid = append(t.invalid, InvalidRoute{Id: r.Id, Source: r.Source, Pos: r.Def.Pos, Reason: err.reason, Err: err.err})
-		return false
+		inv := &InvalidRoute{Id: r.Id, Source: r.Source, Reason: err.reason, Err: err.err}
+		if r.Def != nil {
+			inv.Pos = r.Def.Pos
+		}
+		return inv
 	}
 	r.inst = inst // it has nothing to close
-	return true
+	return nil
 }
 
 // rematch instantiates the conditions of a route a post-processor created.
