@@ -115,4 +115,10 @@ const (
 	AccessLogEnabled      = "statebag:access_log:proxy:enabled"
 	AccessLogAdditional   = "statebag:access_log:additional" // map[string]any
 	AuthUser              = "auth-user"                      // string
+	// FlowId holds the request's flow id (set by the flowId filter); the
+	// access log prints it, falling back to the FlowIdHeader request header.
+	FlowId = "flowid" // string
 )
+
+// FlowIdHeader is the request header that carries the flow id.
+const FlowIdHeader = "X-Flow-Id"

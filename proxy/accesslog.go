@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/flowid"
 )
 
 // auditHeader is the request header whose value the access log prints as
@@ -52,8 +51,8 @@ func (p *Proxy) accessLog(c *reqCtx, uri, method, proto string) {
 		Audit:        h.Get(auditHeader),
 	}
 	e.AuthUser, _ = c.bag[filters.AuthUser].(string)
-	if e.FlowId, _ = c.bag[flowid.StateBagKey].(string); e.FlowId == "" {
-		e.FlowId = h.Get(flowid.HeaderName)
+	if e.FlowId, _ = c.bag[filters.FlowId].(string); e.FlowId == "" {
+		e.FlowId = h.Get(filters.FlowIdHeader)
 	}
 	e.Additional, _ = c.bag[filters.AccessLogAdditional].(map[string]any)
 	al.Log(e)

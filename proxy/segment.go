@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/skiff-proxy/skiff/predicates/traffic"
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -13,17 +13,17 @@ import (
 // ServeHTTP in transport goroutines, so it must never be reused.
 type segmentCtx struct {
 	context.Context
-	seg traffic.Segment
+	seg filters.Segment
 }
 
 func (c *segmentCtx) Value(key any) any {
-	if _, ok := key.(traffic.SegmentKey); ok {
+	if _, ok := key.(filters.SegmentKey); ok {
 		return &c.seg
 	}
 	return c.Context.Value(key)
 }
 
-// withSegment gives r a context holding a fresh traffic.Segment. It costs
+// withSegment gives r a context holding a fresh filters.Segment. It costs
 // a request copy and the context, so it runs only for tables that have a
 // TrafficSegment predicate.
 func withSegment(r *http.Request) *http.Request {
@@ -33,5 +33,5 @@ func withSegment(r *http.Request) *http.Request {
 // usesSegments reports whether requests served with t need a segment: the
 // table counts its predicates by name, so this is one map lookup.
 func usesSegments(t *routing.Table) bool {
-	return t != nil && t.UsesPredicate(traffic.TrafficSegmentName)
+	return t != nil && t.UsesPredicate(filters.TrafficSegmentName)
 }

@@ -11,10 +11,11 @@ import (
 const Name = "flowId"
 
 // HeaderName is the request header that carries the flow id.
-const HeaderName = "X-Flow-Id"
+const HeaderName = filters.FlowIdHeader
 
-// StateBagKey holds the flow id of the request for other filters.
-const StateBagKey = "flowid"
+// StateBagKey holds the flow id of the request for other filters and the
+// access log.
+const StateBagKey = filters.FlowId
 
 const (
 	idLength  = 16

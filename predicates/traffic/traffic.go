@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/internal/cookies"
 	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/routing"
@@ -12,7 +13,7 @@ import (
 // Names of the predicates in this package.
 const (
 	TrafficName        = "Traffic"
-	TrafficSegmentName = "TrafficSegment"
+	TrafficSegmentName = filters.TrafficSegmentName
 )
 
 // Options configure the specs.
@@ -126,8 +127,8 @@ type segmentPredicate struct {
 // TrafficSegment routes correct but lets several of them overlap.
 func (p *segmentPredicate) Match(r *http.Request) bool {
 	var v float64
-	if s := segmentOf(r); s != nil {
-		v = s.value(p.rnd)
+	if s := filters.SegmentOf(r); s != nil {
+		v = s.Value(p.rnd)
 	} else {
 		v = p.rnd()
 	}
