@@ -173,6 +173,15 @@ b: Path("/b") -> status(1) -> "http://b1";`,
 	dropLogs: []string{`r.eskip:3:1: c: invalid_filter_params`},
 	wantIncr: true,
 }, {
+	name:  "the same full set again: nothing changes, nothing is logged",
+	reset: true,
+	upserts: `b: Path("/b") -> status(2) -> "http://b4";
+	
+c: Path("/c") -> status("edit-me") -> "http://c2";
+d: Path("/d") -> "http://d2";`,
+	want: "b=b4 c=c1 d=d2 | c@3:invalid_filter_params!stale",
+	drop: "b=b4 d=d2 | c@3:invalid_filter_params",
+}, {
 	name:  "a full set with new invalid versions of two routes and an invalid new one",
 	reset: true,
 	upserts: `b: Path("/b") -> "http://reject5";

@@ -55,6 +55,7 @@ type Routing struct {
 	warnedIDs map[string]bool // odd ids already warned about
 	gen       uint64
 	afterSwap func(*Table) // test hook
+	rebuilt   func()       // test hook: a rebuild is done, swapped or not
 }
 
 type clientState struct {
@@ -327,6 +328,9 @@ func (r *Routing) dirtyDeltas() (ds []delta, complete, ok bool) {
 }
 
 func (r *Routing) rebuild() {
+	if r.rebuilt != nil {
+		defer r.rebuilt()
+	}
 	r.gen++
 	in := buildInput{unique: true, cache: r.cache, gen: r.gen, managed: true, prev: r.current.Load()}
 	if ds, complete, ok := r.deltas(); ok {
@@ -343,7 +347,13 @@ func (r *Routing) rebuild() {
 	}
 	defs, sources, complete := r.snapshot()
 	in.defs, in.sources = defs, sources
-	r.swap(build(in, r.o.BuildOptions))
+	// A full set equal to what is live gives the live table back (the
+	// copy-on-write build finds nothing to change): swapping it for
+	// itself would drop the owner's reference and close it while it
+	// serves.
+	if t := build(in, r.o.BuildOptions); t != in.prev {
+		r.swap(t)
+	}
 	if complete {
 		r.firstLoadOnce.Do(func() { close(r.firstLoad) })
 	}

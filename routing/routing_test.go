@@ -439,3 +439,52 @@ func TestRoutingDeltaWithRouteLocalProcessors(t *testing.T) {
 		t.Errorf("invalid %+v", inv)
 	}
 }
+
+// TestRoutingSameFullSetKeepsTableOpen: a full set equal to the live
+// routes leaves the live table as it is, referenced and open, with its
+// filters open.
+func TestRoutingSameFullSetKeepsTableOpen(t *testing.T) {
+	var closes atomic.Int32
+	o := testOptions()
+	o.Filters.Register(testFilterSpec{name: "closer", closes: &closes})
+	a := newChanClient("a")
+	log, _ := quietLogger()
+	rt := New(Options{BuildOptions: o, DataClients: []dataclients.DataClient{a}, Coalesce: -1, Log: log})
+	rebuilt := make(chan struct{}, 10)
+	rt.rebuilt = func() { rebuilt <- struct{}{} }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- rt.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitRebuild := func() {
+		t.Helper()
+		select {
+		case <-rebuilt:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no rebuild")
+		}
+	}
+
+	defs, err := eskip.Parse(`x: Path("/x") -> closer() -> <shunt>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.send(t, dataclients.Update{Reset: true, Upserts: defs})
+	waitRebuild()
+	live := rt.Acquire()
+	defer live.Release()
+	a.send(t, dataclients.Update{Reset: true, Upserts: defs})
+	waitRebuild()
+	if tbl := rt.Acquire(); tbl != live {
+		t.Error("a new table for the same routes")
+		tbl.Release()
+	} else {
+		tbl.Release()
+	}
+	if n := closes.Load(); n != 0 {
+		t.Errorf("the filter of the live route x was closed %d times", n)
+	}
+	if live.Closed() || live.refs.Load() != 2 {
+		t.Errorf("live table closed %v, %d references, want 2 (the owner's and ours)", live.Closed(), live.refs.Load())
+	}
+}
