@@ -83,7 +83,7 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 		c := in.cache[def.Id]
 		if c != nil {
 			seen++
-			if c.source == src && eskip.Identical(c.def, def) {
+			if c.same(def, src) {
 				c.gen = in.gen
 				continue
 			}
@@ -127,7 +127,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			}
 			continue
 		}
-		if c != nil && c.source == d.src && eskip.Identical(c.def, d.def) {
+		if c != nil && c.same(d.def, d.src) {
 			continue
 		}
 		changes = append(changes, change{def: d.def, src: d.src, c: c})

@@ -201,13 +201,31 @@ e: Path("/e") -> nope() -> "http://e1";`,
 		`r.eskip:4:1: e: unknown_filter`,
 	},
 }, {
+	name:  "a rejected version that moves is listed at its new place",
+	reset: true,
+	upserts: `b: Path("/b") -> "http://reject5";
+
+c: Path("/c") -> nope() -> "http://c3";
+d: Path("/d") -> "http://d2";
+e: Path("/e") -> nope() -> "http://e1";`,
+	want: "b=b4 c=c1 d=d2 | b@1:invalid_lb!stale c@3:unknown_filter!stale e@5:unknown_filter",
+	logs: []string{
+		`route c: new version invalid (r.eskip:3:1: unknown_filter: unknown filter "nope" (#1)), serving the last valid version`,
+		`r.eskip:5:1: e: unknown_filter`,
+	},
+	drop: "d=d2 | b@1:invalid_lb c@3:unknown_filter e@5:unknown_filter",
+	dropLogs: []string{
+		`r.eskip:3:1: c: unknown_filter`,
+		`r.eskip:5:1: e: unknown_filter`,
+	},
+}, {
 	name:  "a full set without a stale route: gone; the other gets a valid version",
 	reset: true,
 	upserts: `b: Path("/b") -> "http://b6";
 d: Path("/d") -> "http://d2";
-
 e: Path("/e") -> nope() -> "http://e1";`,
-	want:      "b=b6 d=d2 | e@4:unknown_filter",
+	want:      "b=b6 d=d2 | e@3:unknown_filter",
+	logs:      []string{`r.eskip:3:1: e: unknown_filter`}, // it moved up a line
 	dropIsAll: true,
 }}
 

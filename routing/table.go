@@ -85,6 +85,21 @@ type cached struct {
 	lastInst *instance
 }
 
+// same reports whether def from src is the version c was made from. For
+// an invalid version the position must be the same too: it is what the
+// invalid list shows, and a data client sends a route that moved so that
+// it stays right.
+func (c *cached) same(def *eskip.Route, src string) bool {
+	if c.source != src || !eskip.Identical(c.def, def) {
+		return false
+	}
+	if c.invalid == nil {
+		return true
+	}
+	p, q := c.def.Pos, def.Pos
+	return p.Source == q.Source && p.Line == q.Line && p.Column == q.Column
+}
+
 // build makes a table and, for managed tables, updates in.cache.
 func build(in buildInput, o BuildOptions) *Table {
 	defs, sources := preprocess(in, o)
@@ -142,7 +157,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		var proto *Route
 		var invalid *InvalidRoute
 		c := in.cache[def.Id]
-		if c != nil && c.source == src && eskip.Identical(c.def, def) {
+		if c != nil && c.same(def, src) {
 			proto = c.proto
 			if proto == nil {
 				invalid = c.invalid
