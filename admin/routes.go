@@ -100,7 +100,7 @@ func (h *routesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rq.invalid {
 			invalidText(&body, snap.Invalid[start:end])
 		} else {
-			err = h.printer.Text(&body, rq.pretty, snap.Valid[start:end])
+			err = h.validText(&body, snap, start, end, rq.pretty)
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
@@ -130,24 +130,75 @@ func (h *routesHandler) validJSON(buf *bytes.Buffer, snap Snapshot, start, end i
 	return encodeJSON(buf, items, pretty)
 }
 
+// validText prints the valid routes of the page as an eskip document. A
+// route served as the last valid version of a rejected newer one is
+// preceded by a comment saying so, which keeps the document parseable.
+func (h *routesHandler) validText(buf *bytes.Buffer, snap Snapshot, start, end int, pretty bool) error {
+	routes := snap.Valid[start:end]
+	stale := staleByID(snap.Invalid)
+	if stale == nil {
+		return h.printer.Text(buf, pretty, routes)
+	}
+	from := 0 // start of the routes not printed yet
+	for i, rt := range routes {
+		ir, ok := stale[rt.Id]
+		if !ok {
+			continue
+		}
+		if err := h.printer.Text(buf, pretty, routes[from:i]); err != nil {
+			return err
+		}
+		if pretty && buf.Len() > 0 {
+			buf.WriteByte('\n') // the blank line the printer puts between routes
+		}
+		fmt.Fprintf(buf, "// stale: the last valid version of %s; its new version", ir.Id)
+		if p := position(ir); p != "" {
+			fmt.Fprintf(buf, " at %s", p)
+		}
+		fmt.Fprintf(buf, " is invalid (%s)\n", ir.Reason)
+		from = i
+	}
+	return h.printer.Text(buf, pretty, routes[from:])
+}
+
+// staleByID indexes the stale entries of inv by id; nil when there are
+// none, the usual case.
+func staleByID(inv []InvalidRoute) map[string]InvalidRoute {
+	var m map[string]InvalidRoute
+	for _, ir := range inv {
+		if ir.Stale {
+			if m == nil {
+				m = map[string]InvalidRoute{}
+			}
+			m[ir.Id] = ir
+		}
+	}
+	return m
+}
+
 // invalidEntry is how an invalid route appears in JSON: the routing table
-// keeps only its identity and position, plus the "error" field routing.md
-// §8 asks for.
+// keeps only its identity and position, plus the error text. "stale" is true when the table still serves the route's
+// last valid version (listed with the valid routes); it is left out
+// otherwise, so older readers see the same entries as before.
 type invalidEntry struct {
 	Id       string `json:"id"`
 	Source   string `json:"source,omitempty"`
 	Position string `json:"position,omitempty"`
 	Reason   string `json:"reason"`
 	Error    string `json:"error"`
+	Stale    bool   `json:"stale,omitempty"`
 }
 
 func (h *routesHandler) invalidJSON(buf *bytes.Buffer, inv []InvalidRoute, pretty bool) error {
 	items := make([]invalidEntry, len(inv))
 	for i, ir := range inv {
-		items[i] = invalidEntry{Id: ir.Id, Source: ir.Source, Position: position(ir), Reason: ir.Reason, Error: errText(ir)}
+		items[i] = invalidEntry{Id: ir.Id, Source: ir.Source, Position: position(ir), Reason: ir.Reason, Error: errText(ir), Stale: ir.Stale}
 	}
 	return encodeJSON(buf, items, pretty)
 }
+
+// staleNote ends the comment line of a stale route in the invalid list.
+const staleNote = " (stale: serving the last valid version)"
 
 func invalidText(buf *bytes.Buffer, inv []InvalidRoute) {
 	for _, ir := range inv {
@@ -158,7 +209,11 @@ func invalidText(buf *bytes.Buffer, inv []InvalidRoute) {
 		if ir.Source != "" {
 			fmt.Fprintf(buf, " from %s", ir.Source)
 		}
-		fmt.Fprintf(buf, ": %s: %s\n", ir.Reason, errText(ir))
+		fmt.Fprintf(buf, ": %s: %s", ir.Reason, errText(ir))
+		if ir.Stale {
+			buf.WriteString(staleNote)
+		}
+		buf.WriteByte('\n')
 	}
 }
 
