@@ -127,9 +127,6 @@ func TestRoutesStaleFromRouting(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- rt.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	c.updates <- dataclients.Update{Reset: true, Upserts: parse(`a: Path("/a") -> "http://a1";` + "\n" + `b: Path("/b") -> "http://b1";`)}
-	c.updates <- dataclients.Update{Upserts: parse("\n\n" + `b: Path("/b") -> nope() -> "http://b2";`)}
-
 	// what the process does for /routes
 	snapshot := func() Snapshot {
 		t := rt.Acquire()
@@ -143,13 +140,20 @@ func TestRoutesStaleFromRouting(t *testing.T) {
 		}
 		return s
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(snapshot().Invalid) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the invalid version did not arrive")
+	waitFor := func(what string, cond func(Snapshot) bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !cond(snapshot()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(time.Millisecond)
 	}
+	c.updates <- dataclients.Update{Reset: true, Upserts: parse(`a: Path("/a") -> "http://a1";` + "\n" + `b: Path("/b") -> "http://b1";`)}
+	waitFor("the first version", func(s Snapshot) bool { return len(s.Valid) == 2 })
+	c.updates <- dataclients.Update{Upserts: parse("\n\n" + `b: Path("/b") -> nope() -> "http://b2";`)}
+	waitFor("the invalid version", func(s Snapshot) bool { return len(s.Invalid) == 1 })
 	h := Handler(Options{Routes: snapshot, Printer: eskipPrinter{}})
 
 	body := get(t, h, "GET", "/routes").Body.String()
