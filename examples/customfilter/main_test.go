@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,14 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"go.uber.org/goleak"
 
-	"github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/filters"
 )
 
@@ -43,58 +43,92 @@ func TestGreetingArguments(t *testing.T) {
 	}
 }
 
-// TestEndToEnd runs the binary's options through skiff.Run and sends real
-// requests through it to a real backend.
+// TestEndToEnd builds the binary and runs it as an operator would: it
+// serves with skiff's flags, and its check command knows the filter.
 func TestEndToEnd(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "backend got: "+r.Header.Get("X-Greeting"))
 	}))
 	defer backend.Close()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "routes.eskip")
-	os.WriteFile(file, []byte(fmt.Sprintf(`
+	bin := filepath.Join(dir, "customfilter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	good := filepath.Join(dir, "good.eskip")
+	os.WriteFile(good, []byte(fmt.Sprintf(`greet: Path("/") -> greeting("gopher") -> %q;`, backend.URL)), 0o644)
+	routes := filepath.Join(dir, "routes.eskip")
+	os.WriteFile(routes, []byte(fmt.Sprintf(`
 		greet: Path("/") -> greeting("gopher") -> %q;
 		bad: Path("/bad") -> greeting() -> <shunt>;`, backend.URL)), 0o644)
 
+	// check knows the custom filter: no "unknown filter" warning, and a
+	// bad argument is an error, as the server would drop the route.
+	out, err := exec.Command(bin, "check", good).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok, 1 routes\n") || strings.Contains(string(out), "warning") {
+		t.Errorf("check good file: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "check", routes).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `route "bad"`) {
+		t.Errorf("check with a bad greeting(): %v\n%s", err, out)
+	}
+
+	addr := freeAddress(t)
+	cmd := exec.Command(bin, "-address", addr, "-support-listener", "", "-routes-file", routes,
+		"-wait-for-healthcheck-interval", "0", "-access-log-disabled", "-application-log-level", "ERROR")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("exit: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("no exit 10s after SIGTERM")
+		}
+	}()
+
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	var rsp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if rsp, err = client.Get("http://" + addr + "/"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	body, _ := io.ReadAll(rsp.Body)
+	rsp.Body.Close()
+	if string(body) != "backend got: Hello, gopher" || rsp.Header.Get("X-Greeted") != "true" {
+		t.Errorf("got %q, X-Greeted %q", body, rsp.Header.Get("X-Greeted"))
+	}
+	// The route with bad arguments was rejected, not the whole table.
+	rsp, err = client.Get("http://" + addr + "/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp.Body.Close()
+	if rsp.StatusCode != 404 {
+		t.Errorf("/bad: %d, want 404 (route invalid)", rsp.StatusCode)
+	}
+}
+
+// freeAddress is a loopback address nothing listens on right now.
+func freeAddress(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := options("", "", []string{file})
-	o.Listener = ln
-	o.DisableSupportListener = true
-	o.WaitFirstRouteLoad = true
-	o.WaitForHealthcheckInterval = -1
-	o.AccessLogDisabled = true
-	quiet := logrus.New()
-	quiet.SetOutput(io.Discard)
-	o.Log = quiet
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- skiff.Run(ctx, o) }()
-
-	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
-	get := func(path string) (*http.Response, string) {
-		rsp, err := client.Get("http://" + ln.Addr().String() + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rsp.Body.Close()
-		b, _ := io.ReadAll(rsp.Body)
-		return rsp, string(b)
-	}
-	rsp, body := get("/")
-	if body != "backend got: Hello, gopher" || rsp.Header.Get("X-Greeted") != "true" {
-		t.Errorf("got %q, X-Greeted %q", body, rsp.Header.Get("X-Greeted"))
-	}
-	// The route with bad arguments was rejected, not the whole table.
-	if rsp, _ := get("/bad"); rsp.StatusCode != 404 {
-		t.Errorf("/bad: %d, want 404 (route invalid)", rsp.StatusCode)
-	}
-	client.CloseIdleConnections()
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

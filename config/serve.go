@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"context"
@@ -19,8 +19,8 @@ const serveSummary = `    serves routes: skiff -address :9090 -routes-file route
 // runServe is the default command: parse the flags, serve until SIGTERM or
 // SIGINT, shut down gracefully. Exit codes: 0 after a clean shutdown, 2 for
 // unusable flags or configuration, 1 for failures while running.
-func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, fs, err := parseServeFlags(args)
+func runServe(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, fs, err := parseServeFlags(args, e)
 	if err != nil {
 		fmt.Fprintf(stderr, "skiff: %v\nrun 'skiff -help-flags' for the list of flags\n", err)
 		return 2

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -50,14 +51,15 @@ func (l stringList) Set(v string) error {
 	return nil
 }
 
-func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runExplain(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("skiff explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var files, headers []string
 	fs.Var(stringList{&files, true}, "routes-file", "eskip route files (comma-separated or repeated; \"-\" reads stdin)")
 	fs.Var(stringList{&headers, false}, "H", "request header 'Name: value' (repeatable; 'Host: x' sets the host)")
 	remote := fs.String("remote-addr", "127.0.0.1:40000", "client address seen by Source/ClientIP predicates")
-	ignoreSlash := fs.Bool("ignore-trailing-slash", false, "match /foo and /foo/ alike, as the serve flag does")
+	var opts skiff.Options
+	routeFlags(fs, &opts)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: skiff explain -routes-file FILE [-H 'Name: value']... METHOD URL\n%s\nflags:\n", explainSummary)
 		fs.PrintDefaults()
@@ -93,17 +95,13 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defs = append(defs, routes...)
 	}
 
-	reg, preds, closeRegs, err := routeRegistries()
+	p, err := checkPipeline(e, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "skiff explain: %v\n", err)
 		return 2
 	}
-	defer closeRegs()
-	tbl, done := buildRoutes(defs, routing.BuildOptions{
-		Filters:             reg,
-		Predicates:          preds,
-		IgnoreTrailingSlash: *ignoreSlash,
-	})
+	defer p.Close()
+	tbl, done := buildRoutes(defs, p.Build)
 	defer done()
 	writeExplanation(stdout, tbl, tbl.Explain(r), headers, defs)
 	return 0
@@ -202,7 +200,7 @@ func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, h
 			fmt.Fprintf(w, "  %s%s: %s: %v\n", i.Id, position(&eskip.Route{Pos: invalidPos(i, defs)}), i.Reason, i.Err)
 		}
 	}
-	fmt.Fprintln(w, "\nnote: filters are not run; only built-in filters and predicates are known (custom ones count as unknown); Traffic-style predicates draw new random numbers on every run.")
+	fmt.Fprintln(w, "\nnote: filters are not run; routes are built with the route flags given and this binary's filters and predicates; Traffic-style predicates draw new random numbers on every run.")
 }
 
 func position(d *eskip.Route) string {

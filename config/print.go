@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ const printSummary = `    Prints the routes of eskip files ("-" reads stdin) in 
     the JSON used by the admin API (indented with -pretty). Exit 1 on errors.
 `
 
-func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runPrint(_ Extensions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("skiff print", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pretty := fs.Bool("pretty", false, "one filter per line, blank line between routes")

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func TestPrint(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := runPrint(c.args, strings.NewReader(c.stdin), &stdout, &stderr)
+			code := runPrint(Extensions{}, c.args, strings.NewReader(c.stdin), &stdout, &stderr)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout.String(), stderr.String())
 			}
@@ -54,12 +54,12 @@ func TestPrint(t *testing.T) {
 }
 
 func TestPrintOutputParsesBack(t *testing.T) {
-	for _, args := range [][]string{{"../../examples/routes.eskip"}, {"-pretty", "../../examples/routes.eskip"}} {
+	for _, args := range [][]string{{"../examples/routes.eskip"}, {"-pretty", "../examples/routes.eskip"}} {
 		var stdout, stderr bytes.Buffer
-		if code := runPrint(args, nil, &stdout, &stderr); code != 0 {
+		if code := runPrint(Extensions{}, args, nil, &stdout, &stderr); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
-		orig := mustParseFile(t, "../../examples/routes.eskip")
+		orig := mustParseFile(t, "../examples/routes.eskip")
 		back, err := eskip.Parse(stdout.String())
 		if err != nil {
 			t.Fatal(err)
@@ -69,14 +69,14 @@ func TestPrintOutputParsesBack(t *testing.T) {
 		}
 	}
 	var stdout bytes.Buffer
-	if code := runPrint([]string{"-json", "-pretty", "../../examples/routes.eskip"}, nil, &stdout, &stdout); code != 0 {
+	if code := runPrint(Extensions{}, []string{"-json", "-pretty", "../examples/routes.eskip"}, nil, &stdout, &stdout); code != 0 {
 		t.Fatalf("exit %d: %s", code, stdout.String())
 	}
 	var back []*eskip.Route
 	if err := json.Unmarshal(stdout.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if !eskip.EqLists(mustParseFile(t, "../../examples/routes.eskip"), back) {
+	if !eskip.EqLists(mustParseFile(t, "../examples/routes.eskip"), back) {
 		t.Fatal("JSON output differs from the file")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"flag"
@@ -10,25 +10,24 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/builtin"
-	"github.com/skiff-proxy/skiff/filters/ratelimit"
-	"github.com/skiff-proxy/skiff/filters/tee"
-	"github.com/skiff-proxy/skiff/loadbalancer"
-	"github.com/skiff-proxy/skiff/predicates"
+	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
 const checkSummary = `    Checks eskip files ("-" reads stdin): syntax, the built-in predicates
     (Path, Host, PathRegexp, Method, Header, HeaderRegexp, PathSubtree,
     Weight), regexps, backend addresses and load balancer settings; then
-    builds the routes with the built-in filters (rate limits included) and
-    predicates as the proxy does. Prints each finding as file:line:col with
-    the source line. Errors (syntax, bad arguments of a filter or
-    predicate, bad backends) exit 1. An unknown filter or predicate name
-    is a warning ("file:line:col: warning: route ...") and alone exits 0:
-    the proxy may register custom ones, but without them it drops the route.
+    builds the routes exactly as the server would with the same flags
+    (-default-filters-prepend/-append, -edit-route, -clone-route,
+    -forward-backend-url, -disabled-filters, -enable-ratelimits, ...) and
+    the same filters and predicates (a custom binary's included). Prints
+    each finding as file:line:col with the source line. Errors (syntax,
+    bad arguments of a filter or predicate, bad backends, a route the
+    server would drop) exit 1. An unknown filter or predicate name is a
+    warning ("file:line:col: warning: route ...") and alone exits 0.
 `
 
 // knownLBAlgorithms are the algorithm names the load balancer accepts.
@@ -37,11 +36,14 @@ var knownLBAlgorithms = map[string]bool{
 	"powerOfRandomNChoices": true, "weightedRoundRobin": true, "leastRequests": true,
 }
 
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runCheck(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("skiff check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var opts skiff.Options
+	routeFlags(fs, &opts)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: skiff check FILE...\n%s", checkSummary)
+		fmt.Fprintf(stderr, "usage: skiff check [route flags] FILE...\n%s\nflags:\n", checkSummary)
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -53,12 +55,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	reg, preds, closeRegs, err := routeRegistries()
+	p, err := checkPipeline(e, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "skiff check: %v\n", err)
 		return 2
 	}
-	defer closeRegs()
+	defer p.Close()
 	status := 0
 	for _, name := range fs.Args() {
 		source, data, err := readInput(name, stdin)
@@ -74,7 +76,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		errs := checkRoutes(routes)
-		built, warnings := buildFindings(routes, errs, reg, preds)
+		built, warnings := buildFindings(routes, errs, p.Build)
 		errs = append(errs, built...)
 		all := append(append(eskip.ErrorList{}, errs...), warnings...)
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Offset < all[j].Offset })
@@ -94,36 +96,20 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
-// routeRegistries returns what check and explain build routes with: every
-// built-in filter, rate limits included so that their names are known, and
-// every built-in predicate. Breakers get no registry: their filters then
-// check arguments without keeping state. The func stops what the
-// registries started. The error (two folders registering one name) is a
-// bug of the build, which the filters/builtin tests catch.
-func routeRegistries() (filters.Registry, routing.PredicateRegistry, func(), error) {
-	state := builtin.Options{
-		Ratelimits: ratelimit.NewRegistry(ratelimit.Options{}),
-		Shadow:     tee.NewShadow(tee.Options{}),
-	}
-	closeState := func() {
-		state.Shadow.Close()
-		state.Ratelimits.Close()
-	}
-	reg, err := builtin.Registry(state)
-	if err != nil {
-		closeState()
-		return nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
-	}
-	preds := routing.PredicateRegistry{}
-	predicates.Register(preds, predicates.Options{})
-	return reg, preds, closeState, nil
+// checkPipeline is what check and explain build routes with: the
+// server's pipeline for the same route flags and extensions, without its
+// route sources (the commands read the files they are given).
+func checkPipeline(e Extensions, o skiff.Options) (*pipeline.Pipeline, error) {
+	e.apply(&o)
+	rc := o.RouteConfig()
+	rc.RoutesFiles, rc.InlineRoutes, rc.DataClients = nil, "", nil
+	return pipeline.New(rc)
 }
 
-// buildRoutes builds defs as the proxy would (load balancer set-up
-// included). The caller must call the returned func when done with the
-// table: tables made by routing.Build do not close their filters.
+// buildRoutes builds defs as the server would. The caller must call the
+// returned func when done with the table: tables made by routing.Build do
+// not close their filters.
 func buildRoutes(defs []*eskip.Route, o routing.BuildOptions) (*routing.Table, func()) {
-	o.PostProcessors = append(o.PostProcessors, loadbalancer.NewPostProcessor())
 	tbl := routing.Build(defs, o)
 	return tbl, func() {
 		for _, r := range tbl.Routes() {
@@ -140,8 +126,8 @@ func buildRoutes(defs []*eskip.Route, o routing.BuildOptions) (*routing.Table, f
 // unknown filter and predicate names are warnings, everything else an
 // error. Routes that already have an error in static are left out, so a
 // problem is not reported twice.
-func buildFindings(routes []*eskip.Route, static eskip.ErrorList, reg filters.Registry, preds routing.PredicateRegistry) (errs, warnings eskip.ErrorList) {
-	tbl, done := buildRoutes(routes, routing.BuildOptions{Filters: reg, Predicates: preds})
+func buildFindings(routes []*eskip.Route, static eskip.ErrorList, o routing.BuildOptions) (errs, warnings eskip.ErrorList) {
+	tbl, done := buildRoutes(routes, o)
 	defer done()
 	seen := map[string]bool{}
 	for _, e := range static {

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestServeFlagDefaults(t *testing.T) {
-	c, _, err := parseServeFlags([]string{"-routes-file", "r.eskip"})
+	c, _, err := parseServeFlags([]string{"-routes-file", "r.eskip"}, Extensions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-forwarded-headers-exclude-cidrs", "10.0.0.0/8", "-max-content-length", "1024",
 		"-forward-backend-url", "http://fwd.example:8080", "-normalize-host",
 		"-edit-route", `/a,b/c/`, "-edit-route", `#x#y#`, "-clone-route", `/p/q/`,
-	})
+	}, Extensions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"empty address", append(r, "-address", ""), "-address: must not be empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := parseServeFlags(tc.args)
+			_, _, err := parseServeFlags(tc.args, Extensions{})
 			if err == nil {
 				t.Fatalf("no error, want %q", tc.want)
 			}
@@ -139,7 +139,7 @@ func TestServeFlagErrors(t *testing.T) {
 
 func TestServeExitCodes(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"-help-flags"}, nil, &out, &errOut); code != 0 {
+	if code := Run(Extensions{}, []string{"-help-flags"}, nil, &out, &errOut); code != 0 {
 		t.Errorf("-help-flags: exit %d", code)
 	}
 	for _, name := range []string{"-routes-file", "-wait-for-healthcheck-interval", "-enable-h2c-server", "-access-log-json-enabled"} {
@@ -148,7 +148,7 @@ func TestServeExitCodes(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if code := run([]string{"-routes-file", "x", "-bogus"}, nil, &out, &errOut); code != 2 {
+	if code := Run(Extensions{}, []string{"-routes-file", "x", "-bogus"}, nil, &out, &errOut); code != 2 {
 		t.Errorf("unknown flag: exit %d, want 2", code)
 	}
 	if !strings.Contains(errOut.String(), "-bogus") || !strings.Contains(errOut.String(), "-help-flags") {
@@ -158,7 +158,7 @@ func TestServeExitCodes(t *testing.T) {
 
 // The defaults the binary shows must be the library's.
 func TestServeDefaultsMatchLibrary(t *testing.T) {
-	c, _, err := parseServeFlags([]string{"-inline-routes", "r: * -> <shunt>;"})
+	c, _, err := parseServeFlags([]string{"-inline-routes", "r: * -> <shunt>;"}, Extensions{})
 	if err != nil {
 		t.Fatal(err)
 	}

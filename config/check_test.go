@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func TestCheck(t *testing.T) {
 		noStderr   bool
 		exactLines int // number of stderr lines, 0 = not checked
 	}{
-		{name: "example file", args: []string{"../../examples/routes.eskip"}, code: 0,
+		{name: "example file", args: []string{"../examples/routes.eskip"}, code: 0,
 			stdout: []string{"routes.eskip: ok, 7 routes"}, noStderr: true},
 		{name: "good", args: []string{good}, code: 0, stdout: []string{"good.eskip: ok, 2 routes"}, noStderr: true},
 		{name: "stdin", args: []string{"-"}, stdin: "r: * -> <shunt>", code: 0, stdout: []string{"<stdin>: ok, 1 routes"}},
@@ -73,7 +73,7 @@ func TestCheck(t *testing.T) {
 				rules + `:5:1: route "e": Path("/a/*rest/b"): free wildcard param should be last`,
 				rules + `:6:1: route "f": PathSubtree("/a:b"): wildcards must start a path segment`,
 			}, exactLines: 21},
-		{name: "unknown names are warnings", args: []string{unknown}, code: 0,
+		{name: "unknown names are warnings", args: []string{"-enable-ratelimits", unknown}, code: 0,
 			stdout: []string{"unknown.eskip: ok, 4 routes, 3 warnings"},
 			stderr: []string{
 				unknown + `:1:1: warning: route "a": unknown filter "myFilter" (#1)`,
@@ -81,7 +81,10 @@ func TestCheck(t *testing.T) {
 				unknown + `:2:1: warning: route "b": unknown predicate "MyPredicate" (#1)`,
 				unknown + `:4:1: warning: route "d": filter "Traffic" (#1) is only available as a predicate`,
 			}, exactLines: 9},
-		{name: "bad arguments are errors", args: []string{badArgs}, code: 1,
+		{name: "rate limit filters need the flag, as in the server", args: []string{unknown}, code: 0,
+			stdout: []string{"unknown.eskip: ok, 4 routes, 4 warnings"},
+			stderr: []string{unknown + `:3:1: warning: route "c": unknown filter "ratelimit" (#1)`}},
+		{name: "bad arguments are errors", args: []string{"-enable-ratelimits", badArgs}, code: 1,
 			stderr: []string{
 				badArgs + `:1:1: warning: route "a": unknown filter "myFilter" (#1)`,
 				badArgs + `:2:1: route "b": filter setPath (#1): setPath: want 1 argument(s), got 0`,
@@ -96,12 +99,12 @@ func TestCheck(t *testing.T) {
 			stdout: []string{"good.eskip: ok"}, stderr: []string{bad + ":2:15:"}},
 		{name: "missing file", args: []string{filepath.Join(t.TempDir(), "nope.eskip")}, code: 1,
 			stderr: []string{"skiff check: reading routes:", "no such file"}},
-		{name: "no args", args: nil, code: 2, stderr: []string{"usage: skiff check FILE..."}},
+		{name: "no args", args: nil, code: 2, stderr: []string{"usage: skiff check [route flags] FILE..."}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := runCheck(c.args, strings.NewReader(c.stdin), &stdout, &stderr)
+			code := runCheck(Extensions{}, c.args, strings.NewReader(c.stdin), &stdout, &stderr)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout.String(), stderr.String())
 			}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -116,7 +116,7 @@ func TestExplainCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run(append([]string{"explain"}, tc.args...), strings.NewReader(""), &out, &errOut)
+			code := Run(Extensions{}, append([]string{"explain", "-enable-ratelimits"}, tc.args...), strings.NewReader(""), &out, &errOut)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errOut.String())
 			}

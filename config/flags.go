@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"errors"
@@ -78,6 +78,26 @@ func (o offDuration) Set(s string) error {
 	return nil
 }
 
+// routeFlags defines the flags that change how routes are built, which
+// serve, check and explain share so that they judge routes alike.
+func routeFlags(fs *flag.FlagSet, o *skiff.Options) {
+	fs.BoolVar(&o.IgnoreTrailingSlash, "ignore-trailing-slash", false, "match paths with and without a trailing slash alike")
+	fs.Var(listFlag{&o.DefaultFiltersPrepend, false}, "default-filters-prepend",
+		"eskip filter chain put before the filters of every route (may repeat)")
+	fs.Var(listFlag{&o.DefaultFiltersAppend, false}, "default-filters-append",
+		"eskip filter chain put after the filters of every route (may repeat)")
+	fs.Var(listFlag{&o.CloneRoute, false}, "clone-route",
+		"'/<regexp>/<replacement>/' (first character is the separator): add a copy clone_<id> of every route whose predicates or filters the rule changes (may repeat)")
+	fs.Var(listFlag{&o.EditRoute, false}, "edit-route",
+		"'/<regexp>/<replacement>/' (first character is the separator): rewrite the predicates and filters of every route (may repeat)")
+	fs.StringVar(&o.ForwardBackendURL, "forward-backend-url", "",
+		"http(s) URL that replaces the <forward> backend (such routes lose their filters); without it <forward> routes are invalid")
+	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")
+	fs.BoolVar(&o.EnableRatelimits, "enable-ratelimits", false, "register the rate limit filters")
+	fs.BoolVar(&o.EnableBreakers, "enable-breakers", false, "enable circuit breakers")
+
+}
+
 // newServeFlags defines every serve flag on a fresh FlagSet writing into c.
 // Names and meanings follow skipper's flags.
 func newServeFlags(c *serveConfig) *flag.FlagSet {
@@ -110,20 +130,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.InlineRoutes, "inline-routes", "", "eskip routes given on the command line")
 	fs.BoolVar(&o.WaitFirstRouteLoad, "wait-first-route-load", false,
 		"open the proxy listener only after every route source delivered its routes")
-	fs.BoolVar(&o.IgnoreTrailingSlash, "ignore-trailing-slash", false, "match paths with and without a trailing slash alike")
-	fs.Var(listFlag{&o.DefaultFiltersPrepend, false}, "default-filters-prepend",
-		"eskip filter chain put before the filters of every route (may repeat)")
-	fs.Var(listFlag{&o.DefaultFiltersAppend, false}, "default-filters-append",
-		"eskip filter chain put after the filters of every route (may repeat)")
-	fs.Var(listFlag{&o.CloneRoute, false}, "clone-route",
-		"'/<regexp>/<replacement>/' (first character is the separator): add a copy clone_<id> of every route whose predicates or filters the rule changes (may repeat)")
-	fs.Var(listFlag{&o.EditRoute, false}, "edit-route",
-		"'/<regexp>/<replacement>/' (first character is the separator): rewrite the predicates and filters of every route (may repeat)")
-	fs.StringVar(&o.ForwardBackendURL, "forward-backend-url", "",
-		"http(s) URL that replaces the <forward> backend (such routes lose their filters); without it <forward> routes are invalid")
-	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")
-	fs.BoolVar(&o.EnableRatelimits, "enable-ratelimits", false, "register the rate limit filters")
-	fs.BoolVar(&o.EnableBreakers, "enable-breakers", false, "enable circuit breakers")
+	routeFlags(fs, o)
 
 	// proxy behaviour
 	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")
@@ -190,8 +197,9 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	return fs
 }
 
-// parseServeFlags parses args into a config; errors say which flag and why.
-func parseServeFlags(args []string) (*serveConfig, *flag.FlagSet, error) {
+// parseServeFlags parses args into a config with the extensions added;
+// errors say which flag and why.
+func parseServeFlags(args []string, e Extensions) (*serveConfig, *flag.FlagSet, error) {
 	c := &serveConfig{}
 	fs := newServeFlags(c)
 	if err := fs.Parse(args); err != nil {
@@ -208,6 +216,7 @@ func parseServeFlags(args []string) (*serveConfig, *flag.FlagSet, error) {
 	if fs.NArg() > 0 {
 		return nil, fs, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
+	e.apply(&c.opts)
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if err := c.validate(set); err != nil {
@@ -260,7 +269,7 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
 		return fmt.Errorf("-application-log-level: %q is not a level (PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE)", o.LogLevel)
 	}
-	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" {
+	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.CustomDataClients) == 0 {
 		return errors.New("no routes: give -routes-file or -inline-routes")
 	}
 	return nil
