@@ -17,11 +17,11 @@ import (
 
 const explainSummary = `    Shows which route a request takes and why: skiff explain -routes-file
     FILE [-H 'Name: value']... METHOD URL prints the winning route and, for
-    every other candidate tried, the predicate that failed. Routes are built
-    with the built-in filters (rate limits included) and predicates, as
-    skiff check does: a route with an unknown filter or predicate or with
-    bad arguments is left out and listed as invalid, with why. Filters are
-    not run.
+    every other candidate, why it lost: the predicate that failed, another
+    host, or the rule by which the winner ranks first (path, weight, id).
+    Routes are built as the server would with the same route flags, as
+    skiff check does: a route the server would drop is listed as invalid,
+    with why. Filters are not run.
 `
 
 // stringList is a flag that may be repeated and takes comma-separated
@@ -159,39 +159,22 @@ func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, h
 		}
 	}
 
-	fmt.Fprintln(w, "\ncandidates, in the order they were tried:")
-	tried := 0
-	for _, st := range ex.Steps {
-		if len(st.Candidates) == 0 && st.OtherHosts == 0 {
-			continue
+	var tried, rest []routing.ExplainVerdict
+	for _, v := range ex.Verdicts {
+		if v.Tried {
+			tried = append(tried, v)
+		} else {
+			rest = append(rest, v)
 		}
-		key := st.Key
-		if key == "" {
-			key = "(routes without Path/PathSubtree)"
-		}
-		note := ""
-		if st.OtherHosts > 0 {
-			note = fmt.Sprintf("   [%s for other hosts not tried]", plural(st.OtherHosts, "route"))
-		}
-		fmt.Fprintf(w, "  %s%s\n", key, note)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, c := range st.Candidates {
-			tried++
-			if c.Matched {
-				fmt.Fprintf(tw, "    MATCH  %s\tweight %d\n", c.Route.Id, c.Route.Weight)
-				continue
-			}
-			fmt.Fprintf(tw, "    no     %s\tweight %d\t%s failed: %s\n", c.Route.Id, c.Route.Weight, c.Failed, c.Why)
-		}
-		tw.Flush()
 	}
-	if tried == 0 {
+	fmt.Fprintln(w, "\ncandidates, in the order they were tried:")
+	if len(tried) == 0 {
 		fmt.Fprintln(w, "  (none: no route's path fits the request path)")
 	}
-	if ex.Route != nil && len(ex.Steps) > 0 && ex.Steps[len(ex.Steps)-1].Key != "" {
-		if n := rootRoutes(tbl); n > 0 {
-			fmt.Fprintf(w, "  (%s without Path/PathSubtree not tried: they count only when no path route matches)\n", plural(n, "route"))
-		}
+	writeVerdicts(w, tried)
+	if len(rest) > 0 {
+		fmt.Fprintln(w, "\nnot tried (ranked after the winner, or filed under other hosts), and why they lose:")
+		writeVerdicts(w, rest)
 	}
 
 	if inv := tbl.Invalid(); len(inv) > 0 {
@@ -217,22 +200,44 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// rootRoutes counts the routes without Path or PathSubtree.
-func rootRoutes(tbl *routing.Table) int {
-	n := 0
-	for _, r := range tbl.Routes() {
-		if r.Def.Path != "" {
-			continue
-		}
-		tree := false
-		for _, p := range r.Def.Predicates {
-			if p.Name == "Path" || p.Name == "PathSubtree" {
-				tree = true
-			}
-		}
-		if !tree {
-			n++
+// maxOtherHosts bounds the routes of other hosts listed per candidate
+// list: a table of many virtual hosts would bury the answer.
+const maxOtherHosts = 10
+
+// writeVerdicts prints verdicts, a header line per candidate list.
+func writeVerdicts(w io.Writer, vs []routing.ExplainVerdict) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	defer tw.Flush()
+	list, otherHosts := -1, 0
+	flushOthers := func() {
+		if otherHosts > maxOtherHosts {
+			fmt.Fprintf(tw, "    ... and %s for other hosts\n", plural(otherHosts-maxOtherHosts, "more route"))
 		}
 	}
-	return n
+	for _, v := range vs {
+		if v.List != list {
+			flushOthers()
+			list, otherHosts = v.List, 0
+			key := v.Key
+			if key == "" {
+				key = "(routes without Path/PathSubtree)"
+			}
+			fmt.Fprintf(tw, "  %s\n", key)
+		}
+		mark := "no"
+		switch v.Outcome {
+		case routing.ExplainWon:
+			fmt.Fprintf(tw, "    MATCH  %s\tweight %d\n", v.Route.Id, v.Route.Weight)
+			continue
+		case routing.ExplainOtherHost:
+			if otherHosts++; otherHosts > maxOtherHosts {
+				continue
+			}
+			mark = "host"
+		case routing.ExplainOutranked:
+			mark = "lost"
+		}
+		fmt.Fprintf(tw, "    %-5s  %s\tweight %d\t%s\n", mark, v.Route.Id, v.Route.Weight, v.Reason)
+	}
+	flushOthers()
 }

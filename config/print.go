@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,15 +54,7 @@ func runPrint(_ Extensions, args []string, stdin io.Reader, stdout, stderr io.Wr
 		return 1
 	}
 	if *asJSON {
-		if all == nil {
-			all = []*eskip.Route{}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		if *pretty {
-			enc.SetIndent("", "  ")
-		}
-		if err := enc.Encode(all); err != nil {
+		if err := eskip.FprintJSON(stdout, eskip.PrettyPrintInfo{Pretty: *pretty, IndentStr: "  "}, all...); err != nil {
 			fmt.Fprintf(stderr, "skiff print: %v\n", err)
 			return 1
 		}
