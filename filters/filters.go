@@ -3,6 +3,7 @@ package filters
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Spec creates filters of one kind. CreateFilter is called once per route
@@ -48,22 +49,48 @@ type Logger interface {
 }
 
 // FilterContext is what a filter sees of the request it runs for.
+//
+// A context is valid only while the proxy runs the filter's Request or
+// Response method for it. The proxy pools contexts, their state bags and
+// their path parameters and hands them to later requests, so a filter must
+// not keep the context, the map StateBag returns or the writer
+// ResponseWriter returns once the method has returned: a goroutine that
+// outlives the request copies the values it needs first, or works on a
+// Split context, which belongs to nobody else. A context used after its
+// request ended panics with a message saying so (the proxy can tell while
+// the context waits in its pool; run tests with SKIFF_DEBUG_CONTEXT=1 so
+// contexts are never reused and every late use panics).
 type FilterContext interface {
 	// Request is the incoming request; filters change it in place and it
 	// becomes the outgoing request.
 	Request() *http.Request
 	// Response is nil in the request phase unless a filter served one.
 	Response() *http.Response
-	// OriginalRequest and OriginalResponse are copies without body taken
-	// before any filter ran, when the proxy keeps them; otherwise nil.
+	// OriginalRequest is a copy of the request as the client sent it,
+	// before any filter ran: method, URL, protocol, Host, header,
+	// RemoteAddr, RequestURI, TLS and the client's context, without body.
+	// The copy is the caller's own; repeated calls return the same copy.
 	OriginalRequest() *http.Request
+	// OriginalResponse is a copy without body of the response before any
+	// response filter changed it (as the backend sent it, minus hop-by-hop
+	// headers, or as a filter or the proxy produced it), or nil while there
+	// is no response. The copy is the caller's own.
 	OriginalResponse() *http.Response
 
 	// Serve answers the request with rsp: the remaining request filters and
 	// the backend are skipped. A nil Header or Body is replaced by an empty one.
 	Serve(rsp *http.Response)
-	// Served reports whether a filter has called Serve.
+	// Served reports whether a filter has called Serve or MarkServed.
 	Served() bool
+	// ResponseWriter is the client's response writer, for filters that
+	// write the answer themselves. Writing through it, or calling
+	// MarkServed, makes the proxy write nothing and skip the backend and
+	// the response filters. Prefer Serve, which keeps the response
+	// filters and the proxy's error handling.
+	ResponseWriter() http.ResponseWriter
+	// MarkServed tells the proxy that the filter answered (or will answer)
+	// through ResponseWriter.
+	MarkServed()
 
 	// PathParam returns the value of a Path or PathSubtree wildcard.
 	PathParam(name string) string
@@ -80,6 +107,9 @@ type FilterContext interface {
 	// RouteId is the id of the route being executed.
 	RouteId() string
 	Logger() Logger
+	// Metrics records custom metrics of the filter. Until the proxy exports
+	// metrics it is a Metrics that discards everything.
+	Metrics() Metrics
 
 	// Loopback routes the current request again against the same table and
 	// discards the response; LoopbackWithResponse keeps it as Response().
@@ -88,9 +118,40 @@ type FilterContext interface {
 
 	// Split returns a copy of the context with its own state bag and a
 	// request whose body is fed as the original body is read. It fails for
-	// upgrade requests.
+	// upgrade requests. The split context is not pooled: a goroutine may
+	// keep it after the original request ended.
 	Split() (FilterContext, error)
 }
+
+// Metrics lets a filter record metrics of its own, named by key. It has
+// the methods of skipper's filters.Metrics, so ported filters compile.
+type Metrics interface {
+	// MeasureSince adds the time since start to the timer key.
+	MeasureSince(key string, start time.Time)
+	// IncCounter adds one to the counter key.
+	IncCounter(key string)
+	// IncCounterBy adds value to the counter key.
+	IncCounterBy(key string, value int64)
+	// IncFloatCounterBy adds value to the float counter key.
+	IncFloatCounterBy(key string, value float64)
+}
+
+// DiscardMetrics is a Metrics that records nothing.
+var DiscardMetrics Metrics = discardMetrics{}
+
+type discardMetrics struct{}
+
+func (discardMetrics) MeasureSince(string, time.Time)    {}
+func (discardMetrics) IncCounter(string)                 {}
+func (discardMetrics) IncCounterBy(string, int64)        {}
+func (discardMetrics) IncFloatCounterBy(string, float64) {}
+
+// FilterContextLogger and FilterCloser are skipper's names for Logger and
+// Closer, so filters ported from skipper compile unchanged.
+type (
+	FilterContextLogger = Logger
+	FilterCloser        = Closer
+)
 
 // Context is a short name for FilterContext.
 type Context = FilterContext

@@ -51,20 +51,37 @@ type reqCtx struct {
 
 	deadlines clientDeadlines // idle deadlines of the client connection
 	idle      *idleBody       // the request body wrapper that arms them, if any
+
+	gen         uint64       // requests this context has served; a directWriter remembers it
+	direct      bool         // a filter answers through ResponseWriter (MarkServed)
+	directWrote bool         // ... and has written a final status
+	orig        origRequest  // the request before filters, for OriginalRequest
+	origRsp     origResponse // the response before response filters
 }
 
 var _ filters.FilterContext = (*reqCtx)(nil)
 
+// reset ends the request: the context goes back to the pool, and its
+// FilterContext methods panic until the next request takes it (live).
 func (c *reqCtx) reset() {
+	if c.direct && c.resp != nil && c.resp.Body != nil {
+		// A filter answered through ResponseWriter, so the proxy never
+		// wrote (and closed) this response.
+		_ = c.resp.Body.Close()
+	}
 	if len(c.bag) > maxPooledBag {
 		c.bag = make(map[string]any)
 	} else {
 		clear(c.bag)
 	}
 	c.params.Reset()
+	c.orig.release()
+	c.origRsp.release()
 	bag, params := c.bag, c.params
-	proxy := c.proxy
-	*c = reqCtx{proxy: proxy, bag: bag, params: params}
+	reqHeader, rspHeader := c.orig.header, c.origRsp.header
+	proxy, gen := c.proxy, c.gen+1
+	*c = reqCtx{proxy: proxy, bag: bag, params: params, gen: gen,
+		orig: origRequest{header: reqHeader}, origRsp: origResponse{header: rspHeader}}
 }
 
 // releaseTable hands the table back to its source once.
@@ -75,12 +92,61 @@ func (c *reqCtx) releaseTable() {
 	}
 }
 
-func (c *reqCtx) Request() *http.Request           { return c.req }
-func (c *reqCtx) Response() *http.Response         { return c.resp }
-func (c *reqCtx) OriginalRequest() *http.Request   { return nil }
-func (c *reqCtx) OriginalResponse() *http.Response { return nil }
+// Every FilterContext method starts with c.live(): see extcontext.go.
+
+func (c *reqCtx) Request() *http.Request {
+	c.live()
+	c.keepOriginalRequest()
+	return c.req
+}
+
+func (c *reqCtx) Response() *http.Response {
+	c.live()
+	c.keepOriginalResponse()
+	return c.resp
+}
+
+// OriginalRequest builds the copy on the first call; see extoriginal.go.
+func (c *reqCtx) OriginalRequest() *http.Request {
+	c.live()
+	c.keepOriginalRequest()
+	if c.orig.built == nil {
+		c.orig.built = c.orig.build(c.clientCtx)
+	}
+	return c.orig.built
+}
+
+func (c *reqCtx) OriginalResponse() *http.Response {
+	c.live()
+	c.keepOriginalResponse()
+	if !c.origRsp.kept {
+		return nil
+	}
+	if c.origRsp.built == nil {
+		c.origRsp.built = c.origRsp.build()
+	}
+	return c.origRsp.built
+}
+
+// ResponseWriter allocates a small wrapper per call; only filters that
+// write the response themselves call it.
+func (c *reqCtx) ResponseWriter() http.ResponseWriter {
+	c.live()
+	return &directWriter{c: c, gen: c.gen}
+}
+
+func (c *reqCtx) MarkServed() {
+	c.live()
+	c.markServed(0)
+}
+
+func (c *reqCtx) Metrics() filters.Metrics {
+	c.live()
+	return filters.DiscardMetrics
+}
 
 func (c *reqCtx) Serve(rsp *http.Response) {
+	c.live()
 	if rsp.Header == nil {
 		rsp.Header = make(http.Header)
 	}
@@ -97,13 +163,14 @@ func (c *reqCtx) Serve(rsp *http.Response) {
 	c.served = true
 }
 
-func (c *reqCtx) Served() bool                 { return c.served }
-func (c *reqCtx) PathParam(name string) string { return c.params.Get(name) }
-func (c *reqCtx) StateBag() map[string]any     { return c.bag }
-func (c *reqCtx) OutgoingHost() string         { return c.outHost }
-func (c *reqCtx) SetOutgoingHost(h string)     { c.outHost = h }
+func (c *reqCtx) Served() bool                 { c.live(); return c.served }
+func (c *reqCtx) PathParam(name string) string { c.live(); return c.params.Get(name) }
+func (c *reqCtx) StateBag() map[string]any     { c.live(); return c.bag }
+func (c *reqCtx) OutgoingHost() string         { c.live(); return c.outHost }
+func (c *reqCtx) SetOutgoingHost(h string)     { c.live(); c.outHost = h }
 
 func (c *reqCtx) BackendUrl() string {
+	c.live()
 	r := c.route
 	if r == nil || r.BackendType != routeNetwork {
 		return ""
@@ -115,6 +182,7 @@ func (c *reqCtx) BackendUrl() string {
 }
 
 func (c *reqCtx) RouteId() string {
+	c.live()
 	if c.route == nil {
 		return ""
 	}
@@ -127,8 +195,8 @@ func (c *reqCtx) Logger() filters.Logger {
 
 // Loopback routes the current request again (same table snapshot) and
 // throws the response away; LoopbackWithResponse keeps it.
-func (c *reqCtx) Loopback()             { c.loopbackFromFilter(false) }
-func (c *reqCtx) LoopbackWithResponse() { c.loopbackFromFilter(true) }
+func (c *reqCtx) Loopback()             { c.live(); c.loopbackFromFilter(false) }
+func (c *reqCtx) LoopbackWithResponse() { c.live(); c.loopbackFromFilter(true) }
 
 func (c *reqCtx) loopbackFromFilter(keep bool) {
 	saved := *c
@@ -142,6 +210,10 @@ func (c *reqCtx) loopbackFromFilter(keep bool) {
 			_ = rsp.Body.Close()
 		}
 		c.resp, c.served, c.errored, c.noRespFilt = saved.resp, saved.served, saved.errored, saved.noRespFilt
+		if !saved.origRsp.kept {
+			// The discarded response is nobody's original.
+			c.origRsp.kept, c.origRsp.built = false, nil
+		}
 		return
 	}
 	if saved.resp != nil && saved.resp != rsp && saved.resp.Body != nil {
@@ -156,9 +228,11 @@ var errSplitUpgrade = errors.New("split is not possible for upgrade requests")
 // bag, cloned headers and URL, and a body that receives what the original
 // body delivers as the proxy reads it.
 func (c *reqCtx) Split() (filters.FilterContext, error) {
+	c.live()
 	if c.upgrade {
 		return nil, errSplitUpgrade
 	}
+	c.keepOriginalRequest()
 	r := c.req
 	clone := r.Clone(context.WithoutCancel(r.Context()))
 	if r.Body != nil && r.Body != http.NoBody {
@@ -168,6 +242,7 @@ func (c *reqCtx) Split() (filters.FilterContext, error) {
 	}
 	sc := &splitCtx{
 		req:     clone,
+		orig:    c.orig.build(clone.Context()),
 		bag:     map[string]any{},
 		outHost: c.outHost,
 		routeId: c.RouteId(),

@@ -118,12 +118,32 @@ type splitCtx struct {
 	routeId string
 	backend string
 	log     entryLogger
+	orig    *http.Request  // the parent's original request, a copy of its own
+	origRsp *http.Response // the first response a filter saw, copied then
+	rw      discardResponseWriter
 }
 
-func (s *splitCtx) Request() *http.Request           { return s.req }
-func (s *splitCtx) Response() *http.Response         { return s.resp }
-func (s *splitCtx) OriginalRequest() *http.Request   { return nil }
-func (s *splitCtx) OriginalResponse() *http.Response { return nil }
+func (s *splitCtx) Request() *http.Request { return s.req }
+
+func (s *splitCtx) Response() *http.Response {
+	if s.origRsp == nil && s.resp != nil {
+		s.origRsp = cloneResponseHead(s.resp)
+	}
+	return s.resp
+}
+
+func (s *splitCtx) OriginalRequest() *http.Request { return s.orig }
+
+func (s *splitCtx) OriginalResponse() *http.Response {
+	s.Response()
+	return s.origRsp
+}
+
+// ResponseWriter discards: a split request has no client of its own.
+func (s *splitCtx) ResponseWriter() http.ResponseWriter { return &s.rw }
+func (s *splitCtx) MarkServed()                         { s.served = true }
+func (s *splitCtx) Metrics() filters.Metrics            { return filters.DiscardMetrics }
+
 func (s *splitCtx) Serve(r *http.Response) {
 	if r.Header == nil {
 		r.Header = make(http.Header)
@@ -133,6 +153,7 @@ func (s *splitCtx) Serve(r *http.Response) {
 	}
 	s.resp, s.served = r, true
 }
+
 func (s *splitCtx) Served() bool { return s.served }
 func (s *splitCtx) PathParam(name string) string {
 	for i := len(s.params) - 2; i >= 0; i -= 2 {

@@ -2,7 +2,12 @@ package filtertest
 
 import (
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
 )
@@ -71,5 +76,62 @@ func TestCheckCreate(t *testing.T) {
 		if r.errors != tc.errors || r.fatals != 0 {
 			t.Errorf("%s: %d errors %d fatals, want %d errors", tc.name, r.errors, r.fatals, tc.errors)
 		}
+	}
+}
+
+func TestContextAPI(t *testing.T) {
+	req := httptest.NewRequest("GET", "http://example.org/a?x=1", nil)
+	req.Header.Set("X-A", "1")
+	c := NewContext(req)
+	req.Header.Set("X-A", "2")
+	req.URL.Path = "/b"
+	if o := c.OriginalRequest(); o.Header.Get("X-A") != "1" || o.URL.Path != "/a" || o.Body != http.NoBody {
+		t.Errorf("original request %v %v", o.URL, o.Header)
+	}
+	if c.OriginalResponse() != nil {
+		t.Error("original response before there is a response")
+	}
+	c.FResponse = &http.Response{StatusCode: 200, Header: http.Header{"X-B": {"1"}}, Body: http.NoBody}
+	c.Response().Header.Set("X-B", "2")
+	if o := c.OriginalResponse(); o == nil || o.Header.Get("X-B") != "1" {
+		t.Errorf("original response %v", o)
+	}
+
+	m := c.Metrics().(*Metrics)
+	c.Metrics().IncCounter("a")
+	c.Metrics().IncCounterBy("a", 2)
+	c.Metrics().IncFloatCounterBy("f", 0.5)
+	c.Metrics().MeasureSince("t", time.Now())
+	if m.Counter("a") != 3 || m.FloatCounter("f") != 0.5 || len(m.Measured("t")) != 1 {
+		t.Errorf("metrics %d %v %v", m.Counter("a"), m.FloatCounter("f"), m.Measured("t"))
+	}
+
+	w := c.ResponseWriter()
+	w.WriteHeader(http.StatusTeapot)
+	io.WriteString(w, "tea")
+	rec := c.FResponseWriter.(*httptest.ResponseRecorder)
+	if !c.Served() || !c.FMarkedServed || rec.Code != http.StatusTeapot || rec.Body.String() != "tea" {
+		t.Errorf("served %v marked %v recorded %d %q", c.Served(), c.FMarkedServed, rec.Code, rec.Body)
+	}
+}
+
+func TestContextEnd(t *testing.T) {
+	c := NewContext(httptest.NewRequest("GET", "/", nil))
+	w := c.ResponseWriter()
+	c.End()
+	for name, use := range map[string]func(){
+		"Request":        func() { c.Request() },
+		"StateBag":       func() { c.StateBag() },
+		"Metrics":        func() { c.Metrics() },
+		"ResponseWriter": func() { w.Header() },
+	} {
+		func() {
+			defer func() {
+				if p, _ := recover().(string); !strings.Contains(p, "used after End") {
+					t.Errorf("%s after End: panic %q", name, p)
+				}
+			}()
+			use()
+		}()
 	}
 }
