@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // BenchmarkH1IdleProbe measures the check a pooled connection gets before
@@ -27,7 +29,7 @@ func BenchmarkH1IdleProbe(b *testing.B) {
 	if c := <-accepted; c != nil {
 		defer c.Close()
 	}
-	c := newH1Client(Options{}.withDefaults().Timeouts, 0, false, newBufferPool())
+	c := newH1Client(Options{}.withDefaults().Timeouts, 0, false, bufpool.New())
 	pc := c.newConn(nc, "x")
 	defer pc.close()
 	b.ReportAllocs()

@@ -45,6 +45,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // roundTripper is what the proxy needs from a backend client. Keeping the
@@ -84,7 +86,7 @@ type h1Client struct {
 	respHeaderTimeout time.Duration
 	readIdle          time.Duration // bound on the wait for more of a response body
 	disableKeepAlives bool
-	bufPool           *bufferPool
+	bufPool           *bufpool.Pool
 
 	mu     sync.Mutex
 	pools  map[string]*hostPool
@@ -157,7 +159,7 @@ var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 )
 
-func newH1Client(t Timeouts, maxIdlePerHost int, disableKeepAlives bool, bp *bufferPool) *h1Client {
+func newH1Client(t Timeouts, maxIdlePerHost int, disableKeepAlives bool, bp *bufpool.Pool) *h1Client {
 	return &h1Client{
 		dialer:            net.Dialer{Timeout: t.Dial, KeepAlive: t.KeepAlive},
 		maxIdlePerHost:    maxIdlePerHost,
@@ -381,9 +383,9 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 		}
 	}()
 
-	buf := pc.client.bufPool.get()
+	buf := pc.client.bufPool.Get()
 	err = writeChecked(pc.bw, req, host, *buf)
-	pc.client.bufPool.put(buf)
+	pc.client.bufPool.Put(buf)
 	var writeErr error
 	if err != nil {
 		var be *requestBodyError

@@ -9,6 +9,8 @@ import (
 	"net/textproto"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // FuzzH1RoundTrip: whatever a backend answers, a round trip ends (answer
@@ -26,7 +28,7 @@ func FuzzH1RoundTrip(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		cl := newH1Client(Options{}.withDefaults().Timeouts, 1, false, newBufferPool())
+		cl := newH1Client(Options{}.withDefaults().Timeouts, 1, false, bufpool.New())
 		defer cl.closeIdle(true)
 		c1, c2 := net.Pipe()
 		done := make(chan struct{})

@@ -13,12 +13,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 func newTestClient(t *testing.T, maxIdle int) *h1Client {
 	t.Helper()
 	o := Options{MaxIdleConnsPerHost: maxIdle}.withDefaults()
-	c := newH1Client(o.Timeouts, o.MaxIdleConnsPerHost, false, newBufferPool())
+	c := newH1Client(o.Timeouts, o.MaxIdleConnsPerHost, false, bufpool.New())
 	t.Cleanup(func() { c.closeIdle(true) })
 	return c
 }

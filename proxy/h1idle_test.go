@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // h1StallingBody answers with a header announcing more than it sends, then
@@ -52,7 +54,7 @@ func h1IsTimeout(err error) bool {
 func TestH1ClientReadIdle(t *testing.T) {
 	s, _ := countingServer(t, h1StallingBody)
 	o := Options{Timeouts: Timeouts{ReadIdle: 100 * time.Millisecond}}.withDefaults()
-	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
+	c := newH1Client(o.Timeouts, 0, false, bufpool.New())
 	defer c.closeIdle(true)
 	rsp, err := c.RoundTrip(clientReq(t, context.Background(), "GET", s.URL, nil))
 	if err != nil {
@@ -73,7 +75,7 @@ func TestH1ClientReadIdle(t *testing.T) {
 func TestH1ClientReadIdleIsPerRead(t *testing.T) {
 	s, _ := countingServer(t, h1Trickling(30*time.Millisecond, 8))
 	o := Options{Timeouts: Timeouts{ReadIdle: 150 * time.Millisecond}}.withDefaults()
-	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
+	c := newH1Client(o.Timeouts, 0, false, bufpool.New())
 	defer c.closeIdle(true)
 	rsp, err := c.RoundTrip(clientReq(t, context.Background(), "GET", s.URL, nil))
 	if err != nil {
@@ -90,7 +92,7 @@ func TestH1ClientReadIdleIsPerRead(t *testing.T) {
 func TestH1ClientReadIdleKeepsRequestDeadline(t *testing.T) {
 	s, _ := countingServer(t, h1Trickling(20*time.Millisecond, 50))
 	o := Options{Timeouts: Timeouts{ReadIdle: time.Second}}.withDefaults()
-	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
+	c := newH1Client(o.Timeouts, 0, false, bufpool.New())
 	defer c.closeIdle(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
@@ -113,7 +115,7 @@ func TestH1ClientReadIdleKeepsRequestDeadline(t *testing.T) {
 func TestH1ClientReadIdleCancel(t *testing.T) {
 	s, _ := countingServer(t, h1Trickling(10*time.Millisecond, 300))
 	o := Options{Timeouts: Timeouts{ReadIdle: 10 * time.Second}}.withDefaults()
-	c := newH1Client(o.Timeouts, 0, false, newBufferPool())
+	c := newH1Client(o.Timeouts, 0, false, bufpool.New())
 	defer c.closeIdle(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	rsp, err := c.RoundTrip(clientReq(t, ctx, "GET", s.URL, nil))

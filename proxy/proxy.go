@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 const (
@@ -28,7 +29,7 @@ type Proxy struct {
 	opts    Options
 	tables  TableSource
 	log     logrus.FieldLogger
-	bufPool *bufferPool
+	bufPool *bufpool.Pool
 	ctxPool sync.Pool
 
 	custom http.RoundTripper // Options.Transport
@@ -57,7 +58,7 @@ func New(o Options) *Proxy {
 		opts:     o,
 		tables:   o.Tables,
 		log:      o.Log,
-		bufPool:  newBufferPool(),
+		bufPool:  bufpool.New(),
 		custom:   o.Transport,
 		upgrades: make(map[*upgradeConn]struct{}),
 		quit:     make(chan struct{}),

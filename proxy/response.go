@@ -46,11 +46,11 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 	var buf *[]byte
 	n, rerr := 0, error(nil)
 	if hasBody && !streaming {
-		buf = p.bufPool.get()
+		buf = p.bufPool.Get()
 		n, rerr = body.Read(*buf)
 		if n == 0 && rerr != nil && rerr != io.EOF && !c.errored {
 			// Nothing is committed yet: answer the failure instead.
-			p.bufPool.put(buf)
+			p.bufPool.Put(buf)
 			c.setError(rerr)
 			return p.writeResponse(c)
 		}
@@ -91,7 +91,7 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 		if flusher != nil {
 			flusher.Flush()
 		}
-		buf = p.bufPool.get()
+		buf = p.bufPool.Get()
 		n, rerr = body.Read(*buf)
 	}
 	b := *buf
@@ -117,7 +117,7 @@ func (p *Proxy) writeResponse(c *reqCtx) (abort bool) {
 		}
 		n, rerr = body.Read(b)
 	}
-	p.bufPool.put(buf)
+	p.bufPool.Put(buf)
 	_ = body.Close()
 	for k, vs := range rsp.Trailer {
 		h[k] = vs

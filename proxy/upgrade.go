@@ -84,9 +84,9 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
 	lr := &headerLimitReader{r: nc, n: maxResponseHeaderBytes}
 	bw := bufio.NewWriter(nc)
-	buf := p.bufPool.get()
+	buf := p.bufPool.Get()
 	err = writeRequest(bw, r, *buf)
-	p.bufPool.put(buf)
+	p.bufPool.Put(buf)
 	var rsp *http.Response
 	br := bufio.NewReader(lr)
 	if err == nil {
@@ -216,9 +216,9 @@ func (p *Proxy) relay(u *upgradeConn, fromClient, fromBackend *bufio.Reader) {
 }
 
 func (p *Proxy) copyConn(dst net.Conn, src *bufio.Reader) {
-	buf := p.bufPool.get()
+	buf := p.bufPool.Get()
 	_, _ = io.CopyBuffer(writerOnly{dst}, src, *buf)
-	p.bufPool.put(buf)
+	p.bufPool.Put(buf)
 }
 
 // writerOnly hides ReadFrom so that CopyBuffer uses the pooled buffer.
