@@ -131,6 +131,7 @@ func (o *Options) RouteConfig() pipeline.Config {
 		PreProcessors:         o.CustomRoutingPreProcessors,
 		PostProcessors:        o.CustomRoutingPostProcessors,
 		IgnoreTrailingSlash:   o.IgnoreTrailingSlash,
+		DropInvalidUpdates:    o.DropInvalidRouteUpdates,
 		Log:                   o.Log,
 	}
 }

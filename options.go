@@ -133,6 +133,11 @@ type Options struct {
 	// (-forward-backend-url); such routes also lose their filters. Without
 	// it <forward> routes are invalid.
 	ForwardBackendURL string
+	// DropInvalidRouteUpdates drops a route whose new version is invalid,
+	// as skipper does (-keep-last-valid-routes=false); by default the
+	// route keeps serving its last valid version and /routes lists the
+	// rejected one as stale.
+	DropInvalidRouteUpdates bool
 
 	// TLSCert and TLSKey make the proxy listener serve TLS, with HTTP/2
 	// negotiated by ALPN.

@@ -144,6 +144,9 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"comma-separated CIDRs of clients that get no -forwarded-headers")
 	fs.BoolVar(&o.NormalizeHost, "normalize-host", false, "lower-case the request Host and strip its port and trailing dot before routing")
 	fs.Int64Var(&o.MaxContentLength, "max-content-length", 0, "answer 413 to requests with a larger Content-Length; 0: no limit")
+	keepLastValid := true
+	fs.BoolVar(&keepLastValid, "keep-last-valid-routes", true,
+		"a route whose new version is invalid keeps serving its last valid version (false: it is dropped, as in skipper)")
 	validateQuery := true
 	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")
@@ -193,6 +196,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 
 	c.finish = func() {
 		o.DisableValidateQuery = !validateQuery
+		o.DropInvalidRouteUpdates = !keepLastValid
 	}
 	return fs
 }

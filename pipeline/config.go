@@ -52,6 +52,9 @@ type Config struct {
 
 	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
 	IgnoreTrailingSlash bool
+	// DropInvalidUpdates drops a route whose new version is invalid
+	// instead of serving its last valid version (routing.BuildOptions).
+	DropInvalidUpdates bool
 	// ShutdownStarted is closed when graceful shutdown begins: the
 	// Shutdown() predicate matches from then on. Nil: never.
 	ShutdownStarted <-chan struct{}

@@ -44,6 +44,7 @@ func New(c Config) (*Pipeline, error) {
 			PreProcessors:       pre,
 			PostProcessors:      postProcessors(&c),
 			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
+			DropInvalidUpdates:  c.DropInvalidUpdates,
 		},
 		DataClients: clients,
 		close:       closeState,
