@@ -3,12 +3,12 @@ package predicates
 import (
 	"time"
 
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/predicates/contentlength"
 	"github.com/skiff-proxy/skiff/predicates/cookie"
 	"github.com/skiff-proxy/skiff/predicates/core"
 	"github.com/skiff-proxy/skiff/predicates/cron"
 	"github.com/skiff-proxy/skiff/predicates/headersha256"
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/predicates/interval"
 	"github.com/skiff-proxy/skiff/predicates/methods"
 	"github.com/skiff-proxy/skiff/predicates/query"
@@ -19,7 +19,7 @@ import (
 
 // ErrInvalidPredicateParameters is wrapped by every argument error of the
 // built-in predicates (errors.Is).
-var ErrInvalidPredicateParameters = args.ErrInvalid
+var ErrInvalidPredicateParameters = specargs.ErrInvalidPredicateParameters
 
 // Options carry what the predicates need from their environment. The zero
 // value is ready to use: real clock, real randomness, no shutdown signal.

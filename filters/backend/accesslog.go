@@ -2,7 +2,7 @@ package backend
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // AccessLog is the per-route access-log switch stored under
@@ -45,7 +45,7 @@ type accessLogDisabledSpec struct{}
 func (accessLogDisabledSpec) Name() string { return "accessLogDisabled" }
 
 func (s accessLogDisabledSpec) CreateFilter(args []any) (filters.Filter, error) {
-	disabled, err := filterargs.Flag(s.Name(), args)
+	disabled, err := specargs.Filter(s.Name(), args).Flag()
 	if err != nil {
 		return nil, err
 	}
@@ -60,16 +60,17 @@ type accessLogSpec struct {
 func (s accessLogSpec) Name() string { return s.name }
 
 func (s accessLogSpec) CreateFilter(args []any) (filters.Filter, error) {
-	a := &AccessLog{Enable: s.enable}
+	a := specargs.Filter(s.name, args)
+	l := &AccessLog{Enable: s.enable}
 	for i := range args {
-		p, err := filterargs.Int(s.name, args, i, "status prefix")
+		p, err := a.Int(i, "status prefix")
 		if err != nil {
 			return nil, err
 		}
 		if p < 1 || p > 999 {
-			return nil, filterargs.Errorf(s.name, "argument %d (status prefix) must be 1-999, got %d", i+1, p)
+			return nil, a.Errorf("argument %d (status prefix) must be 1-999, got %d", i+1, p)
 		}
-		a.Prefixes = append(a.Prefixes, p)
+		l.Prefixes = append(l.Prefixes, p)
 	}
-	return &stateValue{key: filters.AccessLogEnabled, value: a}, nil
+	return &stateValue{key: filters.AccessLogEnabled, value: l}, nil
 }

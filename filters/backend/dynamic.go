@@ -5,7 +5,7 @@ import (
 	"net/url"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type dynamicSpec struct {
@@ -16,15 +16,16 @@ type dynamicSpec struct {
 func (s dynamicSpec) Name() string { return s.name }
 
 func (s dynamicSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 1); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	v, err := filterargs.NonEmptyString(s.name, args, 0, "target")
+	v, err := a.NonEmptyString(0, "target")
 	if err != nil {
 		return nil, err
 	}
 	if err := s.check(v); err != nil {
-		return nil, filterargs.Errorf(s.name, "argument 1 (target) %q: %v", v, err)
+		return nil, a.Errorf("argument 1 (target) %q: %v", v, err)
 	}
 	return &stateValue{key: s.key, value: v}, nil
 }
@@ -72,15 +73,16 @@ type dynamicHeaderSpec struct{ name, key string }
 func (s dynamicHeaderSpec) Name() string { return s.name }
 
 func (s dynamicHeaderSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 1); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	h, err := filterargs.NonEmptyString(s.name, args, 0, "header name")
+	h, err := a.NonEmptyString(0, "header name")
 	if err != nil {
 		return nil, err
 	}
-	if !filterargs.ValidHeaderName(h) {
-		return nil, filterargs.Errorf(s.name, "argument 1 (header name) %q is not a valid header name", h)
+	if !specargs.ValidHeaderName(h) {
+		return nil, a.Errorf("argument 1 (header name) %q is not a valid header name", h)
 	}
 	return &fromHeader{key: s.key, header: textproto.CanonicalMIMEHeaderKey(h)}, nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -28,35 +28,26 @@ type fadeInSpec struct{}
 func (fadeInSpec) Name() string { return "fadeIn" }
 
 func (s fadeInSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 2); err != nil {
 		return nil, err
 	}
-	d, err := filterargs.Duration(s.Name(), args, 0, "duration", true)
+	d, err := a.Duration(0, "duration", true)
 	if err != nil {
 		return nil, err
 	}
 	if d < 0 {
-		return nil, filterargs.Errorf(s.Name(), "argument 1 (duration) must not be negative, got %v", d)
+		return nil, a.Errorf("argument 1 (duration) must not be negative, got %v", d)
 	}
 	f := &FadeIn{Duration: d, Exponent: 1}
 	if len(args) == 2 {
-		e, ok := number(args[1])
-		if !ok || e <= 0 || math.IsInf(e, 0) {
-			return nil, filterargs.Errorf(s.Name(), "argument 2 (exponent) must be a positive number, got %T %v", args[1], args[1])
+		e, ok := specargs.AsNumber(args[1])
+		if !ok || !(e > 0) || math.IsInf(e, 0) { // !(e > 0) refuses NaN too
+			return nil, a.Errorf("argument 2 (exponent) must be a positive number, got %T %v", args[1], args[1])
 		}
 		f.Exponent = e
 	}
 	return f, nil
-}
-
-func number(a any) (float64, bool) {
-	switch v := a.(type) {
-	case float64:
-		return v, !math.IsNaN(v)
-	case int:
-		return float64(v), true
-	}
-	return 0, false
 }
 
 // EndpointCreated declares when the endpoint Address (normalised to
@@ -76,29 +67,30 @@ type endpointCreatedSpec struct{}
 func (endpointCreatedSpec) Name() string { return "endpointCreated" }
 
 func (s endpointCreatedSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	a, err := filterargs.NonEmptyString(s.Name(), args, 0, "address")
+	address, err := a.NonEmptyString(0, "address")
 	if err != nil {
 		return nil, err
 	}
-	addr, err := NormalizeEndpoint(a)
+	addr, err := NormalizeEndpoint(address)
 	if err != nil {
-		return nil, filterargs.Errorf(s.Name(), "argument 1 (address) %q: %v", a, err)
+		return nil, a.Errorf("argument 1 (address) %q: %v", address, err)
 	}
 	f := &EndpointCreated{Address: addr}
 	switch v := args[1].(type) {
 	case string:
 		if f.When, err = time.Parse(time.RFC3339, v); err != nil {
-			return nil, filterargs.Errorf(s.Name(), "argument 2 (time) %q is not RFC 3339: %v", v, err)
+			return nil, a.Errorf("argument 2 (time) %q is not RFC 3339: %v", v, err)
 		}
 	case time.Time:
 		f.When = v
 	default:
-		sec, ok := number(v)
-		if !ok || sec < 0 || sec > math.MaxInt64/1e9 {
-			return nil, filterargs.Errorf(s.Name(), "argument 2 (time) must be an RFC 3339 string or unix seconds, got %T %v", v, v)
+		sec, ok := specargs.AsNumber(v)
+		if !ok || !(sec >= 0) || sec > math.MaxInt64/1e9 {
+			return nil, a.Errorf("argument 2 (time) must be an RFC 3339 string or unix seconds, got %T %v", v, v)
 		}
 		whole, frac := math.Modf(sec)
 		f.When = time.Unix(int64(whole), int64(frac*1e9))
@@ -140,10 +132,11 @@ type hashKeySpec struct{}
 func (hashKeySpec) Name() string { return "consistentHashKey" }
 
 func (s hashKeySpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	k, err := filterargs.NonEmptyString(s.Name(), args, 0, "key template")
+	k, err := a.NonEmptyString(0, "key template")
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +164,13 @@ type balanceFactorSpec struct{}
 func (balanceFactorSpec) Name() string { return "consistentHashBalanceFactor" }
 
 func (s balanceFactorSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	f, ok := number(args[0])
-	if !ok || f < 1 || math.IsInf(f, 0) {
-		return nil, filterargs.Errorf(s.Name(), "argument 1 (balance factor) must be a number >= 1, got %T %v", args[0], args[0])
+	f, ok := specargs.AsNumber(args[0])
+	if !ok || !(f >= 1) || math.IsInf(f, 0) {
+		return nil, a.Errorf("argument 1 (balance factor) must be a number >= 1, got %T %v", args[0], args[0])
 	}
 	return &stateValue{key: filters.ConsistentHashBalance, value: f}, nil
 }

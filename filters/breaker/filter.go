@@ -9,7 +9,7 @@ import (
 	"github.com/sony/gobreaker"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Filter names used in eskip.
@@ -58,7 +58,7 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 	switch s.typ {
 	case Disabled, None:
 		if len(args) != 0 {
-			return nil, filterargs.Errorf(s.name, "takes no arguments, got %d", len(args))
+			return nil, specargs.Filter(s.name, args).Errorf("takes no arguments, got %d", len(args))
 		}
 		f.route = Settings{Type: s.typ}
 	default:

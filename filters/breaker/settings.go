@@ -3,7 +3,7 @@ package breaker
 import (
 	"time"
 
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Type is the kind of a breaker.
@@ -98,41 +98,41 @@ func (s Settings) usable() bool {
 
 // parseArgs reads (failures[, window], [timeout[, halfOpen[, idleTTL]]]).
 func parseArgs(name string, t Type, args []any) (Settings, error) {
+	a := specargs.Filter(name, args)
 	s := Settings{Type: t}
 	min := 1
 	if t == Rate {
 		min = 2
 	}
 	if len(args) < min || len(args) > min+3 {
-		return s, filterargs.Errorf(name, "want %d to %d arguments, got %d", min, min+3, len(args))
+		return s, a.Errorf("want %d to %d arguments, got %d", min, min+3, len(args))
 	}
 	var err error
-	if s.Failures, err = filterargs.PositiveInt(name, 0, args[0]); err != nil {
+	if s.Failures, err = a.PositiveInt(0); err != nil {
 		return s, err
 	}
-	rest := args[1:]
 	off := 1
 	if t == Rate {
-		if s.Window, err = filterargs.PositiveInt(name, 1, args[1]); err != nil {
+		if s.Window, err = a.PositiveInt(1); err != nil {
 			return s, err
 		}
 		if s.Window < s.Failures {
-			return s, filterargs.Errorf(name, "argument 2 (window %d) must not be smaller than argument 1 (failures %d)", s.Window, s.Failures)
+			return s, a.Errorf("argument 2 (window %d) must not be smaller than argument 1 (failures %d)", s.Window, s.Failures)
 		}
-		rest, off = args[2:], 2
+		off = 2
 	}
-	if len(rest) > 0 {
-		if s.Timeout, err = filterargs.PositiveDuration(name, off, rest[0], time.Millisecond); err != nil {
+	if len(args) > off {
+		if s.Timeout, err = a.PositiveDuration(off, time.Millisecond); err != nil {
 			return s, err
 		}
 	}
-	if len(rest) > 1 {
-		if s.HalfOpenRequests, err = filterargs.PositiveInt(name, off+1, rest[1]); err != nil {
+	if len(args) > off+1 {
+		if s.HalfOpenRequests, err = a.PositiveInt(off + 1); err != nil {
 			return s, err
 		}
 	}
-	if len(rest) > 2 {
-		if s.IdleTTL, err = filterargs.PositiveDuration(name, off+2, rest[2], time.Millisecond); err != nil {
+	if len(args) > off+2 {
+		if s.IdleTTL, err = a.PositiveDuration(off+2, time.Millisecond); err != nil {
 			return s, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Name is the filter name used in eskip.
@@ -53,17 +54,7 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 	f := &filter{spec: s, level: DefaultLevel}
 	rest := args
 	if len(args) > 0 {
-		var l float64
-		isNum := true
-		switch v := args[0].(type) {
-		case float64:
-			l = v
-		case int:
-			l = float64(v)
-		default:
-			isNum = false
-		}
-		if isNum {
+		if l, isNum := specargs.AsNumber(args[0]); isNum {
 			if l != math.Trunc(l) || l < minLevel || l > maxLevel {
 				return nil, invalid("argument 1 (level) must be an integer from %d to %d, got %v", minLevel, maxLevel, args[0])
 			}

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type requestSpec struct{}
@@ -12,14 +12,15 @@ type requestSpec struct{}
 func (requestSpec) Name() string { return "requestCookie" }
 
 func (s requestSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	name, err := cookieName(s.Name(), args, 0)
+	name, err := cookieName(a, 0)
 	if err != nil {
 		return nil, err
 	}
-	_, encoded, err := cookieValue(s.Name(), args, 1)
+	_, encoded, err := cookieValue(a, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -49,10 +50,11 @@ type dropSpec struct {
 func (s dropSpec) Name() string { return s.name }
 
 func (s dropSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 1); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	name, err := cookieName(s.name, args, 0)
+	name, err := cookieName(a, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -18,27 +18,28 @@ type responseSpec struct {
 func (s responseSpec) Name() string { return s.name }
 
 func (s responseSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 2, 4); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(2, 4); err != nil {
 		return nil, err
 	}
-	name, err := cookieName(s.name, args, 0)
+	name, err := cookieName(a, 0)
 	if err != nil {
 		return nil, err
 	}
-	value, encoded, err := cookieValue(s.name, args, 1)
+	value, encoded, err := cookieValue(a, 1)
 	if err != nil {
 		return nil, err
 	}
 	f := &responseCookie{name: name, value: value, prefix: name + "=" + encoded + "; Path=/"}
 	maxAge := 0
 	if len(args) > 2 {
-		if maxAge, err = seconds(s.name, args[2]); err != nil {
+		if maxAge, err = seconds(a, args[2]); err != nil {
 			return nil, err
 		}
 	}
 	if len(args) > 3 {
 		if v, ok := args[3].(string); !ok || v != "change-only" {
-			return nil, filterargs.Errorf(s.name, `argument 4 must be "change-only", got %T %v`, args[3], args[3])
+			return nil, a.Errorf(`argument 4 must be "change-only", got %T %v`, args[3], args[3])
 		}
 		f.changeOnly = true
 	}
@@ -58,16 +59,14 @@ func (s responseSpec) CreateFilter(args []any) (filters.Filter, error) {
 }
 
 // seconds accepts a number of seconds, dropping any fraction.
-func seconds(filter string, arg any) (int, error) {
-	switch v := arg.(type) {
-	case float64:
-		if !math.IsNaN(v) && math.Abs(v) < 1<<53 {
-			return int(v), nil
-		}
-	case int:
+func seconds(a specargs.Args, arg any) (int, error) {
+	if v, ok := arg.(int); ok {
 		return v, nil
 	}
-	return 0, filterargs.Errorf(filter, "argument 3 (max age) must be a number of seconds, got %T %v", arg, arg)
+	if v, ok := specargs.AsNumber(arg); ok && !math.IsNaN(v) && math.Abs(v) < 1<<53 {
+		return int(v), nil
+	}
+	return 0, a.Errorf("argument 3 (max age) must be a number of seconds, got %T %v", arg, arg)
 }
 
 type responseCookie struct {

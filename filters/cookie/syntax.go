@@ -5,27 +5,27 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
-func cookieName(filter string, args []any, i int) (string, error) {
-	name, err := filterargs.NonEmptyString(filter, args, i, "cookie name")
-	if err == nil && !filterargs.ValidHeaderName(name) {
-		err = filterargs.Errorf(filter, "argument %d (cookie name) %q is not a valid cookie name", i+1, name)
+func cookieName(a specargs.Args, i int) (string, error) {
+	name, err := a.NonEmptyString(i, "cookie name")
+	if err == nil && !specargs.ValidHeaderName(name) {
+		err = a.Errorf("argument %d (cookie name) %q is not a valid cookie name", i+1, name)
 	}
 	return name, err
 }
 
 // cookieValue validates a value and returns it as written in a header:
 // quoted when it holds a space or comma, as net/http does.
-func cookieValue(filter string, args []any, i int) (raw, encoded string, err error) {
-	v, err := filterargs.String(filter, args, i, "cookie value")
+func cookieValue(a specargs.Args, i int) (raw, encoded string, err error) {
+	v, err := a.String(i, "cookie value")
 	if err != nil {
 		return "", "", err
 	}
 	for j := 0; j < len(v); j++ {
 		if c := v[j]; c < 0x20 || c >= 0x7f || c == '"' || c == ';' || c == '\\' {
-			return "", "", filterargs.Errorf(filter, "argument %d (cookie value) %q has invalid byte %q", i+1, v, c)
+			return "", "", a.Errorf("argument %d (cookie value) %q has invalid byte %q", i+1, v, c)
 		}
 	}
 	if strings.ContainsAny(v, " ,") {

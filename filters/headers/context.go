@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type contextSpec struct {
@@ -16,14 +16,15 @@ type contextSpec struct {
 func (s contextSpec) Name() string { return s.name }
 
 func (s contextSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	key, err := headerName(s.name, args, 0, "header name")
+	key, err := headerName(a, 0, "header name")
 	if err != nil {
 		return nil, err
 	}
-	bagKey, err := filterargs.NonEmptyString(s.name, args, 1, "state bag key")
+	bagKey, err := a.NonEmptyString(1, "state bag key")
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func (f *contextFilter) value(ctx filters.FilterContext) (string, bool) {
 	if !ok {
 		s = fmt.Sprint(v)
 	}
-	return s, filterargs.ValidHeaderValue(s)
+	return s, specargs.ValidHeaderValue(s)
 }
 
 type contextRequest struct{ *contextFilter }

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type copySpec struct {
@@ -15,14 +15,15 @@ type copySpec struct {
 func (s *copySpec) Name() string { return s.name }
 
 func (s *copySpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	src, err := headerName(s.name, args, 0, "source header")
+	src, err := headerName(a, 0, "source header")
 	if err != nil {
 		return nil, err
 	}
-	dst, err := headerName(s.name, args, 1, "destination header")
+	dst, err := headerName(a, 1, "destination header")
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package headers
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type dropSpec struct {
@@ -13,10 +13,11 @@ type dropSpec struct {
 func (s *dropSpec) Name() string { return s.name }
 
 func (s *dropSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 1); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	key, err := headerName(s.name, args, 0, "header name")
+	key, err := headerName(a, 0, "header name")
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type dropRegexpSpec struct {
@@ -15,7 +16,7 @@ type dropRegexpSpec struct {
 func (s dropRegexpSpec) Name() string { return s.name }
 
 func (s dropRegexpSpec) CreateFilter(args []any) (filters.Filter, error) {
-	key, rx, err := headerAndRegexp(s.name, args, 2)
+	key, rx, err := headerAndRegexp(specargs.Filter(s.name, args), 2)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import (
 	"regexp"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type modSpec struct {
@@ -15,16 +15,17 @@ type modSpec struct {
 func (s *modSpec) Name() string { return s.name }
 
 func (s *modSpec) CreateFilter(args []any) (filters.Filter, error) {
-	key, rx, err := headerAndRegexp(s.name, args, 3)
+	a := specargs.Filter(s.name, args)
+	key, rx, err := headerAndRegexp(a, 3)
 	if err != nil {
 		return nil, err
 	}
-	repl, err := filterargs.String(s.name, args, 2, "replacement")
+	repl, err := a.String(2, "replacement")
 	if err != nil {
 		return nil, err
 	}
-	if !filterargs.ValidHeaderValue(repl) {
-		return nil, filterargs.Errorf(s.name, "argument 3 (replacement) %q is not valid in a header value", repl)
+	if !specargs.ValidHeaderValue(repl) {
+		return nil, a.Errorf("argument 3 (replacement) %q is not valid in a header value", repl)
 	}
 	f := &modFilter{key: key, rx: rx, repl: repl}
 	if s.response {

@@ -5,35 +5,35 @@ import (
 	"net/textproto"
 	"regexp"
 
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 const hostKey = "Host"
 
-// headerName validates args[i] as a header field name and returns its
+// headerName validates argument i as a header field name and returns its
 // canonical form, so requests index the header map without canonicalising.
-func headerName(filter string, args []any, i int, what string) (string, error) {
-	name, err := filterargs.NonEmptyString(filter, args, i, what)
+func headerName(a specargs.Args, i int, what string) (string, error) {
+	name, err := a.NonEmptyString(i, what)
 	if err != nil {
 		return "", err
 	}
-	if !filterargs.ValidHeaderName(name) {
-		return "", filterargs.Errorf(filter, "argument %d (%s) %q is not a valid header name", i+1, what, name)
+	if !specargs.ValidHeaderName(name) {
+		return "", a.Errorf("argument %d (%s) %q is not a valid header name", i+1, what, name)
 	}
 	return textproto.CanonicalMIMEHeaderKey(name), nil
 }
 
 // headerAndRegexp reads the leading (header name, expression) arguments
 // of a filter that takes n arguments.
-func headerAndRegexp(filter string, args []any, n int) (string, *regexp.Regexp, error) {
-	if err := filterargs.Count(filter, args, n, n); err != nil {
+func headerAndRegexp(a specargs.Args, n int) (string, *regexp.Regexp, error) {
+	if err := a.Count(n, n); err != nil {
 		return "", nil, err
 	}
-	key, err := headerName(filter, args, 0, "header name")
+	key, err := headerName(a, 0, "header name")
 	if err != nil {
 		return "", nil, err
 	}
-	rx, err := filterargs.Regexp(filter, args, 1, "expression")
+	rx, err := a.Regexp(1, "expression")
 	return key, rx, err
 }
 

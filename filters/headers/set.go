@@ -2,7 +2,7 @@ package headers
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -22,19 +22,20 @@ type setSpec struct {
 func (s *setSpec) Name() string { return s.name }
 
 func (s *setSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 2, 2); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	key, err := headerName(s.name, args, 0, "header name")
+	key, err := headerName(a, 0, "header name")
 	if err != nil {
 		return nil, err
 	}
-	value, err := filterargs.String(s.name, args, 1, "value")
+	value, err := a.String(1, "value")
 	if err != nil {
 		return nil, err
 	}
-	if !filterargs.ValidHeaderValue(value) {
-		return nil, filterargs.Errorf(s.name, "argument 2 (value) %q is not a valid header value", value)
+	if !specargs.ValidHeaderValue(value) {
+		return nil, a.Errorf("argument 2 (value) %q is not a valid header value", value)
 	}
 	f := &setFilter{target: target{key: key, mode: s.mode, host: key == hostKey && !s.response}}
 	if t := template.New(value); t.Static() {
@@ -64,7 +65,7 @@ func (f *setFilter) value(ctx filters.FilterContext) (string, bool) {
 		return f.static, true
 	}
 	v, ok := f.tmpl.Render(ctx)
-	return v, ok && filterargs.ValidHeaderValue(v)
+	return v, ok && specargs.ValidHeaderValue(v)
 }
 
 type setRequestFilter struct{ *setFilter }

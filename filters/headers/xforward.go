@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -16,7 +16,7 @@ type xforwardSpec struct {
 func (s xforwardSpec) Name() string { return s.name }
 
 func (s xforwardSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 0, 0); err != nil {
+	if err := specargs.Filter(s.name, args).Count(0, 0); err != nil {
 		return nil, err
 	}
 	return xforward(s.first), nil

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type preserveHostSpec struct{}
@@ -12,7 +12,7 @@ type preserveHostSpec struct{}
 func (preserveHostSpec) Name() string { return "preserveHost" }
 
 func (s preserveHostSpec) CreateFilter(args []any) (filters.Filter, error) {
-	v, err := filterargs.Flag(s.Name(), args)
+	v, err := specargs.Filter(s.Name(), args).Flag()
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -14,16 +14,17 @@ type setQuerySpec struct{}
 func (setQuerySpec) Name() string { return "setQuery" }
 
 func (s setQuerySpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 2); err != nil {
 		return nil, err
 	}
-	key, err := filterargs.String(s.Name(), args, 0, "key")
+	key, err := a.String(0, "key")
 	if err != nil {
 		return nil, err
 	}
 	f := &setQuery{key: template.New(key)}
 	if len(args) == 2 {
-		v, err := filterargs.String(s.Name(), args, 1, "value")
+		v, err := a.String(1, "value")
 		if err != nil {
 			return nil, err
 		}
@@ -57,10 +58,11 @@ type dropQuerySpec struct{}
 func (dropQuerySpec) Name() string { return "dropQuery" }
 
 func (s dropQuerySpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	key, err := filterargs.String(s.Name(), args, 0, "key")
+	key, err := a.String(0, "key")
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +96,13 @@ func (stripQuerySpec) Name() string { return "stripQuery" }
 // CreateFilter accepts no argument or one string; like skipper, only "true"
 // (any case) turns on copying parameters into headers.
 func (s stripQuerySpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 0, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(0, 1); err != nil {
 		return nil, err
 	}
 	f := &stripQuery{}
 	if len(args) == 1 {
-		v, err := filterargs.String(s.Name(), args, 0, "preserve as headers")
+		v, err := a.String(0, "preserve as headers")
 		if err != nil {
 			return nil, err
 		}
@@ -130,12 +133,12 @@ func (*stripQuery) Response(filters.FilterContext) {}
 // sanitizeHeaderName replaces every byte that may not appear in a header
 // name with '-'.
 func sanitizeHeaderName(s string) string {
-	if filterargs.ValidHeaderName(s) {
+	if specargs.ValidHeaderName(s) {
 		return s
 	}
 	b := []byte(s)
 	for i, c := range b {
-		if !filterargs.ValidHeaderName(string(c)) {
+		if !specargs.ValidHeaderName(string(c)) {
 			b[i] = '-'
 		}
 	}

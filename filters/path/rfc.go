@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type rfcHostSpec struct{}
@@ -12,7 +12,7 @@ type rfcHostSpec struct{}
 func (rfcHostSpec) Name() string { return "rfcHost" }
 
 func (s rfcHostSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 0, 0); err != nil {
+	if err := specargs.Filter(s.Name(), args).Count(0, 0); err != nil {
 		return nil, err
 	}
 	return rfcHost{}, nil
@@ -41,7 +41,7 @@ type rfcPathSpec struct{}
 func (rfcPathSpec) Name() string { return "rfcPath" }
 
 func (s rfcPathSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 0, 0); err != nil {
+	if err := specargs.Filter(s.Name(), args).Count(0, 0); err != nil {
 		return nil, err
 	}
 	return rfcPath{}, nil

@@ -5,7 +5,7 @@ import (
 	"regexp"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
 )
 
@@ -14,10 +14,11 @@ type setPathSpec struct{}
 func (setPathSpec) Name() string { return "setPath" }
 
 func (s setPathSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	p, err := filterargs.String(s.Name(), args, 0, "path")
+	p, err := a.String(0, "path")
 	if err != nil {
 		return nil, err
 	}
@@ -49,14 +50,15 @@ type modPathSpec struct{}
 func (modPathSpec) Name() string { return "modPath" }
 
 func (s modPathSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	rx, err := filterargs.Regexp(s.Name(), args, 0, "expression")
+	rx, err := a.Regexp(0, "expression")
 	if err != nil {
 		return nil, err
 	}
-	repl, err := filterargs.String(s.Name(), args, 1, "replacement")
+	repl, err := a.String(1, "replacement")
 	if err != nil {
 		return nil, err
 	}

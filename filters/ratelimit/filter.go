@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Filter names used in eskip.
@@ -44,14 +44,15 @@ type spec struct {
 func (s *spec) Name() string { return s.name }
 
 func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
+	a := specargs.Filter(s.name, args)
 	if len(args) < 2 || len(args) > 3 {
-		return nil, filterargs.Errorf(s.name, "want 2 or 3 arguments, got %d", len(args))
+		return nil, a.Errorf("want 2 or 3 arguments, got %d", len(args))
 	}
-	max, err := filterargs.PositiveInt(s.name, 0, args[0])
+	max, err := a.PositiveInt(0)
 	if err != nil {
 		return nil, err
 	}
-	window, err := filterargs.PositiveDuration(s.name, 1, args[1], time.Second)
+	window, err := a.PositiveDuration(1, time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -61,23 +62,23 @@ func (s *spec) CreateFilter(args []any) (filters.Filter, error) {
 		case kindClient:
 			hs, ok := args[2].(string)
 			if !ok || strings.TrimSpace(hs) == "" {
-				return nil, filterargs.Errorf(s.name, "argument 3 must be a comma-separated list of header names, got %v", args[2])
+				return nil, a.Errorf("argument 3 must be a comma-separated list of header names, got %v", args[2])
 			}
 			for _, h := range strings.Split(hs, ",") {
 				h = strings.TrimSpace(h)
 				if h == "" {
-					return nil, filterargs.Errorf(s.name, "argument 3 %q has an empty header name", hs)
+					return nil, a.Errorf("argument 3 %q has an empty header name", hs)
 				}
 				f.headers = append(f.headers, http.CanonicalHeaderKey(h))
 			}
 			f.key.lookup = strings.Join(f.headers, ",")
 		case kindService:
-			st, err := filterargs.PositiveInt(s.name, 2, args[2])
+			st, err := a.PositiveInt(2)
 			if err != nil {
 				return nil, err
 			}
 			if st < 100 || st > 599 {
-				return nil, filterargs.Errorf(s.name, "argument 3 must be an HTTP status code, got %v", args[2])
+				return nil, a.Errorf("argument 3 must be an HTTP status code, got %v", args[2])
 			}
 			f.status = st
 		}

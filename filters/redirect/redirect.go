@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Specs returns the redirect filter specs.
@@ -22,21 +22,22 @@ type spec struct {
 func (s spec) Name() string { return s.name }
 
 func (s spec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 2); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 2); err != nil {
 		return nil, err
 	}
-	code, err := filterargs.StatusCode(s.name, args, 0)
+	code, err := a.StatusCode(0)
 	if err != nil {
 		return nil, err
 	}
 	f := &redirect{code: code, lower: s.lower, location: &url.URL{}}
 	if len(args) == 2 {
-		loc, err := filterargs.String(s.name, args, 1, "location")
+		loc, err := a.String(1, "location")
 		if err != nil {
 			return nil, err
 		}
 		if f.location, err = url.Parse(loc); err != nil {
-			return nil, filterargs.Errorf(s.name, "argument 2 (location) %q is not a URL: %v", loc, err)
+			return nil, a.Errorf("argument 2 (location) %q is not a URL: %v", loc, err)
 		}
 	}
 	return f, nil

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // content is a fixed body with its headers, computed once per route.
@@ -16,19 +16,19 @@ type content struct {
 	status                    int // inlineContentIfStatus only
 }
 
-func newContent(filter string, args []any, i int) (*content, error) {
-	text, err := filterargs.String(filter, args, i, "content")
+func newContent(a specargs.Args, i int) (*content, error) {
+	text, err := a.String(i, "content")
 	if err != nil {
 		return nil, err
 	}
 	c := &content{text: text, length: strconv.Itoa(len(text))}
-	if len(args) > i+1 {
-		ct, err := filterargs.NonEmptyString(filter, args, i+1, "mime type")
+	if a.Len() > i+1 {
+		ct, err := a.NonEmptyString(i+1, "mime type")
 		if err != nil {
 			return nil, err
 		}
 		if _, _, err := mime.ParseMediaType(ct); err != nil {
-			return nil, filterargs.Errorf(filter, "argument %d (mime type) %q: %v", i+2, ct, err)
+			return nil, a.Errorf("argument %d (mime type) %q: %v", i+2, ct, err)
 		}
 		c.contentType = ct
 	} else {
@@ -61,10 +61,11 @@ type inlineSpec struct{}
 func (inlineSpec) Name() string { return "inlineContent" }
 
 func (s inlineSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 2); err != nil {
 		return nil, err
 	}
-	c, err := newContent(s.Name(), args, 0)
+	c, err := newContent(a, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +98,15 @@ type inlineIfStatusSpec struct{}
 func (inlineIfStatusSpec) Name() string { return "inlineContentIfStatus" }
 
 func (s inlineIfStatusSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 3); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 3); err != nil {
 		return nil, err
 	}
-	code, err := filterargs.StatusCode(s.Name(), args, 0)
+	code, err := a.StatusCode(0)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newContent(s.Name(), args, 1)
+	c, err := newContent(a, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package status
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type loopbackIfStatusSpec struct{}
@@ -10,17 +10,18 @@ type loopbackIfStatusSpec struct{}
 func (loopbackIfStatusSpec) Name() string { return "loopbackIfStatus" }
 
 func (s loopbackIfStatusSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	code, err := filterargs.Int(s.Name(), args, 0, "status code")
+	code, err := a.Int(0, "status code")
 	if err != nil {
 		return nil, err
 	}
 	if code < 100 || code > 599 {
-		return nil, filterargs.Errorf(s.Name(), "argument 1 (status code) out of range 100-599: %d", code)
+		return nil, a.Errorf("argument 1 (status code) out of range 100-599: %d", code)
 	}
-	p, err := filterargs.NonEmptyString(s.Name(), args, 1, "path")
+	p, err := a.NonEmptyString(1, "path")
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ type healthcheckSpec struct{}
 func (healthcheckSpec) Name() string { return "healthcheck" }
 
 func (s healthcheckSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 0, 0); err != nil {
+	if err := specargs.Filter(s.Name(), args).Count(0, 0); err != nil {
 		return nil, err
 	}
 	return &status{code: 200, line: statusLine(200)}, nil

@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type staticSpec struct{}
@@ -17,23 +17,24 @@ type staticSpec struct{}
 func (staticSpec) Name() string { return "static" }
 
 func (s staticSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 2, 2); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(2, 2); err != nil {
 		return nil, err
 	}
-	prefix, err := filterargs.String(s.Name(), args, 0, "path prefix")
+	prefix, err := a.String(0, "path prefix")
 	if err != nil {
 		return nil, err
 	}
-	root, err := filterargs.NonEmptyString(s.Name(), args, 1, "directory")
+	root, err := a.NonEmptyString(1, "directory")
 	if err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(root)
 	if err != nil {
-		return nil, filterargs.Errorf(s.Name(), "argument 2 (directory): %v", err)
+		return nil, a.Errorf("argument 2 (directory): %v", err)
 	}
 	if !fi.IsDir() {
-		return nil, filterargs.Errorf(s.Name(), "argument 2 (directory) %q is not a directory", root)
+		return nil, a.Errorf("argument 2 (directory) %q is not a directory", root)
 	}
 	return &static{prefix: prefix, files: http.FileServer(http.Dir(root))}, nil
 }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 type statusSpec struct{}
@@ -13,10 +13,11 @@ type statusSpec struct{}
 func (statusSpec) Name() string { return "status" }
 
 func (s statusSpec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.Name(), args, 1, 1); err != nil {
+	a := specargs.Filter(s.Name(), args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	code, err := filterargs.StatusCode(s.Name(), args, 0)
+	code, err := a.StatusCode(0)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package timeout
 
 import (
 	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/filters/internal/filterargs"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Specs returns the timeout filter specs.
@@ -21,15 +21,16 @@ func (s spec) Name() string { return s.name }
 // CreateFilter takes a duration string ("1.5s") or a time.Duration; zero and
 // negative timeouts are rejected because they could only fail every request.
 func (s spec) CreateFilter(args []any) (filters.Filter, error) {
-	if err := filterargs.Count(s.name, args, 1, 1); err != nil {
+	a := specargs.Filter(s.name, args)
+	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	d, err := filterargs.Duration(s.name, args, 0, "timeout", false)
+	d, err := a.Duration(0, "timeout", false)
 	if err != nil {
 		return nil, err
 	}
 	if d <= 0 {
-		return nil, filterargs.Errorf(s.name, "argument 1 (timeout) must be positive, got %v", d)
+		return nil, a.Errorf("argument 1 (timeout) must be positive, got %v", d)
 	}
 	// Boxing once here keeps the request path free of allocations.
 	return &filter{key: s.key, value: d}, nil

@@ -4,7 +4,7 @@ import (
 	"math"
 	"net/http"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -19,22 +19,23 @@ func New() routing.PredicateSpec { return spec{} }
 func (spec) Name() string { return Name }
 
 func (spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 2, 2); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(2, 2); err != nil {
 		return nil, err
 	}
 	var b [2]int64
 	for i := range b {
-		f, err := args.Number(Name, a, i)
+		f, err := args.Number(i, "length")
 		if err != nil {
 			return nil, err
 		}
 		if f < 0 || f != math.Trunc(f) || f > math.MaxInt64 {
-			return nil, args.Errorf(Name, "argument %d (%v) must be a non-negative integer", i+1, f)
+			return nil, args.Errorf("argument %d (%v) must be a non-negative integer", i+1, f)
 		}
 		b[i] = int64(f)
 	}
 	if b[0] >= b[1] {
-		return nil, args.Errorf(Name, "min (%d) must be less than max (%d)", b[0], b[1])
+		return nil, args.Errorf("min (%d) must be less than max (%d)", b[0], b[1])
 	}
 	return predicate{min: b[0], max: b[1]}, nil
 }

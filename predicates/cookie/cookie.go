@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/internal/cookies"
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -20,14 +20,15 @@ func New() routing.PredicateSpec { return spec{} }
 func (spec) Name() string { return Name }
 
 func (spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 2, 2); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(2, 2); err != nil {
 		return nil, err
 	}
-	name, err := args.NonEmpty(Name, a, 0)
+	name, err := args.NonEmptyString(0, "cookie name")
 	if err != nil {
 		return nil, err
 	}
-	rx, err := args.Regexp(Name, a, 1)
+	rx, err := args.Regexp(1, "value expression")
 	if err != nil {
 		return nil, err
 	}

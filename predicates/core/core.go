@@ -3,7 +3,7 @@ package core
 import (
 	"net/http"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -47,7 +47,8 @@ func NewShutdown(started <-chan struct{}) routing.PredicateSpec {
 func (shutdownSpec) Name() string { return ShutdownName }
 
 func (s shutdownSpec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(ShutdownName, a, 0, 0); err != nil {
+	args := specargs.Predicate(ShutdownName, a)
+	if err := args.Count(0, 0); err != nil {
 		return nil, err
 	}
 	return shutdown(s), nil

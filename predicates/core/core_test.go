@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -42,7 +42,7 @@ func TestShutdown(t *testing.T) {
 	if spec.Name() != "Shutdown" {
 		t.Fatal(spec.Name())
 	}
-	if _, err := spec.Create([]any{"x"}); !errors.Is(err, args.ErrInvalid) {
+	if _, err := spec.Create([]any{"x"}); !errors.Is(err, specargs.ErrInvalidPredicateParameters) {
 		t.Fatalf("Shutdown(\"x\"): err %v, want ErrInvalid", err)
 	}
 	p, err := spec.Create(nil)

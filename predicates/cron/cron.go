@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -47,22 +47,23 @@ func New(o Options) routing.PredicateSpec {
 func (spec) Name() string { return Name }
 
 func (s spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 1, 1); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(1, 1); err != nil {
 		return nil, err
 	}
-	expr, err := args.String(Name, a, 0)
+	expr, err := args.String(0, "cron expression")
 	if err != nil {
 		return nil, err
 	}
 	parts := strings.Fields(expr)
 	if len(parts) != len(fields) {
-		return nil, args.Errorf(Name, "%q must have 5 fields (minute hour day-of-month month day-of-week), has %d", expr, len(parts))
+		return nil, args.Errorf("%q must have 5 fields (minute hour day-of-month month day-of-week), has %d", expr, len(parts))
 	}
 	p := &predicate{now: s.now}
 	for i, part := range parts {
 		m, err := parseField(fields[i], part)
 		if err != nil {
-			return nil, args.Errorf(Name, "%q: %s field %q: %v", expr, fields[i].name, part, err)
+			return nil, args.Errorf("%q: %s field %q: %v", expr, fields[i].name, part, err)
 		}
 		p.masks[i] = m
 	}

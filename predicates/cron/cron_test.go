@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 func TestCron(t *testing.T) {
@@ -59,7 +59,7 @@ func TestBadArgs(t *testing.T) {
 		{"* * * 13 *"}, {"* * * * 8"}, {"*/0 * * * *"}, {"5-1 * * * *"}, {"x * * * *"}, {"* * * * mon-"},
 		{"* * * * *", "* * * * *"},
 	} {
-		if _, err := New(Options{}).Create(a); !errors.Is(err, args.ErrInvalid) {
+		if _, err := New(Options{}).Create(a); !errors.Is(err, specargs.ErrInvalidPredicateParameters) {
 			t.Errorf("Cron%v: err %v, want ErrInvalid", a, err)
 		}
 	}

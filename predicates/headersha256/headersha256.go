@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/textproto"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -22,25 +22,26 @@ func New() routing.PredicateSpec { return spec{} }
 func (spec) Name() string { return Name }
 
 func (spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 2, -1); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(2, -1); err != nil {
 		return nil, err
 	}
-	name, err := args.NonEmpty(Name, a, 0)
+	name, err := args.NonEmptyString(0, "header name")
 	if err != nil {
 		return nil, err
 	}
 	p := &predicate{name: textproto.CanonicalMIMEHeaderKey(name)}
 	for i := 1; i < len(a); i++ {
-		s, err := args.String(Name, a, i)
+		s, err := args.String(i, "digest")
 		if err != nil {
 			return nil, err
 		}
 		var h [sha256.Size]byte
 		if len(s) != hex.EncodedLen(sha256.Size) {
-			return nil, args.Errorf(Name, "argument %d (%q) is not a hex-encoded SHA-256 digest", i+1, s)
+			return nil, args.Errorf("argument %d (%q) is not a hex-encoded SHA-256 digest", i+1, s)
 		}
 		if _, err := hex.Decode(h[:], []byte(s)); err != nil {
-			return nil, args.Errorf(Name, "argument %d (%q) is not a hex-encoded SHA-256 digest", i+1, s)
+			return nil, args.Errorf("argument %d (%q) is not a hex-encoded SHA-256 digest", i+1, s)
 		}
 		p.hashes = append(p.hashes, h)
 	}

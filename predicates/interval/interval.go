@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -62,27 +62,28 @@ func NewBetween(o Options) routing.PredicateSpec { return spec{BetweenName, betw
 func (s spec) Name() string { return s.name }
 
 func (s spec) Create(a []any) (routing.Predicate, error) {
+	args := specargs.Predicate(s.name, a)
 	times := 1
 	if s.kind == between {
 		times = 2
 	}
-	if err := args.Count(s.name, a, times, times+1); err != nil {
+	if err := args.Count(times, times+1); err != nil {
 		return nil, err
 	}
 	var loc *time.Location
 	if len(a) > times {
-		tz, err := args.NonEmpty(s.name, a, times)
+		tz, err := args.NonEmptyString(times, "time zone")
 		if err != nil {
 			return nil, err
 		}
 		if loc, err = time.LoadLocation(tz); err != nil {
-			return nil, args.Errorf(s.name, "argument %d (%q) is not a known time zone: %v", times+1, tz, err)
+			return nil, args.Errorf("argument %d (%q) is not a known time zone: %v", times+1, tz, err)
 		}
 	}
 	var t [2]time.Time
 	for i := 0; i < times; i++ {
 		var err error
-		if t[i], err = parseTime(s.name, a, i, loc); err != nil {
+		if t[i], err = parseTime(args, i, loc); err != nil {
 			return nil, err
 		}
 	}
@@ -93,34 +94,35 @@ func (s spec) Create(a []any) (routing.Predicate, error) {
 		return &predicate{now: s.now, till: t[0], hasTill: true}, nil
 	}
 	if !t[0].Before(t[1]) {
-		return nil, args.Errorf(s.name, "from (%v) must be before till (%v)", a[0], a[1])
+		return nil, args.Errorf("from (%v) must be before till (%v)", a[0], a[1])
 	}
 	return &predicate{now: s.now, from: t[0], till: t[1], hasFrom: true, hasTill: true}, nil
 }
 
 // parseTime reads argument i: unix seconds (fraction dropped), an RFC 3339
 // string, or, when loc is given, a local time without offset in loc.
-func parseTime(name string, a []any, i int, loc *time.Location) (time.Time, error) {
-	if s, ok := a[i].(string); ok {
+func parseTime(args specargs.Args, i int, loc *time.Location) (time.Time, error) {
+	v := args.At(i)
+	if s, ok := v.(string); ok {
 		if loc != nil {
 			t, err := time.ParseInLocation(localLayout, s, loc)
 			if err != nil {
-				return time.Time{}, args.Errorf(name, "argument %d (%q) is not a time of the form %s", i+1, s, localLayout)
+				return time.Time{}, args.Errorf("argument %d (%q) is not a time of the form %s", i+1, s, localLayout)
 			}
 			return t, nil
 		}
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			return time.Time{}, args.Errorf(name, "argument %d (%q) is not an RFC 3339 time", i+1, s)
+			return time.Time{}, args.Errorf("argument %d (%q) is not an RFC 3339 time", i+1, s)
 		}
 		return t, nil
 	}
 	if loc != nil {
-		return time.Time{}, args.Errorf(name, "argument %d (%v) must be a string when a time zone is given", i+1, a[i])
+		return time.Time{}, args.Errorf("argument %d (%v) must be a string when a time zone is given", i+1, v)
 	}
-	f, err := args.Number(name, a, i)
+	f, err := args.Number(i, "time")
 	if err != nil {
-		return time.Time{}, args.Errorf(name, "argument %d (%v) must be a time string or unix seconds", i+1, a[i])
+		return time.Time{}, args.Errorf("argument %d (%v) must be a time string or unix seconds", i+1, v)
 	}
 	return time.Unix(int64(f), 0), nil
 }

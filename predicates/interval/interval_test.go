@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -81,7 +81,7 @@ func TestBadArgs(t *testing.T) {
 		{NewBetween, []any{"2026-11-23T10:00:00", "2026-11-23T11:00:00", "Nowhere"}, `Between: argument 3 ("Nowhere") is not a known time zone`},
 	} {
 		_, err := tc.spec(Options{}).Create(tc.args)
-		if !errors.Is(err, args.ErrInvalid) {
+		if !errors.Is(err, specargs.ErrInvalidPredicateParameters) {
 			t.Errorf("%v: err %v, want ErrInvalid", tc.args, err)
 			continue
 		}

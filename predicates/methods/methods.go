@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -24,12 +24,13 @@ func New() routing.PredicateSpec { return spec{} }
 func (spec) Name() string { return Name }
 
 func (spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 1, -1); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(1, -1); err != nil {
 		return nil, err
 	}
 	p := make(predicate, 0, len(a))
 	for i := range a {
-		s, err := args.String(Name, a, i)
+		s, err := args.String(i, "method")
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +40,7 @@ func (spec) Create(a []any) (routing.Predicate, error) {
 			ok = ok || k == m
 		}
 		if !ok {
-			return nil, args.Errorf(Name, "argument %d (%q) is not a standard HTTP method", i+1, s)
+			return nil, args.Errorf("argument %d (%q) is not a standard HTTP method", i+1, s)
 		}
 		p = append(p, m)
 	}

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/internal/rawquery"
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -20,16 +20,17 @@ func New() routing.PredicateSpec { return spec{} }
 func (spec) Name() string { return Name }
 
 func (spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(Name, a, 1, 2); err != nil {
+	args := specargs.Predicate(Name, a)
+	if err := args.Count(1, 2); err != nil {
 		return nil, err
 	}
-	name, err := args.NonEmpty(Name, a, 0)
+	name, err := args.NonEmptyString(0, "parameter name")
 	if err != nil {
 		return nil, err
 	}
 	p := &predicate{name: name}
 	if len(a) == 2 {
-		if p.rx, err = args.Regexp(Name, a, 1); err != nil {
+		if p.rx, err = args.Regexp(1, "value expression"); err != nil {
 			return nil, err
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -45,12 +45,13 @@ func NewClientIP() routing.PredicateSpec { return spec{ClientIPName, remoteOnly}
 func (s spec) Name() string { return s.name }
 
 func (s spec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(s.name, a, 1, -1); err != nil {
+	args := specargs.Predicate(s.name, a)
+	if err := args.Count(1, -1); err != nil {
 		return nil, err
 	}
 	p := &predicate{from: s.from, nets: make([]netip.Prefix, len(a))}
 	for i := range a {
-		n, err := args.Prefix(s.name, a, i)
+		n, err := args.Prefix(i, "network")
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -66,7 +66,7 @@ func TestBadArgs(t *testing.T) {
 	for _, spec := range []routing.PredicateSpec{NewSource(), NewSourceFromLast(), NewClientIP()} {
 		for _, a := range [][]any{nil, {"10.0.0.300"}, {"10.0.0.0/33"}, {"x"}, {1.0}, {"10.0.0.1", "bad"}} {
 			_, err := spec.Create(a)
-			if !errors.Is(err, args.ErrInvalid) {
+			if !errors.Is(err, specargs.ErrInvalidPredicateParameters) {
 				t.Errorf("%s%v: err %v, want ErrInvalid", spec.Name(), a, err)
 			}
 		}

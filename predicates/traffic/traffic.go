@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/internal/cookies"
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -39,32 +39,33 @@ func NewTraffic(o Options) routing.PredicateSpec { return trafficSpec{o.rand()} 
 func (trafficSpec) Name() string { return TrafficName }
 
 func (s trafficSpec) Create(a []any) (routing.Predicate, error) {
+	args := specargs.Predicate(TrafficName, a)
 	if len(a) != 1 && len(a) != 3 {
-		return nil, args.Errorf(TrafficName, "expects 1 or 3 arguments, got %d", len(a))
+		return nil, args.Errorf("expects 1 or 3 arguments, got %d", len(a))
 	}
-	chance, err := fraction(TrafficName, a, 0)
+	chance, err := fraction(args, 0)
 	if err != nil {
 		return nil, err
 	}
 	p := &trafficPredicate{rnd: s.rnd, chance: chance}
 	if len(a) == 3 {
-		if p.cookie, err = args.NonEmpty(TrafficName, a, 1); err != nil {
+		if p.cookie, err = args.NonEmptyString(1, "cookie name"); err != nil {
 			return nil, err
 		}
-		if p.group, err = args.String(TrafficName, a, 2); err != nil {
+		if p.group, err = args.String(2, "group value"); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
 }
 
-func fraction(name string, a []any, i int) (float64, error) {
-	f, err := args.Number(name, a, i)
+func fraction(args specargs.Args, i int) (float64, error) {
+	f, err := args.Number(i, "fraction")
 	if err != nil {
 		return 0, err
 	}
 	if !(f >= 0 && f <= 1) {
-		return 0, args.Errorf(name, "argument %d (%v) must be between 0 and 1", i+1, f)
+		return 0, args.Errorf("argument %d (%v) must be between 0 and 1", i+1, f)
 	}
 	return f, nil
 }
@@ -100,19 +101,20 @@ func (segmentSpec) Name() string { return TrafficSegmentName }
 func (segmentSpec) Weight() int { return -1 }
 
 func (s segmentSpec) Create(a []any) (routing.Predicate, error) {
-	if err := args.Count(TrafficSegmentName, a, 2, 2); err != nil {
+	args := specargs.Predicate(TrafficSegmentName, a)
+	if err := args.Count(2, 2); err != nil {
 		return nil, err
 	}
-	lo, err := fraction(TrafficSegmentName, a, 0)
+	lo, err := fraction(args, 0)
 	if err != nil {
 		return nil, err
 	}
-	hi, err := fraction(TrafficSegmentName, a, 1)
+	hi, err := fraction(args, 1)
 	if err != nil {
 		return nil, err
 	}
 	if lo > hi {
-		return nil, args.Errorf(TrafficSegmentName, "min (%v) must not be greater than max (%v)", lo, hi)
+		return nil, args.Errorf("min (%v) must not be greater than max (%v)", lo, hi)
 	}
 	return &segmentPredicate{rnd: s.rnd, min: lo, max: hi}, nil
 }

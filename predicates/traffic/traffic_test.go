@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/predicates/internal/predtest"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -73,7 +73,7 @@ func TestTrafficSegmentArgs(t *testing.T) {
 	for _, a := range [][]any{
 		nil, {0.1}, {0.1, 0.2, 0.3}, {0.5, 0.4}, {-0.1, 0.5}, {0.0, 1.1}, {"0", 0.5}, {0.0, "1"},
 	} {
-		if _, err := spec.Create(a); !errors.Is(err, args.ErrInvalid) {
+		if _, err := spec.Create(a); !errors.Is(err, specargs.ErrInvalidPredicateParameters) {
 			t.Errorf("TrafficSegment%v: err %v, want ErrInvalid", a, err)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/predicates/internal/args"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -34,7 +34,7 @@ func (s spec) Create([]any) (routing.Predicate, error) {
 }
 
 func TestCreate(t *testing.T) {
-	invalid := args.Errorf("S", "bad")
+	invalid := specargs.Predicate("S", nil).Errorf("bad")
 	for _, tc := range []struct {
 		name           string
 		err            error

@@ -1,4 +1,4 @@
-package filterargs
+package specargs
 
 // ValidHeaderName reports whether s is an RFC 9110 token, the only form a
 // header field name may take.
