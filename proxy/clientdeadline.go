@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
 // A client that stops sending its request body, or stops reading the
@@ -190,7 +192,7 @@ func (p *Proxy) prepareBody(c *reqCtx) error {
 		r.Body = c.idle
 	}
 	if err := c.bufferBody(p.opts.BufferBodyBytes); err != nil {
-		return &requestBodyError{err}
+		return &h1.RequestBodyError{Err: err}
 	}
 	return nil
 }

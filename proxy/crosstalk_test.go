@@ -18,8 +18,8 @@ import (
 // requests, each to a path of its own; every genuine answer echoes the
 // request's path (X-Path, and the body of a 200). A client must get its
 // own answer or an error status, and never the path of another request:
-// that would be another client's response (the reuse contract at the top
-// of h1client.go).
+// that would be another client's response (the reuse contract of package
+// h1, in proxy/internal/h1/doc.go).
 
 // crosstalkBackend answers each request on a connection with answer and
 // may send more bytes later.

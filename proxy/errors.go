@@ -11,6 +11,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
 // statusClientClosed is logged when the client went away before the
@@ -40,7 +42,7 @@ func (e *proxyError) Unwrap() error { return e.err }
 // isDialError reports a failure before the request reached the backend:
 // TCP connect or TLS handshake.
 func isDialError(err error) bool {
-	var de *dialError
+	var de *h1.DialError
 	if errors.As(err, &de) {
 		return true
 	}
@@ -76,7 +78,7 @@ var malformedResponseTexts = [...]string{
 
 // invalidRequestTexts are what http.Transport (HTTP/1 and HTTP/2) says
 // when it refuses to send a request, before or while writing its head:
-// the h1 client reports the same cases as *invalidRequestError. Both are
+// the h1 client reports the same cases as *h1.InvalidRequestError. Both are
 // 400: the request, as the client and the filters made it, cannot be
 // forwarded. ("invalid Trailer key" is said of a request's trailer names;
 // a response's are "bad trailer key".)
@@ -93,10 +95,10 @@ var invalidRequestTexts = [...]string{
 }
 
 // isInvalidRequest recognises a request that was not sent because it is
-// invalid: the h1 client's *invalidRequestError, or http.Transport's
+// invalid: the h1 client's *h1.InvalidRequestError, or http.Transport's
 // untyped errors for the same cases.
 func isInvalidRequest(err error) bool {
-	var ie *invalidRequestError
+	var ie *h1.InvalidRequestError
 	if errors.As(err, &ie) {
 		return true
 	}
@@ -115,7 +117,7 @@ func isInvalidRequest(err error) bool {
 
 // isMalformedResponse recognises http.Transport's (https, h2c, Expect
 // requests) failures to parse a backend answer, which the h1 client
-// reports as badResponseError: both are 502. Transport failures (EOF,
+// reports as *h1.BadResponseError: both are 502. Transport failures (EOF,
 // resets, timeouts) keep their own status.
 func isMalformedResponse(err error) bool {
 	var ne net.Error
@@ -152,17 +154,17 @@ func statusFor(clientCtx context.Context, err error) int {
 	if isInvalidRequest(err) {
 		return http.StatusBadRequest
 	}
-	var be *requestBodyError
+	var be *h1.RequestBodyError
 	if errors.As(err, &be) {
 		// A read deadline (readTimeout) hit while the client was still
 		// sending counts as the client's failure to deliver: 499.
 		var ne net.Error
-		if errors.As(be.err, &ne) && ne.Timeout() {
+		if errors.As(be.Err, &ne) && ne.Timeout() {
 			return statusClientClosed
 		}
 		return http.StatusBadRequest
 	}
-	var bad *badResponseError
+	var bad *h1.BadResponseError
 	if isDialError(err) || errors.As(err, &bad) || isMalformedResponse(err) {
 		return http.StatusBadGateway
 	}

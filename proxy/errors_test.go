@@ -14,6 +14,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
 // slow answers after d or when the request is canceled.
@@ -279,7 +280,7 @@ func TestWriteTimeout(t *testing.T) {
 
 func TestStatusForInvalidRequest(t *testing.T) {
 	for _, err := range []error{
-		&invalidRequestError{errInvalidFieldValue},
+		&h1.InvalidRequestError{Err: errors.New("invalid header field value")},
 		errors.New(`net/http: invalid header field value for "X"`),
 		errors.New(`net/http: HTTP/1.x transport connection broken: net/http: can't write control character in Request.URL`),
 		errors.New(`invalid Trailer key "Content-Length"`),
@@ -293,7 +294,7 @@ func TestStatusForInvalidRequest(t *testing.T) {
 		t.Errorf("a response's bad trailer key: %d, want 502", got)
 	}
 	// The upgrade path reads the answer with badResponse around any error.
-	if got := statusFor(t.Context(), badResponse(&invalidRequestError{errInvalidHost})); got != http.StatusBadRequest {
+	if got := statusFor(t.Context(), h1.BadResponse(&h1.InvalidRequestError{Err: errors.New("invalid Host")})); got != http.StatusBadRequest {
 		t.Errorf("through badResponse: %d, want 400", got)
 	}
 }

@@ -155,23 +155,3 @@ func TestHTTPSMalformedBackendResponses(t *testing.T) {
 		})
 	}
 }
-
-func TestRestoreConnection(t *testing.T) {
-	for _, tc := range []struct {
-		name, raw string
-		want      []string
-	}{
-		{"none", "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\n", nil},
-		{"lines joined", "HTTP/1.1 200 OK\r\nconnection: close\r\nX-A: 1\r\nCONNECTION:  X-A \r\n\r\n", []string{"close", "X-A"}},
-		{"bare LF", "HTTP/1.1 200 OK\nConnection: close, X-A\n\n", []string{"close, X-A"}},
-		{"folded", "HTTP/1.1 200 OK\r\nConnection: close,\r\n X-A\r\n\r\n", []string{"close, X-A"}},
-		{"body not read", "HTTP/1.1 200 OK\r\n\r\nConnection: X-A\r\n\r\n", nil},
-		{"status line not read", "Connection: X-A\r\n\r\n", nil},
-	} {
-		h := http.Header{}
-		restoreConnection(h, []byte(tc.raw))
-		if got := h["Connection"]; strings.Join(got, "|") != strings.Join(tc.want, "|") || (got == nil) != (tc.want == nil) {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
 const (
@@ -33,7 +34,7 @@ type Proxy struct {
 	ctxPool sync.Pool
 
 	custom http.RoundTripper // Options.Transport
-	h1     *h1Client         // plain http backends
+	h1     *h1.Client        // plain http backends
 	std    *http.Transport   // https, Expect: 100-continue
 	h2c    *http.Transport   // h2c:// backends (HTTP/2 prior knowledge only)
 	tlsCfg *tls.Config       // for upgrade dials to https backends
@@ -66,7 +67,16 @@ func New(o Options) *Proxy {
 	p.ctxPool.New = func() any { return &reqCtx{proxy: p, bag: make(map[string]any)} }
 	t := o.Timeouts
 
-	p.h1 = newH1Client(t, o.MaxIdleConnsPerHost, o.DisableKeepAlives, p.bufPool)
+	p.h1 = h1.NewClient(h1.Config{
+		DialTimeout:           t.Dial,
+		KeepAlive:             t.KeepAlive,
+		ResponseHeaderTimeout: t.ResponseHeader,
+		ReadIdleTimeout:       t.ReadIdle,
+		IdleConnTimeout:       t.IdleConn,
+		MaxIdlePerHost:        o.MaxIdleConnsPerHost,
+		DisableKeepAlives:     o.DisableKeepAlives,
+		Buffers:               p.bufPool,
+	})
 
 	var tlsCfg *tls.Config
 	if o.ClientTLS != nil {
@@ -89,7 +99,7 @@ func New(o Options) *Proxy {
 		TLSHandshakeTimeout:    t.TLSHandshake,
 		ResponseHeaderTimeout:  t.ResponseHeader,
 		ExpectContinueTimeout:  t.ExpectContinue,
-		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		MaxResponseHeaderBytes: h1.MaxResponseHeaderBytes,
 		IdleConnTimeout:        t.IdleConn,
 		MaxIdleConnsPerHost:    idlePerHost,
 		DisableKeepAlives:      o.DisableKeepAlives || o.MaxIdleConnsPerHost < 0,
@@ -106,7 +116,7 @@ func New(o Options) *Proxy {
 		DialContext:            dialer.DialContext,
 		ResponseHeaderTimeout:  t.ResponseHeader,
 		IdleConnTimeout:        t.IdleConn,
-		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		MaxResponseHeaderBytes: h1.MaxResponseHeaderBytes,
 		DisableCompression:     true,
 		Protocols:              new(http.Protocols),
 	}
@@ -130,7 +140,7 @@ func (p *Proxy) closeIdleLoop(period time.Duration) {
 		case <-p.quit:
 			return
 		case <-tk.C:
-			p.h1.closeIdle(false)
+			p.h1.CloseIdle()
 			p.std.CloseIdleConnections()
 			p.h2c.CloseIdleConnections()
 		}
@@ -157,7 +167,7 @@ func (p *Proxy) Close() error {
 		u.close()
 	}
 	p.wg.Wait()
-	p.h1.closeIdle(true)
+	p.h1.Close()
 	p.std.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
 	return nil

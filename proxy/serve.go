@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -349,12 +350,12 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		r.Host = stripDefaultPort(scheme, host)
 	}
 	out := r
-	h1 := rt == roundTripper(p.h1)
-	if !h1 {
+	own := rt == roundTripper(p.h1)
+	if !own {
 		// The h1 client checks what it sends itself; net/http's
 		// transports let some of it through (an invalid Host becomes an
 		// empty one, control bytes in a query reach HTTP/2 backends).
-		if err := validateRequest(r); err != nil {
+		if err := h1.ValidateRequest(r); err != nil {
 			return err
 		}
 		out = clientRequest(r)
@@ -363,8 +364,8 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if err != nil {
 		return c.bodyError(err)
 	}
-	if !h1 {
-		withReadIdle(rsp, p.opts.Timeouts.ReadIdle)
+	if !own {
+		h1.WithReadIdle(rsp, p.opts.Timeouts.ReadIdle)
 	}
 	if !p.opts.KeepHopHeaders {
 		removeHopHeaders(rsp.Header)
@@ -395,6 +396,13 @@ func (p *Proxy) applyTimeouts(c *reqCtx) {
 			_ = dl.conn.SetReadDeadline(dl.readLimit)
 		}
 	}
+}
+
+// roundTripper is what the proxy needs from a backend client. Keeping the
+// backend call behind it lets the HTTP/1.1 client be swapped (or compared
+// against http.Transport in benchmarks) without touching the request path.
+type roundTripper interface {
+	RoundTrip(*http.Request) (*http.Response, error)
 }
 
 // transport picks the client for scheme and returns the URL scheme to use

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
 // upgradeConn is one hijacked client connection and its backend
@@ -43,7 +45,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	d := net.Dialer{KeepAlive: p.opts.Timeouts.KeepAlive}
 	nc, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return &proxyError{status: http.StatusServiceUnavailable, err: &dialError{err}}
+		return &proxyError{status: http.StatusServiceUnavailable, err: &h1.DialError{Err: err}}
 	}
 	switch scheme {
 	case "http", "ws", "h2c":
@@ -56,7 +58,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = nc.Close()
-			return &proxyError{status: http.StatusServiceUnavailable, err: &dialError{err}}
+			return &proxyError{status: http.StatusServiceUnavailable, err: &h1.DialError{Err: err}}
 		}
 		nc = tc
 	default:
@@ -82,24 +84,24 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	// Stop the dial context from cutting the relay: only the client going
 	// away before the switch should abort the handshake.
 	stop := context.AfterFunc(r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
-	lr := &headerLimitReader{r: nc, n: maxResponseHeaderBytes}
+	lr := h1.NewHeaderLimitReader(nc)
 	bw := bufio.NewWriter(nc)
 	buf := p.bufPool.Get()
-	err = writeRequest(bw, r, *buf)
+	err = h1.WriteRequest(bw, r, *buf)
 	p.bufPool.Put(buf)
 	var rsp *http.Response
 	br := bufio.NewReader(lr)
 	if err == nil {
-		lr.recordHeader(br)
+		lr.RecordHeader(br)
 		rsp, err = http.ReadResponse(br, r)
 	}
-	raw := lr.stopRecording()
+	raw := lr.StopRecording()
 	if err == nil {
 		// As strict as every other backend answer: an invalid field line
 		// is a 502, not something net/http's parser skips.
-		if _, herr := checkHeaderBlock(raw); herr != nil {
+		if herr := h1.CheckHeaderBlock(raw); herr != nil {
 			_ = rsp.Body.Close()
-			err = &badResponseError{herr}
+			err = &h1.BadResponseError{Err: herr}
 		}
 	}
 	if !stop() || err != nil {
@@ -108,16 +110,16 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 		case err == nil:
 			err = context.Canceled
 		case r.Context().Err() == nil:
-			err = badResponse(err)
+			err = h1.BadResponse(err)
 		}
 		return err
 	}
-	lr.n = noLimit
+	lr.LiftLimit()
 	_ = nc.SetDeadline(time.Time{})
 	c.noRespFilt = true
 	if rsp.StatusCode != http.StatusSwitchingProtocols {
 		if !p.opts.KeepHopHeaders {
-			restoreConnection(rsp.Header, raw)
+			h1.RestoreConnection(rsp.Header, raw)
 			removeHopHeaders(rsp.Header)
 		}
 		rsp.Body = &closeWith{ReadCloser: rsp.Body, c: nc}
@@ -127,7 +129,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 
 	if !upgradeOffered(up, rsp.Header.Get("Upgrade")) {
 		_ = nc.Close()
-		return &badResponseError{errUpgradeMismatch}
+		return &h1.BadResponseError{Err: errUpgradeMismatch}
 	}
 
 	client, cbuf, err := http.NewResponseController(c.w).Hijack()
@@ -177,6 +179,9 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	p.relay(u, cbuf.Reader, br)
 	return nil
 }
+
+// aLongTimeAgo is a deadline in the past: setting it unblocks pending I/O.
+var aLongTimeAgo = time.Unix(1, 0)
 
 var errUpgradeMismatch = errors.New("backend switched to a protocol the client did not offer")
 

@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -13,15 +13,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
-func newTestClient(t *testing.T, maxIdle int) *h1Client {
+// newTestClient returns a client configured as the proxy's by default,
+// with maxIdle idle connections per host (0: the default, 64).
+func newTestClient(t *testing.T, maxIdle int) *Client {
 	t.Helper()
-	o := Options{MaxIdleConnsPerHost: maxIdle}.withDefaults()
-	c := newH1Client(o.Timeouts, o.MaxIdleConnsPerHost, false, bufpool.New())
-	t.Cleanup(func() { c.closeIdle(true) })
+	cfg := testConfig()
+	if maxIdle != 0 {
+		cfg.MaxIdlePerHost = maxIdle
+	}
+	c := NewClient(cfg)
+	t.Cleanup(c.Close)
 	return c
 }
 
@@ -174,7 +177,7 @@ func TestH1ClientCloseIdleForgetsHosts(t *testing.T) {
 		rsp.Body.Close()
 	}
 	get()
-	c.closeIdle(false)
+	c.CloseIdle()
 	c.mu.Lock()
 	n := len(c.pools)
 	c.mu.Unlock()
@@ -221,7 +224,7 @@ func h1OKAnswer(path string) string {
 	return "HTTP/1.1 200 OK\r\nContent-Length: " + itoa(len(path)) + "\r\n\r\n" + path
 }
 
-func h1Get(t *testing.T, c *h1Client, method, url string) (int, string) {
+func h1Get(t *testing.T, c *Client, method, url string) (int, string) {
 	t.Helper()
 	var body io.Reader
 	if method == "POST" {

@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"io"
@@ -9,9 +9,8 @@ import (
 )
 
 // errReadIdle is the error of a body read that waited longer than the read
-// idle timeout (Timeouts.ReadIdle) for the backend's next bytes. It is a
-// net.Error whose Timeout is true, as the h1 client's socket deadline
-// error is.
+// idle timeout (WithReadIdle's d) for the backend's next bytes. It is a
+// net.Error whose Timeout is true, as Client's socket deadline error is.
 var errReadIdle error = readIdleError{}
 
 type readIdleError struct{}
@@ -22,13 +21,13 @@ func (readIdleError) Error() string {
 func (readIdleError) Timeout() bool   { return true }
 func (readIdleError) Temporary() bool { return true }
 
-// withReadIdle bounds, for a response of http.Transport (https, h2c,
+// WithReadIdle bounds, for a response of http.Transport (https, h2c,
 // Expect requests), the wait of each body Read for the backend's next
-// bytes by d, as the h1 client does with a socket deadline: when it
+// bytes by d, as Client does with a socket deadline: when it
 // expires, the body is closed (which unblocks the Read in both of
 // Transport's protocols) and the Read fails with errReadIdle. The proxy
 // then aborts the client's response. d <= 0 leaves rsp unchanged.
-func withReadIdle(rsp *http.Response, d time.Duration) {
+func WithReadIdle(rsp *http.Response, d time.Duration) {
 	if d <= 0 || rsp == nil || rsp.Body == nil || rsp.Body == http.NoBody {
 		return
 	}

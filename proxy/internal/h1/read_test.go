@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestReadResponseFastMatchesNetHTTP parses the same bytes with the fast
@@ -200,11 +199,31 @@ func TestCheckHeaderBlock(t *testing.T) {
 	}
 }
 
+func TestRestoreConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		want      []string
+	}{
+		{"none", "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\n", nil},
+		{"lines joined", "HTTP/1.1 200 OK\r\nconnection: close\r\nX-A: 1\r\nCONNECTION:  X-A \r\n\r\n", []string{"close", "X-A"}},
+		{"bare LF", "HTTP/1.1 200 OK\nConnection: close, X-A\n\n", []string{"close, X-A"}},
+		{"folded", "HTTP/1.1 200 OK\r\nConnection: close,\r\n X-A\r\n\r\n", []string{"close, X-A"}},
+		{"body not read", "HTTP/1.1 200 OK\r\n\r\nConnection: X-A\r\n\r\n", nil},
+		{"status line not read", "Connection: X-A\r\n\r\n", nil},
+	} {
+		h := http.Header{}
+		RestoreConnection(h, []byte(tc.raw))
+		if got := h["Connection"]; strings.Join(got, "|") != strings.Join(tc.want, "|") || (got == nil) != (tc.want == nil) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // readH1 reads a response as the h1 client does, without a connection.
 func readH1(t *testing.T, method, raw string) (*http.Response, *h1body, error) {
 	t.Helper()
 	req, _ := http.NewRequest(method, "http://x/", nil)
-	lr := &headerLimitReader{r: strings.NewReader(raw), n: maxResponseHeaderBytes}
+	lr := NewHeaderLimitReader(strings.NewReader(raw))
 	return readResponse(bufio.NewReader(lr), lr, req)
 }
 
@@ -232,10 +251,10 @@ func TestReadResponseStrict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rsp, b, err := readH1(t, tc.method, tc.raw)
-			var bad *badResponseError
+			var bad *BadResponseError
 			if tc.bad {
 				if !errors.As(err, &bad) {
-					t.Fatalf("err %v, want a badResponseError", err)
+					t.Fatalf("err %v, want a BadResponseError", err)
 				}
 				return
 			}
@@ -253,44 +272,6 @@ func TestReadResponseStrict(t *testing.T) {
 				t.Error("Content-Length kept next to Transfer-Encoding")
 			}
 		})
-	}
-}
-
-// TestMalformedBackendFieldIs502: the answer nginx refuses with 502 is
-// refused, not read until the backend closes.
-func TestMalformedBackendFieldIs502(t *testing.T) {
-	for _, answer := range []string{
-		"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok",
-		"HTTP/1.1 200 OK\r\nX Y: 1\r\nContent-Length: 2\r\n\r\nok",
-		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: a\x01\r\n\r\nok",
-	} {
-		be := startRawBackend(t, answerWith(answer))
-		fx := startProxy(t, Options{}, netRoute("r", "/", "http://"+be.addr))
-		cl := &http.Client{Timeout: 5 * time.Second}
-		rsp, err := cl.Get(fx.url("/"))
-		if err != nil {
-			t.Fatalf("%q: %v", answer, err)
-		}
-		rsp.Body.Close()
-		if rsp.StatusCode != http.StatusBadGateway {
-			t.Errorf("%q: status %d, want 502", answer, rsp.StatusCode)
-		}
-	}
-}
-
-// TestHeadEndingInLFThenCRLF: a head whose last field line ends with a
-// bare LF and whose blank line is a CRLF is complete; the fast parser used
-// to wait for a CRLF CRLF that never came (found by FuzzReadResponse).
-func TestHeadEndingInLFThenCRLF(t *testing.T) {
-	be := startRawBackend(t, answerWith("HTTP/1.1 200 OK\nContent-Length: 2\n\r\nok"))
-	fx := startProxy(t, Options{Timeouts: Timeouts{ResponseHeader: 5 * time.Second}}, netRoute("r", "/", "http://"+be.addr))
-	start := time.Now()
-	rsp, body := get(t, fx.url("/"))
-	if rsp.StatusCode != 200 || body != "ok" {
-		t.Fatalf("%d %q", rsp.StatusCode, body)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("answered after %v", d)
 	}
 }
 

@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -9,8 +9,6 @@ import (
 	"net/textproto"
 	"testing"
 	"time"
-
-	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // FuzzH1RoundTrip: whatever a backend answers, a round trip ends (answer
@@ -28,8 +26,10 @@ func FuzzH1RoundTrip(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		cl := newH1Client(Options{}.withDefaults().Timeouts, 1, false, bufpool.New())
-		defer cl.closeIdle(true)
+		cfg := testConfig()
+		cfg.MaxIdlePerHost = 1
+		cl := NewClient(cfg)
+		defer cl.Close()
 		c1, c2 := net.Pipe()
 		done := make(chan struct{})
 		go func() {

@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// FuzzWriteRequest compares writeRequest with net/http's client on random
+// FuzzWriteRequest compares WriteRequest with net/http's client on random
 // requests: http.Transport's checks (method, header and trailer fields)
 // followed by Request.Write. Both must accept or refuse the same requests,
 // and what they write must read back (http.ReadRequest) as the same method,
@@ -29,7 +29,7 @@ import (
 //   - a body of unknown length is always sent chunked; Request.Write
 //     first reads a byte of GET-like requests' bodies and sends none when
 //     it is empty, and sends a CONNECT body unframed. Framing trailer names
-//     are then refused when writeRequest chunks and Request.Write does not;
+//     are then refused when WriteRequest chunks and Request.Write does not;
 //   - Host, Content-Length, Transfer-Encoding and Trailer keys in any
 //     spelling are derived, not copied; Request.Write copies non-canonical
 //     spellings.
@@ -66,7 +66,7 @@ func FuzzWriteRequest(f *testing.F) {
 		}
 		ours, theirs := mk(), mk()
 		var out bytes.Buffer
-		err := writeRequest(bufio.NewWriter(&out), ours, make([]byte, 64))
+		err := WriteRequest(bufio.NewWriter(&out), ours, make([]byte, 64))
 		var ref bytes.Buffer
 		refErr := netHTTPChecks(theirs)
 		if refErr == nil {
@@ -169,11 +169,11 @@ func netHTTPChecks(r *http.Request) error {
 	return nil
 }
 
-// deliberateRefusal says why writeRequest refuses a request that net/http
+// deliberateRefusal says why WriteRequest refuses a request that net/http
 // sends, when that is on purpose, else "".
 func deliberateRefusal(r *http.Request, err error) string {
-	var ie *invalidRequestError
-	var be *requestBodyError
+	var ie *InvalidRequestError
+	var be *RequestBodyError
 	switch {
 	case errors.As(err, &ie):
 	case errors.As(err, &be):
@@ -226,7 +226,7 @@ func differentOnPurpose(r *http.Request) string {
 	return ""
 }
 
-// checkOwnFraming reads back what writeRequest wrote when net/http's
+// checkOwnFraming reads back what WriteRequest wrote when net/http's
 // output is not comparable: it must still be one well-framed request.
 func checkOwnFraming(t *testing.T, out []byte) {
 	t.Helper()

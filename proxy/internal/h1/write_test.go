@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -6,16 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
-
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 )
 
 func TestWriteRequestRefusesInvalidFields(t *testing.T) {
@@ -50,10 +42,10 @@ func TestWriteRequestRefusesInvalidFields(t *testing.T) {
 			tc.edit(req)
 			var out bytes.Buffer
 			bw := bufio.NewWriter(&out)
-			err := writeRequest(bw, req, make([]byte, 64))
-			var ie *invalidRequestError
+			err := WriteRequest(bw, req, make([]byte, 64))
+			var ie *InvalidRequestError
 			if !errors.As(err, &ie) {
-				t.Fatalf("err %v, want an invalidRequestError", err)
+				t.Fatalf("err %v, want an InvalidRequestError", err)
 			}
 			if bw.Buffered() > 0 || out.Len() > 0 {
 				t.Errorf("wrote %q", out.String())
@@ -87,7 +79,7 @@ func TestWriteRequestValidTricky(t *testing.T) {
 			req, _ := http.NewRequest("GET", "http://b/p?q", nil)
 			tc.edit(req)
 			var out bytes.Buffer
-			if err := writeRequest(bufio.NewWriter(&out), req, make([]byte, 64)); err != nil {
+			if err := WriteRequest(bufio.NewWriter(&out), req, make([]byte, 64)); err != nil {
 				t.Fatal(err)
 			}
 			line, _, _ := strings.Cut(out.String(), "\r\n")
@@ -116,8 +108,8 @@ func TestWriteRequestLateInvalidTrailer(t *testing.T) {
 	req.ContentLength = -1
 	req.Body = io.NopCloser(&h1TrailerSetter{r: strings.NewReader("abc"), tr: req.Trailer})
 	var out bytes.Buffer
-	err := writeRequest(bufio.NewWriter(&out), req, make([]byte, 64))
-	var ie *invalidRequestError
+	err := WriteRequest(bufio.NewWriter(&out), req, make([]byte, 64))
+	var ie *InvalidRequestError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err %v", err)
 	}
@@ -141,82 +133,6 @@ func (s *h1TrailerSetter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func h1SetRawRegistry() filters.Registry {
-	reg := testRegistry()
-	reg.Register(testSpec{"setRaw", func(a []any) filters.Filter {
-		k, v := str(a, 0), str(a, 1)
-		return funcFilter{req: func(c filters.FilterContext) {
-			r := c.Request()
-			switch k {
-			case "query":
-				r.URL.RawQuery = v
-			case "method":
-				r.Method = v
-			default:
-				r.Header[k] = []string{v}
-			}
-		}}
-	}})
-	return reg
-}
-
-// TestInvalidRequestIs400 sends requests made invalid by a filter through
-// every backend client: each is refused with 400 before reaching the
-// backend, and not retried.
-func TestInvalidRequestIs400(t *testing.T) {
-	var hits atomic.Int32
-	h := func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }
-	plain := httptest.NewServer(http.HandlerFunc(h))
-	defer plain.Close()
-	tlsBe := httptest.NewTLSServer(http.HandlerFunc(h))
-	defer tlsBe.Close()
-	h2cBe := httptest.NewServer(h2c.NewHandler(http.HandlerFunc(h), &http2.Server{}))
-	defer h2cBe.Close()
-	backends := []struct{ name, url string }{
-		{"h1", plain.URL},
-		{"https", tlsBe.URL},
-		{"h2c", strings.Replace(h2cBe.URL, "http://", "h2c://", 1)},
-	}
-	for _, tc := range []struct {
-		name   string
-		filter *eskip.Filter
-		expect bool // Expect: 100-continue (a small body is buffered and sent without it)
-	}{
-		{"CR LF in a value", f("setRaw", "X-Evil", "a\r\nInjected: yes"), false},
-		{"NUL in a value", f("setRaw", "X-Evil", "a\x00"), false},
-		{"bad name", f("setRaw", "X Evil", "a"), false},
-		{"invalid method", f("setRaw", "method", "G(E)T"), false},
-		{"CR LF in a value, Expect", f("setRaw", "X-Evil", "a\r\nInjected: yes"), true},
-		{"control character in the query", f("setRaw", "query", "a\x01b"), false},
-		{"invalid Host", f("host", "a b"), false},
-	} {
-		for _, be := range backends {
-			t.Run(tc.name+"/"+be.name, func(t *testing.T) {
-				hits.Store(0)
-				route := netRoute("r", "/", be.url, tc.filter)
-				lb := &eskip.Route{Id: "lb", Path: "/lb", Filters: route.Filters, BackendType: eskip.LBBackend,
-					LBEndpoints: []*eskip.LBEndpoint{{Address: be.url}, {Address: be.url}}}
-				fx := startProxyReg(t, h1SetRawRegistry(), Options{Insecure: true}, route, lb)
-				defer fx.proxy.std.CloseIdleConnections()
-				defer fx.proxy.h2c.CloseIdleConnections()
-				for _, path := range []string{"/", "/lb"} {
-					req := mustReq(t, "POST", fx.url(path), strings.NewReader("body"))
-					if tc.expect {
-						req.Header.Set("Expect", "100-continue")
-					}
-					rsp, body := do(t, req)
-					if rsp.StatusCode != http.StatusBadRequest {
-						t.Errorf("%s: status %d, want 400 (body %q)", path, rsp.StatusCode, body)
-					}
-				}
-				if n := hits.Load(); n != 0 {
-					t.Errorf("the backend got %d requests", n)
-				}
-			})
-		}
-	}
-}
-
 // Framing fields are derived from the body whatever their spelling in the
 // header map.
 func TestWriteRequestDerivesFramingInAnySpelling(t *testing.T) {
@@ -226,7 +142,7 @@ func TestWriteRequestDerivesFramingInAnySpelling(t *testing.T) {
 	req.Header["host"] = []string{"other"}
 	req.Header["trailer"] = []string{"X-A"}
 	var out bytes.Buffer
-	if err := writeRequest(bufio.NewWriter(&out), req, make([]byte, 64)); err != nil {
+	if err := WriteRequest(bufio.NewWriter(&out), req, make([]byte, 64)); err != nil {
 		t.Fatal(err)
 	}
 	want := "POST / HTTP/1.1\r\nHost: b\r\nContent-Length: 3\r\n\r\nabc"
@@ -238,9 +154,19 @@ func TestWriteRequestDerivesFramingInAnySpelling(t *testing.T) {
 func TestWriteRequestBodyLongerThanLength(t *testing.T) {
 	req, _ := http.NewRequest("POST", "http://b/", strings.NewReader("abcd"))
 	req.ContentLength = 3
-	err := writeRequest(bufio.NewWriter(io.Discard), req, make([]byte, 64))
-	var be *requestBodyError
+	err := WriteRequest(bufio.NewWriter(io.Discard), req, make([]byte, 64))
+	var be *RequestBodyError
 	if !errors.As(err, &be) || !errors.Is(err, errBodyTooLong) {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestWriteRequestShortBody(t *testing.T) {
+	req, _ := http.NewRequest("POST", "http://b/", strings.NewReader("abc"))
+	req.ContentLength = 10 // claims more than it has
+	err := WriteRequest(bufio.NewWriter(io.Discard), req, make([]byte, 64))
+	var be *RequestBodyError
+	if !errors.As(err, &be) || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("err %v", err)
 	}
 }

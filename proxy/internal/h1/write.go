@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -10,15 +10,6 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 )
-
-// invalidRequestError marks a request that cannot be sent to a backend as
-// it is: a method, request-target, Host or header field that net/http's
-// client would refuse too (a filter's doing, or a client's that the server
-// let through). Nothing was sent; it is never retried and maps to 400.
-type invalidRequestError struct{ err error }
-
-func (e *invalidRequestError) Error() string { return "invalid backend request: " + e.err.Error() }
-func (e *invalidRequestError) Unwrap() error { return e.err }
 
 var (
 	errInvalidMethod     = errors.New("invalid method")
@@ -33,19 +24,19 @@ func invalidRequest(err error, what string) error {
 	if what != "" {
 		err = errors.New(err.Error() + " " + strconv.Quote(what))
 	}
-	return &invalidRequestError{err}
+	return &InvalidRequestError{err}
 }
 
-// validateRequest applies to req the checks of writeRequest: it returns
-// an *invalidRequestError when req cannot be sent. It is for requests sent
-// by other clients (http.Transport), which refuse most of these but send an
-// invalid Host as an empty one.
-func validateRequest(req *http.Request) error {
+// ValidateRequest applies to req the checks of WriteRequest and
+// Client.RoundTrip: it returns an *InvalidRequestError when req cannot be
+// sent. It is for requests sent by other clients (http.Transport), which
+// refuse most of these but send an invalid Host as an empty one.
+func ValidateRequest(req *http.Request) error {
 	_, err := checkRequest(req)
 	return err
 }
 
-// checkRequest validates what writeRequest is going to send, before any
+// checkRequest validates what WriteRequest is going to send, before any
 // byte of it is written, as net/http's client does (Transport.roundTrip and
 // Request.write of Go 1.26), and returns the Host header value to send.
 // It rejects a little more than net/http:
@@ -200,7 +191,7 @@ func hasRequestBody(req *http.Request) bool {
 	return req.Body != nil && req.Body != http.NoBody
 }
 
-// sendsChunked reports whether writeRequest frames the body with the
+// sendsChunked reports whether WriteRequest frames the body with the
 // chunked coding: a body of unknown length.
 func sendsChunked(req *http.Request) bool {
 	return hasRequestBody(req) && req.ContentLength <= 0
@@ -212,10 +203,15 @@ func connectTarget(req *http.Request) bool {
 	return req.Method == http.MethodConnect && req.URL.Path == ""
 }
 
-// writeRequest validates req (checkRequest) and serialises it as an
-// HTTP/1.1 request on bw, and flushes. Nothing is written when req is
-// invalid.
-func writeRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
+// WriteRequest validates req (as ValidateRequest) and serialises it as
+// an HTTP/1.1 request on bw, body included, and flushes; buf is the buffer
+// the body is copied through. Nothing is written when req is invalid
+// (*InvalidRequestError); a failure to read the body is a
+// *RequestBodyError. Hop-by-hop fields are the caller's to remove; the
+// framing fields are derived from req.Body and req.ContentLength whatever
+// req.Header says (RFC 9112 §6). It is the request writer of Client, for
+// a caller that reads the response itself (a protocol switch).
+func WriteRequest(bw *bufio.Writer, req *http.Request, buf []byte) error {
 	host, err := checkRequest(req)
 	if err != nil {
 		return err
@@ -360,23 +356,23 @@ func writeFixed(bw *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 		}
 		if err == io.EOF {
 			if n > 0 {
-				return &requestBodyError{io.ErrUnexpectedEOF}
+				return &RequestBodyError{io.ErrUnexpectedEOF}
 			}
 			return nil
 		}
 		if err != nil {
-			return &requestBodyError{err}
+			return &RequestBodyError{err}
 		}
 	}
 	for {
 		m, err := body.Read(buf[:1])
 		switch {
 		case m > 0:
-			return &requestBodyError{errBodyTooLong}
+			return &RequestBodyError{errBodyTooLong}
 		case err == io.EOF:
 			return nil
 		case err != nil:
-			return &requestBodyError{err}
+			return &RequestBodyError{err}
 		}
 	}
 }
@@ -397,7 +393,7 @@ func writeChunked(bw *bufio.Writer, req *http.Request, buf []byte) error {
 			break
 		}
 		if err != nil {
-			return &requestBodyError{err}
+			return &RequestBodyError{err}
 		}
 	}
 	// Trailer values are known once the body was read to the end: they

@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -116,7 +116,7 @@ func FuzzReadResponse(f *testing.F) {
 			method = "HEAD"
 		}
 		req, _ := http.NewRequest(method, "http://x/", nil)
-		lr := &headerLimitReader{r: bytes.NewReader(raw), n: maxResponseHeaderBytes}
+		lr := NewHeaderLimitReader(bytes.NewReader(raw))
 		br := bufio.NewReader(lr)
 		got, b, err := readResponse(br, lr, req)
 		ref := readResponseRef(raw, req)
@@ -127,12 +127,12 @@ func FuzzReadResponse(f *testing.F) {
 			t.Fatalf("accepted what net/http refuses (%v):\n%q", ref.err, raw)
 		}
 		why := ref.refuseOnPurpose()
-		var bad *badResponseError
+		var bad *BadResponseError
 		switch {
 		case err != nil && why == "":
 			t.Fatalf("refused what net/http accepts: %v\n%q", err, raw)
 		case err != nil && !errors.As(err, &bad):
-			t.Fatalf("refused (%s) with %v, not a badResponseError\n%q", why, err, raw)
+			t.Fatalf("refused (%s) with %v, not a BadResponseError\n%q", why, err, raw)
 		case err != nil:
 			return
 		case why != "":

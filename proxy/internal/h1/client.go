@@ -1,38 +1,4 @@
-package proxy
-
-// Connection reuse contract of the HTTP/1.1 backend client.
-//
-// HTTP/1.1 pairs responses with requests by their order on a connection
-// alone (RFC 9112 §9.3). A byte that arrives when no request is waiting,
-// or a response whose end is uncertain, shifts that pairing: the next
-// request on the connection — another client's — would get the answer to
-// an earlier one. So a connection goes back to the idle pool only when
-// every one of these holds after the exchange:
-//
-//   - the request was written completely and the response body was read
-//     to the end its framing gives (Content-Length, last chunk and
-//     trailer, or no body for HEAD, 204, 304: RFC 9112 §6.3);
-//   - the framing was not in doubt: not both Content-Length and
-//     Transfer-Encoding (RFC 9112 §6.3 item 3), not Transfer-Encoding in
-//     an HTTP/1.0 response (RFC 9112 §6.1), not read until close;
-//   - nothing follows the response in the read buffer (a body longer than
-//     its Content-Length, a body after a HEAD/204/304 answer, a stray
-//     response sent together with the real one);
-//   - the response allows persistence (no "Connection: close", HTTP/1.0
-//     only with keep-alive: RFC 9112 §9.3), the exchange was not
-//     interrupted, and no unasked 101 or malformed answer came (those
-//     are errors, after which the connection is closed).
-//
-// When a connection is taken out of the pool, right before the request
-// is written, it is checked again: if anything arrived while it was idle
-// (a stray response sent late, the rest of an over-long body, a 408 or
-// the end of the stream), it is closed and the next idle one is tried, or
-// a new one dialed. The check is a non-blocking MSG_PEEK receive
-// (idleProbe). What it cannot catch is a stray response that arrives
-// after the check, while the next request is under way: HTTP/1.1 has no
-// way to tell it from the real answer. net/http's persistConn has the same
-// limit; a backend that sends unsolicited responses while requests are in
-// flight cannot be proxied safely over a shared connection.
+package h1
 
 import (
 	"bufio"
@@ -49,37 +15,46 @@ import (
 	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
-// roundTripper is what the proxy needs from a backend client. Keeping the
-// backend call behind it lets the HTTP/1.1 client be swapped (or compared
-// against http.Transport in benchmarks) without touching the request path.
-type roundTripper interface {
-	RoundTrip(*http.Request) (*http.Response, error)
-}
-
-// dialError marks a failure before any byte of the request was sent: the
-// request may be retried on another endpoint and maps to 502.
-type dialError struct{ err error }
-
-func (e *dialError) Error() string { return "dial backend: " + e.err.Error() }
-func (e *dialError) Unwrap() error { return e.err }
-
-// requestBodyError marks a failure reading the client's request body while
-// sending it (malformed chunking, client gone); it is not the backend's fault.
-type requestBodyError struct{ err error }
-
-func (e *requestBodyError) Error() string { return "read request body: " + e.err.Error() }
-func (e *requestBodyError) Unwrap() error { return e.err }
-
 var errUnexpectedSwitch = errors.New("backend switched protocols on a request that did not ask for it")
 
 // aLongTimeAgo is a deadline in the past: setting it unblocks pending I/O.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// h1Client is an HTTP/1.1 client for plain-TCP backends. It writes the
+// Config configures a Client. The zero value is usable: no timeouts, no
+// bound on idle connections, a buffer pool of the client's own.
+type Config struct {
+	// DialTimeout bounds the TCP connect (net.Dialer.Timeout).
+	DialTimeout time.Duration
+	// KeepAlive is the TCP keep-alive period of the connections
+	// (net.Dialer.KeepAlive: zero means Go's default, negative none).
+	KeepAlive time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response head, interim
+	// responses included, once the request was written; zero: none.
+	ResponseHeaderTimeout time.Duration
+	// ReadIdleTimeout bounds each wait for more bytes of a response body,
+	// never past the request's deadline; zero or negative: none. A body
+	// read that waits longer fails with a timeout (a net.Error).
+	ReadIdleTimeout time.Duration
+	// IdleConnTimeout: a connection idle in the pool for longer is closed
+	// instead of reused; zero: no bound.
+	IdleConnTimeout time.Duration
+	// MaxIdlePerHost bounds the idle connections kept per host:port; zero
+	// means no bound, negative keeps none.
+	MaxIdlePerHost int
+	// DisableKeepAlives closes every connection after its exchange.
+	DisableKeepAlives bool
+	// Buffers lends the buffers request bodies are copied through, so that
+	// they can be shared with other copies; nil: a pool of the client's own.
+	Buffers *bufpool.Pool
+}
+
+// Client is an HTTP/1.1 client for plain-TCP backends. It writes the
 // request and reads the response on the caller's goroutine (no per-connection
 // reader/writer goroutines, no channel hand-offs), which is what makes it
-// about twice as fast as http.Transport for a proxy: see BenchmarkProxy.
-type h1Client struct {
+// about twice as fast as http.Transport for a proxy (proxy's BenchmarkProxy).
+// See the package documentation for when a connection is reused and what
+// a caller must do with a response. A Client is safe for concurrent use.
+type Client struct {
 	dialer            net.Dialer
 	maxIdlePerHost    int
 	idleTimeout       time.Duration
@@ -95,16 +70,16 @@ type h1Client struct {
 
 type hostPool struct {
 	mu   sync.Mutex
-	idle []*h1conn // LIFO: the most recently used connection is the least likely to be stale
+	idle []*conn // LIFO: the most recently used connection is the least likely to be stale
 }
 
-type h1conn struct {
+type conn struct {
 	nc        net.Conn
 	sr        connReader // what br reads from
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	probe     idleProbe
-	client    *h1Client
+	client    *Client
 	addr      string
 	idleSince time.Time
 	deadline  bool // a deadline is set on nc and must be cleared before reuse
@@ -119,8 +94,8 @@ type h1conn struct {
 // the response header and, while a body is read, arms the idle deadline
 // before each read from the socket — only when bufio needs more bytes.
 type connReader struct {
-	headerLimitReader
-	pc      *h1conn
+	HeaderLimitReader
+	pc      *conn
 	idle    time.Duration // 0 while a header is read or when disabled
 	limit   time.Time     // the request's deadline: the idle deadline never passes it
 	limited bool
@@ -132,13 +107,13 @@ func (r *connReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return r.headerLimitReader.Read(p)
+	return r.HeaderLimitReader.Read(p)
 }
 
 // armIdle gives the next socket read of a body readIdle to deliver, and
 // no more than the request's deadline. The read then fails with a
 // timeout (a net.Error), which aborts the client's response.
-func (pc *h1conn) armIdle() error {
+func (pc *conn) armIdle() error {
 	r := &pc.sr
 	d := time.Now().Add(r.idle)
 	if r.limited && r.limit.Before(d) {
@@ -159,20 +134,26 @@ var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 )
 
-func newH1Client(t Timeouts, maxIdlePerHost int, disableKeepAlives bool, bp *bufpool.Pool) *h1Client {
-	return &h1Client{
-		dialer:            net.Dialer{Timeout: t.Dial, KeepAlive: t.KeepAlive},
-		maxIdlePerHost:    maxIdlePerHost,
-		idleTimeout:       t.IdleConn,
-		respHeaderTimeout: t.ResponseHeader,
-		readIdle:          max(t.ReadIdle, 0),
-		disableKeepAlives: disableKeepAlives,
+// NewClient returns a client with no connections; Close it to close the
+// idle ones.
+func NewClient(cfg Config) *Client {
+	bp := cfg.Buffers
+	if bp == nil {
+		bp = bufpool.New()
+	}
+	return &Client{
+		dialer:            net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: cfg.KeepAlive},
+		maxIdlePerHost:    cfg.MaxIdlePerHost,
+		idleTimeout:       cfg.IdleConnTimeout,
+		respHeaderTimeout: cfg.ResponseHeaderTimeout,
+		readIdle:          max(cfg.ReadIdleTimeout, 0),
+		disableKeepAlives: cfg.DisableKeepAlives,
 		bufPool:           bp,
 		pools:             make(map[string]*hostPool),
 	}
 }
 
-func (c *h1Client) hostPool(addr string) *hostPool {
+func (c *Client) hostPool(addr string) *hostPool {
 	c.mu.Lock()
 	hp := c.pools[addr]
 	if hp == nil {
@@ -185,13 +166,13 @@ func (c *h1Client) hostPool(addr string) *hostPool {
 
 // getConn returns an idle connection to addr that is fit for reuse, or
 // dials a new one.
-func (c *h1Client) getConn(ctx context.Context, addr string) (*h1conn, bool, error) {
+func (c *Client) getConn(ctx context.Context, addr string) (*conn, bool, error) {
 	if pc := c.takeIdle(addr); pc != nil {
 		return pc, true, nil
 	}
 	nc, err := c.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, false, &dialError{err}
+		return nil, false, &DialError{err}
 	}
 	return c.newConn(nc, addr), false, nil
 }
@@ -199,7 +180,7 @@ func (c *h1Client) getConn(ctx context.Context, addr string) (*h1conn, bool, err
 // takeIdle pops the most recently used idle connection to addr that has
 // not timed out and on which nothing arrived while it was idle; the ones
 // that fail are closed.
-func (c *h1Client) takeIdle(addr string) *h1conn {
+func (c *Client) takeIdle(addr string) *conn {
 	hp := c.hostPool(addr)
 	now := time.Now()
 	for {
@@ -225,11 +206,11 @@ func (c *h1Client) takeIdle(addr string) *h1conn {
 	}
 }
 
-func (c *h1Client) newConn(nc net.Conn, addr string) *h1conn {
-	pc := &h1conn{nc: nc, client: c, addr: addr}
+func (c *Client) newConn(nc net.Conn, addr string) *conn {
+	pc := &conn{nc: nc, client: c, addr: addr}
 	pc.bw = writerPool.Get().(*bufio.Writer)
 	pc.bw.Reset(nc)
-	pc.sr = connReader{headerLimitReader: headerLimitReader{r: nc, n: noLimit}, pc: pc}
+	pc.sr = connReader{HeaderLimitReader: HeaderLimitReader{r: nc, n: noLimit}, pc: pc}
 	pc.br = readerPool.Get().(*bufio.Reader)
 	pc.br.Reset(&pc.sr)
 	pc.probe.init(nc)
@@ -240,7 +221,7 @@ func (c *h1Client) newConn(nc net.Conn, addr string) *h1conn {
 	return pc
 }
 
-func (pc *h1conn) close() {
+func (pc *conn) close() {
 	_ = pc.nc.Close()
 	if pc.br != nil {
 		pc.br.Reset(nil)
@@ -255,8 +236,8 @@ func (pc *h1conn) close() {
 }
 
 // release puts a connection whose response was fully read back into its
-// pool, or closes it (see the reuse contract at the top of this file).
-func (pc *h1conn) release(keep bool) {
+// pool, or closes it (see the reuse contract in doc.go).
+func (pc *conn) release(keep bool) {
 	c := pc.client
 	pc.sr.idle = 0
 	if !keep || c.disableKeepAlives || c.maxIdlePerHost < 0 || pc.br.Buffered() > 0 {
@@ -295,11 +276,22 @@ func (pc *h1conn) release(keep bool) {
 	hp.mu.Unlock()
 }
 
-// closeIdle closes every idle connection and forgets hosts without
+// CloseIdle closes every idle connection and forgets hosts without
 // connections (dynamic backends would otherwise grow the map for ever).
+// Connections in use go back to the pool as usual. Calling it
+// periodically makes the client dial again, and so resolve host names
+// again.
+func (c *Client) CloseIdle() { c.closeIdle(false) }
+
+// Close closes every idle connection, and every connection in use once
+// its exchange ends, instead of pooling it. Round trips still work after
+// Close, each on a new connection.
+func (c *Client) Close() { c.closeIdle(true) }
+
+// closeIdle closes every idle connection and forgets every host pool.
 // With final set, connections released later are closed instead of pooled.
-func (c *h1Client) closeIdle(final bool) {
-	var idle []*h1conn
+func (c *Client) closeIdle(final bool) {
+	var idle []*conn
 	c.mu.Lock()
 	if final {
 		c.closed = true
@@ -318,10 +310,20 @@ func (c *h1Client) closeIdle(final bool) {
 	}
 }
 
-// RoundTrip sends req to req.URL.Host (host:port) over plain TCP. A
-// request that cannot be sent as it is (checkRequest) fails with an
-// *invalidRequestError before a connection is taken.
-func (c *h1Client) RoundTrip(req *http.Request) (*http.Response, error) {
+// RoundTrip sends req to req.URL.Host (host:port) over plain TCP and
+// returns the final response, whose body the caller must read to the end
+// or close (see the package documentation). req's context bounds the
+// whole exchange, body included. The errors tell who failed:
+//   - *InvalidRequestError: req cannot be sent as it is (ValidateRequest);
+//     nothing was sent and no connection taken;
+//   - *DialError: the connect failed; nothing was sent;
+//   - *RequestBodyError: reading req.Body failed while it was sent;
+//   - *BadResponseError: the backend's answer is not valid HTTP/1.1 or
+//     not one the request allows (an unasked 101);
+//   - the context's error when it ended the exchange, else a transport
+//     error (a net.Error for timeouts, io.EOF or io.ErrUnexpectedEOF for
+//     a connection closed early).
+func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	host, err := checkRequest(req)
 	if err != nil {
 		return nil, err
@@ -364,7 +366,7 @@ func replayable(req *http.Request) bool {
 // roundTrip runs one exchange on pc; host is the checked Host header.
 // stale reports that the failure happened before any response byte was
 // read, as when the backend closed an idle keep-alive connection.
-func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string) (rsp *http.Response, stale bool, err error) {
+func (pc *conn) roundTrip(ctx context.Context, req *http.Request, host string) (rsp *http.Response, stale bool, err error) {
 	dl, hasDeadline := ctx.Deadline()
 	if hasDeadline || pc.deadline {
 		if err := pc.nc.SetDeadline(dl); err != nil {
@@ -388,8 +390,8 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 	pc.client.bufPool.Put(buf)
 	var writeErr error
 	if err != nil {
-		var be *requestBodyError
-		var ie *invalidRequestError
+		var be *RequestBodyError
+		var ie *InvalidRequestError
 		if errors.As(err, &be) || errors.As(err, &ie) {
 			return nil, false, err
 		}
@@ -415,14 +417,14 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 	}
 	// Interim responses and the final header share one size budget, so a
 	// backend cannot make the proxy buffer without end.
-	pc.sr.n = maxResponseHeaderBytes
+	pc.sr.n = MaxResponseHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
 		if writeErr != nil {
 			return nil, true, writeErr
 		}
 		return nil, isConnGone(err), err
 	}
-	rsp, b, err := readResponse(pc.br, &pc.sr.headerLimitReader, req)
+	rsp, b, err := readResponse(pc.br, &pc.sr.HeaderLimitReader, req)
 	if err != nil {
 		return nil, false, err
 	}
@@ -442,7 +444,7 @@ func (pc *h1conn) roundTrip(ctx context.Context, req *http.Request, host string)
 // startBody replaces the response-header deadline by the body's: the idle
 // deadline armed before each socket read when readIdle is set, else the
 // request's deadline.
-func (pc *h1conn) startBody(ctx context.Context, dl time.Time, hasDeadline bool) error {
+func (pc *conn) startBody(ctx context.Context, dl time.Time, hasDeadline bool) error {
 	if idle := pc.client.readIdle; idle > 0 {
 		pc.sr.idle, pc.sr.limit, pc.sr.limited = idle, dl, hasDeadline
 		return nil
@@ -463,7 +465,7 @@ func (pc *h1conn) startBody(ctx context.Context, dl time.Time, hasDeadline bool)
 // 1xx responses are skipped; an unasked 101 is an error. The h1body
 // returned knows whether the framing allows reuse (b.keep); it has no
 // connection yet.
-func readResponse(br *bufio.Reader, lr *headerLimitReader, req *http.Request) (*http.Response, *h1body, error) {
+func readResponse(br *bufio.Reader, lr *HeaderLimitReader, req *http.Request) (*http.Response, *h1body, error) {
 	for {
 		fr, ferr := readResponseFast(br, req)
 		if ferr == nil {
@@ -471,33 +473,33 @@ func readResponse(br *bufio.Reader, lr *headerLimitReader, req *http.Request) (*
 			return &fr.rsp, &fr.body, nil
 		}
 		if ferr != errSlowPath { //nolint:errorlint // sentinel of our own
-			return nil, nil, badResponse(ferr)
+			return nil, nil, BadResponse(ferr)
 		}
-		lr.recordHeader(br)
+		lr.RecordHeader(br)
 		rsp, err := http.ReadResponse(br, req)
-		raw := lr.stopRecording()
+		raw := lr.StopRecording()
 		if err != nil {
-			return nil, nil, badResponse(err)
+			return nil, nil, BadResponse(err)
 		}
 		// On errors the caller closes the connection; closing the body
 		// would drain it first.
 		framing, err := checkHeaderBlock(raw)
 		if err != nil {
-			return nil, nil, &badResponseError{err}
+			return nil, nil, &BadResponseError{err}
 		}
 		switch code := rsp.StatusCode; {
 		case code < 100:
 			// net/http takes it for a final response, this loop would
 			// take it for an interim one: neither is right (RFC 9110 §15).
-			return nil, nil, &badResponseError{errStatusTooLow}
+			return nil, nil, &BadResponseError{errStatusTooLow}
 		case code == http.StatusSwitchingProtocols:
-			return nil, nil, &badResponseError{errUnexpectedSwitch}
+			return nil, nil, &BadResponseError{errUnexpectedSwitch}
 		case code < 200:
 			// 100 Continue, 103 Early Hints ...: interim, wait for the
 			// final one.
 			continue
 		}
-		restoreConnection(rsp.Header, raw)
+		RestoreConnection(rsp.Header, raw)
 		b := &h1body{rc: rsp.Body}
 		if rsp.Body != http.NoBody {
 			rsp.Body = b
@@ -524,9 +526,9 @@ func isConnGone(err error) bool {
 // rest (a stream) could block for ever.
 type h1body struct {
 	rc     io.ReadCloser
-	pc     *h1conn
+	pc     *conn
 	stop   func() bool
-	keep   bool // the response allows reuse (see the contract at the top)
+	keep   bool // the response allows reuse (see the contract in doc.go)
 	doubt  bool // the framing was ambiguous: never reuse
 	eof    bool
 	closed bool

@@ -1,12 +1,10 @@
-package proxy
+package h1
 
 import (
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/skiff-proxy/skiff/proxy/internal/bufpool"
 )
 
 // BenchmarkH1IdleProbe measures the check a pooled connection gets before
@@ -29,7 +27,9 @@ func BenchmarkH1IdleProbe(b *testing.B) {
 	if c := <-accepted; c != nil {
 		defer c.Close()
 	}
-	c := newH1Client(Options{}.withDefaults().Timeouts, 0, false, bufpool.New())
+	cfg := testConfig()
+	cfg.MaxIdlePerHost = 0
+	c := NewClient(cfg)
 	pc := c.newConn(nc, "x")
 	defer pc.close()
 	b.ReportAllocs()

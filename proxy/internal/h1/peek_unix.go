@@ -1,6 +1,6 @@
 //go:build unix
 
-package proxy
+package h1
 
 import (
 	"net"
@@ -9,7 +9,7 @@ import (
 
 // idleProbe looks, without consuming anything, whether a pooled
 // connection received something while it was idle (see the reuse
-// contract in h1client.go).
+// contract in doc.go).
 type idleProbe struct {
 	rc    syscall.RawConn // nil for connections without a descriptor: never probed
 	fn    func(fd uintptr) bool

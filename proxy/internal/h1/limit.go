@@ -1,4 +1,4 @@
-package proxy
+package h1
 
 import (
 	"bufio"
@@ -7,30 +7,40 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/textproto"
 )
 
-// maxResponseHeaderBytes bounds the status line and header section of a
+// MaxResponseHeaderBytes bounds the status line and header section of a
 // backend response, interim (1xx) responses included; the same bound as
 // the client side's default -max-header-bytes.
-const maxResponseHeaderBytes = 1 << 20
+const MaxResponseHeaderBytes = 1 << 20
 
 const noLimit = math.MaxInt64
 
 var errHeaderTooLarge = errors.New("backend response header exceeds 1 MiB")
 
-// headerLimitReader reads from r and fails once n bytes were read. The
-// backend client sets n while it reads a response header and lifts it for
-// the body, whose size is the backend's business.
-type headerLimitReader struct {
+// HeaderLimitReader is what the bufio.Reader a response is parsed from
+// reads through: it fails once a response head grew past its bound, and
+// can record the head for the strict checks (RecordHeader). The client
+// sets the bound while it reads a response head and lifts it for the
+// body, whose size is the backend's business.
+type HeaderLimitReader struct {
 	r   io.Reader
-	n   int64
-	rec []byte // while non-nil, what was read is appended (see recordHeader)
+	n   int64  // bytes left before the bound
+	rec []byte // while non-nil, what was read is appended (see RecordHeader)
 }
 
-func (l *headerLimitReader) Read(p []byte) (int, error) {
+// NewHeaderLimitReader reads from r and fails with an error once
+// MaxResponseHeaderBytes were read, until LiftLimit.
+func NewHeaderLimitReader(r io.Reader) *HeaderLimitReader {
+	return &HeaderLimitReader{r: r, n: MaxResponseHeaderBytes}
+}
+
+// LiftLimit ends the bound: the response head was read, the body follows.
+func (l *HeaderLimitReader) LiftLimit() { l.n = noLimit }
+
+func (l *HeaderLimitReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
 		return 0, errHeaderTooLarge
 	}
@@ -45,29 +55,29 @@ func (l *headerLimitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// recordHeader starts keeping a copy of the response header that br (which
+// RecordHeader starts keeping a copy of the response header that br (which
 // reads from l) is about to parse: what br holds already, then what it
 // reads. net/http's parser drops a Connection header that lists "close",
 // and with it the names of the other hop-by-hop headers listed there; the
-// copy lets connectionFromRaw recover them. The header bound applies, so
+// copy lets RestoreConnection recover them. The header bound applies, so
 // the copy is bounded too.
-func (l *headerLimitReader) recordHeader(br *bufio.Reader) {
+func (l *HeaderLimitReader) RecordHeader(br *bufio.Reader) {
 	buffered, _ := br.Peek(br.Buffered())
 	l.rec = append(make([]byte, 0, len(buffered)+512), buffered...)
 }
 
-// stopRecording returns the recorded bytes and ends the recording.
-func (l *headerLimitReader) stopRecording() []byte {
+// StopRecording returns the recorded bytes and ends the recording.
+func (l *HeaderLimitReader) StopRecording() []byte {
 	rec := l.rec
 	l.rec = nil
 	return rec
 }
 
-// restoreConnection puts the Connection header of the raw response head
+// RestoreConnection puts the Connection header of the raw response head
 // back into h, as the fast parser keeps it, so that hop-by-hop removal
 // sees every name listed there. raw starts with the status line; the
 // scan ends at the blank line that ends the header section.
-func restoreConnection(h http.Header, raw []byte) {
+func RestoreConnection(h http.Header, raw []byte) {
 	var vals []string
 	inConn := false
 	for first := true; len(raw) > 0; first = false {
@@ -102,25 +112,6 @@ func restoreConnection(h http.Header, raw []byte) {
 	}
 }
 
-// badResponseError marks a backend answer that is not valid HTTP/1.x
-// (garbage, oversized header, unasked protocol switch): 502 Bad Gateway.
-type badResponseError struct{ err error }
-
-func (e *badResponseError) Error() string { return "invalid backend response: " + e.err.Error() }
-func (e *badResponseError) Unwrap() error { return e.err }
-
-// badResponse wraps a response-parsing error unless it is a transport
-// failure (timeout, reset, EOF), which keeps its own status, or a request
-// that was not sent because it is invalid (400).
-func badResponse(err error) error {
-	var ne net.Error
-	var ir *invalidRequestError
-	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ir) {
-		return err
-	}
-	return &badResponseError{err}
-}
-
 var (
 	errFoldedFraming   = errors.New("obsolete line folding in Content-Length or Transfer-Encoding")
 	errStatusTooLow    = errors.New("status code below 100")
@@ -131,6 +122,15 @@ var (
 type headerFraming struct {
 	contentLength    bool
 	transferEncoding bool
+}
+
+// CheckHeaderBlock applies the strict checks of checkHeaderBlock to raw,
+// the head of a response that http.ReadResponse accepted, as recorded by
+// RecordHeader. An error means that the response must be refused as a bad
+// one (it is to be wrapped in a *BadResponseError).
+func CheckHeaderBlock(raw []byte) error {
+	_, err := checkHeaderBlock(raw)
+	return err
 }
 
 // checkHeaderBlock validates the field lines of a response head that
