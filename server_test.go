@@ -12,7 +12,7 @@ import (
 
 // TestServerBounds: both listeners bound how long and how much a client
 // may send and how long a response may wait for a client that does not
-// read, with the defaults (spec proxy.md §8; the support listener has
+// read, with the defaults (docs/operations.md; the support listener has
 // fixed bounds).
 func TestServerBounds(t *testing.T) {
 	c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`})

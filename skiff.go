@@ -155,7 +155,8 @@ func Run(ctx context.Context, o Options) error {
 		log.Errorf("listener failed, shutting down: %v", runErr)
 	}
 
-	// Graceful shutdown, spec proxy.md §11.
+	// Graceful shutdown: drain, stop accepting, let requests and upgraded
+	// connections finish within the timeout, then close (docs/operations.md).
 	draining.Store(true)
 	close(shutdownStarted)
 	if runErr == nil && main != nil && c.WaitForHealthcheckInterval > 0 {

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// docCase is a conformance case for Parse (spec eskip.md §10).
+// docCase is a conformance case for Parse: skipper's parser gives the
+// same result (or the same error) for the same text.
 type docCase struct {
 	id    string
 	input string

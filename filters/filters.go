@@ -161,7 +161,7 @@ type Context = FilterContext
 var ErrInvalidFilterParameters = errors.New("invalid filter parameters")
 
 // State-bag keys the proxy interprets. Filters set them to ask the proxy for
-// a behaviour; see spec/filters.md §1.4.
+// a behaviour (docs/filters.md).
 const (
 	BackendTimeout        = "backend:timeout"        // time.Duration
 	ReadTimeout           = "read:timeout"           // time.Duration

@@ -137,7 +137,8 @@ func isMalformedResponse(err error) bool {
 	return false
 }
 
-// statusFor maps a backend-step error to the status of spec proxy.md §4.
+// statusFor maps a backend-step error to its status (docs/proxy.md,
+// "Errors").
 // clientCtx is the incoming request's context: its cancellation is the
 // client leaving, any other deadline is a backend timeout.
 func statusFor(clientCtx context.Context, err error) int {

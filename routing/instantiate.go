@@ -56,7 +56,8 @@ func fail(reason string, format string, args ...any) *routeError {
 }
 
 // instantiate turns one definition into a Route and its matcher, in the
-// order of spec routing.md §3; the first failure makes the route invalid.
+// order the route is built: backend, predicates, filters; the first
+// failure makes the route invalid.
 func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *matcher, failed *routeError) {
 	r := &Route{Def: def, Id: def.Id, Source: source, BackendType: def.BackendType}
 	var closable []filters.Closer
@@ -323,7 +324,8 @@ func (b *builder) isPredicateName(name string) bool {
 	return ok
 }
 
-// split parses a network backend address (spec routing.md §3 step 1).
+// split parses a network backend address into scheme and host:port, the
+// first step of building a route.
 func (b *builder) split(addr string) backendSplit {
 	if s, ok := b.backends[addr]; ok {
 		return s

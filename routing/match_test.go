@@ -37,7 +37,7 @@ type mc = struct {
 }
 
 func TestWorkedExamples(t *testing.T) {
-	// spec routing.md §5.5, as eskip text
+	// the precedence examples of docs/routing.md, as eskip text
 	const (
 		r1 = `r1: Path("/test") -> "http://a";`
 		r2 = `r2: Path("/test") && True() -> "http://b";`
@@ -127,7 +127,7 @@ func TestTreePrecedenceAndBacktracking(t *testing.T) {
 	}
 	runMatchCases(t, tbl, []mc{
 		{"POST", "/api/users", nil, "static", nil},
-		// spec §4.4: GET falls through to the subtree route
+		// backtracking: GET falls through to the subtree route
 		{"GET", "/api/users", nil, "subtree", map[string]string{"*": "/users"}},
 		{"GET", "/api/users", []string{"X-P", "1"}, "param", map[string]string{"id": "users"}},
 		{"POST", "/api/users", []string{"X-P", "1"}, "static", nil},

@@ -6,7 +6,8 @@ import (
 )
 
 // matcher holds a route's request conditions in their compiled form, in the
-// order they are evaluated (spec routing.md §5.1).
+// order they are evaluated: the cheap comparisons first, regexps and
+// custom predicates last.
 type matcher struct {
 	method    string
 	hostExact []string // Host regexps that match exactly one string

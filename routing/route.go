@@ -47,7 +47,8 @@ type Route struct {
 
 	// Predicates are the instantiated custom predicates, in route order.
 	Predicates []Predicate
-	// Weight orders candidates of one leaf (spec routing.md §5.2).
+	// Weight orders candidates of one leaf: the heavier is tried first
+	// (docs/routing.md).
 	Weight int
 
 	BackendType eskip.BackendType

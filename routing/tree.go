@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// treeKey is how a route enters the path tree (spec routing.md §4.3).
+// treeKey is how a route enters the path tree: by its Path, its
+// PathSubtree, or not at all.
 type treeKey struct {
 	kind     int              // treeNone, treePath or treeSubtree
 	segs     []patternSegment // Path: the pattern; PathSubtree: its base

@@ -1,5 +1,5 @@
 // Package backend holds filters that talk to the proxy and the load
-// balancer rather than to the request (spec/filters.md §4.11–4.13): dynamic
+// balancer rather than to the request: dynamic
 // backend targets, per-route access-log switches, and the load-balancing
 // settings fadeIn, endpointCreated, consistentHashKey and
 // consistentHashBalanceFactor.

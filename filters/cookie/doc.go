@@ -1,4 +1,4 @@
-// Package cookie holds the cookie filters of spec/filters.md §4.10:
+// Package cookie holds the cookie filters:
 // responseCookie and jsCookie set a cookie on the response, requestCookie
 // adds one to the request, dropRequestCookie and dropResponseCookie remove
 // one. Cookie strings are built once per route, so requests only join the

@@ -12,7 +12,7 @@ import (
 
 // Forwarded sets the X-Forwarded-* headers chosen with
 // -forwarded-headers on every request before routing, so predicates see
-// them too (spec proxy.md §2.2). Nothing is set by default.
+// them too. Nothing is set by default.
 type Forwarded struct {
 	forwardedFor, host, method, uri bool
 	port                            string // "", "auto" (listener port) or a fixed value

@@ -3,7 +3,7 @@ package inbound
 import "net/http"
 
 // queryValidator answers 400 to a request whose raw query url.ParseQuery
-// would reject (spec proxy.md §1, -validate-query), before routing, so
+// would reject (-validate-query), before routing, so
 // that neither predicates nor backends see a query they cannot parse.
 type queryValidator struct{ next http.Handler }
 
