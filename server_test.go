@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/admin"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
 
@@ -29,7 +30,7 @@ func TestServerBounds(t *testing.T) {
 		// The proxy's write timeout is per route (writeTimeout): a global
 		// one would cut long downloads and streams.
 		{"proxy", inbound.NewServer(c.inbound, http.NotFoundHandler()), false},
-		{"support", newSupportServer(&c, http.NotFoundHandler(), l), true},
+		{"support", admin.NewServer(http.NotFoundHandler(), c.IdleTimeoutServer, nil), true},
 	} {
 		s := tc.s
 		if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {

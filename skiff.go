@@ -114,15 +114,15 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("support listener %s: %w", c.SupportListener, err)
 			}
 		}
-		support = newSupportServer(&c, admin.Handler(admin.Options{
-			Routes:   func() admin.Snapshot { return snapshot(rt) },
-			Printer:  eskipPrinter{},
+		support = admin.NewServer(admin.Handler(admin.Options{
+			Routes:   admin.SnapshotsOf(rt),
+			Printer:  admin.EskipPrinter{},
 			Draining: draining.Load,
 			Starting: starting.Load,
 			Profile:  c.EnableProfile,
-		}), log)
+		}), c.IdleTimeoutServer, inbound.ErrorLog(log))
 		log.Infof("support listener on %s", ln.Addr())
-		go func() { serveErr <- serveSupport(support, ln) }()
+		go func() { serveErr <- admin.Serve(support, ln) }()
 	}
 
 	if c.WaitFirstRouteLoad {
