@@ -6,5 +6,8 @@
 // Built-in filters live in subpackages grouped by subject (filters/headers,
 // filters/path, ...); filters/builtin assembles them into a Registry.
 // A custom filter is a type with the two methods of Spec plus the two of
-// Filter, registered through skiff.Options.
+// Filter, registered through skiff.Options. Package filters/specargs checks
+// its arguments, and filters/filtertest provides a FilterContext for its
+// unit tests. A FilterContext is pooled: see its documentation before
+// keeping anything it returns.
 package filters
