@@ -72,9 +72,10 @@ type FilterContext interface {
 	// The copy is the caller's own; repeated calls return the same copy.
 	OriginalRequest() *http.Request
 	// OriginalResponse is a copy without body of the response before any
-	// response filter changed it (as the backend sent it, minus hop-by-hop
-	// headers, or as a filter or the proxy produced it), or nil while there
-	// is no response. The copy is the caller's own.
+	// response filter changed it, or nil while there is no response: as the
+	// backend sent it (without hop-by-hop fields, with the Server field the
+	// proxy adds when there is none), or as a filter or the proxy produced
+	// it. The copy is the caller's own; repeated calls return the same copy.
 	OriginalResponse() *http.Response
 
 	// Serve answers the request with rsp: the remaining request filters and

@@ -115,8 +115,8 @@ func TestValues(t *testing.T) {
 	if rx, err := f(compiled).Regexp(0, "rx"); rx != compiled || err != nil {
 		t.Errorf("Regexp(compiled) = %v, %v", rx, err)
 	}
-	if a := f(1, 2); a.Name() != "f" || a.Len() != 2 {
-		t.Errorf("Name %q Len %d", a.Name(), a.Len())
+	if a := f(1, "x"); a.Name() != "f" || a.Len() != 2 || a.At(1) != "x" {
+		t.Errorf("Name %q Len %d At(1) %v", a.Name(), a.Len(), a.At(1))
 	}
 }
 
