@@ -19,7 +19,7 @@ const maxShuntDrain = 4 << 20
 
 // ServeHTTP serves one request: route, filters, backend, response.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := p.getCtx()
+	c := p.takeCtx()
 	c.w, c.req = w, r
 	c.start = time.Now()
 	c.requestHost = r.Host
@@ -104,6 +104,7 @@ func (p *Proxy) serveRoute(c *reqCtx) {
 		return
 	}
 	c.enterRoute(route, p.opts.PreserveHost)
+	c.beforeFilters(route)
 
 	ran := 0
 	for _, f := range route.Filters {
