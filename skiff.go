@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 		ServerWriteTimeout: c.WriteTimeoutServer,
 		BufferBodyBytes:    c.RequestBodyBufferBytes,
 		BackendHTTP1Only:   c.BackendHTTP1Only,
-		AccessLog:          accessLog{al},
+		AccessLog:          al,
 		AccessLogDisabled:  c.AccessLogDisabled,
 		Log:                log,
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -16,25 +17,9 @@ type TableSource interface {
 	Acquire() *routing.Table
 }
 
-// AccessEntry is one served request as the access log sees it.
-type AccessEntry struct {
-	Start        time.Time
-	Duration     time.Duration
-	Status       int   // status written to the client; 499 when the client went away
-	BytesWritten int64 // response body bytes written to the client
-	RouteId      string
-	ClientIP     string // the valid X-Forwarded-For addresses joined with ", ", else the remote address without port
-	Method       string
-	URI          string // request URI as received
-	Proto        string
-	Host         string // requested Host
-	Referer      string
-	UserAgent    string
-	AuthUser     string         // state bag "auth-user"
-	FlowId       string         // state bag "flowid" (the flowId filter), else the request's X-Flow-Id after filters
-	Audit        string         // request header X-Unverified-Audit after filters
-	Additional   map[string]any // state bag "statebag:access_log:additional"
-}
+// AccessEntry is one served request as the access log sees it; package
+// accesslog writes it.
+type AccessEntry = accesslog.Entry
 
 // AccessLogger receives one entry per request after the response was
 // written. Log is called on the request goroutine and must not block.
