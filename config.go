@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
@@ -84,18 +85,10 @@ func resolve(o Options) (config, error) {
 		c.inbound.Cert = &cert
 	}
 
-	if c.Log == nil {
-		level := logrus.InfoLevel
-		if c.LogLevel != "" {
-			l, err := logrus.ParseLevel(c.LogLevel)
-			if err != nil {
-				return c, &ConfigError{"LogLevel", err}
-			}
-			level = l
+	if c.log = c.Log; c.log == nil {
+		if c.log, err = applog.New(os.Stderr, c.LogLevel); err != nil {
+			return c, &ConfigError{"LogLevel", err}
 		}
-		c.log = defaultLogger(level)
-	} else {
-		c.log = c.Log
 	}
 
 	in := &c.inbound

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
@@ -138,7 +135,7 @@ func Run(ctx context.Context, o Options) error {
 		ln := c.Listener
 		if ln == nil {
 			if ln, err = net.Listen("tcp", c.Address); err != nil {
-				shutdownSupport(support, log)
+				admin.Shutdown(support)
 				return fmt.Errorf("proxy listener %s: %w", c.Address, err)
 			}
 		}
@@ -179,39 +176,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		cancel()
 	}
-	shutdownSupport(support, log)
+	admin.Shutdown(support)
 	log.Info("shut down")
 	return runErr
-}
-
-func shutdownSupport(s *http.Server, log logrus.FieldLogger) {
-	if s == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := s.Shutdown(ctx); err != nil {
-		s.Close()
-	}
-}
-
-// defaultLogger is the application log when Options.Log is nil.
-func defaultLogger(level logrus.Level) logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(os.Stderr)
-	l.SetLevel(level)
-	l.SetFormatter(appFormatter{&logrus.TextFormatter{FullTimestamp: true}})
-	return l
-}
-
-// appFormatter prefixes application log lines with [APP] so that they
-// stand apart from access log lines on the same stderr.
-type appFormatter struct{ logrus.Formatter }
-
-func (f appFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	b, err := f.Formatter.Format(e)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte("[APP]"), b...), nil
 }

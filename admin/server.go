@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -40,4 +41,17 @@ func Serve(s *http.Server, ln net.Listener) error {
 		return fmt.Errorf("support listener: %w", err)
 	}
 	return nil
+}
+
+// Shutdown stops s (nil: nothing to do), giving requests in flight a
+// second: its answers are short.
+func Shutdown(s *http.Server) {
+	if s == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		s.Close()
+	}
 }

@@ -1,0 +1,24 @@
+package applog
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestNew(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := New(&buf, "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("hidden")
+	l.Warn("shown")
+	out := buf.String()
+	if strings.Contains(out, "hidden") || !strings.HasPrefix(out, "[APP]") || !strings.Contains(out, "shown") {
+		t.Errorf("output %q", out)
+	}
+	if _, err := New(&buf, "loud"); err == nil {
+		t.Error("an unknown level was accepted")
+	}
+}
