@@ -14,6 +14,7 @@ import (
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/settings"
 )
 
 // Run serves until ctx is canceled, then shuts down gracefully: /health
@@ -30,18 +31,18 @@ func Run(ctx context.Context, o Options) error {
 			defer ln.Close()
 		}
 	}
-	c, err := resolve(o)
+	c, err := settings.Resolve(o)
 	if err != nil {
 		return err
 	}
-	log := c.log
+	log := c.Log
 
 	draining := &atomic.Bool{}
 	starting := &atomic.Bool{}
 	starting.Store(true)
 	shutdownStarted := make(chan struct{})
 
-	routes, err := routePipeline(&c, shutdownStarted)
+	routes, err := c.Pipeline(shutdownStarted)
 	if err != nil {
 		return err
 	}
@@ -69,35 +70,7 @@ func Run(ctx context.Context, o Options) error {
 	})
 	defer al.Close()
 
-	px := proxy.New(proxy.Options{
-		Tables:              rt,
-		PreserveHost:        c.PreserveHost,
-		MaxLoopbacks:        c.MaxLoopbacks,
-		DefaultHTTPStatus:   c.DefaultHTTPStatus,
-		KeepHopHeaders:      c.KeepHopHeaders,
-		MaxIdleConnsPerHost: c.IdleConnsPerHost,
-		DisableKeepAlives:   c.DisableHTTPKeepalives,
-		Insecure:            c.Insecure,
-		Timeouts: proxy.Timeouts{
-			Dial:           c.TimeoutBackend,
-			TLSHandshake:   c.TLSTimeoutBackend,
-			ResponseHeader: c.ResponseHeaderTimeoutBackend,
-			IdleConn:       c.CloseIdleConnsPeriod,
-			KeepAlive:      c.KeepaliveBackend,
-			ExpectContinue: c.ExpectContinueTimeoutBackend,
-			UpgradeDial:    c.UpgradeDialTimeout,
-			ReadIdle:       c.ReadIdleTimeoutBackend,
-		},
-		ClientReadIdle:     c.ReadIdleTimeoutServer,
-		ClientWriteIdle:    c.WriteIdleTimeoutServer,
-		ServerReadTimeout:  c.ReadTimeoutServer,
-		ServerWriteTimeout: c.WriteTimeoutServer,
-		BufferBodyBytes:    c.RequestBodyBufferBytes,
-		BackendHTTP1Only:   c.BackendHTTP1Only,
-		AccessLog:          al,
-		AccessLogDisabled:  c.AccessLogDisabled,
-		Log:                log,
-	})
+	px := proxy.New(c.Proxy(rt, al))
 	defer px.Close()
 
 	// The support listener opens first so that /health and /routes answer
@@ -139,9 +112,9 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("proxy listener %s: %w", c.Address, err)
 			}
 		}
-		main = inbound.NewServer(c.inbound, px)
+		main = inbound.NewServer(c.Inbound, px)
 		log.Infof("proxy listener on %s", ln.Addr())
-		go func() { serveErr <- inbound.Serve(main, ln, c.inbound) }()
+		go func() { serveErr <- inbound.Serve(main, ln, c.Inbound) }()
 		starting.Store(false)
 	}
 

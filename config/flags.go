@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/settings"
 )
 
 // serveConfig is what the serve flags produce: library options plus the
@@ -116,10 +117,10 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.BoolVar(&c.helpFlags, "help-flags", false, "list every flag and exit")
 
 	// listeners
-	fs.StringVar(&o.Address, "address", skiff.DefaultAddress, "proxy listener address")
-	fs.StringVar(&o.SupportListener, "support-listener", skiff.DefaultSupportListener,
+	fs.StringVar(&o.Address, "address", settings.DefaultAddress, "proxy listener address")
+	fs.StringVar(&o.SupportListener, "support-listener", settings.DefaultSupportListener,
 		"support listener address for /health, /routes and /debug/pprof; empty disables it")
-	fs.StringVar(&o.SupportListener, "metrics-listener", skiff.DefaultSupportListener, "legacy name of -support-listener")
+	fs.StringVar(&o.SupportListener, "metrics-listener", settings.DefaultSupportListener, "legacy name of -support-listener")
 	fs.BoolVar(&o.EnableProfile, "enable-profile", false, "serve /debug/pprof on the support listener")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS key file of the proxy listener")
@@ -134,8 +135,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 
 	// proxy behaviour
 	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")
-	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", skiff.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
-	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", skiff.DefaultHTTPStatus, "status of requests no route matches")
+	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", settings.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
+	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", settings.DefaultHTTPStatus, "status of requests no route matches")
 	fs.BoolVar(&o.KeepHopHeaders, "keep-hop-headers", false, "forward hop-by-hop headers instead of removing them")
 	fs.Var(listFlag{&o.ForwardedHeaders, true}, "forwarded-headers",
 		"comma-separated X-Forwarded-* headers to set: X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Method, "+
@@ -159,40 +160,40 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.LogLevel, "application-log-level", "INFO", "application log level: PANIC, FATAL, ERROR, WARN, INFO, DEBUG or TRACE")
 
 	// server timeouts
-	dur(&o.ReadTimeoutServer, "read-timeout-server", skiff.DefaultReadTimeoutServer, "limit for reading a whole client request")
-	dur(&o.ReadHeaderTimeoutServer, "read-header-timeout-server", skiff.DefaultReadHeaderTimeoutServer, "limit for reading client request headers")
+	dur(&o.ReadTimeoutServer, "read-timeout-server", settings.DefaultReadTimeoutServer, "limit for reading a whole client request")
+	dur(&o.ReadHeaderTimeoutServer, "read-header-timeout-server", settings.DefaultReadHeaderTimeoutServer, "limit for reading client request headers")
 	dur(&o.WriteTimeoutServer, "write-timeout-server", 0, "limit for writing a whole response; use the writeTimeout filter per route instead")
-	dur(&o.IdleTimeoutServer, "idle-timeout-server", skiff.DefaultIdleTimeoutServer, "idle time of client keep-alive connections")
-	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", skiff.DefaultMaxHeaderBytes, "maximum size of client request headers")
-	fs.IntVar(&o.MaxRequestLineBytes, "max-request-line-bytes", skiff.DefaultMaxRequestLineBytes, "maximum size of a client request line (longer: 414)")
-	fs.Int64Var(&o.MaxTotalHeaderBytes, "max-total-header-bytes", skiff.DefaultMaxTotalHeaderBytes,
+	dur(&o.IdleTimeoutServer, "idle-timeout-server", settings.DefaultIdleTimeoutServer, "idle time of client keep-alive connections")
+	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", settings.DefaultMaxHeaderBytes, "maximum size of client request headers")
+	fs.IntVar(&o.MaxRequestLineBytes, "max-request-line-bytes", settings.DefaultMaxRequestLineBytes, "maximum size of a client request line (longer: 414)")
+	fs.Int64Var(&o.MaxTotalHeaderBytes, "max-total-header-bytes", settings.DefaultMaxTotalHeaderBytes,
 		"bytes of unfinished request headers held across all client connections; beyond it new header bytes are refused")
-	dur(&o.ReadIdleTimeoutServer, "read-idle-timeout-server", skiff.DefaultReadIdleTimeoutServer,
+	dur(&o.ReadIdleTimeoutServer, "read-idle-timeout-server", settings.DefaultReadIdleTimeoutServer,
 		"wait for the next bytes of a request body (longer: 408)")
-	dur(&o.WriteIdleTimeoutServer, "write-idle-timeout-server", skiff.DefaultWriteIdleTimeoutServer,
+	dur(&o.WriteIdleTimeoutServer, "write-idle-timeout-server", settings.DefaultWriteIdleTimeoutServer,
 		"wait for a client to take response bytes (longer: connection closed)")
-	fs.Int64Var(&o.RequestBodyBufferBytes, "request-body-buffer-bytes", skiff.DefaultRequestBodyBufferBytes,
+	fs.Int64Var(&o.RequestBodyBufferBytes, "request-body-buffer-bytes", settings.DefaultRequestBodyBufferBytes,
 		"request bodies up to this size are read before a backend connection is taken (0: never)")
 
 	// backend timeouts and connections
-	dur(&o.TimeoutBackend, "timeout-backend", skiff.DefaultTimeoutBackend, "backend dial timeout")
-	dur(&o.KeepaliveBackend, "keepalive-backend", skiff.DefaultKeepaliveBackend, "TCP keepalive period of backend connections")
-	dur(&o.TLSTimeoutBackend, "tls-timeout-backend", skiff.DefaultTLSTimeoutBackend, "backend TLS handshake timeout")
-	dur(&o.ResponseHeaderTimeoutBackend, "response-header-timeout-backend", skiff.DefaultResponseHeaderTimeoutBackend, "wait for backend response headers")
-	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", skiff.DefaultExpectContinueTimeoutBackend,
+	dur(&o.TimeoutBackend, "timeout-backend", settings.DefaultTimeoutBackend, "backend dial timeout")
+	dur(&o.KeepaliveBackend, "keepalive-backend", settings.DefaultKeepaliveBackend, "TCP keepalive period of backend connections")
+	dur(&o.TLSTimeoutBackend, "tls-timeout-backend", settings.DefaultTLSTimeoutBackend, "backend TLS handshake timeout")
+	dur(&o.ResponseHeaderTimeoutBackend, "response-header-timeout-backend", settings.DefaultResponseHeaderTimeoutBackend, "wait for backend response headers")
+	dur(&o.ExpectContinueTimeoutBackend, "expect-continue-timeout-backend", settings.DefaultExpectContinueTimeoutBackend,
 		"wait for a backend's 100 Continue before sending a large body anyway")
-	dur(&o.ReadIdleTimeoutBackend, "read-idle-timeout-backend", skiff.DefaultReadIdleTimeoutBackend,
+	dur(&o.ReadIdleTimeoutBackend, "read-idle-timeout-backend", settings.DefaultReadIdleTimeoutBackend,
 		"wait for the next bytes of a backend's response body (longer: the response is cut)")
-	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", skiff.DefaultIdleConnsPerHost, "idle connections kept per backend host")
-	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", skiff.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
+	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", settings.DefaultIdleConnsPerHost, "idle connections kept per backend host")
+	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", settings.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
-	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", skiff.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
+	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", settings.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
 	fs.BoolVar(&o.BackendHTTP1Only, "backend-http1-only", false, "talk HTTP/1.1 to https backends instead of offering HTTP/2")
 
 	// shutdown
-	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", skiff.DefaultWaitForHealthcheckInterval,
+	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", settings.DefaultWaitForHealthcheckInterval,
 		"after SIGTERM/SIGINT, keep serving this long with /health at 503 before closing the listeners")
-	dur(&o.ShutdownTimeout, "shutdown-timeout", skiff.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
+	dur(&o.ShutdownTimeout, "shutdown-timeout", settings.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
 
 	c.finish = func() {
 		o.DisableValidateQuery = !validateQuery

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/settings"
 )
 
 func TestServeFlagDefaults(t *testing.T) {
@@ -164,7 +164,7 @@ func TestServeDefaultsMatchLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.opts.Address != skiff.DefaultAddress || c.opts.ShutdownTimeout != skiff.DefaultShutdownTimeout {
+	if c.opts.Address != settings.DefaultAddress || c.opts.ShutdownTimeout != settings.DefaultShutdownTimeout {
 		t.Errorf("defaults differ from package skiff")
 	}
 }

@@ -1,4 +1,4 @@
-package skiff
+package settings
 
 import (
 	"crypto/tls"
@@ -10,20 +10,22 @@ import (
 
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/pipeline"
+	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
 
-// config is Options with defaults applied and the derived parts built.
-type config struct {
+// Resolved is Options with its defaults applied, checked, and split into
+// what each part of skiff is configured with.
+type Resolved struct {
 	Options
-	log     logrus.FieldLogger
-	inbound inbound.Config // the proxy listener's, with the certificate loaded
+	Log     logrus.FieldLogger
+	Inbound inbound.Config // the proxy listener's, with the certificate loaded
 }
 
-// resolve applies defaults and checks everything that can be checked
+// Resolve applies defaults and checks everything that can be checked
 // before anything starts, so that a typo fails fast with its position.
-func resolve(o Options) (config, error) {
-	c := config{Options: o}
+func Resolve(o Options) (*Resolved, error) {
+	c := &Resolved{Options: o}
 	if c.Address == "" {
 		c.Address = DefaultAddress
 	}
@@ -43,7 +45,7 @@ func resolve(o Options) (config, error) {
 		c.DefaultHTTPStatus = DefaultHTTPStatus
 	}
 	if c.DefaultHTTPStatus < 100 || c.DefaultHTTPStatus > 599 {
-		return c, &ConfigError{"DefaultHTTPStatus", fmt.Errorf("%d is not an HTTP status", c.DefaultHTTPStatus)}
+		return nil, &ConfigError{"DefaultHTTPStatus", fmt.Errorf("%d is not an HTTP status", c.DefaultHTTPStatus)}
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
@@ -71,34 +73,34 @@ func resolve(o Options) (config, error) {
 
 	fwd, err := inbound.ParseForwarded(c.ForwardedHeaders, c.ForwardedHeadersExcludeCIDRs)
 	if err != nil {
-		return c, &ConfigError{"forwarded-headers", err}
+		return nil, &ConfigError{"forwarded-headers", err}
 	}
 
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return c, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
+		return nil, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
 	}
 	if c.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
 		if err != nil {
-			return c, &ConfigError{"TLSCert/TLSKey", err}
+			return nil, &ConfigError{"TLSCert/TLSKey", err}
 		}
-		c.inbound.Cert = &cert
+		c.Inbound.Cert = &cert
 	}
 
-	if c.log = c.Log; c.log == nil {
-		if c.log, err = applog.New(os.Stderr, c.LogLevel); err != nil {
-			return c, &ConfigError{"LogLevel", err}
+	if c.Log = o.Log; c.Log == nil {
+		if c.Log, err = applog.New(os.Stderr, c.LogLevel); err != nil {
+			return nil, &ConfigError{"LogLevel", err}
 		}
 	}
 
-	in := &c.inbound
+	in := &c.Inbound
 	in.ReadTimeout, in.ReadHeaderTimeout = c.ReadTimeoutServer, c.ReadHeaderTimeoutServer
 	in.WriteTimeout, in.IdleTimeout = c.WriteTimeoutServer, c.IdleTimeoutServer
 	in.MaxHeaderBytes, in.MaxRequestLineBytes, in.MaxTotalHeaderBytes = c.MaxHeaderBytes, c.MaxRequestLineBytes, c.MaxTotalHeaderBytes
 	in.EnableH2C = c.EnableH2C
 	in.MaxContentLength, in.ValidateQuery, in.NormalizeHost = c.MaxContentLength, !c.DisableValidateQuery, c.NormalizeHost
 	in.Forwarded = fwd
-	in.Log = c.log
+	in.Log = c.Log
 	return c, nil
 }
 
@@ -129,11 +131,11 @@ func (o *Options) RouteConfig() pipeline.Config {
 	}
 }
 
-// routePipeline builds c's route pipeline; an unusable option is a
+// Pipeline builds the route pipeline of a server; an unusable option is a
 // ConfigError, and a server needs at least one route source.
-func routePipeline(c *config, shutdownStarted <-chan struct{}) (*pipeline.Pipeline, error) {
+func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline, error) {
 	rc := c.RouteConfig()
-	rc.Log = c.log
+	rc.Log = c.Log
 	rc.ShutdownStarted = shutdownStarted
 	p, err := pipeline.New(rc)
 	var pe *pipeline.Error
@@ -148,4 +150,38 @@ func routePipeline(c *config, shutdownStarted <-chan struct{}) (*pipeline.Pipeli
 		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes or CustomDataClients")}
 	}
 	return p, nil
+}
+
+// Proxy is the request handler's configuration, serving the tables of src
+// and logging to al.
+func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Options {
+	return proxy.Options{
+		Tables:              src,
+		PreserveHost:        c.PreserveHost,
+		MaxLoopbacks:        c.MaxLoopbacks,
+		DefaultHTTPStatus:   c.DefaultHTTPStatus,
+		KeepHopHeaders:      c.KeepHopHeaders,
+		MaxIdleConnsPerHost: c.IdleConnsPerHost,
+		DisableKeepAlives:   c.DisableHTTPKeepalives,
+		Insecure:            c.Insecure,
+		Timeouts: proxy.Timeouts{
+			Dial:           c.TimeoutBackend,
+			TLSHandshake:   c.TLSTimeoutBackend,
+			ResponseHeader: c.ResponseHeaderTimeoutBackend,
+			IdleConn:       c.CloseIdleConnsPeriod,
+			KeepAlive:      c.KeepaliveBackend,
+			ExpectContinue: c.ExpectContinueTimeoutBackend,
+			UpgradeDial:    c.UpgradeDialTimeout,
+			ReadIdle:       c.ReadIdleTimeoutBackend,
+		},
+		ClientReadIdle:     c.ReadIdleTimeoutServer,
+		ClientWriteIdle:    c.WriteIdleTimeoutServer,
+		ServerReadTimeout:  c.ReadTimeoutServer,
+		ServerWriteTimeout: c.WriteTimeoutServer,
+		BufferBodyBytes:    c.RequestBodyBufferBytes,
+		BackendHTTP1Only:   c.BackendHTTP1Only,
+		AccessLog:          al,
+		AccessLogDisabled:  c.AccessLogDisabled,
+		Log:                c.Log,
+	}
 }

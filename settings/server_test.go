@@ -1,4 +1,4 @@
-package skiff
+package settings
 
 import (
 	"io"
@@ -16,7 +16,7 @@ import (
 // read, with the defaults (docs/operations.md; the support listener has
 // fixed bounds).
 func TestServerBounds(t *testing.T) {
-	c, err := resolve(Options{InlineRoutes: `r: * -> <shunt>;`})
+	c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestServerBounds(t *testing.T) {
 	}{
 		// The proxy's write timeout is per route (writeTimeout): a global
 		// one would cut long downloads and streams.
-		{"proxy", inbound.NewServer(c.inbound, http.NotFoundHandler()), false},
+		{"proxy", inbound.NewServer(c.Inbound, http.NotFoundHandler()), false},
 		{"support", admin.NewServer(http.NotFoundHandler(), c.IdleTimeoutServer, nil), true},
 	} {
 		s := tc.s

@@ -1,4 +1,4 @@
-package skiff
+package settings
 
 import "fmt"
 

@@ -1,0 +1,226 @@
+package settings
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// Defaults applied by Run to zero-valued Options fields.
+const (
+	DefaultAddress         = ":9090"
+	DefaultSupportListener = "127.0.0.1:9911"
+	DefaultMaxLoopbacks    = 9
+	DefaultHTTPStatus      = 404
+
+	DefaultReadTimeoutServer       = 5 * time.Minute
+	DefaultReadHeaderTimeoutServer = 60 * time.Second
+	DefaultIdleTimeoutServer       = 60 * time.Second
+	DefaultMaxHeaderBytes          = 1 << 20
+	DefaultMaxRequestLineBytes     = 64 << 10
+	DefaultMaxTotalHeaderBytes     = 16 << 20
+	DefaultReadIdleTimeoutServer   = 60 * time.Second
+	DefaultWriteIdleTimeoutServer  = 60 * time.Second
+	DefaultRequestBodyBufferBytes  = 64 << 10
+
+	DefaultTimeoutBackend               = 60 * time.Second
+	DefaultKeepaliveBackend             = 30 * time.Second
+	DefaultTLSTimeoutBackend            = 60 * time.Second
+	DefaultResponseHeaderTimeoutBackend = 60 * time.Second
+	DefaultExpectContinueTimeoutBackend = time.Second
+	DefaultReadIdleTimeoutBackend       = 60 * time.Second
+	DefaultIdleConnsPerHost             = 64
+	DefaultCloseIdleConnsPeriod         = 20 * time.Second
+	DefaultUpgradeDialTimeout           = 30 * time.Second
+
+	DefaultWaitForHealthcheckInterval = 45 * time.Second
+	DefaultShutdownTimeout            = 30 * time.Second
+)
+
+// Options configure Run. The zero value of a field means its default (the
+// Default* constants); for durations a negative value means "no limit" or
+// "none", for MaxLoopbacks it means no loopback at all.
+type Options struct {
+	// Address is the proxy listener (":9090").
+	Address string
+	// RoutesFiles are eskip files, watched for changes.
+	RoutesFiles []string
+	// InlineRoutes is an eskip document, static for the life of the process.
+	InlineRoutes string
+	// CustomDataClients are further route sources.
+	CustomDataClients []dataclients.DataClient
+	// WaitFirstRouteLoad delays opening the proxy listener until every data
+	// client delivered its first route set.
+	WaitFirstRouteLoad bool
+	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
+	IgnoreTrailingSlash bool
+
+	// Listener, when set, is used instead of listening on Address (tests
+	// and socket activation); Run closes it.
+	Listener net.Listener
+
+	// SupportListener serves /health, /routes and /debug/pprof
+	// ("127.0.0.1:9911"); DisableSupportListener turns it off.
+	SupportListener        string
+	DisableSupportListener bool
+	// SupportNetListener, when set, is used instead of listening on
+	// SupportListener; Run closes it.
+	SupportNetListener net.Listener
+	// EnableProfile serves /debug/pprof on the support listener. Off by
+	// default: profiles expose memory contents and cost CPU on demand.
+	EnableProfile bool
+
+	// AccessLogDisabled turns the access log off except for routes that
+	// switch it on with enableAccessLog; AccessLogJSON writes JSON
+	// objects instead of combined-format lines; AccessLogStripQuery drops
+	// the query from the logged URI. AccessLogOutput defaults to stderr.
+	AccessLogDisabled   bool
+	AccessLogJSON       bool
+	AccessLogStripQuery bool
+	AccessLogOutput     io.Writer
+
+	// Log is the application log. When nil Run logs to stderr, prefixed
+	// [APP], at LogLevel (a logrus level name; "" is info).
+	Log      logrus.FieldLogger
+	LogLevel string
+
+	// PreserveHost sends the client's Host header to the backend.
+	PreserveHost bool
+	// MaxLoopbacks bounds <loopback> re-matching (9; negative: none).
+	MaxLoopbacks int
+	// DefaultHTTPStatus answers requests no route matches (404).
+	DefaultHTTPStatus int
+	// ForwardedHeaders lists the X-Forwarded-* headers set on every
+	// request before routing (-forwarded-headers): X-Forwarded-For (client
+	// IP appended), X-Forwarded-Host, X-Forwarded-Method, X-Forwarded-Uri,
+	// X-Forwarded-Port=<port|auto>, X-Forwarded-Proto=<http|https|auto>.
+	// Clients in ForwardedHeadersExcludeCIDRs get none of them.
+	ForwardedHeaders             []string
+	ForwardedHeadersExcludeCIDRs []string
+	// MaxContentLength > 0 answers 413 to requests whose Content-Length
+	// is larger (-max-content-length); 0 means no limit.
+	MaxContentLength int64
+	// DisableValidateQuery lets requests with a query url.ParseQuery
+	// rejects (bad %-escape, ';') through to routing instead of answering
+	// them 400 "Invalid query" (-validate-query=false).
+	DisableValidateQuery bool
+	// NormalizeHost lower-cases the request Host and strips its port and
+	// trailing dot before routing (-normalize-host).
+	NormalizeHost bool
+	// KeepHopHeaders forwards hop-by-hop headers as skipper does.
+	KeepHopHeaders bool
+	// Insecure skips TLS verification of https backends.
+	Insecure bool
+
+	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
+	// chains added to the front and the back of every route.
+	DefaultFiltersPrepend []string
+	DefaultFiltersAppend  []string
+	// CloneRoute and EditRoute are '/<regexp>/<replacement>/' rules (the
+	// first character is the separator) applied to the canonical
+	// Name(args) text of every custom predicate and filter, after the
+	// default filters: CloneRoute adds a rewritten copy clone_<id> of each
+	// route a rule changes, then EditRoute rewrites routes in place.
+	CloneRoute []string
+	EditRoute  []string
+	// ForwardBackendURL is the network backend that replaces <forward>
+	// (-forward-backend-url); such routes also lose their filters. Without
+	// it <forward> routes are invalid.
+	ForwardBackendURL string
+	// DropInvalidRouteUpdates drops a route whose new version is invalid,
+	// as skipper does (-keep-last-valid-routes=false); by default the
+	// route keeps serving its last valid version and /routes lists the
+	// rejected one as stale.
+	DropInvalidRouteUpdates bool
+
+	// TLSCert and TLSKey make the proxy listener serve TLS, with HTTP/2
+	// negotiated by ALPN.
+	TLSCert, TLSKey string
+	// EnableH2C serves cleartext HTTP/2 on a plain listener.
+	EnableH2C bool
+
+	// Server side timeouts. WriteTimeoutServer is off by default so that
+	// long downloads and streams are not cut; per-route writeTimeout
+	// bounds them instead.
+	ReadTimeoutServer       time.Duration
+	ReadHeaderTimeoutServer time.Duration
+	WriteTimeoutServer      time.Duration
+	IdleTimeoutServer       time.Duration
+	// MaxHeaderBytes bounds one request head (1 MiB); MaxRequestLineBytes
+	// its request line (64 KiB, answered 414); MaxTotalHeaderBytes the
+	// bytes of unfinished request heads held across all connections
+	// (16 MiB), so that many slow clients cannot exhaust memory.
+	MaxHeaderBytes      int
+	MaxRequestLineBytes int
+	MaxTotalHeaderBytes int64
+	// ReadIdleTimeoutServer bounds the wait for the next bytes of a
+	// request body (60 s, then 408); WriteIdleTimeoutServer the wait for a
+	// client to accept response bytes (60 s, then the connection is
+	// closed). Unlike the whole-request timeouts they never cut a
+	// transfer that makes progress.
+	ReadIdleTimeoutServer  time.Duration
+	WriteIdleTimeoutServer time.Duration
+	// RequestBodyBufferBytes: request bodies up to this size are read in
+	// full before a backend connection is taken (64 KiB; negative: never).
+	RequestBodyBufferBytes int64
+
+	// Backend side timeouts and connection pool.
+	TimeoutBackend               time.Duration // dial
+	KeepaliveBackend             time.Duration
+	TLSTimeoutBackend            time.Duration
+	ResponseHeaderTimeoutBackend time.Duration
+	ExpectContinueTimeoutBackend time.Duration
+	// ReadIdleTimeoutBackend bounds the wait for the next bytes of a
+	// response body (60 s); the client's connection is then closed.
+	ReadIdleTimeoutBackend time.Duration
+	IdleConnsPerHost       int
+	CloseIdleConnsPeriod   time.Duration
+	DisableHTTPKeepalives  bool
+	UpgradeDialTimeout     time.Duration // dialing for WebSocket/Upgrade requests
+	// BackendHTTP1Only keeps https backends on HTTP/1.1 instead of
+	// offering HTTP/2 by ALPN.
+	BackendHTTP1Only bool
+
+	// WaitForHealthcheckInterval is the drain period: after shutdown
+	// starts /health answers 503 (and Shutdown() matches) while the
+	// listeners keep serving for this long (45 s).
+	WaitForHealthcheckInterval time.Duration
+	// ShutdownTimeout bounds the wait for requests in flight (30 s).
+	ShutdownTimeout time.Duration
+
+	// EnableBreakers and EnableRatelimits register the circuit breaker and
+	// rate limit filters' global machinery.
+	EnableBreakers   bool
+	EnableRatelimits bool
+
+	// CustomFilters are registered after the built-ins (a custom spec with
+	// a built-in name replaces it); DisabledFilters are then removed and
+	// RegisterFilters, when set, runs last.
+	CustomFilters   []filters.Spec
+	DisabledFilters []string
+	RegisterFilters func(filters.Registry)
+	// CustomPredicates are registered after the built-in predicates.
+	CustomPredicates []routing.PredicateSpec
+	// CustomRoutingPreProcessors run on route definitions after the
+	// default filters were added; CustomRoutingPostProcessors run on the
+	// instantiated routes after the load balancer set-up.
+	CustomRoutingPreProcessors  []routing.PreProcessor
+	CustomRoutingPostProcessors []routing.PostProcessor
+}
+
+// duration resolves a zero/negative duration option.
+func duration(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}

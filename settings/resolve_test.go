@@ -1,0 +1,42 @@
+package settings
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+func quietLog() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+func TestResolveDefaults(t *testing.T) {
+	c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), WriteTimeoutServer: 0, IdleTimeoutServer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		{"address", c.Address, DefaultAddress},
+		{"support", c.SupportListener, DefaultSupportListener},
+		{"loopbacks", c.MaxLoopbacks, DefaultMaxLoopbacks},
+		{"status", c.DefaultHTTPStatus, DefaultHTTPStatus},
+		{"read", c.ReadTimeoutServer, DefaultReadTimeoutServer},
+		{"read header", c.ReadHeaderTimeoutServer, DefaultReadHeaderTimeoutServer},
+		{"write off", c.WriteTimeoutServer, time.Duration(0)},
+		{"idle off", c.IdleTimeoutServer, time.Duration(0)},
+		{"drain", c.WaitForHealthcheckInterval, DefaultWaitForHealthcheckInterval},
+		{"shutdown", c.ShutdownTimeout, DefaultShutdownTimeout},
+		{"header bytes", c.MaxHeaderBytes, DefaultMaxHeaderBytes},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
