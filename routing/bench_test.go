@@ -91,17 +91,22 @@ func BenchmarkBuild(b *testing.B) {
 // client's update (one new route) reaching the Routing to the route
 // answering lookups on the table Acquire returns.
 func BenchmarkUpdateToLive(b *testing.B) {
-	b.Run("copy-on-write", func(b *testing.B) { benchUpdateToLive(b, nil) })
+	b.Run("copy-on-write", func(b *testing.B) { benchUpdateToLive(b, nil, false) })
+	// A new version of a served route: the previous one is what a
+	// rejected version would keep.
+	b.Run("copy-on-write-edit", func(b *testing.B) { benchUpdateToLive(b, nil, true) })
 	// A post-processor that is not route-local forces a full build (with
 	// unchanged route instances reused).
-	b.Run("full-rebuild", func(b *testing.B) { benchUpdateToLive(b, []PostProcessor{passPost{}}) })
+	b.Run("full-rebuild", func(b *testing.B) { benchUpdateToLive(b, []PostProcessor{passPost{}}, false) })
 }
 
 type passPost struct{}
 
 func (passPost) Do(rs []*Route) ([]*Route, []InvalidRoute) { return rs, nil }
 
-func benchUpdateToLive(b *testing.B, pps []PostProcessor) {
+// benchUpdateToLive sends one new route per iteration or, with edit, a
+// new version of a served one.
+func benchUpdateToLive(b *testing.B, pps []PostProcessor, edit bool) {
 	const n = 100_000
 	a := newChanClient("bench")
 	log, _ := quietLogger()
@@ -138,8 +143,15 @@ func benchUpdateToLive(b *testing.B, pps []PostProcessor) {
 		b.StartTimer()
 		i++
 		start := time.Now()
-		def := benchRoute(n + i)
-		r, _ := http.NewRequest("GET", fmt.Sprintf("http://svc%d.example.org/api/v%d/x", n+i, (n+i)%7), nil)
+		k := n + i
+		def := benchRoute(k)
+		if edit {
+			k = (i * 7919) % n
+			def = benchRoute(k)
+			def.Filters[0].Args[1] = fmt.Sprintf("v%d", i)
+		}
+		want := def.Filters[0].Args[1]
+		r, _ := http.NewRequest("GET", fmt.Sprintf("http://svc%d.example.org/api/v%d/x", k, k%7), nil)
 		a.updates <- dataclients.Update{Upserts: []*eskip.Route{def}}
 		for {
 			<-swapped
@@ -147,7 +159,7 @@ func benchUpdateToLive(b *testing.B, pps []PostProcessor) {
 			ps.Reset()
 			m := tbl.Match(r, &ps)
 			tbl.Release()
-			if m != nil {
+			if m != nil && m.Filters[0].Args[1] == want {
 				break
 			}
 		}

@@ -64,6 +64,9 @@ func (t *Table) keepLastValid(in buildInput) {
 // its instance are taken off the lists of what the new table drops, so
 // they stay in the shared tree and among the owned instances.
 func keepLastValidChanges(changes []change, fresh []*Route, invalid []InvalidRoute, removedRoutes map[*Route]bool, removedInst map[*instance]bool) {
+	if len(invalid) == 0 {
+		return // the usual change: nothing rejected
+	}
 	var byID map[string]*change
 	for i := range changes {
 		if changes[i].last != nil {
