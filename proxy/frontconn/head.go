@@ -3,6 +3,8 @@ package frontconn
 import (
 	"bytes"
 	"net/http"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // What a complete head says about the body that follows it.
@@ -297,7 +299,6 @@ func isToken(b []byte) bool {
 	return true
 }
 
-// equalFold compares b with the lower-case ASCII s, ignoring case.
 func equalFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
@@ -319,17 +320,11 @@ func valueByte(c byte) bool {
 	return c == '\t' || (c >= 0x20 && c != 0x7f)
 }
 
-// tchar is RFC 9110 §5.6.2's token character set.
+// tchar is RFC 9110 §5.6.2's token character set, as a table indexed by
+// byte for the scanning loops.
 var tchar = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
+	for c := range t {
+		t[c] = httpguts.IsTokenRune(rune(c))
 	}
 	return t
 }()

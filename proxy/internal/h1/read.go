@@ -9,6 +9,8 @@ import (
 	"net/http/httputil"
 	"net/textproto"
 	"strconv"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // errSlowPath tells readResponseFast to leave the response to
@@ -361,17 +363,8 @@ func canonicalKey(buf []byte, k string) (string, bool) {
 	return string(buf), true
 }
 
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
+// isTokenChar: an RFC 9110 token character.
+func isTokenChar(c byte) bool { return httpguts.IsTokenRune(rune(c)) }
 
 func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {
