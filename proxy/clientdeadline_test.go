@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/tcptest"
 )
 
 // dialProxy opens a raw connection to the fixture's listener.
@@ -194,7 +196,7 @@ func TestSlowReaderThatProgresses(t *testing.T) {
 func silentContinueBackend(t *testing.T) (addr string, sawExpect chan bool) {
 	t.Helper()
 	sawExpect = make(chan bool, 10)
-	addr = serveTCP(t, func(_ *tcpServer, c net.Conn) {
+	addr = tcptest.Serve(t, func(_ *tcptest.Server, c net.Conn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		req, err := http.ReadRequest(bufio.NewReader(c))
 		if err != nil {
@@ -203,7 +205,7 @@ func silentContinueBackend(t *testing.T) (addr string, sawExpect chan bool) {
 		sawExpect <- req.Header.Get("Expect") != ""
 		n, _ := io.Copy(io.Discard, req.Body)
 		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Len: %d\r\nConnection: close\r\n\r\n", n)
-	}).addr
+	}).Addr
 	return addr, sawExpect
 }
 

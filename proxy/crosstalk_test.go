@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/tcptest"
 )
 
 // The crosstalk tests run a backend that misbehaves on keep-alive
@@ -51,10 +53,10 @@ func crosstalkSmuggled(path string) string { return crosstalkAnswer(http.MethodG
 
 func (b *crosstalkBackend) start(t *testing.T) {
 	t.Helper()
-	b.addr = serveTCP(t, b.serve).addr
+	b.addr = tcptest.Serve(t, b.serve).Addr
 }
 
-func (b *crosstalkBackend) serve(srv *tcpServer, c net.Conn) {
+func (b *crosstalkBackend) serve(srv *tcptest.Server, c net.Conn) {
 	var wmu sync.Mutex
 	var latePending atomic.Bool
 	br := bufio.NewReader(c)
@@ -77,10 +79,10 @@ func (b *crosstalkBackend) serve(srv *tcpServer, c net.Conn) {
 		// One at a time per connection: after it the proxy must not use
 		// the connection again.
 		latePending.Store(true)
-		srv.goTracked(func() {
+		srv.Go(func() {
 			defer latePending.Store(false)
 			select {
-			case <-srv.done:
+			case <-srv.Done:
 				return
 			case <-time.After(b.lateDelay):
 			}

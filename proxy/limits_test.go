@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/tcptest"
 )
 
 // rawBackend serves every connection with answer after reading the
@@ -32,7 +34,7 @@ func (b *rawBackend) header() textproto.MIMEHeader {
 func startRawBackend(t *testing.T, answer func(net.Conn)) *rawBackend {
 	t.Helper()
 	b := &rawBackend{}
-	b.addr = serveTCP(t, func(_ *tcpServer, c net.Conn) {
+	b.addr = tcptest.Serve(t, func(_ *tcptest.Server, c net.Conn) {
 		tp := textproto.NewReader(bufio.NewReader(c))
 		if _, err := tp.ReadLine(); err != nil {
 			return
@@ -45,7 +47,7 @@ func startRawBackend(t *testing.T, answer func(net.Conn)) *rawBackend {
 		b.last = h
 		b.mu.Unlock()
 		answer(c)
-	}).addr
+	}).Addr
 	return b
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/tcptest"
 )
 
 // newTestClient returns a client configured as the proxy's by default,
@@ -203,7 +205,7 @@ type h1ScriptedBackend struct {
 func startH1Scripted(t *testing.T, answer func(c net.Conn, method, path string, n int) bool) *h1ScriptedBackend {
 	t.Helper()
 	b := &h1ScriptedBackend{}
-	b.addr = serveTCP(t, func(_ *tcpServer, c net.Conn) {
+	b.addr = tcptest.Serve(t, func(_ *tcptest.Server, c net.Conn) {
 		b.conns.Add(1)
 		br := bufio.NewReader(c)
 		for n := 0; ; n++ {
@@ -216,7 +218,7 @@ func startH1Scripted(t *testing.T, answer func(c net.Conn, method, path string, 
 				return
 			}
 		}
-	}).addr
+	}).Addr
 	return b
 }
 
