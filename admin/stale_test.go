@@ -16,10 +16,6 @@ import (
 	"github.com/skiff-proxy/skiff/routing"
 )
 
-// The process converts routing's invalid routes to admin's: the two
-// types must keep the same fields.
-var _ = InvalidRoute(routing.InvalidRoute{})
-
 // staleSnapshot serves b in its last valid version: its new version,
 // at r.eskip:5:1, has an unknown filter.
 func staleSnapshot() Snapshot {
@@ -74,19 +70,6 @@ func TestRoutesStale(t *testing.T) {
 	}
 }
 
-// eskipPrinter is the process's printer: eskip text and JSON.
-type eskipPrinter struct{}
-
-func (eskipPrinter) Text(w io.Writer, pretty bool, routes []*eskip.Route) error {
-	info := eskip.PrettyPrintInfo{}
-	if pretty {
-		info = eskip.PrettyPrintInfo{Pretty: true, IndentStr: "  "}
-	}
-	return eskip.Fprint(w, info, routes...)
-}
-
-func (eskipPrinter) JSON(r *eskip.Route) ([]byte, error) { return r.MarshalJSON() }
-
 // updateClient sends the updates it is given.
 type updateClient struct{ updates chan dataclients.Update }
 
@@ -127,19 +110,7 @@ func TestRoutesStaleFromRouting(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- rt.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	// what the process does for /routes
-	snapshot := func() Snapshot {
-		t := rt.Acquire()
-		defer t.Release()
-		s := Snapshot{Created: t.Created()}
-		for _, r := range t.Routes() {
-			s.Valid = append(s.Valid, r.Def)
-		}
-		for _, ir := range t.Invalid() {
-			s.Invalid = append(s.Invalid, InvalidRoute(ir))
-		}
-		return s
-	}
+	snapshot := SnapshotsOf(rt)
 	waitFor := func(what string, cond func(Snapshot) bool) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
@@ -154,7 +125,7 @@ func TestRoutesStaleFromRouting(t *testing.T) {
 	waitFor("the first version", func(s Snapshot) bool { return len(s.Valid) == 2 })
 	c.updates <- dataclients.Update{Upserts: parse("\n\n" + `b: Path("/b") -> nope() -> "http://b2";`)}
 	waitFor("the invalid version", func(s Snapshot) bool { return len(s.Invalid) == 1 })
-	h := Handler(Options{Routes: snapshot, Printer: eskipPrinter{}})
+	h := Handler(Options{Routes: snapshot, Printer: EskipPrinter{}})
 
 	body := get(t, h, "GET", "/routes").Body.String()
 	want := "a: Path(\"/a\")\n  -> \"http://a1\";\n\n" +
