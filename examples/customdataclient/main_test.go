@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/skiff-proxy/skiff/examples/internal/exampletest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -34,10 +35,7 @@ func TestEndToEnd(t *testing.T) {
 	defer green.Close()
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "customdataclient")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := exampletest.Build(t)
 	catalogDir := filepath.Join(dir, "catalog")
 	os.Mkdir(catalogDir, 0o755)
 	// write replaces a file as a deployment would: a new file renamed
@@ -58,14 +56,14 @@ func TestEndToEnd(t *testing.T) {
 	write("orders.json", service("/orders", blue))
 
 	// A bad interval stops the binary before it serves.
-	cmd := exec.Command(bin, "-address", freeAddress(t))
+	cmd := exec.Command(bin, "-address", exampletest.FreeAddress(t))
 	cmd.Env = append(os.Environ(), "CATALOG_DIR="+catalogDir, "CATALOG_POLL_INTERVAL=soon")
 	out, err := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "CATALOG_POLL_INTERVAL") {
 		t.Errorf("bad interval: exit %d, %v\n%s", code, err, out)
 	}
 
-	addr := freeAddress(t)
+	addr := exampletest.FreeAddress(t)
 	cmd = exec.Command(bin, "-address", addr, "-support-listener", "", "-wait-first-route-load",
 		"-wait-for-healthcheck-interval", "0", "-access-log-disabled", "-application-log-level", "ERROR")
 	cmd.Env = append(os.Environ(), "CATALOG_DIR="+catalogDir, "CATALOG_POLL_INTERVAL=20ms")
@@ -150,15 +148,4 @@ func TestEndToEnd(t *testing.T) {
 
 	os.Remove(filepath.Join(catalogDir, "users.json"))
 	eventually("removed", map[string]string{"/orders/1": "green /orders/1", "/users": "404 Not Found"})
-}
-
-// freeAddress is a loopback address nothing listens on right now.
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

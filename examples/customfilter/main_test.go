@@ -4,20 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/skiff-proxy/skiff/filters"
+
+	"github.com/skiff-proxy/skiff/examples/internal/exampletest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -51,10 +51,7 @@ func TestEndToEnd(t *testing.T) {
 	}))
 	defer backend.Close()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "customfilter")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := exampletest.Build(t)
 	good := filepath.Join(dir, "good.eskip")
 	os.WriteFile(good, []byte(fmt.Sprintf(`greet: Path("/") -> greeting("gopher") -> %q;`, backend.URL)), 0o644)
 	routes := filepath.Join(dir, "routes.eskip")
@@ -73,38 +70,16 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("check with a bad greeting(): %v\n%s", err, out)
 	}
 
-	addr := freeAddress(t)
-	cmd := exec.Command(bin, "-address", addr, "-support-listener", "", "-routes-file", routes,
-		"-wait-for-healthcheck-interval", "0", "-access-log-disabled", "-application-log-level", "ERROR")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("exit: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Error("no exit 10s after SIGTERM")
-		}
-	}()
+	addr := exampletest.FreeAddress(t)
+	exampletest.Start(t, exec.Command(bin, "-address", addr, "-support-listener", "", "-routes-file", routes,
+		"-wait-for-healthcheck-interval", "0", "-access-log-disabled", "-application-log-level", "ERROR"))
 
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
-	var rsp *http.Response
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if rsp, err = client.Get("http://" + addr + "/"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	exampletest.WaitServing(t, client, "http://"+addr+"/")
+	rsp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(rsp.Body)
 	rsp.Body.Close()
@@ -120,15 +95,4 @@ func TestEndToEnd(t *testing.T) {
 	if rsp.StatusCode != 404 {
 		t.Errorf("/bad: %d, want 404 (route invalid)", rsp.StatusCode)
 	}
-}
-
-// freeAddress is a loopback address nothing listens on right now.
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

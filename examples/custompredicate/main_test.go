@@ -4,20 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/skiff-proxy/skiff/filters/specargs"
+
+	"github.com/skiff-proxy/skiff/examples/internal/exampletest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -85,10 +85,7 @@ func TestEndToEnd(t *testing.T) {
 	}))
 	defer backend.Close()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "custompredicate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := exampletest.Build(t)
 	routes := filepath.Join(dir, "routes.eskip")
 	os.WriteFile(routes, []byte(fmt.Sprintf(`
 		debug: Path("/") && QueryFlag("debug") -> setRequestHeader("X-Route", "debug") -> %[1]q;
@@ -107,27 +104,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("check with a bad QueryFlag(): %v\n%s", err, out)
 	}
 
-	addr := freeAddress(t)
+	addr := exampletest.FreeAddress(t)
 	cmd := exec.Command(bin, "-address", addr, "-support-listener", "", "-routes-file", routes,
 		"-wait-for-healthcheck-interval", "0", "-access-log-disabled", "-application-log-level", "ERROR")
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("exit: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Error("no exit 10s after SIGTERM")
-		}
-	}()
+	exampletest.Start(t, cmd)
 
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
@@ -140,13 +121,7 @@ func TestEndToEnd(t *testing.T) {
 		body, err := io.ReadAll(rsp.Body)
 		return string(body), err
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := get("/"); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("not serving: %v", err)
-		}
-	}
+	exampletest.WaitServing(t, client, "http://"+addr+"/")
 	for path, want := range map[string]string{
 		"/":             "plain",
 		"/?debug":       "debug",
@@ -159,15 +134,4 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("%s: %q, %v; want route %s", path, got, err, want)
 		}
 	}
-}
-
-// freeAddress is a loopback address nothing listens on right now.
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
