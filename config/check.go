@@ -63,15 +63,8 @@ func runCheck(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Wr
 	defer p.Close()
 	status := 0
 	for _, name := range fs.Args() {
-		source, data, err := readInput(name, stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "skiff check: %v\n", err)
-			status = 1
-			continue
-		}
-		routes, err := eskip.ParseDocument(source, data)
-		if err != nil {
-			fmt.Fprint(stderr, eskip.Render(err, data))
+		source, data, routes, ok := readRoutes("check", name, stdin, stderr)
+		if !ok {
 			status = 1
 			continue
 		}
@@ -172,20 +165,29 @@ func invalidPos(inv routing.InvalidRoute, defs []*eskip.Route) eskip.Position {
 	return inv.Pos
 }
 
-// readInput reads a named file, or stdin for "-".
-func readInput(name string, stdin io.Reader) (source string, data []byte, err error) {
+// readRoutes reads and parses one input named on the command line, a file
+// or stdin for "-". A failure is written to stderr, a syntax error with its
+// position and source line, and reported by ok false.
+func readRoutes(cmd, name string, stdin io.Reader, stderr io.Writer) (source string, data []byte, routes []*eskip.Route, ok bool) {
+	source = name
+	var err error
 	if name == "-" {
-		data, err = io.ReadAll(stdin)
-		if err != nil {
-			return "<stdin>", nil, fmt.Errorf("reading stdin: %w", err)
+		source = "<stdin>"
+		if data, err = io.ReadAll(stdin); err != nil {
+			err = fmt.Errorf("reading stdin: %w", err)
 		}
-		return "<stdin>", data, nil
+	} else if data, err = os.ReadFile(name); err != nil {
+		err = fmt.Errorf("reading routes: %w", err)
 	}
-	data, err = os.ReadFile(name)
 	if err != nil {
-		return name, nil, fmt.Errorf("reading routes: %w", err)
+		fmt.Fprintf(stderr, "skiff %s: %v\n", cmd, err)
+		return source, nil, nil, false
 	}
-	return name, data, nil
+	if routes, err = eskip.ParseDocument(source, data); err != nil {
+		fmt.Fprint(stderr, eskip.Render(err, data))
+		return source, nil, nil, false
+	}
+	return source, data, routes, true
 }
 
 // checkRoutes applies the rules the routing table enforces on the built-in

@@ -82,14 +82,8 @@ func runExplain(e Extensions, args []string, stdin io.Reader, stdout, stderr io.
 
 	var defs []*eskip.Route
 	for _, name := range files {
-		source, data, err := readInput(name, stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "skiff explain: %v\n", err)
-			return 1
-		}
-		routes, err := eskip.ParseDocument(source, data)
-		if err != nil {
-			fmt.Fprint(stderr, eskip.Render(err, data))
+		_, _, routes, ok := readRoutes("explain", name, stdin, stderr)
+		if !ok {
 			return 1
 		}
 		defs = append(defs, routes...)

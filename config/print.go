@@ -36,15 +36,8 @@ func runPrint(_ Extensions, args []string, stdin io.Reader, stdout, stderr io.Wr
 	var all []*eskip.Route
 	failed := false
 	for _, name := range fs.Args() {
-		source, data, err := readInput(name, stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "skiff print: %v\n", err)
-			failed = true
-			continue
-		}
-		routes, err := eskip.ParseDocument(source, data)
-		if err != nil {
-			fmt.Fprint(stderr, eskip.Render(err, data))
+		_, _, routes, ok := readRoutes("print", name, stdin, stderr)
+		if !ok {
 			failed = true
 			continue
 		}

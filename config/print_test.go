@@ -83,13 +83,10 @@ func TestPrintOutputParsesBack(t *testing.T) {
 
 func mustParseFile(t *testing.T, name string) []*eskip.Route {
 	t.Helper()
-	_, data, err := readInput(name, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	routes, err := eskip.ParseDocument(name, data)
-	if err != nil {
-		t.Fatal(err)
+	var stderr bytes.Buffer
+	_, _, routes, ok := readRoutes("test", name, nil, &stderr)
+	if !ok {
+		t.Fatal(stderr.String())
 	}
 	return routes
 }

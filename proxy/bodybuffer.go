@@ -14,13 +14,6 @@ import (
 // is already here. Bodies larger than the bound (or of unknown length that
 // turn out larger) are streamed as before, after what was read.
 
-// bufferedBody is a request body read in full. It is not kept in the
-// pooled reqCtx: http.Transport may read a request body after RoundTrip
-// returned.
-type bufferedBody struct{ bytes.Reader }
-
-func (*bufferedBody) Close() error { return nil }
-
 // prefixBody replays the bytes read so far, then the rest of the body.
 type prefixBody struct {
 	io.Reader
@@ -70,9 +63,10 @@ func (c *reqCtx) bodyBuffered(buf []byte) {
 		r.Body = http.NoBody
 		r.ContentLength = 0
 	} else {
-		bb := &bufferedBody{}
-		bb.Reset(buf)
-		r.Body = bb
+		// Allocated per request, not kept in the pooled reqCtx:
+		// http.Transport may read a request body after RoundTrip
+		// returned.
+		r.Body = io.NopCloser(bytes.NewReader(buf))
 		if len(r.Trailer) == 0 {
 			// Trailers travel only with chunked framing; without them
 			// the length is known now.

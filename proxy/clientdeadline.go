@@ -79,7 +79,7 @@ type clientDeadlines struct {
 }
 
 // armWrite sets the write deadline for the next write unless it was armed
-// less than rearmAfter ago. force arms it in any case: the first write of
+// recently (see maxRearmAfter). force arms it in any case: the first write of
 // a response must not run into a deadline left from the previous request
 // on the same connection.
 func (d *clientDeadlines) armWrite(now time.Time, force bool) {
