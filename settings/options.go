@@ -9,6 +9,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/proxy/frontconn"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -22,9 +23,9 @@ const (
 	DefaultReadTimeoutServer       = 5 * time.Minute
 	DefaultReadHeaderTimeoutServer = 60 * time.Second
 	DefaultIdleTimeoutServer       = 60 * time.Second
-	DefaultMaxHeaderBytes          = 1 << 20
-	DefaultMaxRequestLineBytes     = 64 << 10
-	DefaultMaxTotalHeaderBytes     = 16 << 20
+	DefaultMaxHeaderBytes          = frontconn.DefaultMaxHeaderBytes
+	DefaultMaxRequestLineBytes     = frontconn.DefaultMaxRequestLineBytes
+	DefaultMaxTotalHeaderBytes     = frontconn.DefaultMaxTotalHeaderBytes
 	DefaultReadIdleTimeoutServer   = 60 * time.Second
 	DefaultWriteIdleTimeoutServer  = 60 * time.Second
 	DefaultRequestBodyBufferBytes  = 64 << 10
