@@ -11,6 +11,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
+	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 	"github.com/skiff-proxy/skiff/routing"
@@ -90,7 +91,7 @@ func Run(ctx context.Context, o Options) error {
 			Draining: draining.Load,
 			Starting: starting.Load,
 			Profile:  c.EnableProfile,
-		}), c.IdleTimeoutServer, inbound.ErrorLog(log))
+		}), c.IdleTimeoutServer, applog.ServerLog(log))
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- admin.Serve(support, ln) }()
 	}

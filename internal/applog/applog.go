@@ -3,6 +3,8 @@ package applog
 import (
 	"fmt"
 	"io"
+	"log"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 )
@@ -33,4 +35,18 @@ func (f appFormatter) Format(e *logrus.Entry) ([]byte, error) {
 		return nil, err
 	}
 	return append([]byte("[APP]"), b...), nil
+}
+
+// ServerLog routes net/http's own messages (TLS handshake errors, panics
+// recovered by a server) to l at debug level: they are per-connection
+// noise that a client can trigger at will.
+func ServerLog(l logrus.FieldLogger) *log.Logger {
+	return log.New(debugWriter{l}, "", 0)
+}
+
+type debugWriter struct{ l logrus.FieldLogger }
+
+func (w debugWriter) Write(p []byte) (int, error) {
+	w.l.Debug(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

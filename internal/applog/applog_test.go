@@ -22,3 +22,20 @@ func TestNew(t *testing.T) {
 		t.Error("an unknown level was accepted")
 	}
 }
+
+func TestServerLogIsDebug(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := New(&buf, "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ServerLog(l).Print("http: TLS handshake error\n")
+	if buf.Len() != 0 {
+		t.Errorf("logged at info: %q", buf.String())
+	}
+	l, _ = New(&buf, "debug")
+	ServerLog(l).Print("http: TLS handshake error\n")
+	if out := buf.String(); !strings.Contains(out, `msg="http: TLS handshake error"`) {
+		t.Errorf("debug output %q", out)
+	}
+}

@@ -4,14 +4,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
 )
 
@@ -64,7 +63,7 @@ func NewServer(c Config, h http.Handler) *http.Server {
 		WriteTimeout:      c.WriteTimeout,
 		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    c.MaxHeaderBytes,
-		ErrorLog:          ErrorLog(c.Log),
+		ErrorLog:          applog.ServerLog(c.Log),
 	}
 	if c.EnableH2C && c.Cert == nil {
 		// net/http serves cleartext HTTP/2 with prior knowledge itself
@@ -109,18 +108,4 @@ func Serve(s *http.Server, ln net.Listener, c Config) error {
 		return fmt.Errorf("proxy listener: %w", err)
 	}
 	return nil
-}
-
-// ErrorLog routes net/http's own messages (TLS handshake errors, panics
-// recovered by the server) to the application log at debug level: they
-// are per-connection noise that a client can trigger at will.
-func ErrorLog(l logrus.FieldLogger) *log.Logger {
-	return log.New(debugWriter{l}, "", 0)
-}
-
-type debugWriter struct{ l logrus.FieldLogger }
-
-func (w debugWriter) Write(p []byte) (int, error) {
-	w.l.Debug(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
