@@ -12,6 +12,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -118,8 +119,8 @@ func TestOneRouteChangeIsIncremental(t *testing.T) {
 		pp          routing.PostProcessor
 		incremental bool
 	}{
-		{"route-local", NewPostProcessor(), true},
-		{"control: not route-local", nonLocal{NewPostProcessor()}, false},
+		{"route-local", NewPostProcessor(healthcheck.New(healthcheck.Config{})), true},
+		{"control: not route-local", nonLocal{NewPostProcessor(healthcheck.New(healthcheck.Config{}))}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rt, c := runRouting(t, tc.pp, lbRoutes(n))
@@ -176,8 +177,8 @@ func BenchmarkOneRouteChange(b *testing.B) {
 		name string
 		pp   routing.PostProcessor
 	}{
-		{"route-local", NewPostProcessor()},
-		{"not-route-local", nonLocal{NewPostProcessor()}},
+		{"route-local", NewPostProcessor(healthcheck.New(healthcheck.Config{}))},
+		{"not-route-local", nonLocal{NewPostProcessor(healthcheck.New(healthcheck.Config{}))}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			rt, c := runRouting(b, bc.pp, lbRoutes(10000))

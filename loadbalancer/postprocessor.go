@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -13,9 +14,11 @@ import (
 // balancer (and round-robin cursor) when routing applies the change
 // incrementally. Routes with no or unparsable endpoints, or an unknown
 // algorithm, are dropped with reason invalid_lb.
-func NewPostProcessor() routing.PostProcessor { return postProcessor{} }
+func NewPostProcessor(reg *healthcheck.Registry) routing.PostProcessor {
+	return postProcessor{reg: reg}
+}
 
-type postProcessor struct{}
+type postProcessor struct{ reg *healthcheck.Registry }
 
 // RouteLocal reports that each route is handled on its own, from its own
 // definition: routing may then apply a small change to a large table
@@ -24,7 +27,7 @@ func (postProcessor) RouteLocal() bool { return true }
 
 var _ routing.RouteLocalPostProcessor = postProcessor{}
 
-func (postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
+func (p postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
 	var invalid []routing.InvalidRoute
 	kept := routes[:0]
 	for _, r := range routes {
@@ -32,7 +35,7 @@ func (postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.In
 			kept = append(kept, r)
 			continue
 		}
-		if err := setup(r); err != nil {
+		if err := p.setup(r); err != nil {
 			inv := routing.InvalidRoute{Id: r.Id, Source: r.Source, Reason: routing.ReasonInvalidLB, Err: err}
 			if r.Def != nil {
 				inv.Pos = r.Def.Pos
@@ -46,7 +49,7 @@ func (postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.In
 	return kept, invalid
 }
 
-func setup(r *routing.Route) error {
+func (p postProcessor) setup(r *routing.Route) error {
 	if len(r.LBEndpoints) == 0 {
 		if r.Def == nil {
 			return errNoEndpoints
@@ -64,17 +67,10 @@ func setup(r *routing.Route) error {
 	if algo == "" {
 		algo = RoundRobin
 	}
-	newBalancer, ok := algorithms[algo]
-	if !ok {
+	if algo != RoundRobin {
 		return fmt.Errorf("unknown load balancing algorithm %q", algo)
 	}
 	r.LBAlgorithm = algo
-	r.Balancer = newBalancer(r.LBEndpoints)
+	r.Balancer = newBalancer(p.reg, r.LBEndpoints)
 	return nil
-}
-
-// algorithms maps the eskip algorithm names to constructors of a fresh
-// per-route balancer. It is never written after initialisation.
-var algorithms = map[string]func(endpoints []routing.LBEndpoint) routing.Balancer{
-	RoundRobin: func(eps []routing.LBEndpoint) routing.Balancer { return newRoundRobin(len(eps)) },
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -16,14 +17,22 @@ func eps(n int) []routing.LBEndpoint {
 	return out
 }
 
+func indexOf(b *Balancer, m *Member) int {
+	for i := range b.Members() {
+		if &b.Members()[i] == m {
+			return i
+		}
+	}
+	return -1
+}
+
 func TestRoundRobinRotates(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 5} {
-		rr := newRoundRobin(n)
-		e := eps(n)
+		b := newBalancer(healthcheck.New(healthcheck.Config{}), eps(n))
 		counts := make([]int, n)
 		prev := -1
 		for range 10 * n {
-			i := rr.Select(nil, nil, e, -1)
+			i := indexOf(b, b.Select(nil, nil, nil))
 			if i < 0 || i >= n {
 				t.Fatalf("n=%d: index %d out of range", n, i)
 			}
@@ -41,26 +50,28 @@ func TestRoundRobinRotates(t *testing.T) {
 	}
 }
 
-func TestRoundRobinSkip(t *testing.T) {
-	rr := newRoundRobin(3)
-	e := eps(3)
+func TestRoundRobinExcludes(t *testing.T) {
+	b := newBalancer(healthcheck.New(healthcheck.Config{}), eps(3))
 	for skip := range 3 {
+		ex := b.Members()[skip].Endpoint
 		for range 20 {
-			if i := rr.Select(nil, nil, e, skip); i == skip {
-				t.Fatalf("chose skipped endpoint %d", skip)
+			if m := b.Select(nil, nil, ex); m.Endpoint == ex {
+				t.Fatalf("chose excluded endpoint %d", skip)
 			}
 		}
 	}
 	// With one endpoint there is nothing else to take.
-	if i := newRoundRobin(1).Select(nil, nil, eps(1), 0); i != 0 {
-		t.Errorf("single endpoint: %d", i)
+	one := newBalancer(healthcheck.New(healthcheck.Config{}), eps(1))
+	if m := one.Select(nil, nil, one.Members()[0].Endpoint); m != &one.Members()[0] {
+		t.Errorf("single endpoint: %+v", m)
 	}
 }
 
 func TestRoundRobinStartsAtRandom(t *testing.T) {
 	seen := map[int]bool{}
 	for range 200 {
-		seen[newRoundRobin(4).Select(nil, nil, eps(4), -1)] = true
+		b := newBalancer(healthcheck.New(healthcheck.Config{}), eps(4))
+		seen[indexOf(b, b.Select(nil, nil, nil))] = true
 	}
 	if len(seen) < 2 {
 		t.Errorf("first choice always %v: the cursor does not start at random", seen)
@@ -85,7 +96,7 @@ func TestPostProcessor(t *testing.T) {
 		lb("none", ""),
 		lb("bad", "", "ftp://a"),
 	}
-	kept, invalid := NewPostProcessor().Do(routes)
+	kept, invalid := NewPostProcessor(healthcheck.New(healthcheck.Config{})).Do(routes)
 	if len(kept) != 3 || kept[0].Id != "default" || kept[1] != network || kept[2].Id != "rr" {
 		t.Fatalf("kept %v", kept)
 	}
@@ -117,7 +128,7 @@ func TestPostProcessor(t *testing.T) {
 func TestPostProcessorKeepsParsedEndpoints(t *testing.T) {
 	r := lb("r", "", "http://ignored")
 	r.LBEndpoints = []routing.LBEndpoint{{Scheme: "http", Host: "kept:80"}}
-	kept, _ := NewPostProcessor().Do([]*routing.Route{r})
+	kept, _ := NewPostProcessor(healthcheck.New(healthcheck.Config{})).Do([]*routing.Route{r})
 	if len(kept) != 1 || len(kept[0].LBEndpoints) != 1 || kept[0].LBEndpoints[0].Host != "kept:80" {
 		t.Errorf("endpoints %+v", kept[0].LBEndpoints)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	// rules; PostProcessors after the load balancer set-up.
 	PreProcessors  []routing.PreProcessor
 	PostProcessors []routing.PostProcessor
+
+	// Health configures the endpoint registry shared by every
+	// load-balanced route: dead marks, passive and active checks.
+	Health healthcheck.Config
 
 	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
 	IgnoreTrailingSlash bool

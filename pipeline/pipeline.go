@@ -4,6 +4,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -12,7 +13,10 @@ import (
 // stateful filters (rate limits, tee) once nothing builds or serves routes
 // any more.
 type Pipeline struct {
-	Build       routing.BuildOptions
+	Build routing.BuildOptions
+	// Endpoints is the endpoint registry of the load-balanced routes;
+	// whoever runs the routing runs it too (Registry.Run).
+	Endpoints   *healthcheck.Registry
 	DataClients []dataclients.DataClient
 	close       func()
 }
@@ -37,12 +41,17 @@ func New(c Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.Health.Log == nil {
+		c.Health.Log = c.Log
+	}
+	endpoints := healthcheck.New(c.Health)
 	return &Pipeline{
+		Endpoints: endpoints,
 		Build: routing.BuildOptions{
 			Filters:             reg,
 			Predicates:          preds,
 			PreProcessors:       pre,
-			PostProcessors:      postProcessors(&c),
+			PostProcessors:      postProcessors(&c, endpoints),
 			IgnoreTrailingSlash: c.IgnoreTrailingSlash,
 			DropInvalidUpdates:  c.DropInvalidUpdates,
 		},

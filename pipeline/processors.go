@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/loadbalancer"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -51,8 +52,8 @@ func preProcessors(c *Config) ([]routing.PreProcessor, error) {
 
 // postProcessors: the load balancer set-up, then <forward> routes that no
 // forward backend resolved are dropped with a reason, then the custom ones.
-func postProcessors(c *Config) []routing.PostProcessor {
-	return append([]routing.PostProcessor{loadbalancer.NewPostProcessor(), routing.ForwardUnresolved{}}, c.PostProcessors...)
+func postProcessors(c *Config, endpoints *healthcheck.Registry) []routing.PostProcessor {
+	return append([]routing.PostProcessor{loadbalancer.NewPostProcessor(endpoints), routing.ForwardUnresolved{}}, c.PostProcessors...)
 }
 
 func parseChains(chains []string) ([]*eskip.Filter, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -41,6 +42,11 @@ type reqCtx struct {
 	hopsRemoved bool
 	depth       int
 	cancel      context.CancelFunc // of the backendTimeout context, run after streaming
+
+	// attempt is the endpoint of a load-balanced route whose response is
+	// being streamed; it is told the outcome when the response is done.
+	attempt *healthcheck.Endpoint
+	outcome healthcheck.Outcome
 
 	clientCtx   context.Context // the incoming request's; canceled when the client leaves
 	start       time.Time

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/loadbalancer"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -123,7 +124,7 @@ func buildTableReg(t testing.TB, reg filters.Registry, defs ...*eskip.Route) *ro
 	t.Helper()
 	tbl := routing.Build(defs, routing.BuildOptions{
 		Filters:        reg,
-		PostProcessors: []routing.PostProcessor{loadbalancer.NewPostProcessor()},
+		PostProcessors: []routing.PostProcessor{loadbalancer.NewPostProcessor(healthcheck.New(healthcheck.Config{}))},
 	})
 	for _, inv := range tbl.Invalid() {
 		t.Fatalf("invalid route: %v", inv)

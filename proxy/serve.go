@@ -35,6 +35,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	abort, panicked := p.serveSafely(c)
+	c.endAttempt()
 	if c.cancel != nil {
 		c.cancel()
 	}
@@ -273,47 +274,6 @@ func withPort(scheme, host string) string {
 	}
 }
 
-// forwardLB picks an endpoint and forwards; a dial failure of a bodiless
-// request is retried once on another endpoint.
-func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
-	eps := route.LBEndpoints
-	if len(eps) == 0 {
-		c.setError(&proxyError{status: http.StatusBadGateway, err: errNoEndpoint})
-		return
-	}
-	i := 0
-	if route.Balancer != nil {
-		i = route.Balancer.Select(c.req, c.bag, eps, -1)
-	}
-	if i < 0 || i >= len(eps) {
-		i = 0
-	}
-	err := p.forwardOnce(c, eps[i].Scheme, eps[i].Host)
-	if err == nil {
-		return
-	}
-	if isDialError(err) && c.clientCtx.Err() == nil && !hasBody(c.req) {
-		skip := i
-		if len(eps) == 1 {
-			skip = -1
-		}
-		j := 0
-		if route.Balancer != nil {
-			j = route.Balancer.Select(c.req, c.bag, eps, skip)
-		} else if skip >= 0 {
-			j = (i + 1) % len(eps)
-		}
-		if j < 0 || j >= len(eps) {
-			j = 0
-		}
-		err = p.forwardOnce(c, eps[j].Scheme, eps[j].Host)
-		if err == nil {
-			return
-		}
-	}
-	c.setError(err)
-}
-
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
 func (p *Proxy) forward(c *reqCtx, scheme, host string) {
@@ -329,15 +289,8 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if c.upgrade {
 		return p.serveUpgrade(c, scheme, host)
 	}
-	if !c.hopsRemoved {
-		c.hopsRemoved = true
-		if !p.opts.KeepHopHeaders {
-			removeRequestHopHeaders(c.req.Header)
-		}
-		p.applyTimeouts(c)
-		if err := p.prepareBody(c); err != nil {
-			return c.bodyError(err)
-		}
+	if err := p.prepareOutgoing(c); err != nil {
+		return err
 	}
 	r := c.req
 	rt, urlScheme := p.transport(scheme, r)
@@ -376,6 +329,23 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		delete(rsp.Header, "Connection")
 	}
 	c.resp = rsp
+	return nil
+}
+
+// prepareOutgoing readies c.req for its first attempt: hop-by-hop headers
+// out, timeouts applied, a small body read in.
+func (p *Proxy) prepareOutgoing(c *reqCtx) error {
+	if c.hopsRemoved {
+		return nil
+	}
+	c.hopsRemoved = true
+	if !p.opts.KeepHopHeaders {
+		removeRequestHopHeaders(c.req.Header)
+	}
+	p.applyTimeouts(c)
+	if err := p.prepareBody(c); err != nil {
+		return c.bodyError(err)
+	}
 	return nil
 }
 

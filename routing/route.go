@@ -1,8 +1,6 @@
 package routing
 
 import (
-	"net/http"
-
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 )
@@ -22,13 +20,20 @@ type LBEndpoint struct {
 	Zone   string
 }
 
-// Balancer picks the endpoint of a load-balanced route for one request. It is
-// set on the route by the load-balancing post-processor.
+// Balancer is the endpoint pool of a load-balanced route, set on the route
+// by the load-balancing post-processor; the proxy asks it (through the
+// loadbalancer package) for each request's endpoint. Routing only needs to
+// see and replace its endpoints: an update that changes nothing but a
+// route's endpoint list is applied to the pool in place, without creating
+// the route's filters and predicates again or rebuilding the table.
 type Balancer interface {
-	// Select returns an index into endpoints. skip is the index of an
-	// endpoint that must not be chosen (one that just failed, for a retry),
-	// or -1. bag is the request's state bag (consistentHashKey and friends).
-	Select(r *http.Request, bag map[string]any, endpoints []LBEndpoint, skip int) int
+	// Endpoints returns the endpoints the pool currently chooses from.
+	Endpoints() []LBEndpoint
+	// UpdateEndpoints replaces the endpoint list atomically: requests
+	// that start afterwards choose from eps. Endpoints kept keep their
+	// state. It reports false when the pool cannot take the change in
+	// place; routing then instantiates the route again.
+	UpdateEndpoints(eps []LBEndpoint) bool
 }
 
 // Route is one valid route of a Table: its definition and everything
@@ -58,7 +63,9 @@ type Route struct {
 	Host   string
 
 	// LBAlgorithm, LBEndpoints and Balancer describe a load-balanced
-	// backend.
+	// backend. LBEndpoints are the endpoints the route was instantiated
+	// with; an endpoint-only update changes the Balancer's list in place,
+	// so Balancer.Endpoints is the current one.
 	LBAlgorithm string
 	LBEndpoints []LBEndpoint
 	Balancer    Balancer
