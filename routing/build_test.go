@@ -22,8 +22,10 @@ func TestInvalidRoutes(t *testing.T) {
 		reason string
 		errHas string
 	}{
-		{&eskip.Route{Id: "noScheme", Backend: "example.org"}, ReasonFailedBackendSplit, "scheme and host"},
-		{&eskip.Route{Id: "noHost", Backend: "http://"}, ReasonFailedBackendSplit, "scheme and host"},
+		{&eskip.Route{Id: "noScheme", Backend: "example.org"}, ReasonFailedBackendSplit, `backend address "example.org": missing scheme`},
+		{&eskip.Route{Id: "noHost", Backend: "http://"}, ReasonFailedBackendSplit, `backend address "http://": missing host`},
+		{&eskip.Route{Id: "ftpBackend", Backend: "ftp://a"}, ReasonFailedBackendSplit, `backend address "ftp://a": unsupported scheme "ftp" (want http, https or h2c)`},
+		{&eskip.Route{Id: "badPort", Backend: "http://a:65536"}, ReasonFailedBackendSplit, `invalid port "65536"`},
 		{&eskip.Route{Id: "badURL", Backend: "http://a b:x"}, ReasonFailedBackendSplit, "badURL"[:0]},
 		{withFilters(route("unknownFilter"), f("nope")), ReasonUnknownFilter, `unknown filter "nope"`},
 		{withFilters(route("predAsFilter"), f("HeaderIs")), ReasonUnknownFilter, "only available as a predicate"},
@@ -50,6 +52,9 @@ func TestInvalidRoutes(t *testing.T) {
 		{route("badPathRx", p("PathRegexp", "[")), ReasonInvalidMatcher, "PathRegexp"},
 		{route("badHeaderRx", p("HeaderRegexp", "a", "(")), ReasonInvalidMatcher, "HeaderRegexp"},
 		{&eskip.Route{Id: "badLB", BackendType: eskip.LBBackend, LBEndpoints: []*eskip.LBEndpoint{{Address: "nohost"}}}, ReasonInvalidLB, "nohost"},
+		{&eskip.Route{Id: "ftpLB", BackendType: eskip.LBBackend, LBEndpoints: []*eskip.LBEndpoint{{Address: "http://a"}, {Address: "ftp://b"}}}, ReasonInvalidLB,
+			`load balancer endpoint 2: backend address "ftp://b": unsupported scheme "ftp" (want http, https or h2c)`},
+		{&eskip.Route{Id: "emptyLB", BackendType: eskip.LBBackend, LBEndpoints: []*eskip.LBEndpoint{{Address: ""}}}, ReasonInvalidLB, `load balancer endpoint 1: backend address "": empty address`},
 	}
 	var defs []*eskip.Route
 	for i, tc := range tests {
@@ -81,6 +86,11 @@ func TestInvalidRoutes(t *testing.T) {
 	if errors.Is(got["badFilterArgs"].Err, filters.ErrInvalidFilterParameters) != true {
 		t.Error("filter error not wrapped")
 	}
+	for _, id := range []string{"ftpBackend", "ftpLB"} {
+		if !errors.Is(got[id].Err, eskip.ErrUnsupportedScheme) {
+			t.Errorf("%s: address error not wrapped: %v", id, got[id].Err)
+		}
+	}
 }
 
 func TestFirstFailureWins(t *testing.T) {
@@ -106,8 +116,8 @@ func TestBackendSplit(t *testing.T) {
 		{"h2c://b", "h2c", "b:80"},
 		{"http://127.0.0.1:9001", "http", "127.0.0.1:9001"},
 		{"http://[::1]", "http", "[::1]:80"},
-		{"ftp://x", "ftp", "x"},
-		{"", "", ""},
+		{"http://a:08080", "http", "a:8080"},
+		{"", "", ""}, // accepted as skipper accepts it
 	}
 	for _, tc := range tests {
 		tbl := Build([]*eskip.Route{{Id: "r", Backend: tc.addr}}, testOptions())

@@ -3,9 +3,7 @@ package routing
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -29,8 +27,8 @@ type rxResult struct {
 }
 
 type backendSplit struct {
-	scheme, host string
-	err          error
+	addr eskip.BackendAddress
+	err  error
 }
 
 func newBuilder(o BuildOptions) *builder {
@@ -72,23 +70,24 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 	// 1. Backend split.
 	switch def.BackendType {
 	case eskip.NetworkBackend:
-		s := b.split(def.Backend)
-		if s.err != nil {
-			return nil, nil, &routeError{ReasonFailedBackendSplit, s.err}
+		// An empty address is accepted as skipper accepts it; the proxy
+		// answers such a route with an error.
+		if def.Backend != "" {
+			s := b.split(def.Backend)
+			if s.err != nil {
+				return nil, nil, &routeError{ReasonFailedBackendSplit, s.err}
+			}
+			r.Scheme, r.Host = s.addr.Scheme, s.addr.Host
 		}
-		r.Scheme, r.Host = s.scheme, s.host
 	case eskip.LBBackend:
 		r.LBAlgorithm = def.LBAlgorithm
 		r.LBEndpoints = make([]LBEndpoint, 0, len(def.LBEndpoints))
-		for _, ep := range def.LBEndpoints {
+		for i, ep := range def.LBEndpoints {
 			s := b.split(ep.Address)
-			if s.err == nil && s.host == "" {
-				s.err = fmt.Errorf("empty endpoint address")
-			}
 			if s.err != nil {
-				return nil, nil, &routeError{ReasonInvalidLB, fmt.Errorf("endpoint %q: %w", ep.Address, s.err)}
+				return nil, nil, &routeError{ReasonInvalidLB, fmt.Errorf("load balancer endpoint %d: %w", i+1, s.err)}
 			}
-			r.LBEndpoints = append(r.LBEndpoints, LBEndpoint{Scheme: s.scheme, Host: s.host, Zone: ep.Zone})
+			r.LBEndpoints = append(r.LBEndpoints, LBEndpoint{Scheme: s.addr.Scheme, Host: s.addr.Host, Zone: ep.Zone})
 		}
 	}
 
@@ -324,44 +323,17 @@ func (b *builder) isPredicateName(name string) bool {
 	return ok
 }
 
-// split parses a network backend address into scheme and host:port, the
-// first step of building a route.
+// split parses a network backend or load balancer endpoint address into
+// scheme and host:port (eskip.ParseBackendAddress), the first step of
+// building a route.
 func (b *builder) split(addr string) backendSplit {
 	if s, ok := b.backends[addr]; ok {
 		return s
 	}
-	s := splitBackend(addr)
+	a, err := eskip.ParseBackendAddress(addr)
+	s := backendSplit{a, err}
 	b.backends[addr] = s
 	return s
-}
-
-func splitBackend(addr string) backendSplit {
-	if addr == "" {
-		return backendSplit{}
-	}
-	u, err := url.Parse(addr)
-	if err != nil {
-		return backendSplit{err: fmt.Errorf("backend %q: %w", addr, err)}
-	}
-	if u.Scheme == "" || u.Host == "" {
-		return backendSplit{err: fmt.Errorf("backend %q: scheme and host required", addr)}
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if port == "" {
-		switch scheme {
-		case "http", "h2c":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	if port != "" {
-		host = net.JoinHostPort(host, port)
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return backendSplit{scheme: scheme, host: host}
 }
 
 func stringArgs(p *eskip.Predicate, n int) ([]string, error) {
