@@ -112,6 +112,7 @@ func TestEndpointCreated(t *testing.T) {
 		{[]any{"http://10.0.0.1", "2024-01-02T03:04:05Z"}, EndpointCreated{"http://10.0.0.1:80", time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}},
 		{[]any{"HTTPS://Host.Example:8443/p", 1700000000.0}, EndpointCreated{"https://host.example:8443", time.Unix(1700000000, 0)}},
 		{[]any{"https://[::1]", 1.5}, EndpointCreated{"https://[::1]:443", time.Unix(1, 5e8)}},
+		{[]any{"H2C://B:0080", 1.0}, EndpointCreated{"h2c://b:80", time.Unix(1, 0)}},
 	} {
 		f, ok := filtertest.Create(t, spec(t, "endpointCreated"), tc.args...).(*EndpointCreated)
 		if !ok || f.Address != tc.want.Address || !f.When.Equal(tc.want.When) {
@@ -138,10 +139,16 @@ func TestBadArgs(t *testing.T) {
 		want   string
 	}{
 		{"setDynamicBackendUrl", nil, "want 1 argument(s), got 0"},
-		{"setDynamicBackendUrl", []any{"/relative"}, "want an absolute URL"},
+		{"setDynamicBackendUrl", []any{"/relative"}, `argument 1 (target): backend address "/relative": missing scheme (want scheme://host[:port] with scheme http, https or h2c)`},
+		{"setDynamicBackendUrl", []any{"ftp://x"}, `argument 1 (target): backend address "ftp://x": unsupported scheme "ftp" (want http, https or h2c)`},
+		{"setDynamicBackendUrl", []any{"http://u:pw@x"}, `backend address "http://u:xxxxx@x": user information not allowed`},
 		{"setDynamicBackendUrl", []any{""}, "must not be empty"},
-		{"setDynamicBackendHost", []any{"a/b"}, "want host or host:port"},
-		{"setDynamicBackendScheme", []any{"ht tp"}, "want a URL scheme"},
+		{"setDynamicBackendHost", []any{"a/b"}, `argument 1 (target) "a/b": want host or host:port`},
+		{"setDynamicBackendHost", []any{"a:99999"}, "want host or host:port"},
+		{"setDynamicBackendHost", []any{"::1"}, "want host or host:port"},
+		{"setDynamicBackendScheme", []any{"ht tp"}, `argument 1 (target) "ht tp": want http, https or h2c`},
+		{"setDynamicBackendScheme", []any{"ftp"}, "want http, https or h2c"},
+		{"setDynamicBackendScheme", []any{"wss"}, "want http, https or h2c"},
 		{"setDynamicBackendScheme", []any{1.0}, "must be a string"},
 		{"setDynamicBackendUrlFromHeader", []any{"a b"}, "not a valid header name"},
 		{"accessLogDisabled", []any{"yes"}, `must be "true" or "false"`},
@@ -155,7 +162,8 @@ func TestBadArgs(t *testing.T) {
 		{"fadeIn", []any{"1m", "2"}, "argument 2 (exponent)"},
 		{"fadeIn", []any{"1m", 0.0}, "argument 2 (exponent)"},
 		{"endpointCreated", []any{"http://a"}, "want 2 argument(s)"},
-		{"endpointCreated", []any{"a:80", 1.0}, "argument 1 (address)"},
+		{"endpointCreated", []any{"a:80", 1.0}, `argument 1 (address): backend address "a:80": missing scheme`},
+		{"endpointCreated", []any{"fastcgi://a", 1.0}, `argument 1 (address): backend address "fastcgi://a": unsupported scheme "fastcgi" (want http, https or h2c)`},
 		{"endpointCreated", []any{"http://a", "yesterday"}, "argument 2 (time) \"yesterday\" is not RFC 3339"},
 		{"endpointCreated", []any{"http://a", true}, "argument 2 (time) must be"},
 		{"consistentHashKey", []any{""}, "argument 1 (key template) must not be empty"},

@@ -1,9 +1,10 @@
 package backend
 
 import (
+	"errors"
 	"net/textproto"
-	"net/url"
 
+	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/specargs"
 )
@@ -25,6 +26,10 @@ func (s dynamicSpec) CreateFilter(args []any) (filters.Filter, error) {
 		return nil, err
 	}
 	if err := s.check(v); err != nil {
+		var ae *eskip.AddressError
+		if errors.As(err, &ae) { // names the target itself
+			return nil, a.Errorf("argument 1 (target): %v", err)
+		}
 		return nil, a.Errorf("argument 1 (target) %q: %v", v, err)
 	}
 	return &stateValue{key: s.key, value: v}, nil
@@ -34,27 +39,23 @@ type checkError string
 
 func (e checkError) Error() string { return string(e) }
 
+// checkURL, checkHost and checkScheme accept what the proxy can forward
+// to: the rules of eskip.ParseBackendAddress.
 func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return err
-	}
-	if u.Scheme == "" || u.Host == "" {
-		return checkError("want an absolute URL with scheme and host")
-	}
-	return nil
+	_, err := eskip.ParseBackendAddress(s)
+	return err
 }
 
 func checkHost(s string) error {
-	if u, err := url.Parse("http://" + s); err != nil || u.Host != s {
+	if _, err := eskip.BackendHost("http", s); err != nil {
 		return checkError("want host or host:port")
 	}
 	return nil
 }
 
 func checkScheme(s string) error {
-	if u, err := url.Parse(s + "://x"); err != nil || u.Scheme != s {
-		return checkError("want a URL scheme such as http or https")
+	if _, err := eskip.BackendHost(s, "localhost"); err != nil {
+		return checkError("want http, https or h2c")
 	}
 	return nil
 }

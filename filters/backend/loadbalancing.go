@@ -2,10 +2,9 @@ package backend
 
 import (
 	"math"
-	"net/url"
-	"strings"
 	"time"
 
+	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/filters/template"
@@ -77,7 +76,7 @@ func (s endpointCreatedSpec) CreateFilter(args []any) (filters.Filter, error) {
 	}
 	addr, err := NormalizeEndpoint(address)
 	if err != nil {
-		return nil, a.Errorf("argument 1 (address) %q: %v", address, err)
+		return nil, a.Errorf("argument 1 (address): %v", err)
 	}
 	f := &EndpointCreated{Address: addr}
 	switch v := args[1].(type) {
@@ -99,32 +98,14 @@ func (s endpointCreatedSpec) CreateFilter(args []any) (filters.Filter, error) {
 }
 
 // NormalizeEndpoint returns address as scheme://host:port with scheme and
-// host lower-cased and the scheme's default port filled in.
+// host lower-cased and the scheme's default port filled in: the form of
+// eskip.ParseBackendAddress, whose rules (and errors) it has.
 func NormalizeEndpoint(address string) (string, error) {
-	u, err := url.Parse(address)
+	a, err := eskip.ParseBackendAddress(address)
 	if err != nil {
 		return "", err
 	}
-	if u.Scheme == "" || u.Host == "" {
-		return "", checkError("want scheme://host[:port]")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "http", "h2c":
-			port = "80"
-		case "https":
-			port = "443"
-		default:
-			return scheme + "://" + host, nil
-		}
-	}
-	return scheme + "://" + host + ":" + port, nil
+	return a.String(), nil
 }
 
 type hashKeySpec struct{}
