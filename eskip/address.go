@@ -93,9 +93,9 @@ func ParseBackendAddress(s string) (BackendAddress, error) {
 		return BackendAddress{}, addressError(s, ErrUnsupportedScheme, strconv.Quote(s[:i])+" "+wantSchemes)
 	}
 	rest := s[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
+	end := 0
+	for end < len(rest) && rest[end] != '/' && rest[end] != '?' && rest[end] != '#' {
+		end++
 	}
 	for j := end; j < len(rest); j++ {
 		if c := rest[j]; c < 0x20 || c == 0x7f {
