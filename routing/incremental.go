@@ -117,6 +117,7 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 // changed=false when no delta changed anything.
 func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, changed bool) {
 	prev := in.prev
+	b := newBuilder(o)
 	var changes []change
 	var gone []*cached
 	for _, d := range deltas {
@@ -127,7 +128,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			}
 			continue
 		}
-		if c != nil && c.same(d.def, d.src) {
+		if c != nil && (c.same(d.def, d.src) || b.updateInPlace(c, d.def, d.src, in.gen)) {
 			continue
 		}
 		changes = append(changes, change{def: d.def, src: d.src, c: c})
@@ -141,7 +142,6 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 
 	t = newTable(in, o)
 	t.incremental = true
-	b := newBuilder(o)
 	removedRoutes := map[*Route]bool{}
 	removedInst := map[*instance]bool{}
 	touched := map[string]bool{}

@@ -81,14 +81,11 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 		}
 	case eskip.LBBackend:
 		r.LBAlgorithm = def.LBAlgorithm
-		r.LBEndpoints = make([]LBEndpoint, 0, len(def.LBEndpoints))
-		for i, ep := range def.LBEndpoints {
-			s := b.split(ep.Address)
-			if s.err != nil {
-				return nil, nil, &routeError{ReasonInvalidLB, fmt.Errorf("load balancer endpoint %d: %w", i+1, s.err)}
-			}
-			r.LBEndpoints = append(r.LBEndpoints, LBEndpoint{Scheme: s.addr.Scheme, Host: s.addr.Host, Zone: ep.Zone})
+		eps, err := b.lbEndpoints(def)
+		if err != nil {
+			return nil, nil, err
 		}
+		r.LBEndpoints = eps
 	}
 
 	// 2. Filters.

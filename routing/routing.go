@@ -192,15 +192,22 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 		cs.delivered = true
 		r.dirtyAll = true
 	}
+	// After a full set every id is rebuilt: recording them one by one
+	// would only grow the map.
+	track := !r.dirtyAll
 	for _, id := range u.Deletes {
 		delete(cs.routes, id)
-		r.dirty[id] = true
+		if track {
+			r.dirty[id] = true
+		}
 	}
 	var odd []string
 	for _, rt := range u.Upserts {
 		if rt != nil {
 			cs.routes[rt.Id] = rt
-			r.dirty[rt.Id] = true
+			if track {
+				r.dirty[rt.Id] = true
+			}
 			if !validID(rt.Id) && !r.warnedIDs[rt.Id] {
 				r.warnedIDs[rt.Id] = true
 				odd = append(odd, rt.Id)
@@ -224,7 +231,7 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	clear(r.dirty)
+	r.clearDirty()
 	r.dirtyAll = false
 	n := 0
 	complete = true
@@ -323,8 +330,19 @@ func (r *Routing) dirtyDeltas() (ds []delta, complete, ok bool) {
 		}
 		ds = append(ds, d)
 	}
-	clear(r.dirty)
+	r.clearDirty()
 	return ds, complete, true
+}
+
+// clearDirty empties the set of changed ids. A map keeps the buckets of
+// its largest size, and ranging over it costs that much even when empty:
+// after a burst, a fresh map keeps the next small change small.
+func (r *Routing) clearDirty() {
+	if len(r.dirty) > 1024 {
+		r.dirty = map[string]bool{}
+		return
+	}
+	clear(r.dirty)
 }
 
 func (r *Routing) rebuild() {

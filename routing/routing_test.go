@@ -69,7 +69,7 @@ type runningRouting struct {
 	done   chan error
 }
 
-func startRouting(t *testing.T, o Options) *runningRouting {
+func startRouting(t testing.TB, o Options) *runningRouting {
 	t.Helper()
 	if o.Log == nil {
 		o.Log, _ = quietLogger()
