@@ -25,18 +25,43 @@ func TestCheckAgreesWithServer(t *testing.T) {
 	file := writeFile(t, "agree.eskip", `a: Path("/a") -> setRequestHeader("X-A", "1") -> <shunt>;
 f: Path("/f") -> setPath("/x") -> <forward>;
 `)
+	// Backend addresses: both use eskip.ParseBackendAddress; a bad
+	// address makes one route invalid, not the file.
+	backends := writeFile(t, "backends.eskip", `ok: Path("/ok") -> "HTTP://Example.ORG";
+okPath: Path("/path") -> "https://[::1]:8443/ignored?q=1";
+okH2c: Path("/h2c") -> "h2c://a:08080";
+okEmptyPort: Path("/ep") -> "http://a:";
+okLB: Path("/lb") -> <roundRobin, "http://a", "HTTP://b:8080?zone=z1">;
+ftp: Path("/ftp") -> "ftp://a";
+ws: Path("/ws") -> "ws://a";
+lbFtp: Path("/lbftp") -> <roundRobin, "ftp://a">;
+lbFastcgi: Path("/lbfcgi") -> <"fastcgi://a:9000", "fastcgi://b:9000">;
+userinfo: Path("/u") -> "http://user:pw@a";
+port: Path("/port") -> "http://a:65536";
+lbPort: Path("/lbport") -> <"http://a:80", "http://b:0">;
+lbUserinfo: Path("/lbu") -> <"http://u@a">;
+host: Path("/host") -> "http://a!b";
+bareIPv6: Path("/v6") -> "http://::1";
+noHost: Path("/nohost") -> "http:///x";
+`)
 	for _, tc := range []struct {
 		name  string
+		file  string // agree.eskip when empty
 		flags []string
 		want  []string // invalid route ids
 	}{
-		{"no forward backend", nil, []string{"f"}},
-		{"forward backend", []string{"-forward-backend-url", "http://127.0.0.1:9"}, nil},
-		{"broken default filter", []string{"-default-filters-prepend", `setPath()`}, []string{"a", "f"}},
-		{"edit rule breaks a filter", []string{"-edit-route", `/setRequestHeader\("X-A", "1"\)/setRequestHeader()/`,
+		{"backend addresses", backends, nil, []string{"bareIPv6", "ftp", "host", "lbFastcgi", "lbFtp", "lbPort", "lbUserinfo", "noHost", "port", "userinfo", "ws"}},
+		{"no forward backend", "", nil, []string{"f"}},
+		{"forward backend", "", []string{"-forward-backend-url", "http://127.0.0.1:9"}, nil},
+		{"broken default filter", "", []string{"-default-filters-prepend", `setPath()`}, []string{"a", "f"}},
+		{"edit rule breaks a filter", "", []string{"-edit-route", `/setRequestHeader\("X-A", "1"\)/setRequestHeader()/`,
 			"-forward-backend-url", "http://127.0.0.1:9"}, []string{"a"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			file := file
+			if tc.file != "" {
+				file = tc.file
+			}
 			var stdout, stderr bytes.Buffer
 			Run(Extensions{}, append(append([]string{"check"}, tc.flags...), file), nil, &stdout, &stderr)
 			if got := checkErrors(stderr.String()); strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -51,11 +76,16 @@ f: Path("/f") -> setPath("/x") -> <forward>;
 
 var checkError = regexp.MustCompile(`(?m)^\S+:\d+:\d+: route "([^"]+)"`)
 
-// checkErrors lists the route ids of check's errors (not warnings).
+// checkErrors lists the route ids of check's errors (not warnings), each
+// once: a route may have several findings (two bad endpoints).
 func checkErrors(stderr string) []string {
 	var ids []string
+	seen := map[string]bool{}
 	for _, m := range checkError.FindAllStringSubmatch(stderr, -1) {
-		ids = append(ids, m[1])
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			ids = append(ids, m[1])
+		}
 	}
 	sort.Strings(ids)
 	return ids

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -255,23 +254,22 @@ func checkRoute(r *eskip.Route) []string {
 		msgs = append(msgs, "multiple tree predicates (Path, PathSubtree) in the route: "+r.Id)
 	}
 
+	// Backend addresses: the parser the routing table uses, with the
+	// table's wording (an empty network backend is accepted there too).
 	switch r.BackendType {
 	case eskip.NetworkBackend:
 		if r.Backend != "" {
-			u, err := url.Parse(r.Backend)
-			if err != nil {
-				msgs = append(msgs, fmt.Sprintf("invalid backend address: %v", err))
-			} else if u.Scheme == "" || u.Host == "" {
-				msgs = append(msgs, fmt.Sprintf("invalid backend address %q: scheme and host are required", r.Backend))
+			if _, err := eskip.ParseBackendAddress(r.Backend); err != nil {
+				msgs = append(msgs, err.Error())
 			}
 		}
 	case eskip.LBBackend:
 		if r.LBAlgorithm != "" && !knownLBAlgorithms[r.LBAlgorithm] {
 			msgs = append(msgs, fmt.Sprintf("unknown load balancing algorithm %q (known: %s)", r.LBAlgorithm, lbAlgorithmList()))
 		}
-		for _, ep := range r.LBEndpoints {
-			if u, err := url.Parse(ep.Address); err != nil || u.Host == "" {
-				msgs = append(msgs, fmt.Sprintf("invalid endpoint address %q: scheme and host are required", ep.Address))
+		for i, ep := range r.LBEndpoints {
+			if _, err := eskip.ParseBackendAddress(ep.Address); err != nil {
+				msgs = append(msgs, fmt.Sprintf("load balancer endpoint %d: %v", i+1, err))
 			}
 		}
 	}

@@ -30,7 +30,9 @@ func TestCheck(t *testing.T) {
 		"d: * -> <fancy, \"http://a\">;\n"+
 		"e: Path(\"/a/*rest/b\") -> <shunt>;\n"+
 		"f: PathSubtree(\"/a:b\") -> <shunt>;\n"+
-		"g: Path(\"/a/:id/*rest\") -> <shunt>;\n")
+		"g: Path(\"/a/:id/*rest\") -> <shunt>;\n"+
+		"h: * -> <roundRobin, \"FTP://a\", \"ftp://b:21\">;\n"+
+		"i: * -> \"ftp://a\";\n")
 	unknown := writeFile(t, "unknown.eskip", "a: Path(\"/a\") -> myFilter() -> <shunt>;\n"+
 		"b: Path(\"/b\") && MyPredicate() -> <shunt>;\n"+
 		"c: * -> ratelimit(10, \"1m\") -> tee(\"http://shadow:80\") -> consecutiveBreaker(5) -> <shunt>;\n"+
@@ -68,11 +70,15 @@ func TestCheck(t *testing.T) {
 				rules + `:1:1: route "a": invalid Host regexp "(": error parsing regexp: missing closing ): ` + "`(`",
 				rules + `:2:1: route "b": multiple tree predicates (Path, PathSubtree) in the route: b`,
 				rules + `:3:1: route "c": Weight predicate expects 1 number argument`,
-				rules + `:3:1: route "c": invalid backend address "not a url": scheme and host are required`,
+				rules + `:3:1: route "c": backend address "not a url": missing scheme (want scheme://host[:port] with scheme http, https or h2c)`,
 				rules + `:4:1: route "d": unknown load balancing algorithm "fancy"`,
 				rules + `:5:1: route "e": Path("/a/*rest/b"): free wildcard param should be last`,
 				rules + `:6:1: route "f": PathSubtree("/a:b"): wildcards must start a path segment`,
-			}, exactLines: 21},
+				rules + `:8:1: route "h": load balancer endpoint 1: backend address "FTP://a": unsupported scheme "FTP" (want http, https or h2c)`,
+				`    h: * -> <roundRobin, "FTP://a", "ftp://b:21">;`,
+				rules + `:8:1: route "h": load balancer endpoint 2: backend address "ftp://b:21": unsupported scheme "ftp" (want http, https or h2c)`,
+				rules + `:9:1: route "i": backend address "ftp://a": unsupported scheme "ftp" (want http, https or h2c)`,
+			}, exactLines: 30},
 		{name: "unknown names are warnings", args: []string{"-enable-ratelimits", unknown}, code: 0,
 			stdout: []string{"unknown.eskip: ok, 4 routes, 3 warnings"},
 			stderr: []string{
