@@ -6,7 +6,7 @@ import "time"
 // (-passive-health-check): endpoints whose share of failed attempts in the
 // last period exceeds MinDropProbability are left out of a request's
 // candidates with a probability of that share, capped at
-// MaxDropProbability.
+// MaxDropProbability. ParsePassive reads it from the flag's value.
 type PassiveConfig struct {
 	Period                     time.Duration
 	MinRequests                int64
