@@ -39,6 +39,10 @@ type Endpoint struct {
 
 	mu     sync.Mutex
 	reason string
+	// gone is set when the sweep forgets the endpoint; the registry's
+	// counters then no longer follow its state (guarded by mu, so that a
+	// change and the forgetting are counted in one order).
+	gone bool
 }
 
 func newEndpoint(reg *Registry, scheme, addr string, now time.Time) *Endpoint {
@@ -150,6 +154,7 @@ func (e *Endpoint) SetState(s State, reason string) {
 		e.state.Store(uint32(s))
 		e.since.Store(e.reg.now().UnixNano())
 		e.reason = reason
+		e.counted(old, s)
 	}
 	e.mu.Unlock()
 	if old != s {
@@ -165,10 +170,18 @@ func (e *Endpoint) setState(from, to State, reason string) {
 		e.state.Store(uint32(to))
 		e.since.Store(e.reg.now().UnixNano())
 		e.reason = reason
+		e.counted(from, to)
 	}
 	e.mu.Unlock()
 	if changed {
 		e.reg.transition(e, from, to, reason)
+	}
+}
+
+// counted tells the registry's counters of a change; e.mu is held.
+func (e *Endpoint) counted(from, to State) {
+	if !e.gone {
+		e.reg.counts.change(from, to)
 	}
 }
 

@@ -1,9 +1,11 @@
 package healthcheck
 
 import (
+	"crypto/tls"
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -46,6 +48,10 @@ type ActiveConfig struct {
 	Path string
 	// Timeout of one probe; 0 means DefaultProbeTimeout.
 	Timeout time.Duration
+	// TLS is the client configuration of probes to https endpoints; the
+	// process passes the one its backend transport uses (for -insecure
+	// or client certificates). nil means net/http's default.
+	TLS *tls.Config
 }
 
 // Registry holds the endpoints by host:port.
@@ -55,6 +61,10 @@ type Registry struct {
 
 	mu sync.RWMutex
 	m  map[string]*Endpoint
+
+	counts  counters
+	running atomic.Bool // Run was called
+	fresh   freshQueue  // endpoints created since the last probe round
 }
 
 // New returns an empty registry.
@@ -77,7 +87,7 @@ func New(cfg Config) *Registry {
 		l.SetOutput(io.Discard)
 		log = l
 	}
-	return &Registry{cfg: cfg, log: log, m: map[string]*Endpoint{}}
+	return &Registry{cfg: cfg, log: log, m: map[string]*Endpoint{}, fresh: newFreshQueue()}
 }
 
 // Config returns the registry's configuration with defaults filled in.
@@ -98,9 +108,13 @@ func (r *Registry) now() time.Time {
 func (r *Registry) Endpoint(scheme, hostport string) *Endpoint {
 	r.mu.RLock()
 	e := r.m[hostport]
+	if e != nil {
+		// Under the lock: the sweep, which deletes under the write lock,
+		// then sees this use and cannot forget an endpoint being handed out.
+		e.lastSeen.Store(r.now().UnixNano())
+	}
 	r.mu.RUnlock()
 	if e != nil {
-		e.lastSeen.Store(r.now().UnixNano())
 		return e
 	}
 	r.mu.Lock()
@@ -108,6 +122,9 @@ func (r *Registry) Endpoint(scheme, hostport string) *Endpoint {
 	if e = r.m[hostport]; e == nil {
 		e = newEndpoint(r, scheme, hostport, r.now())
 		r.m[hostport] = e
+		if r.cfg.Active.Interval > 0 {
+			r.fresh.add(e)
+		}
 	}
 	return e
 }
@@ -121,13 +138,19 @@ func (r *Registry) Lookup(hostport string) *Endpoint {
 
 // Endpoints returns every endpoint, sorted by address.
 func (r *Registry) Endpoints() []*Endpoint {
+	out := r.all()
+	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
+	return out
+}
+
+// all returns every endpoint, in no order.
+func (r *Registry) all() []*Endpoint {
 	r.mu.RLock()
+	defer r.mu.RUnlock()
 	out := make([]*Endpoint, 0, len(r.m))
 	for _, e := range r.m {
 		out = append(out, e)
 	}
-	r.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
 	return out
 }
 

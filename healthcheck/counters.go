@@ -1,0 +1,53 @@
+package healthcheck
+
+import "sync/atomic"
+
+// counters are the registry's health numbers for metrics: how many
+// endpoints are dead or lame ducks now, and how many state changes there
+// were. They are kept as the changes happen, so reading them costs no walk
+// over the endpoints.
+type counters struct {
+	dead        atomic.Int64
+	lameDuck    atomic.Int64
+	transitions atomic.Uint64
+}
+
+// gauge is the counter of endpoints in state s, nil for healthy.
+func (c *counters) gauge(s State) *atomic.Int64 {
+	switch s {
+	case Dead:
+		return &c.dead
+	case LameDuck:
+		return &c.lameDuck
+	}
+	return nil
+}
+
+// change counts a state change of an endpoint in the registry.
+func (c *counters) change(from, to State) {
+	c.transitions.Add(1)
+	if g := c.gauge(from); g != nil {
+		g.Add(-1)
+	}
+	if g := c.gauge(to); g != nil {
+		g.Add(1)
+	}
+}
+
+// leave takes a forgotten endpoint in state s out of the gauges.
+func (c *counters) leave(s State) {
+	if g := c.gauge(s); g != nil {
+		g.Add(-1)
+	}
+}
+
+// DeadEndpoints is the number of endpoints in the registry that are dead.
+func (r *Registry) DeadEndpoints() int64 { return r.counts.dead.Load() }
+
+// LameDuckEndpoints is the number of endpoints in the registry that are
+// lame ducks.
+func (r *Registry) LameDuckEndpoints() int64 { return r.counts.lameDuck.Load() }
+
+// Transitions is the number of health state changes of endpoints in the
+// registry since it was created.
+func (r *Registry) Transitions() uint64 { return r.counts.transitions.Load() }
