@@ -6,6 +6,8 @@
 //
 // The proxy reports each attempt's start and outcome to the endpoint; the
 // load balancer reads the state when a request picks its endpoint. Active
-// probes and the passive-health statistics run in the Registry's own
-// goroutines (Registry.Run). Nothing here rebuilds a routing table.
+// probes, the passive-health statistics and the sweep that forgets
+// endpoints no table uses run in the Registry's own goroutines
+// (Registry.Run). Nothing here rebuilds a routing table. docs/health.md
+// describes the behaviour for operators.
 package healthcheck
