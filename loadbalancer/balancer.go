@@ -1,8 +1,8 @@
 package loadbalancer
 
 import (
-	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
@@ -18,44 +18,87 @@ type Member struct {
 }
 
 // pool is one immutable endpoint list with the algorithm state made for
-// it. An endpoint-only update swaps in a new pool.
+// it. An endpoint-only update swaps in a new pool, so the state starts
+// afresh with the list it belongs to (a ring or cursor never sees a list
+// it was not made for).
 type pool struct {
 	members []Member
 	eps     []routing.LBEndpoint
-	rr      roundRobin
+	turn    roundRobin // roundRobin's cursor; leastConnection's scan start
+	ring    []ringNode // consistentHash only
+
+	failOpenLogged atomic.Bool
 }
 
 // Balancer is the endpoint pool of one load-balanced route: its routing
 // table entry points at it, and endpoint changes swap its pool in place.
+// Its settings (algorithm, fade-in) come from the route and do not change.
 type Balancer struct {
-	reg  *healthcheck.Registry
+	reg     *healthcheck.Registry
+	route   string // id, for logs
+	algo    algorithm
+	fade    fadeIn
+	created []created
+	passive *healthcheck.PassiveConfig // nil: passive health check off
+	now     func() int64               // unix nanoseconds: the registry's clock
+
 	pool atomic.Pointer[pool]
 }
 
 var _ routing.Balancer = (*Balancer)(nil)
 
-func newBalancer(reg *healthcheck.Registry, eps []routing.LBEndpoint) *Balancer {
-	b := &Balancer{reg: reg}
+// settings are what a Balancer takes from its route.
+type settings struct {
+	route   string
+	algo    algorithm
+	fade    fadeIn
+	created []created
+}
+
+func newBalancer(reg *healthcheck.Registry, s settings, eps []routing.LBEndpoint) *Balancer {
+	cfg := reg.Config()
+	b := &Balancer{reg: reg, route: s.route, algo: s.algo, fade: s.fade, created: s.created, passive: cfg.Passive}
+	// Ages are measured with the clock that stamped the endpoints.
+	if clock := cfg.Now; clock != nil {
+		b.now = func() int64 { return clock().UnixNano() }
+	} else {
+		b.now = func() int64 { return time.Now().UnixNano() }
+	}
 	b.pool.Store(b.newPool(eps))
 	return b
 }
 
+// newPool takes each endpoint from the registry, so an endpoint that was
+// in the previous pool (or in another route) is the same object with its
+// age, in-flight count and health.
 func (b *Balancer) newPool(eps []routing.LBEndpoint) *pool {
 	p := &pool{eps: eps, members: make([]Member, len(eps))}
 	for i, ep := range eps {
-		p.members[i] = Member{Scheme: ep.Scheme, Host: ep.Host, Zone: ep.Zone, Endpoint: b.reg.Endpoint(ep.Scheme, ep.Host)}
+		e := b.reg.Endpoint(ep.Scheme, ep.Host)
+		for _, c := range b.created {
+			if c.host == ep.Host {
+				e.SetDetected(c.when)
+			}
+		}
+		p.members[i] = Member{Scheme: ep.Scheme, Host: ep.Host, Zone: ep.Zone, Endpoint: e}
 	}
-	p.rr.start(len(eps))
+	p.turn.start(len(eps))
+	if b.algo == algoConsistentHash {
+		p.ring = newRing(p.members)
+	}
 	return p
 }
 
 // Endpoints returns the current endpoint list.
 func (b *Balancer) Endpoints() []routing.LBEndpoint { return b.pool.Load().eps }
 
-// Members returns the current members.
+// Members returns the current members, in endpoint order. The slice is
+// shared: callers must not change it.
 func (b *Balancer) Members() []Member { return b.pool.Load().members }
 
-// UpdateEndpoints swaps in a pool for eps.
+// UpdateEndpoints swaps in a pool for eps with the same algorithm and
+// fade-in; requests that start afterwards choose from it. It refuses an
+// empty list.
 func (b *Balancer) UpdateEndpoints(eps []routing.LBEndpoint) bool {
 	if len(eps) == 0 {
 		return false
@@ -64,17 +107,11 @@ func (b *Balancer) UpdateEndpoints(eps []routing.LBEndpoint) bool {
 	return true
 }
 
-// Select picks the member for r. exclude, if not nil, is an endpoint that
-// just failed: it is chosen only if it is the only one.
-func (b *Balancer) Select(r *http.Request, bag map[string]any, exclude *healthcheck.Endpoint) *Member {
-	p := b.pool.Load()
-	n := len(p.members)
-	if n == 1 {
-		return &p.members[0]
+// FadeIn returns the route's fade-in duration and exponent; a duration of
+// 0 means no fade-in.
+func (b *Balancer) FadeIn() (time.Duration, float64) {
+	if b.fade.duration <= 0 {
+		return 0, 1
 	}
-	i := p.rr.next(n)
-	if exclude != nil && p.members[i].Endpoint == exclude {
-		i = p.rr.next(n)
-	}
-	return &p.members[i]
+	return time.Duration(b.fade.duration), b.fade.exponent
 }

@@ -43,8 +43,11 @@ func (n nonLocal) Do(r []*routing.Route) ([]*routing.Route, []routing.InvalidRou
 	return n.pp.Do(r)
 }
 
-func lbRoute(i int, endpoints ...string) *eskip.Route {
-	r := &eskip.Route{Id: fmt.Sprintf("r%d", i), Path: fmt.Sprintf("/r%d", i), BackendType: eskip.LBBackend, LBAlgorithm: RoundRobin}
+// lbRoute is route i in version v of its path: a change of the path, not
+// only of the endpoints (which routing applies in place, without a new
+// table), makes routing build a table.
+func lbRoute(i, v int, endpoints ...string) *eskip.Route {
+	r := &eskip.Route{Id: fmt.Sprintf("r%d", i), Path: fmt.Sprintf("/r%d/v%d", i, v), BackendType: eskip.LBBackend, LBAlgorithm: RoundRobin}
 	for _, e := range endpoints {
 		r.LBEndpoints = append(r.LBEndpoints, &eskip.LBEndpoint{Address: e})
 	}
@@ -54,7 +57,7 @@ func lbRoute(i int, endpoints ...string) *eskip.Route {
 func lbRoutes(n int) []*eskip.Route {
 	defs := make([]*eskip.Route, n)
 	for i := range defs {
-		defs[i] = lbRoute(i, "http://10.0.0.1", "http://10.0.0.2")
+		defs[i] = lbRoute(i, 0, "http://10.0.0.1", "http://10.0.0.2")
 	}
 	return defs
 }
@@ -134,7 +137,7 @@ func TestOneRouteChangeIsIncremental(t *testing.T) {
 				t.Fatalf("%d routes, want %d", len(old), n)
 			}
 
-			c <- dataclients.Update{Upserts: []*eskip.Route{lbRoute(7, "http://10.0.0.3")}}
+			c <- dataclients.Update{Upserts: []*eskip.Route{lbRoute(7, 1, "http://10.0.0.3")}}
 			after := nextTable(t, rt, before)
 			defer after.Release()
 
@@ -187,7 +190,7 @@ func BenchmarkOneRouteChange(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				c <- dataclients.Update{Upserts: []*eskip.Route{lbRoute(7, fmt.Sprintf("http://10.0.1.%d", i%200+1))}}
+				c <- dataclients.Update{Upserts: []*eskip.Route{lbRoute(7, i, fmt.Sprintf("http://10.0.1.%d", i%200+1))}}
 				cur = nextTable(b, rt, cur)
 				cur.Release()
 			}

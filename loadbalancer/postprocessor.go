@@ -1,6 +1,7 @@
 package loadbalancer
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/skiff-proxy/skiff/eskip"
@@ -8,12 +9,15 @@ import (
 	"github.com/skiff-proxy/skiff/routing"
 )
 
+var errNoEndpoints = errors.New("load-balanced route without endpoints")
+
 // NewPostProcessor returns the routing post-processor that sets
-// Route.Balancer on every load-balanced route. A new or changed route gets
-// fresh algorithm state; a route that is unchanged in a new table keeps its
-// balancer (and round-robin cursor) when routing applies the change
-// incrementally. Routes with no or unparsable endpoints, or an unknown
-// algorithm, are dropped with reason invalid_lb.
+// Route.Balancer on every load-balanced route: a new Balancer, with fresh
+// algorithm state, for the route's algorithm and fade-in filters, whose
+// endpoints come from reg. A route that is unchanged in a new table keeps
+// its balancer (and round-robin cursor) when routing applies the change
+// incrementally. Routes without endpoints, or with an unknown algorithm,
+// are dropped with reason invalid_lb.
 func NewPostProcessor(reg *healthcheck.Registry) routing.PostProcessor {
 	return postProcessor{reg: reg}
 }
@@ -49,28 +53,20 @@ func (p postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.
 	return kept, invalid
 }
 
+// setup gives r its Balancer. Routing has parsed the endpoints already and
+// refused routes with bad ones.
 func (p postProcessor) setup(r *routing.Route) error {
 	if len(r.LBEndpoints) == 0 {
-		if r.Def == nil {
-			return errNoEndpoints
-		}
-		eps, err := parseEndpoints(r.Def.LBEndpoints)
-		if err != nil {
-			return err
-		}
-		r.LBEndpoints = eps
+		return errNoEndpoints
 	}
-	algo := r.LBAlgorithm
-	if algo == "" && r.Def != nil {
-		algo = r.Def.LBAlgorithm
+	algo, ok := algorithmNamed(r.LBAlgorithm)
+	if !ok {
+		return fmt.Errorf("unknown load balancing algorithm %q", r.LBAlgorithm)
 	}
-	if algo == "" {
-		algo = RoundRobin
+	if r.LBAlgorithm == "" {
+		r.LBAlgorithm = RoundRobin
 	}
-	if algo != RoundRobin {
-		return fmt.Errorf("unknown load balancing algorithm %q", algo)
-	}
-	r.LBAlgorithm = algo
-	r.Balancer = newBalancer(p.reg, r.LBEndpoints)
+	fade, created := fadeInOf(r.Filters)
+	r.Balancer = newBalancer(p.reg, settings{route: r.Id, algo: algo, fade: fade, created: created}, r.LBEndpoints)
 	return nil
 }
