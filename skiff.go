@@ -59,6 +59,13 @@ func Run(ctx context.Context, o Options) error {
 			log.Errorf("routing stopped: %v", err)
 		}
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := routes.RunEndpoints(routingCtx, rt); err != nil {
+			log.Errorf("endpoint health stopped: %v", err)
+		}
+	}()
 	// Deferred in this order so that routing is told to stop before Run
 	// waits for it.
 	defer wg.Wait()
@@ -86,11 +93,12 @@ func Run(ctx context.Context, o Options) error {
 			}
 		}
 		support = admin.NewServer(admin.Handler(admin.Options{
-			Routes:   admin.SnapshotsOf(rt),
-			Printer:  admin.EskipPrinter{},
-			Draining: draining.Load,
-			Starting: starting.Load,
-			Profile:  c.EnableProfile,
+			Routes:    admin.SnapshotsOf(rt),
+			Endpoints: admin.EndpointsOf(rt, routes.Endpoints),
+			Printer:   admin.EskipPrinter{},
+			Draining:  draining.Load,
+			Starting:  starting.Load,
+			Profile:   c.EnableProfile,
 		}), c.IdleTimeoutServer, applog.ServerLog(log))
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- admin.Serve(support, ln) }()

@@ -30,6 +30,10 @@ type Snapshot struct {
 	// Invalid lists the rejected routes; a Stale one also has its last
 	// valid version in Valid.
 	Invalid []InvalidRoute
+	// Endpoints are the current endpoints of the load-balanced routes
+	// by route id, with their state; the text form of /routes shows them
+	// in a comment before each such route.
+	Endpoints map[string][]EndpointView
 }
 
 // Printer renders routes; the eskip package provides the implementation,
@@ -56,6 +60,9 @@ type Options struct {
 	// balancer sends traffic only to an instance that has its routes.
 	// nil means never.
 	Starting func() bool
+	// Endpoints lists the load-balanced endpoints for /endpoints; nil
+	// disables it.
+	Endpoints func() []EndpointView
 	// Profile mounts /debug/pprof/.
 	Profile bool
 }
@@ -67,6 +74,9 @@ func Handler(o Options) http.Handler {
 	if o.Routes != nil {
 		rh := &routesHandler{routes: o.Routes, printer: o.Printer}
 		mux.Handle("/routes", rh)
+	}
+	if o.Endpoints != nil {
+		mux.Handle("/endpoints", endpointsHandler(o.Endpoints))
 	}
 	if o.Profile {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const defaultLimit = 1024
@@ -131,18 +132,20 @@ func (h *routesHandler) validJSON(buf *bytes.Buffer, snap Snapshot, start, end i
 }
 
 // validText prints the valid routes of the page as an eskip document. A
-// route served as the last valid version of a rejected newer one is
-// preceded by a comment saying so, which keeps the document parseable.
+// route may be preceded by comment lines, which keep the document
+// parseable: that it is the last valid version of a rejected newer one,
+// and the state of its load-balanced endpoints.
 func (h *routesHandler) validText(buf *bytes.Buffer, snap Snapshot, start, end int, pretty bool) error {
 	routes := snap.Valid[start:end]
 	stale := staleByID(snap.Invalid)
-	if stale == nil {
+	if stale == nil && snap.Endpoints == nil {
 		return h.printer.Text(buf, pretty, routes)
 	}
 	from := 0 // start of the routes not printed yet
 	for i, rt := range routes {
-		ir, ok := stale[rt.Id]
-		if !ok {
+		ir, isStale := stale[rt.Id]
+		eps, isLB := snap.Endpoints[rt.Id]
+		if !isStale && !isLB {
 			continue
 		}
 		if err := h.printer.Text(buf, pretty, routes[from:i]); err != nil {
@@ -151,14 +154,41 @@ func (h *routesHandler) validText(buf *bytes.Buffer, snap Snapshot, start, end i
 		if pretty && buf.Len() > 0 {
 			buf.WriteByte('\n') // the blank line the printer puts between routes
 		}
-		fmt.Fprintf(buf, "// stale: the last valid version of %s; its new version", ir.Id)
-		if p := position(ir); p != "" {
-			fmt.Fprintf(buf, " at %s", p)
+		if isStale {
+			fmt.Fprintf(buf, "// stale: the last valid version of %s; its new version", ir.Id)
+			if p := position(ir); p != "" {
+				fmt.Fprintf(buf, " at %s", p)
+			}
+			fmt.Fprintf(buf, " is invalid (%s)\n", ir.Reason)
 		}
-		fmt.Fprintf(buf, " is invalid (%s)\n", ir.Reason)
+		if isLB {
+			endpointsComment(buf, eps)
+		}
 		from = i
 	}
 	return h.printer.Text(buf, pretty, routes[from:])
+}
+
+// endpointsComment writes one comment line per endpoint: its state, and
+// since when and why when it is not healthy.
+func endpointsComment(buf *bytes.Buffer, eps []EndpointView) {
+	for _, e := range eps {
+		fmt.Fprintf(buf, "// endpoint %s: %s", e.Address, e.State)
+		if e.State != "healthy" {
+			fmt.Fprintf(buf, " since %s", e.Since.Format(time.RFC3339))
+			if e.Reason != "" {
+				fmt.Fprintf(buf, " (%s)", strings.ReplaceAll(e.Reason, "\n", " "))
+			}
+		}
+		fmt.Fprintf(buf, ", %d in flight", e.InFlight)
+		if e.FadeIn < 1 {
+			fmt.Fprintf(buf, ", fading in at %.0f%%", e.FadeIn*100)
+		}
+		if e.DropProbability > 0 {
+			fmt.Fprintf(buf, ", dropped with probability %.2f", e.DropProbability)
+		}
+		buf.WriteByte('\n')
+	}
 }
 
 // staleByID indexes the stale entries of inv by id; nil when there are

@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/loadbalancer"
 	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -28,12 +30,6 @@ const checkSummary = `    Checks eskip files ("-" reads stdin): syntax, the buil
     server would drop) exit 1. An unknown filter or predicate name is a
     warning ("file:line:col: warning: route ...") and alone exits 0.
 `
-
-// knownLBAlgorithms are the algorithm names the load balancer accepts.
-var knownLBAlgorithms = map[string]bool{
-	"roundRobin": true, "random": true, "consistentHash": true,
-	"powerOfRandomNChoices": true, "weightedRoundRobin": true, "leastRequests": true,
-}
 
 func runCheck(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("skiff check", flag.ContinueOnError)
@@ -264,7 +260,7 @@ func checkRoute(r *eskip.Route) []string {
 			}
 		}
 	case eskip.LBBackend:
-		if r.LBAlgorithm != "" && !knownLBAlgorithms[r.LBAlgorithm] {
+		if r.LBAlgorithm != "" && !slices.Contains(loadbalancer.Algorithms(), r.LBAlgorithm) {
 			msgs = append(msgs, fmt.Sprintf("unknown load balancing algorithm %q (known: %s)", r.LBAlgorithm, lbAlgorithmList()))
 		}
 		for i, ep := range r.LBEndpoints {
@@ -293,5 +289,5 @@ func checkPathPattern(pred, p string) string {
 }
 
 func lbAlgorithmList() string {
-	return strings.Join([]string{"roundRobin", "random", "consistentHash", "powerOfRandomNChoices", "weightedRoundRobin", "leastRequests"}, ", ")
+	return strings.Join(loadbalancer.Algorithms(), ", ")
 }

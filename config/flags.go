@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/settings"
 )
 
@@ -189,6 +190,15 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
 	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", settings.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
 	fs.BoolVar(&o.BackendHTTP1Only, "backend-http1-only", false, "talk HTTP/1.1 to https backends instead of offering HTTP/2")
+
+	// load-balanced endpoints' health
+	dur(&o.LBDeadTTL, "lb-dead-ttl", healthcheck.DefaultDeadTTL,
+		"without active checks, how long an endpoint that refused a connection gets no requests")
+	dur(&o.LBHealthcheckInterval, "lb-healthcheck-interval", 0, "probe every load-balanced endpoint this often (0: no active checks)")
+	fs.StringVar(&o.LBHealthcheckPath, "lb-healthcheck-path", healthcheck.DefaultProbePath, "path the active checks GET")
+	dur(&o.LBHealthcheckTimeout, "lb-healthcheck-timeout", healthcheck.DefaultProbeTimeout, "limit of one active check")
+	fs.StringVar(&o.PassiveHealthCheck, "passive-health-check", "",
+		"period=<d>,min-requests=<n>,max-drop-probability=<p>[,min-drop-probability=<p>][,max-unhealthy-endpoints-ratio=<r>]: send less traffic to endpoints whose requests fail")
 
 	// shutdown
 	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", settings.DefaultWaitForHealthcheckInterval,

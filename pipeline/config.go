@@ -54,6 +54,9 @@ type Config struct {
 	// Health configures the endpoint registry shared by every
 	// load-balanced route: dead marks, passive and active checks.
 	Health healthcheck.Config
+	// PassiveHealthCheck is the -passive-health-check value; when set it
+	// is parsed into Health.Passive.
+	PassiveHealthCheck string
 
 	// IgnoreTrailingSlash makes /a and /a/ match the same routes.
 	IgnoreTrailingSlash bool

@@ -41,6 +41,14 @@ func New(c Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.PassiveHealthCheck != "" {
+		pc, err := healthcheck.ParsePassive(c.PassiveHealthCheck)
+		if err != nil {
+			closeState()
+			return nil, &Error{"passive-health-check", err}
+		}
+		c.Health.Passive = pc
+	}
 	if c.Health.Log == nil {
 		c.Health.Log = c.Log
 	}

@@ -195,6 +195,20 @@ type Options struct {
 	// ShutdownTimeout bounds the wait for requests in flight (30 s).
 	ShutdownTimeout time.Duration
 
+	// Health of load-balanced endpoints (docs/health.md). LBDeadTTL is
+	// how long a dead mark from a failed connection lasts when active
+	// checks are off (10 s; negative: until the endpoint answers a
+	// request). LBHealthcheckInterval turns on active probes of every
+	// endpoint (GET LBHealthcheckPath, "/" by default, within
+	// LBHealthcheckTimeout, 3 s by default). PassiveHealthCheck is
+	// "period=<d>,min-requests=<n>,max-drop-probability=<p>[,...]"; empty
+	// means off.
+	LBDeadTTL             time.Duration
+	LBHealthcheckInterval time.Duration
+	LBHealthcheckPath     string
+	LBHealthcheckTimeout  time.Duration
+	PassiveHealthCheck    string
+
 	// EnableBreakers and EnableRatelimits register the circuit breaker and
 	// rate limit filters' global machinery.
 	EnableBreakers   bool

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/proxy"
@@ -127,7 +128,17 @@ func (o *Options) RouteConfig() pipeline.Config {
 		PostProcessors:        o.CustomRoutingPostProcessors,
 		IgnoreTrailingSlash:   o.IgnoreTrailingSlash,
 		DropInvalidUpdates:    o.DropInvalidRouteUpdates,
-		Log:                   o.Log,
+		Health: healthcheck.Config{
+			DeadTTL: o.LBDeadTTL,
+			Active: healthcheck.ActiveConfig{
+				Interval: max(o.LBHealthcheckInterval, 0),
+				Path:     o.LBHealthcheckPath,
+				Timeout:  o.LBHealthcheckTimeout,
+				TLS:      probeTLS(o.Insecure),
+			},
+		},
+		PassiveHealthCheck: o.PassiveHealthCheck,
+		Log:                o.Log,
 	}
 }
 
@@ -184,4 +195,14 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 		AccessLogDisabled:  c.AccessLogDisabled,
 		Log:                c.Log,
 	}
+}
+
+// probeTLS is the TLS configuration of active health probes: they trust
+// what the proxy trusts (-insecure), so that a backend the proxy can use
+// is not taken for a lame duck.
+func probeTLS(insecure bool) *tls.Config {
+	if !insecure {
+		return nil
+	}
+	return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the operator asked for it with -insecure
 }

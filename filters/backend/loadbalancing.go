@@ -19,6 +19,9 @@ type FadeIn struct {
 	Exponent float64
 }
 
+// FadeInSetting is how the load balancer reads the filter.
+func (f *FadeIn) FadeInSetting() (time.Duration, float64) { return f.Duration, f.Exponent }
+
 func (*FadeIn) Request(filters.FilterContext)  {}
 func (*FadeIn) Response(filters.FilterContext) {}
 
@@ -57,6 +60,9 @@ type EndpointCreated struct {
 	Address string
 	When    time.Time
 }
+
+// Created is how the load balancer reads the filter.
+func (f *EndpointCreated) Created() (string, time.Time) { return f.Address, f.When }
 
 func (*EndpointCreated) Request(filters.FilterContext)  {}
 func (*EndpointCreated) Response(filters.FilterContext) {}

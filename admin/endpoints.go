@@ -1,0 +1,123 @@
+package admin
+
+import (
+	"bytes"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/skiff-proxy/skiff/healthcheck"
+	"github.com/skiff-proxy/skiff/loadbalancer"
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// EndpointView is one load-balanced endpoint as /endpoints and /routes
+// show it.
+type EndpointView struct {
+	// Address is scheme://host:port.
+	Address string `json:"address"`
+	// Routes are the ids of the current table's routes using it.
+	Routes []string `json:"routes,omitempty"`
+	State  string   `json:"state"`
+	// Since is the time of the last change of State; Reason says why.
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason,omitempty"`
+	// InFlight counts the requests the endpoint has not answered yet.
+	InFlight int64 `json:"in_flight"`
+	// Detected is when the endpoint was first seen (fade-in counts from
+	// there). FadeIn is its share of a full endpoint's traffic, the
+	// lowest over the routes using it: 1 when it is not fading in.
+	Detected time.Time `json:"detected"`
+	FadeIn   float64   `json:"fade_in"`
+	// DropProbability is the passive health check's.
+	DropProbability float64 `json:"drop_probability"`
+	Requests        uint64  `json:"requests"`
+	Failures        uint64  `json:"failures"`
+}
+
+// EndpointsOf returns the Options.Endpoints function for a table source
+// and the endpoint registry its load balancers use: every endpoint of the
+// current table's load-balanced routes, sorted by address.
+func EndpointsOf(src TableSource, reg *healthcheck.Registry) func() []EndpointView {
+	return func() []EndpointView {
+		t := src.Acquire()
+		defer t.Release()
+		now := time.Now()
+		byEndpoint := map[*healthcheck.Endpoint]*EndpointView{}
+		var order []*EndpointView
+		loadbalancer.EachMember(t, func(r *routing.Route, m *loadbalancer.Member) {
+			v := byEndpoint[m.Endpoint]
+			if v == nil {
+				v = newEndpointView(m, now)
+				byEndpoint[m.Endpoint] = v
+				order = append(order, v)
+			}
+			v.Routes = append(v.Routes, r.Id)
+			v.FadeIn = min(v.FadeIn, fadeIn(r, m.Endpoint, now))
+		})
+		out := make([]EndpointView, len(order))
+		for i, v := range order {
+			out[i] = *v
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+		return out
+	}
+}
+
+func newEndpointView(m *loadbalancer.Member, now time.Time) *EndpointView {
+	e := m.Endpoint
+	state, since, reason := e.Status()
+	if state != healthcheck.Healthy && e.Usable(now) {
+		state, since, reason = e.Status() // an expired dead mark
+	}
+	return &EndpointView{
+		Address:         m.Scheme + "://" + m.Host,
+		State:           state.String(),
+		Since:           since.UTC(),
+		Reason:          reason,
+		InFlight:        e.InFlight(),
+		Detected:        e.Detected().UTC(),
+		FadeIn:          1,
+		DropProbability: e.DropProbability(),
+		Requests:        e.Requests(),
+		Failures:        e.Failures(),
+	}
+}
+
+// fadeIn is the endpoint's fade-in score on route r at now.
+func fadeIn(r *routing.Route, e *healthcheck.Endpoint, now time.Time) float64 {
+	b, ok := r.Balancer.(*loadbalancer.Balancer)
+	if !ok {
+		return 1
+	}
+	d, k := b.FadeIn()
+	age := now.Sub(e.Detected())
+	if d <= 0 || age <= 0 || age >= d {
+		return 1
+	}
+	return math.Pow(float64(age)/float64(d), k)
+}
+
+// endpointsHandler serves /endpoints as JSON.
+func endpointsHandler(list func() []EndpointView) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		var body bytes.Buffer
+		pretty := r.URL.Query().Get("nopretty") == ""
+		if err := encodeJSON(&body, list(), pretty); err != nil {
+			http.Error(w, "rendering endpoints: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+		if r.Method != http.MethodHead {
+			w.Write(body.Bytes())
+		}
+	}
+}
