@@ -3,23 +3,13 @@ package healthcheck
 import (
 	"context"
 	"math"
-	"time"
 )
 
 // passiveLoop turns each period's counts into drop probabilities: once at
 // the start, then every Period until ctx ends.
 func (r *Registry) passiveLoop(ctx context.Context, c *PassiveConfig) {
 	r.passiveRound(c)
-	tk := time.NewTicker(c.Period)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-			r.passiveRound(c)
-		}
-	}
+	every(ctx, c.Period, func() { r.passiveRound(c) })
 }
 
 // passiveRound runs one statistics round over every endpoint.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // Run does the registry's background work until ctx ends, then returns
@@ -40,4 +41,18 @@ func (r *Registry) Run(ctx context.Context, inUse InUse) error {
 	<-ctx.Done()
 	wg.Wait()
 	return nil
+}
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	tk := time.NewTicker(d)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			fn()
+		}
+	}
 }

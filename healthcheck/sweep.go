@@ -22,16 +22,7 @@ func sweepInterval(forgetAfter time.Duration) time.Duration {
 
 // sweepLoop sweeps every sweepInterval until ctx ends.
 func (r *Registry) sweepLoop(ctx context.Context, inUse InUse) {
-	tk := time.NewTicker(sweepInterval(r.cfg.ForgetAfter))
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-			r.sweep(inUse)
-		}
-	}
+	every(ctx, sweepInterval(r.cfg.ForgetAfter), func() { r.sweep(inUse) })
 }
 
 // sweep marks the endpoints the current table uses as seen now, then
