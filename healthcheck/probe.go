@@ -34,7 +34,6 @@ const (
 type prober struct {
 	path    string
 	timeout time.Duration
-	dialer  *net.Dialer
 	std     *http.Transport // http and https, HTTP/1.1
 	h2c     *http.Transport // h2c: HTTP/2 with prior knowledge
 }
@@ -49,7 +48,7 @@ func newProber(c ActiveConfig) *prober {
 	if c.TLS != nil {
 		tlsCfg = c.TLS.Clone()
 	}
-	p := &prober{path: path, timeout: c.Timeout, dialer: d}
+	p := &prober{path: path, timeout: c.Timeout}
 	// Keep-alive stays on so that a probe does not send Connection:
 	// close: servers echo it, and a plain 503 could then not be told from
 	// a lame duck's. closeIdle after every round makes each round dial
@@ -92,9 +91,8 @@ type result struct {
 	ok     bool
 }
 
-// probe checks e within the probe timeout: GET Path for http, https and
-// h2c endpoints, a TCP connect for others (fastcgi), which have no HTTP
-// to ask but can still be found dead or alive again.
+// probe checks e within the probe timeout with a GET of Path. Routing
+// accepts only http, https and h2c endpoints.
 func (p *prober) probe(ctx context.Context, e *Endpoint) result {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
@@ -104,7 +102,7 @@ func (p *prober) probe(ctx context.Context, e *Endpoint) result {
 	case "h2c":
 		return p.get(ctx, p.h2c, "http", e.Address())
 	}
-	return p.connect(ctx, e.Address())
+	return result{reason: "probe: no probe for scheme " + e.Scheme()}
 }
 
 func (p *prober) get(ctx context.Context, t http.RoundTripper, scheme, addr string) result {
@@ -126,16 +124,6 @@ func (p *prober) get(ctx context.Context, t http.RoundTripper, scheme, addr stri
 		_ = rsp.Body.Close()
 	}()
 	return answered(what, rsp)
-}
-
-func (p *prober) connect(ctx context.Context, addr string) result {
-	what := "probe connect tcp " + addr
-	c, err := p.dialer.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return p.failed(what, err)
-	}
-	_ = c.Close()
-	return result{state: Healthy, reason: what + ": connected", ok: true}
 }
 
 // answered maps an HTTP answer: a 503 that closes the connection or

@@ -52,7 +52,7 @@ func TestProbe(t *testing.T) {
 		addr   string
 		tls    *tls.Config
 		want   State
-		reason string // the reason after "probe GET <url>: " or "probe connect tcp <addr>: "
+		reason string // the reason after "probe GET <url>: "
 	}{
 		{"200", "http", backend(t, status(200)), nil, Healthy, "200 OK"},
 		{"500", "http", backend(t, status(500)), nil, Healthy, "500 Internal Server Error"},
@@ -66,8 +66,6 @@ func TestProbe(t *testing.T) {
 		{"https", "https", tlsBackend.Listener.Addr().String(), trusted, Healthy, "200 OK"},
 		{"https, certificate not trusted", "https", tlsBackend.Listener.Addr().String(), nil, LameDuck, "certificate"},
 		{"h2c, HTTP/2 only backend", "h2c", h2c.Listener.Addr().String(), nil, Healthy, "204 No Content"},
-		{"fastcgi: connect", "fastcgi", silentServer(t), nil, Healthy, "connected"},
-		{"fastcgi: refused", "fastcgi", closedPort(t), nil, Dead, "connection refused"},
 		{"DNS failure", "http", "no-such-host.invalid:80", nil, Dead, "no-such-host.invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,9 +81,6 @@ func TestProbe(t *testing.T) {
 				t.Errorf("got %v (ok %v, %q), want %v", res.state, res.ok, res.reason, tc.want)
 			}
 			prefix := "probe GET " + strings.Replace(tc.scheme, "h2c", "http", 1) + "://" + tc.addr + "/healthz: "
-			if tc.scheme == "fastcgi" {
-				prefix = "probe connect tcp " + tc.addr + ": "
-			}
 			if !strings.HasPrefix(res.reason, prefix) || !strings.Contains(res.reason[len(prefix):], tc.reason) {
 				t.Errorf("reason %q, want %q followed by %q", res.reason, prefix, tc.reason)
 			}
