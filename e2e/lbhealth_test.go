@@ -471,3 +471,117 @@ func TestFadeInShareFollowsTheCurve(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointStateSurvivesRouteChange: a change of the route around an
+// endpoint (a new filter: filters and predicates are created again) keeps
+// the endpoint's state, detection time and requests in flight.
+func TestEndpointStateSurvivesRouteChange(t *testing.T) {
+	release := make(chan struct{})
+	var holding atomic.Int32
+	live := newRestartable(t, "live", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			holding.Add(1)
+			<-release
+		}
+	})
+	dead := deadAddress(t)
+	route := func(header string) string {
+		return routes(fmt.Sprintf(`lb: * -> setRequestHeader("X-Version", %q) -> <"http://%s", "http://%s">;`, header, dead, live.addr))
+	}
+	in := start(t, route("1"), skiff.Options{LBDeadTTL: time.Hour})
+	for in.endpoints(t)[dead].State != "dead" {
+		if r := in.get(t, "/"); r.status != 200 {
+			t.Fatalf("status %d", r.status)
+		}
+	}
+	held := make(chan response, 1)
+	go func() { held <- in.get(t, "/hold") }()
+	waitFor(t, func() bool { return holding.Load() == 1 })
+	before := in.endpoints(t)
+
+	writeFile(t, in.routesFile, route("2"))
+	waitFor(t, func() bool {
+		r := in.get(t, "/")
+		return r.status == 200 && strings.Contains(in.get(t, "/").header.Get("X-Backend"), "live") && routesShow(t, in, `"X-Version", "2"`)
+	})
+	after := in.endpoints(t)
+	for _, addr := range []string{dead, live.addr} {
+		b, a := before[addr], after[addr]
+		if a.State != b.State || !a.Detected.Equal(b.Detected) || a.Failures != b.Failures {
+			t.Errorf("%s changed with its route: before %+v, after %+v", addr, b, a)
+		}
+	}
+	if after[live.addr].InFlight != 1 {
+		t.Errorf("the request held across the change is not in flight: %+v", after[live.addr])
+	}
+	close(release)
+	if r := <-held; r.status != 200 {
+		t.Errorf("held request: %d", r.status)
+	}
+	waitFor(t, func() bool { return in.endpoints(t)[live.addr].InFlight == 0 })
+}
+
+func routesShow(t *testing.T, in *instance, s string) bool {
+	t.Helper()
+	rsp, err := in.client.Get(in.support + "/routes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	b, _ := io.ReadAll(rsp.Body)
+	return strings.Contains(string(b), s)
+}
+
+// TestPassiveHealthCheckSparesAFailingEndpoint: an endpoint that breaks
+// every connection it is sent gets far less than its share once the
+// passive health check has seen it fail; without the flag (the control)
+// it keeps its third.
+func TestPassiveHealthCheckSparesAFailingEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		passive string
+	}{
+		{"control", ""},
+		{"passive", "period=200ms,min-requests=2,max-drop-probability=0.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var broken atomic.Int64
+			failing := newRestartable(t, "failing", func(w http.ResponseWriter, r *http.Request) {
+				broken.Add(1)
+				c, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					c.Close() // no answer: a transport failure for the proxy
+				}
+			})
+			a := newRestartable(t, "a", nil)
+			b := newRestartable(t, "b", nil)
+			in := start(t, lbRoutes("roundRobin", "", failing, a, b), skiff.Options{PassiveHealthCheck: tc.passive})
+			// Steady traffic: each period's failures decide the next
+			// period's drop probability.
+			send := func(d time.Duration) {
+				for end := time.Now().Add(d); time.Now().Before(end); {
+					rsp, err := in.client.Get(in.url + "/")
+					if err == nil {
+						io.Copy(io.Discard, rsp.Body)
+						rsp.Body.Close()
+					}
+				}
+			}
+			send(time.Second)
+			before := broken.Load() + a.hits.Load() + b.hits.Load()
+			brokenBefore := broken.Load()
+			send(time.Second)
+			share := float64(broken.Load()-brokenBefore) / float64(broken.Load()+a.hits.Load()+b.hits.Load()-before)
+			t.Logf("%s: the failing endpoint got %.3f of the attempts", tc.name, share)
+			if tc.passive == "" {
+				if share < 0.25 {
+					t.Errorf("without the passive check the failing endpoint got %.3f, want about a third", share)
+				}
+				return
+			}
+			if share > 0.12 {
+				t.Errorf("the failing endpoint got %.3f of the attempts, want well under its third", share)
+			}
+		})
+	}
+}
