@@ -106,6 +106,10 @@ func (f *filter) Request(ctx filters.FilterContext) {
 		req.Body = &teeBody{src: req.Body, p: p}
 		sreq.Body = p
 		sreq.ContentLength = req.ContentLength
+		// A transport whose request is canceled may still wait for its
+		// body writer, which waits in Read for bytes the main request
+		// may never read: closing the pipe ends that wait.
+		context.AfterFunc(sctx, func() { p.Close() })
 	}
 	go f.shadow.send(f.client, sreq, cancel, p)
 }
