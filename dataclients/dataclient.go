@@ -16,6 +16,22 @@ type Update struct {
 	Reset   bool
 	Upserts []*eskip.Route
 	Deletes []string
+	// Invalid are definitions the client has but could not parse (an
+	// etcd value with a syntax error). Each takes the place of any route
+	// of the same id from this client, as an upsert does: routing lists
+	// it among the invalid routes with its position and error and, unless
+	// told to drop invalid updates, goes on serving the id's last valid
+	// version. A later upsert or delete of the id replaces it.
+	Invalid []InvalidRoute
+}
+
+// InvalidRoute is a route definition that did not parse.
+type InvalidRoute struct {
+	Id string
+	// Pos locates the error: Source names where the definition is kept
+	// (an etcd key), Line and Column are within it.
+	Pos eskip.Position
+	Err error
 }
 
 // DataClient is a source of routes. Run sends Updates on out until ctx is
