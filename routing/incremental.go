@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"maps"
 
+	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
@@ -52,13 +53,17 @@ type delta struct {
 	id  string
 	def *eskip.Route
 	src string
+	// broken is set when def is the placeholder of a definition that did
+	// not parse.
+	broken *dataclients.InvalidRoute
 }
 
 // change is a delta that did change the route.
 type change struct {
-	def *eskip.Route
-	src string
-	c   *cached // nil for a new id
+	def    *eskip.Route
+	src    string
+	broken *dataclients.InvalidRoute
+	c      *cached // nil for a new id
 	// last and lastInst are what the previous table served for the id,
 	// kept if the new version is rejected (keeplast.go).
 	last     *Route
@@ -91,7 +96,11 @@ func buildIncremental(in buildInput, o BuildOptions, defs []*eskip.Route, source
 		if len(deltas) >= limit {
 			return nil
 		}
-		deltas = append(deltas, delta{def.Id, def, src})
+		d := delta{id: def.Id, def: def, src: src}
+		if inv, bad := in.broken[def.Id]; bad {
+			d.broken = &inv
+		}
+		deltas = append(deltas, d)
 	}
 	if len(in.cache) > seen {
 		// Ids of the previous generation that are gone.
@@ -131,7 +140,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 		if c != nil && (c.same(d.def, d.src) || b.updateInPlace(c, d.def, d.src, in.gen)) {
 			continue
 		}
-		changes = append(changes, change{def: d.def, src: d.src, c: c})
+		changes = append(changes, change{def: d.def, src: d.src, broken: d.broken, c: c})
 	}
 	if len(changes)+len(gone) == 0 {
 		return prev, false
@@ -182,7 +191,13 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			in.cache[ch.def.Id] = ch.c
 		}
 		touched[ch.def.Id] = true
-		proto, invalid := b.instantiateOrInvalid(ch.def, ch.src)
+		var proto *Route
+		var invalid *InvalidRoute
+		if ch.broken != nil {
+			invalid = unparsed(ch.broken, ch.src)
+		} else {
+			proto, invalid = b.instantiateOrInvalid(ch.def, ch.src)
+		}
 		*ch.c = cached{def: ch.def, source: ch.src, proto: proto, invalid: invalid, gen: in.gen}
 		if proto == nil {
 			newInvalid = append(newInvalid, *invalid)

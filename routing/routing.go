@@ -62,6 +62,10 @@ type clientState struct {
 	name      string
 	routes    map[string]*eskip.Route
 	delivered bool // the first full set arrived
+	// broken are the ids whose definition did not parse; routes holds a
+	// placeholder for each (brokenDef), so that merging by id and the
+	// change tracking treat them as any other definition.
+	broken map[string]dataclients.InvalidRoute
 }
 
 // New returns a Routing serving an empty table until Run loads routes.
@@ -188,7 +192,8 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 	r.mu.Lock()
 	cs := r.clients[i]
 	if u.Reset {
-		cs.routes = make(map[string]*eskip.Route, len(u.Upserts))
+		cs.routes = make(map[string]*eskip.Route, len(u.Upserts)+len(u.Invalid))
+		cs.broken = nil
 		cs.delivered = true
 		r.dirtyAll = true
 	}
@@ -197,14 +202,26 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 	track := !r.dirtyAll
 	for _, id := range u.Deletes {
 		delete(cs.routes, id)
+		delete(cs.broken, id)
 		if track {
 			r.dirty[id] = true
+		}
+	}
+	for _, inv := range u.Invalid {
+		if cs.broken == nil {
+			cs.broken = map[string]dataclients.InvalidRoute{}
+		}
+		cs.broken[inv.Id] = inv
+		cs.routes[inv.Id] = brokenDef(inv)
+		if track {
+			r.dirty[inv.Id] = true
 		}
 	}
 	var odd []string
 	for _, rt := range u.Upserts {
 		if rt != nil {
 			cs.routes[rt.Id] = rt
+			delete(cs.broken, rt.Id)
 			if track {
 				r.dirty[rt.Id] = true
 			}
@@ -227,10 +244,12 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 	}
 }
 
-// snapshot merges the clients' routes in client order.
-func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bool) {
+// snapshot merges the clients' routes in client order; broken holds the
+// ids whose winning definition did not parse.
+func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, broken map[string]dataclients.InvalidRoute, complete bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() { broken = r.brokenWinners(defs) }()
 	r.clearDirty()
 	r.dirtyAll = false
 	n := 0
@@ -247,7 +266,7 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bo
 			defs = append(defs, rt)
 			sources = append(sources, cs.name)
 		}
-		return defs, sources, complete
+		return defs, sources, nil, complete
 	}
 	at := make(map[string]int, n)
 	var collisions []string
@@ -272,7 +291,30 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, complete bo
 		}
 		r.log.WithField("ids", collisions).Warn("route ids defined by more than one data client; the later client in the configuration wins")
 	}
-	return defs, sources, complete
+	return defs, sources, nil, complete
+}
+
+// brokenWinners returns the parse errors of the ids whose winning
+// definition among defs is a placeholder of an unparsable one. r.mu is
+// held.
+func (r *Routing) brokenWinners(defs []*eskip.Route) map[string]dataclients.InvalidRoute {
+	var out map[string]dataclients.InvalidRoute
+	var winner map[string]*eskip.Route
+	for _, cs := range r.clients {
+		for id, inv := range cs.broken {
+			if winner == nil {
+				winner = make(map[string]*eskip.Route, len(defs))
+				for _, d := range defs {
+					winner[d.Id] = d
+				}
+				out = map[string]dataclients.InvalidRoute{}
+			}
+			if winner[id] == cs.routes[id] {
+				out[id] = inv
+			}
+		}
+	}
+	return out
 }
 
 // deltas returns the changes since the last build, or ok=false when a
@@ -325,6 +367,9 @@ func (r *Routing) dirtyDeltas() (ds []delta, complete, ok bool) {
 		for i := len(r.clients) - 1; i >= 0; i-- {
 			if def, ok := r.clients[i].routes[id]; ok {
 				d.def, d.src = def, r.clients[i].name
+				if inv, bad := r.clients[i].broken[id]; bad {
+					d.broken = &inv
+				}
 				break
 			}
 		}
@@ -363,8 +408,8 @@ func (r *Routing) rebuild() {
 			return
 		}
 	}
-	defs, sources, complete := r.snapshot()
-	in.defs, in.sources = defs, sources
+	defs, sources, broken, complete := r.snapshot()
+	in.defs, in.sources, in.broken = defs, sources, broken
 	// A full set equal to what is live gives the live table back (the
 	// copy-on-write build finds nothing to change): swapping it for
 	// itself would drop the owner's reference and close it while it

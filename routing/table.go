@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
@@ -54,7 +55,10 @@ func Build(defs []*eskip.Route, o BuildOptions) *Table {
 type buildInput struct {
 	defs    []*eskip.Route
 	sources []string // data client of each def; nil when unknown
-	unique  bool     // defs have distinct ids
+	// broken are the ids of defs that are placeholders of definitions
+	// that did not parse, with their errors.
+	broken map[string]dataclients.InvalidRoute
+	unique bool // defs have distinct ids
 	// cache holds the instantiated routes of the previous generation by
 	// id: unchanged definitions reuse them instead of creating their
 	// filters and predicates again. build updates it in place for the next
@@ -162,6 +166,8 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			if proto == nil {
 				invalid = c.invalid
 			}
+		} else if inv, bad := in.broken[def.Id]; bad {
+			invalid = unparsed(&inv, src)
 		} else {
 			proto, invalid = b.instantiateOrInvalid(def, src)
 		}
