@@ -2,12 +2,12 @@ package proxy
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
+	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 	"github.com/skiff-proxy/skiff/routing"
@@ -232,46 +232,31 @@ func drainBody(b io.ReadCloser) {
 
 // dynamicTarget reads the <dynamic> target from the state bag: a URL, or
 // host and scheme, defaulting to the request's Host and the listener's
-// scheme. The returned host has a port.
+// scheme. The returned host has a port. The filters that set the target
+// checked it with the same parser; the request's own Host is checked here.
 func dynamicTarget(c *reqCtx) (scheme, host string, err error) {
 	bag := c.bag
+	var a eskip.BackendAddress
 	if s, ok := bag[filters.DynamicBackendURL].(string); ok && s != "" {
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" || u.Scheme == "" {
-			return "", "", errBadBackendURL
+		a, err = eskip.ParseBackendAddress(s)
+	} else {
+		host, _ = bag[filters.DynamicBackendHost].(string)
+		if host == "" {
+			host = c.requestHost
 		}
-		scheme = strings.ToLower(u.Scheme)
-		return scheme, withPort(scheme, strings.ToLower(u.Host)), nil
-	}
-	host, _ = bag[filters.DynamicBackendHost].(string)
-	if host == "" {
-		host = c.requestHost
-	}
-	scheme, _ = bag[filters.DynamicBackendScheme].(string)
-	if scheme == "" {
-		scheme = "http"
-		if c.req.TLS != nil {
-			scheme = "https"
+		scheme, _ = bag[filters.DynamicBackendScheme].(string)
+		if scheme == "" {
+			scheme = "http"
+			if c.req.TLS != nil {
+				scheme = "https"
+			}
 		}
+		a, err = eskip.BackendHost(scheme, host)
 	}
-	if host == "" {
-		return "", "", errBadBackendURL
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %w", errBadBackendURL, err)
 	}
-	scheme = strings.ToLower(scheme)
-	return scheme, withPort(scheme, host), nil
-}
-
-// withPort appends the scheme's default port to a host without one.
-func withPort(scheme, host string) string {
-	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
-		return host
-	}
-	switch scheme {
-	case "https", "wss":
-		return host + ":443"
-	default:
-		return host + ":80"
-	}
+	return a.Scheme, a.Host, nil
 }
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }

@@ -1,23 +1,51 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/skiff-proxy/skiff/filters"
 )
 
-func TestWithPort(t *testing.T) {
-	for _, tc := range []struct{ scheme, in, want string }{
-		{"http", "a.example", "a.example:80"},
-		{"https", "a.example", "a.example:443"},
-		{"http", "a.example:8080", "a.example:8080"},
-		{"http", "[::1]", "[::1]:80"},
-		{"https", "[::1]:8443", "[::1]:8443"},
+func TestDynamicTarget(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		bag         map[string]any
+		requestHost string
+		tls         bool
+		want        string // scheme://host:port; "" for an error
+	}{
+		{"url", map[string]any{filters.DynamicBackendURL: "HTTP://A.example/ignored"}, "x", false, "http://a.example:80"},
+		{"host and scheme", map[string]any{filters.DynamicBackendHost: "a.example:8080", filters.DynamicBackendScheme: "https"}, "x", false, "https://a.example:8080"},
+		{"request host", nil, "[::1]", false, "http://[::1]:80"},
+		{"request host over TLS", nil, "a.example", true, "https://a.example:443"},
+		{"unsupported scheme", map[string]any{filters.DynamicBackendURL: "ftp://a.example"}, "x", false, ""},
+		{"bad request host", nil, "a b", false, ""},
+		{"no host", nil, "", false, ""},
 	} {
-		if got := withPort(tc.scheme, tc.in); got != tc.want {
-			t.Errorf("withPort(%s, %s) = %s, want %s", tc.scheme, tc.in, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			if !tc.tls {
+				r.TLS = nil
+			} else {
+				r.TLS = &tls.ConnectionState{}
+			}
+			c := &reqCtx{req: r, bag: tc.bag, requestHost: tc.requestHost}
+			scheme, host, err := dynamicTarget(c)
+			if tc.want == "" {
+				if err == nil || !errors.Is(err, errBadBackendURL) {
+					t.Fatalf("got %s://%s, %v; want errBadBackendURL", scheme, host, err)
+				}
+				return
+			}
+			if err != nil || scheme+"://"+host != tc.want {
+				t.Errorf("got %s://%s, %v; want %s", scheme, host, err, tc.want)
+			}
+		})
 	}
 }
 
