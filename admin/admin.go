@@ -60,6 +60,11 @@ type Options struct {
 	// balancer sends traffic only to an instance that has its routes.
 	// nil means never.
 	Starting func() bool
+	// Warnings are lines /health adds after "OK" while the proxy serves:
+	// a route source out of reach, for example. They do not change the
+	// status, since the proxy goes on serving its last routes. nil means
+	// none.
+	Warnings func() []string
 	// Endpoints lists the load-balanced endpoints for /endpoints; nil
 	// disables it.
 	Endpoints func() []EndpointView
@@ -70,7 +75,7 @@ type Options struct {
 // Handler returns the support listener's handler.
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { health(w, r, o.Starting, o.Draining) })
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { health(w, r, o) })
 	if o.Routes != nil {
 		rh := &routesHandler{routes: o.Routes, printer: o.Printer}
 		mux.Handle("/routes", rh)
@@ -88,7 +93,8 @@ func Handler(o Options) http.Handler {
 	return mux
 }
 
-func health(w http.ResponseWriter, r *http.Request, starting, draining func() bool) {
+func health(w http.ResponseWriter, r *http.Request, o Options) {
+	starting, draining := o.Starting, o.Draining
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -107,4 +113,9 @@ func health(w http.ResponseWriter, r *http.Request, starting, draining func() bo
 		return
 	}
 	io.WriteString(w, "OK\n")
+	if o.Warnings != nil {
+		for _, line := range o.Warnings() {
+			io.WriteString(w, line+"\n")
+		}
+	}
 }

@@ -73,6 +73,23 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+func TestHealthWarnings(t *testing.T) {
+	var warn atomic.Bool
+	h := Handler(Options{Warnings: func() []string {
+		if warn.Load() {
+			return []string{"etcd: unreachable for 45s"}
+		}
+		return nil
+	}})
+	if rec := get(t, h, "GET", "/health"); rec.Code != 200 || rec.Body.String() != "OK\n" {
+		t.Errorf("no warning: got %d %q", rec.Code, rec.Body)
+	}
+	warn.Store(true)
+	if rec := get(t, h, "GET", "/health"); rec.Code != 200 || rec.Body.String() != "OK\netcd: unreachable for 45s\n" {
+		t.Errorf("warning: got %d %q; the status stays 200 while the proxy serves", rec.Code, rec.Body)
+	}
+}
+
 func TestRoutes(t *testing.T) {
 	h := Handler(Options{Routes: testSnapshot, Printer: fakePrinter{}})
 	for _, tc := range []struct {
