@@ -94,7 +94,7 @@ func etcdMain(args []string, stdin io.Reader, stdout, stderr io.Writer, dial etc
 	for line := range strings.SplitSeq(err.Error(), "\n") {
 		fmt.Fprintf(stderr, "%s: %s\n", prefix, line)
 	}
-	if errors.As(err, new(usageError)) {
+	if errors.As(err, new(etcdUsageError)) {
 		fmt.Fprintln(stderr, etcdHint)
 		return 2
 	}
@@ -118,18 +118,16 @@ func etcdWantsHelp(args []string) bool {
 	return false
 }
 
-// store returns the etcd connection, connecting on first use.
+// store returns the etcd client, making it on first use.
 func (r *etcdRun) store() (etcdStore, error) {
-	if r.conn != nil {
-		return r.conn, nil
+	if r.conn == nil {
+		s, err := r.dial(r.flags.conn)
+		if err != nil {
+			return nil, err
+		}
+		r.conn = s
 	}
-	c := r.flags.conn
-	s, err := r.dial(c)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to etcd %s: %w", strings.Join(c.Endpoints, ","), err)
-	}
-	r.conn = s
-	return s, nil
+	return r.conn, nil
 }
 
 func (r *etcdRun) close() {

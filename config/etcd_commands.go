@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/skiff-proxy/skiff/eskip"
 )
@@ -48,15 +47,13 @@ func (r *etcdRun) upsert(a etcdIO) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Upsert(r.ctx, etcdWithIds(routes)); err != nil {
-		return fmt.Errorf("writing routes to etcd: %w", err)
-	}
-	return nil
+	// The client gives routes without id a new one, as eskip does.
+	return s.Upsert(r.ctx, routes)
 }
 
 // reset leaves unchanged keys alone (the client compares canonical
-// expressions), so that a reset of the same file twice writes nothing
-// and the proxies watching etcd see no event.
+// expressions), so that a reset of the same file twice writes nothing and
+// the proxies watching etcd see no change.
 func (r *etcdRun) reset(a etcdIO) error {
 	routes, err := r.loadValid(a.in)
 	if err != nil {
@@ -66,9 +63,9 @@ func (r *etcdRun) reset(a etcdIO) error {
 	if err != nil {
 		return err
 	}
-	put, deleted, err := s.Reset(r.ctx, etcdWithIds(routes))
+	put, deleted, err := s.Reset(r.ctx, routes)
 	if err != nil {
-		return fmt.Errorf("resetting routes in etcd (%s written, %d deleted before the error): %w", plural(put, "route"), deleted, err)
+		return err
 	}
 	fmt.Fprintf(r.stderr, "%s written, %d deleted\n", plural(put, "route"), deleted)
 	return nil
@@ -81,8 +78,8 @@ func (r *etcdRun) delete(a etcdIO) error {
 	}
 	ids := make([]string, 0, len(routes))
 	for _, rt := range routes {
-		// A lone expression without id names no key; deleting
-		// "<prefix>/routes/" would be a surprise.
+		// A lone expression without id names no key: say what to
+		// do instead of the client's "empty route id".
 		if rt.Id == "" {
 			return errors.New("a route without id names no key to delete; give it an id or use -ids")
 		}
@@ -92,26 +89,5 @@ func (r *etcdRun) delete(a etcdIO) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Delete(r.ctx, ids); err != nil {
-		return fmt.Errorf("deleting routes from etcd: %w", err)
-	}
-	return nil
-}
-
-// etcdWithIds gives routes without id a generated one, as eskip does:
-// "route" and 16 letters or digits. A one-route document may leave out
-// its id; etcd needs a key.
-func etcdWithIds(routes []*eskip.Route) []*eskip.Route {
-	const chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	for _, rt := range routes {
-		if rt.Id != "" {
-			continue
-		}
-		id := []byte("route")
-		for range 16 {
-			id = append(id, chars[rand.IntN(len(chars))])
-		}
-		rt.Id = string(id)
-	}
-	return routes
+	return s.Delete(r.ctx, ids)
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -19,6 +21,7 @@ type etcdFakeStore struct {
 	kv     map[string]string // id: value
 	puts   int               // keys written, over all calls
 	closed bool
+	fail   error // returned by every operation when set
 }
 
 func newEtcdFakeStore(kv map[string]string) *etcdFakeStore {
@@ -32,15 +35,20 @@ func (s *etcdFakeStore) key(id string) string { return s.prefix + "/routes/" + i
 func (s *etcdFakeStore) Load(context.Context) ([]*eskip.Route, []dataclients.InvalidRoute, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail != nil {
+		return nil, nil, 0, s.fail
+	}
 	var routes []*eskip.Route
 	var invalid []dataclients.InvalidRoute
 	for _, id := range slices.Sorted(maps.Keys(s.kv)) {
 		rs, err := eskip.ParseDocument(s.key(id), []byte(s.kv[id]))
 		if err != nil {
+			// As the client: the position in Pos, the message alone
+			// in Err.
 			pe := eskip.Errors(err)[0]
 			invalid = append(invalid, dataclients.InvalidRoute{Id: id,
 				Pos: eskip.Position{Source: s.key(id), Line: pe.Line, Column: pe.Column, Offset: pe.Offset},
-				Err: err})
+				Err: errors.New(pe.Msg)})
 			continue
 		}
 		rs[0].Id = id
@@ -52,6 +60,9 @@ func (s *etcdFakeStore) Load(context.Context) ([]*eskip.Route, []dataclients.Inv
 func (s *etcdFakeStore) Upsert(_ context.Context, routes []*eskip.Route) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check(routes); err != nil {
+		return err
+	}
 	for _, r := range routes {
 		s.kv[r.Id] = r.String()
 		s.puts++
@@ -62,6 +73,9 @@ func (s *etcdFakeStore) Upsert(_ context.Context, routes []*eskip.Route) error {
 func (s *etcdFakeStore) Delete(_ context.Context, ids []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
 	for _, id := range ids {
 		delete(s.kv, id)
 	}
@@ -71,6 +85,9 @@ func (s *etcdFakeStore) Delete(_ context.Context, ids []string) error {
 func (s *etcdFakeStore) Reset(_ context.Context, routes []*eskip.Route) (put, deleted int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check(routes); err != nil {
+		return 0, 0, err
+	}
 	keep := map[string]bool{}
 	for _, r := range routes {
 		keep[r.Id] = true
@@ -87,6 +104,25 @@ func (s *etcdFakeStore) Reset(_ context.Context, routes []*eskip.Route) (put, de
 		}
 	}
 	return put, deleted, nil
+}
+
+// check is the client's check before a write: a route without id gets
+// one, an id may not repeat.
+func (s *etcdFakeStore) check(routes []*eskip.Route) error {
+	if s.fail != nil {
+		return s.fail
+	}
+	seen := map[string]bool{}
+	for i, r := range routes {
+		if r.Id == "" {
+			r.Id = fmt.Sprintf("route%016d", i)
+		}
+		if seen[r.Id] {
+			return fmt.Errorf("etcd: route id %q given twice", r.Id)
+		}
+		seen[r.Id] = true
+	}
+	return nil
 }
 
 func (s *etcdFakeStore) Close() error {

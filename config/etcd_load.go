@@ -23,11 +23,9 @@ func (r *etcdRun) load(m *etcdMedium) ([]*eskip.Route, []dataclients.InvalidRout
 		if err != nil {
 			return nil, nil, err
 		}
+		// The client's errors name etcd, its endpoints and the keys.
 		routes, invalid, _, err := s.Load(r.ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("loading routes from etcd: %w", err)
-		}
-		return routes, invalid, nil
+		return routes, invalid, err
 	case etcdMediumIds:
 		routes := make([]*eskip.Route, len(m.ids))
 		for i, id := range m.ids {
@@ -38,7 +36,11 @@ func (r *etcdRun) load(m *etcdMedium) ([]*eskip.Route, []dataclients.InvalidRout
 		routes, err := r.parse("-routes", []byte(m.text))
 		return routes, nil, err
 	case etcdMediumStdin:
-		data, err := io.ReadAll(r.stdin)
+		in := r.stdin
+		if in == nil { // "-" given, but the caller has no stdin
+			in = strings.NewReader("")
+		}
+		data, err := io.ReadAll(in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading routes from stdin: %w", err)
 		}
@@ -96,12 +98,14 @@ func etcdInvalidLine(inv dataclients.InvalidRoute) string {
 	if inv.Err != nil {
 		msg = inv.Err.Error()
 	}
-	// The client's error may carry its own position; the message alone
-	// is wanted, the position comes from inv.Pos.
+	// The position comes from inv.Pos; a parse error that prints its
+	// own is cut down to its message.
 	var pe *eskip.ParseError
 	if errs := eskip.Errors(inv.Err); len(errs) == 1 {
 		pe = errs[0]
-		msg = pe.Msg
+		if msg == pe.Error() {
+			msg = pe.Msg
+		}
 	}
 	pos := inv.Pos
 	if pos.Line == 0 && pe != nil {

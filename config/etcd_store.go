@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
@@ -23,5 +24,6 @@ type etcdStore interface {
 	Close() error
 }
 
-// etcdDialer connects to etcd.
-type etcdDialer func(etcdConn) (etcdStore, error)
+// etcdDialer makes the etcd client; a client connects on its first
+// request.
+type etcdDialer func(etcd.Options) (etcdStore, error)

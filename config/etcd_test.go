@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 )
 
 const etcdHintLine = "To print skiff etcd usage, enter: skiff etcd -help\n"
@@ -33,7 +35,8 @@ new: Path("/new") -> <shunt>;
 		args   []string
 		stdin  string // piped when not empty
 		seed   map[string]string
-		dial   error
+		dial   error // of making the client
+		fail   error // of every operation
 		code   int
 		stdout string // exact
 		stderr string // exact
@@ -55,10 +58,12 @@ new: Path("/new") -> <shunt>;
 			stderr: "skiff etcd upsert: invalid number of args\n" + etcdHintLine},
 		{name: "bad indent", args: []string{"print", "-pretty", "-indent", "--"}, code: 2,
 			stderr: "skiff etcd print: invalid indent. Must match regexp \\s\n" + etcdHintLine},
-		{name: "bad url", args: []string{"print", "-etcd-urls", "http://h:1,h2:2379"}, code: 2,
-			stderr: "skiff etcd print: invalid -etcd-urls entry \"h2:2379\": want an http:// or https:// URL with a host\n" + etcdHintLine},
-		{name: "unreachable", args: []string{"check"}, dial: errors.New("context deadline exceeded"), code: 1,
-			stderr: "skiff etcd check: connecting to etcd http://127.0.0.1:2379: context deadline exceeded\n"},
+		{name: "etcd fails", args: []string{"check"}, fail: errors.New("etcd at http://127.0.0.1:2379: reading /skipper/routes/: context deadline exceeded"), code: 1,
+			stderr: "skiff etcd check: etcd at http://127.0.0.1:2379: reading /skipper/routes/: context deadline exceeded\n"},
+		{name: "bad options", args: []string{"print"}, dial: etcdUsageError{errors.New("etcd: no endpoint given")}, code: 2,
+			stderr: "skiff etcd print: etcd: no endpoint given\n" + etcdHintLine},
+		{name: "upsert fails", args: []string{"upsert", "-routes", "a: * -> <shunt>; a: * -> <shunt>"}, code: 1,
+			stderr: "skiff etcd upsert: etcd: route id \"a\" given twice\n", kv: etcdSeed},
 
 		{name: "check etcd", args: []string{"check"}},
 		{name: "check bad value", args: []string{"check"}, seed: map[string]string{"bad": "* -> foo( -> <shunt>"}, code: 1,
@@ -96,6 +101,7 @@ new: Path("/new") -> <shunt>;
 			stdout: "api: PathSubtree(\"/api\") -> \"https://api.example.org\";\nhello: * -> <shunt>;\n",
 			stderr: "/skipper/routes/bad:1:6: route \"bad\": expected a filter or a backend after \"->\", found end of input\n" +
 				"skiff etcd print: one or more invalid route expressions\n"},
+		{name: "dash without stdin", args: []string{"print", "-json", "-"}, stdout: "[]\n"},
 		{name: "print lone route", args: []string{"print", "-"}, stdin: "* -> <shunt>", stdout: "* -> <shunt>\n"},
 
 		{name: "upsert", args: []string{"upsert", file},
@@ -137,8 +143,9 @@ new: Path("/new") -> <shunt>;
 			seed := maps.Clone(etcdSeed)
 			maps.Copy(seed, c.seed)
 			store := newEtcdFakeStore(seed)
+			store.fail = c.fail
 			dialed := false
-			dial := func(etcdConn) (etcdStore, error) {
+			dial := func(etcd.Options) (etcdStore, error) {
 				if c.dial != nil {
 					return nil, c.dial
 				}
@@ -170,24 +177,6 @@ new: Path("/new") -> <shunt>;
 				t.Errorf("etcd connection not closed")
 			}
 		})
-	}
-}
-
-func TestEtcdUpsertGeneratesIds(t *testing.T) {
-	store := newEtcdFakeStore(nil)
-	dial := func(etcdConn) (etcdStore, error) { return store, nil }
-	var stdout, stderr bytes.Buffer
-	if code := etcdMain([]string{"upsert", "-routes", "* -> <shunt>"}, nil, &stdout, &stderr, dial); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	kv := store.snapshot()
-	if len(kv) != 1 {
-		t.Fatalf("etcd holds %q, want one route", kv)
-	}
-	for id, v := range kv {
-		if !regexp.MustCompile(`^route[0-9a-zA-Z]{16}$`).MatchString(id) || v != "* -> <shunt>" {
-			t.Fatalf("etcd holds %q: %q, want route<16 letters or digits>: * -> <shunt>", id, v)
-		}
 	}
 }
 

@@ -52,6 +52,7 @@ func commands() []command {
 		{"check", checkSummary, runCheck},
 		{"print", printSummary, runPrint},
 		{"explain", explainSummary, runExplain},
+		{"etcd", etcdSummary, runEtcd},
 	}
 }
 
