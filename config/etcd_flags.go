@@ -78,8 +78,11 @@ func newEtcdCmdFlagSet(f *etcdCmdFlags) *flag.FlagSet {
 	fs.Usage = func() {}
 	fs.Var(listFlag{&f.conn.Endpoints, true}, "etcd-urls", "comma-separated etcd endpoints, http:// or https:// (default "+etcdDefaultURLs+")")
 	fs.StringVar(&f.conn.Prefix, "etcd-prefix", etcd.DefaultPrefix, "key prefix; routes are the keys <prefix>/routes/<id>")
-	fs.DurationVar(&f.conn.Timeout, "etcd-timeout", etcd.DefaultTimeout, "limit of one etcd request")
-	fs.DurationVar(&f.conn.DialTimeout, "etcd-dial-timeout", etcd.DefaultDialTimeout, "limit of connecting to etcd")
+	// 0 is "no limit", as for the server; etcd.Options spells that
+	// negative.
+	f.conn.Timeout, f.conn.DialTimeout = etcd.DefaultTimeout, etcd.DefaultDialTimeout
+	fs.Var(offDuration{&f.conn.Timeout}, "etcd-timeout", "limit of one etcd request (0: none)")
+	fs.Var(offDuration{&f.conn.DialTimeout}, "etcd-dial-timeout", "limit of connecting to etcd (0: none)")
 	fs.BoolVar(&f.conn.Insecure, "etcd-insecure", false, "do not verify the TLS certificates of etcd")
 	// eskip's name for -etcd-insecure, so its scripts keep working.
 	fs.BoolVar(&f.conn.Insecure, "insecure", false, "same as -etcd-insecure (eskip's name)")
