@@ -32,10 +32,11 @@ type Options struct {
 	// Default DefaultPrefix. A trailing "/" is dropped.
 	Prefix string
 	// Timeout limits every request (one page of a read, a write
-	// transaction) and is the watch's heartbeat: a watch that has not
-	// heard from etcd for three Timeouts in a row is taken for lost.
-	// Default DefaultTimeout; negative means no limit per request (the
-	// heartbeat then uses DefaultTimeout).
+	// transaction) and paces the watch's heartbeat: after a Timeout
+	// without a word from etcd, Run asks for a progress report, and it
+	// takes the watch for lost when three in a row went unanswered
+	// (after about four Timeouts). Default DefaultTimeout; negative means
+	// no limit per request (the heartbeat then uses DefaultTimeout).
 	Timeout time.Duration
 	// DialTimeout limits connecting to a member and logging in (with
 	// Username). Default DefaultDialTimeout; negative means no limit.

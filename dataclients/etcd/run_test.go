@@ -194,11 +194,17 @@ func TestCompactionPastTheWatch(t *testing.T) {
 	put(t, kv, p+"/routes/goes", `* -> <shunt>`)
 	put(t, kv, p+"/routes/changes", `Path("/v1") -> <shunt>`)
 
-	var watches []int64
+	var (
+		mu      sync.Mutex
+		watches []int64
+	)
 	h := start(t, shared, etcd.Options{}, func(c *etcd.Client) {
 		etcd.SetBeforeWatch(c, func(from int64) {
+			mu.Lock()
 			watches = append(watches, from)
-			if len(watches) > 1 {
+			n := len(watches)
+			mu.Unlock()
+			if n > 1 {
 				return
 			}
 			// Between the first read and its watch: changes, then a
@@ -212,11 +218,16 @@ func TestCompactionPastTheWatch(t *testing.T) {
 			}
 		})
 	})
+	// The hook's writes come after the first Update, which matches the
+	// server until then.
+	h.waitFor("the route written before the compaction", func(s state) bool { return s.routes["new"] != "" })
 	h.waitForServer(kv)
 	s, updates := h.snapshot()
+	mu.Lock()
 	if len(watches) < 2 || watches[1] <= watches[0] {
 		t.Errorf("watches started at %v, want a second one after reading again", watches)
 	}
+	mu.Unlock()
 	resets := 0
 	for _, u := range updates {
 		if u.Reset {
