@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/settings"
 )
@@ -100,6 +101,22 @@ func routeFlags(fs *flag.FlagSet, o *skiff.Options) {
 
 }
 
+// etcdFlags defines the flags of an etcd connection, shared by the
+// server and "skiff etcd". dur defines a duration flag.
+func etcdFlags(fs *flag.FlagSet, o *etcd.Options, dur func(*time.Duration, string, time.Duration, string)) {
+	fs.Var(listFlag{&o.Endpoints, true}, "etcd-urls",
+		`comma-separated etcd endpoints (http:// or https://) to read routes from; "embedded" runs an etcd server inside skiff`)
+	fs.StringVar(&o.Prefix, "etcd-prefix", etcd.DefaultPrefix, "etcd key prefix; routes are the keys <prefix>/routes/<id>")
+	dur(&o.Timeout, "etcd-timeout", etcd.DefaultTimeout, "limit of one etcd request")
+	dur(&o.DialTimeout, "etcd-dial-timeout", etcd.DefaultDialTimeout, "limit of connecting to etcd")
+	fs.BoolVar(&o.Insecure, "etcd-insecure", false, "do not verify the TLS certificates of etcd")
+	fs.StringVar(&o.Username, "etcd-username", "", "etcd user")
+	fs.StringVar(&o.Password, "etcd-password", "", "etcd user's password")
+	fs.StringVar(&o.CAFile, "etcd-ca-file", "", "CA certificates to verify etcd with (PEM)")
+	fs.StringVar(&o.CertFile, "etcd-cert-file", "", "client certificate for etcd (PEM)")
+	fs.StringVar(&o.KeyFile, "etcd-key-file", "", "client key for etcd (PEM)")
+}
+
 // newServeFlags defines every serve flag on a fresh FlagSet writing into c.
 // Names and meanings follow skipper's flags.
 func newServeFlags(c *serveConfig) *flag.FlagSet {
@@ -133,6 +150,10 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.BoolVar(&o.WaitFirstRouteLoad, "wait-first-route-load", false,
 		"open the proxy listener only after every route source delivered its routes")
 	routeFlags(fs, o)
+	etcdFlags(fs, &o.Etcd, dur)
+	fs.StringVar(&o.EtcdDataDir, "etcd-data-dir", "", `data directory of "-etcd-urls embedded" (default: skiff/etcd in the user's cache directory)`)
+	dur(&o.EtcdUnreachableAfter, "etcd-unreachable-after", settings.DefaultEtcdUnreachableAfter,
+		"/health reports etcd unreachable after this long without contact (the proxy serves on)")
 
 	// proxy behaviour
 	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")

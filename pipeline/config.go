@@ -4,6 +4,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
@@ -50,6 +51,13 @@ type Config struct {
 	// rules; PostProcessors after the load balancer set-up.
 	PreProcessors  []routing.PreProcessor
 	PostProcessors []routing.PostProcessor
+
+	// Etcd configures the etcd route source; without Endpoints there is
+	// none. The endpoint "embedded" starts an etcd server inside the
+	// process, keeping its data in EtcdDataDir (default: skiff/etcd in
+	// the user's cache directory).
+	Etcd        etcd.Options
+	EtcdDataDir string
 
 	// Health configures the endpoint registry shared by every
 	// load-balanced route: dead marks, passive and active checks.

@@ -9,8 +9,8 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// dataClients creates the route sources in merge order: route files,
-// inline routes, custom clients. Route files are parsed once here so that
+// dataClients creates the file and inline route sources, the first in
+// merge order (etcd and custom clients follow). Route files are parsed once here so that
 // a missing file or a syntax error stops the start with every position
 // (file:line:col) instead of leaving an empty table behind.
 func dataClients(c *Config) ([]dataclients.DataClient, error) {
@@ -34,5 +34,5 @@ func dataClients(c *Config) ([]dataclients.DataClient, error) {
 		}
 		clients = append(clients, ic)
 	}
-	return append(clients, c.DataClients...), nil
+	return clients, nil
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -18,7 +19,10 @@ type Pipeline struct {
 	// whoever runs the routing runs it too (Registry.Run).
 	Endpoints   *healthcheck.Registry
 	DataClients []dataclients.DataClient
-	close       func()
+	// Etcd is the etcd route source, nil without -etcd-urls; its
+	// LastContact tells /health how long etcd has been out of reach.
+	Etcd  *etcd.Client
+	close func()
 }
 
 // New assembles c. Everything that can be checked before anything starts
@@ -53,7 +57,18 @@ func New(c Config) (*Pipeline, error) {
 		c.Health.Log = c.Log
 	}
 	endpoints := healthcheck.New(c.Health)
+	// Last, as it may start a server: everything else was checked.
+	etcdClient, stopEtcd, err := etcdSource(&c)
+	if err != nil {
+		closeState()
+		return nil, err
+	}
+	if etcdClient != nil {
+		clients = append(clients, etcdClient)
+	}
+	clients = append(clients, c.DataClients...)
 	return &Pipeline{
+		Etcd:      etcdClient,
 		Endpoints: endpoints,
 		Build: routing.BuildOptions{
 			Filters:             reg,
@@ -64,7 +79,7 @@ func New(c Config) (*Pipeline, error) {
 			DropInvalidUpdates:  c.DropInvalidUpdates,
 		},
 		DataClients: clients,
-		close:       closeState,
+		close:       func() { stopEtcd(); closeState() },
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
 	"github.com/skiff-proxy/skiff/routing"
@@ -40,6 +41,8 @@ const (
 	DefaultCloseIdleConnsPeriod         = 20 * time.Second
 	DefaultUpgradeDialTimeout           = 30 * time.Second
 
+	DefaultEtcdUnreachableAfter = 30 * time.Second
+
 	DefaultWaitForHealthcheckInterval = 45 * time.Second
 	DefaultShutdownTimeout            = 30 * time.Second
 )
@@ -54,6 +57,14 @@ type Options struct {
 	RoutesFiles []string
 	// InlineRoutes is an eskip document, static for the life of the process.
 	InlineRoutes string
+	// Etcd reads routes from etcd (docs/etcd.md); without Endpoints there
+	// is no etcd source. The endpoint "embedded" runs an etcd server in
+	// the process with its data in EtcdDataDir (default: skiff/etcd in
+	// the user's cache directory). /health reports etcd unreachable once
+	// it has been for EtcdUnreachableAfter (30 s); the proxy serves on.
+	Etcd                 etcd.Options
+	EtcdDataDir          string
+	EtcdUnreachableAfter time.Duration
 	// CustomDataClients are further route sources.
 	CustomDataClients []dataclients.DataClient
 	// WaitFirstRouteLoad delays opening the proxy listener until every data

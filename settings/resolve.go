@@ -69,6 +69,7 @@ func Resolve(o Options) (*Resolved, error) {
 	c.IdleTimeoutServer = duration(c.IdleTimeoutServer, DefaultIdleTimeoutServer)
 	c.WaitForHealthcheckInterval = duration(c.WaitForHealthcheckInterval, DefaultWaitForHealthcheckInterval)
 	c.ShutdownTimeout = duration(c.ShutdownTimeout, DefaultShutdownTimeout)
+	c.EtcdUnreachableAfter = duration(c.EtcdUnreachableAfter, DefaultEtcdUnreachableAfter)
 	// Backend durations and the idle ones keep the Options convention (0
 	// default, negative none), which is the proxy's too.
 
@@ -138,6 +139,8 @@ func (o *Options) RouteConfig() pipeline.Config {
 			},
 		},
 		PassiveHealthCheck: o.PassiveHealthCheck,
+		Etcd:               o.Etcd,
+		EtcdDataDir:        o.EtcdDataDir,
 		Log:                o.Log,
 	}
 }

@@ -1,0 +1,65 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/skiff-proxy/skiff/dataclients/etcd"
+)
+
+// EmbeddedEtcd is the -etcd-urls value that runs an etcd server inside
+// skiff, on loopback, for one machine without an etcd installation.
+const EmbeddedEtcd = "embedded"
+
+// etcdSource makes the etcd route source of c, if it has endpoints, and
+// starts the embedded server first when asked to. The returned function
+// stops both.
+func etcdSource(c *Config) (*etcd.Client, func(), error) {
+	o := c.Etcd
+	if len(o.Endpoints) == 0 {
+		return nil, func() {}, nil
+	}
+	if o.Log == nil {
+		o.Log = c.Log
+	}
+	stop := func() {}
+	if len(o.Endpoints) == 1 && o.Endpoints[0] == EmbeddedEtcd {
+		dir, err := etcdDataDir(c.EtcdDataDir)
+		if err != nil {
+			return nil, nil, &Error{"etcd-data-dir", err}
+		}
+		emb, err := etcd.StartEmbedded(dir, o.Log)
+		if err != nil {
+			return nil, nil, &Error{"etcd-urls", fmt.Errorf("starting the embedded etcd in %s: %w", dir, err)}
+		}
+		c.Log.Infof("embedded etcd serving on %v, data in %s", emb.Endpoints(), dir)
+		o.Endpoints = emb.Endpoints()
+		stop = func() { _ = emb.Close() }
+	}
+	for _, ep := range o.Endpoints {
+		if ep == EmbeddedEtcd {
+			stop()
+			return nil, nil, &Error{"etcd-urls", errors.New(`"embedded" cannot be combined with other endpoints`)}
+		}
+	}
+	client, err := etcd.New(o)
+	if err != nil {
+		stop()
+		return nil, nil, &Error{"etcd-urls", err}
+	}
+	return client, func() { _ = client.Close(); stop() }, nil
+}
+
+// etcdDataDir is dir, or skiff/etcd under the user's cache directory.
+func etcdDataDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no -etcd-data-dir and no user cache directory: %w", err)
+	}
+	return filepath.Join(cache, "skiff", "etcd"), nil
+}
