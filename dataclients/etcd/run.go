@@ -14,9 +14,9 @@ var errWatchLost = errors.New("no answer from etcd")
 
 // Run pushes the routes under <Prefix>/routes/ to out: first all of them,
 // read at one revision, as an Update with Reset, then the changes from a
-// watch starting at that revision. A value that does not parse,
-// or holds other than one route, is pushed in Update.Invalid (and logged
-// once). Changes arriving together are pushed together.
+// watch starting at that revision. A value that does not parse, or holds
+// other than one route, is pushed in Update.Invalid (and logged once).
+// Changes arriving together are pushed together (Options.BatchDelay).
 //
 // When the watch fails (etcd compacted the history it needed, the member
 // lost its leader, the connection is lost or stops answering), Run reads
