@@ -5,6 +5,8 @@ import (
 	"flag"
 	"io"
 	"regexp"
+	"slices"
+	"time"
 
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 )
@@ -64,6 +66,7 @@ var (
 	errEtcdNumberOfArgs   = etcdUsageError{errors.New("invalid number of args")}
 	errEtcdInvalidIndent  = etcdUsageError{errors.New(`invalid indent. Must match regexp \s`)}
 	errEtcdInvalidRoutes  = errors.New("one or more invalid route expressions")
+	errEtcdEmbedded       = etcdUsageError{errors.New(`-etcd-urls embedded runs etcd inside a skiff server; to reach it, give the client URL that server logs ("embedded etcd serving at ...")`)}
 	etcdIndentPattern     = regexp.MustCompile(`^\s*$`)
 )
 
@@ -76,21 +79,17 @@ func newEtcdCmdFlagSet(f *etcdCmdFlags) *flag.FlagSet {
 	// command's prefix, not by the flag package.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.Var(listFlag{&f.conn.Endpoints, true}, "etcd-urls", "comma-separated etcd endpoints, http:// or https:// (default "+etcdDefaultURLs+")")
-	fs.StringVar(&f.conn.Prefix, "etcd-prefix", etcd.DefaultPrefix, "key prefix; routes are the keys <prefix>/routes/<id>")
-	// 0 is "no limit", as for the server; etcd.Options spells that
-	// negative.
-	f.conn.Timeout, f.conn.DialTimeout = etcd.DefaultTimeout, etcd.DefaultDialTimeout
-	fs.Var(offDuration{&f.conn.Timeout}, "etcd-timeout", "limit of one etcd request (0: none)")
-	fs.Var(offDuration{&f.conn.DialTimeout}, "etcd-dial-timeout", "limit of connecting to etcd (0: none)")
-	fs.BoolVar(&f.conn.Insecure, "etcd-insecure", false, "do not verify the TLS certificates of etcd")
+	// The server's connection flags, so that names, defaults and
+	// meanings cannot drift apart; 0 is "no limit" for a duration, as
+	// for the server, which etcd.Options spells negative.
+	etcdFlags(fs, &f.conn, func(p *time.Duration, name string, def time.Duration, usage string) {
+		*p = def
+		fs.Var(offDuration{p}, name, usage+" (0: none)")
+	})
+	// skiff etcd has a default endpoint and no embedded server.
+	fs.Lookup("etcd-urls").Usage = "comma-separated etcd endpoints, http:// or https:// (default " + etcdDefaultURLs + ")"
 	// eskip's name for -etcd-insecure, so its scripts keep working.
 	fs.BoolVar(&f.conn.Insecure, "insecure", false, "same as -etcd-insecure (eskip's name)")
-	fs.StringVar(&f.conn.Username, "etcd-username", "", "etcd user")
-	fs.StringVar(&f.conn.Password, "etcd-password", "", "password of -etcd-username")
-	fs.StringVar(&f.conn.CAFile, "etcd-ca-file", "", "PEM file of the CAs that sign etcd's certificate")
-	fs.StringVar(&f.conn.CertFile, "etcd-cert-file", "", "PEM client certificate for etcd")
-	fs.StringVar(&f.conn.KeyFile, "etcd-key-file", "", "PEM key of -etcd-cert-file")
 	fs.StringVar(&f.routes, "routes", "", "input: routes in eskip format")
 	fs.Var(listFlag{&f.ids, true}, "ids", "input of delete: comma-separated route ids")
 	fs.Var(patchFlag{&f.patches, true, false}, "prepend", "patch: filters to put before each route's filters (repeatable)")
@@ -117,6 +116,9 @@ func parseEtcdCmdFlags(args []string) (*etcdCmdFlags, error) {
 
 	if len(f.conn.Endpoints) == 0 {
 		f.conn.Endpoints = []string{etcdDefaultURLs}
+	}
+	if slices.Contains(f.conn.Endpoints, "embedded") {
+		return nil, errEtcdEmbedded
 	}
 
 	if f.pretty && !etcdIndentPattern.MatchString(f.indent) {

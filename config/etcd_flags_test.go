@@ -40,6 +40,7 @@ func TestEtcdCmdFlags(t *testing.T) {
 		{args: "-append a() -prepend-file f -prepend b() -append-file g", conn: defaults, patches: []etcdPatch{
 			{prepend: false, text: "a()"}, {prepend: true, file: true, text: "f"}, {prepend: true, text: "b()"}, {file: true, text: "g"}}},
 		{args: "-etcd-timeout -1s", err: "invalid value"},
+		{args: "-etcd-urls embedded", err: "-etcd-urls embedded runs etcd inside a skiff server"},
 		{args: "-pretty -indent x", err: "invalid indent"},
 		{args: "-indent x", conn: defaults},
 	} {
