@@ -13,6 +13,7 @@ import (
 	"github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/healthcheck"
+	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/settings"
 )
 
@@ -151,6 +152,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"open the proxy listener only after every route source delivered its routes")
 	routeFlags(fs, o)
 	etcdFlags(fs, &o.Etcd, dur)
+	fs.StringVar(&o.EtcdEmbeddedAddress, "etcd-embedded-address", pipeline.DefaultEtcdEmbeddedAddress,
+		`client address of "-etcd-urls embedded" (loopback only)`)
 	fs.StringVar(&o.EtcdDataDir, "etcd-data-dir", "", `data directory of "-etcd-urls embedded" (default: skiff/etcd in the user's cache directory)`)
 	dur(&o.EtcdUnreachableAfter, "etcd-unreachable-after", settings.DefaultEtcdUnreachableAfter,
 		"/health reports etcd unreachable after this long without contact (the proxy serves on)")

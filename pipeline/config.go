@@ -56,8 +56,11 @@ type Config struct {
 	// none. The endpoint "embedded" starts an etcd server inside the
 	// process, keeping its data in EtcdDataDir (default: skiff/etcd in
 	// the user's cache directory).
-	Etcd        etcd.Options
-	EtcdDataDir string
+	// EtcdEmbeddedAddress is the embedded server's client address
+	// (loopback only; default 127.0.0.1:2379, etcd's own).
+	Etcd                etcd.Options
+	EtcdDataDir         string
+	EtcdEmbeddedAddress string
 
 	// Health configures the endpoint registry shared by every
 	// load-balanced route: dead marks, passive and active checks.

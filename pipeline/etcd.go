@@ -13,6 +13,10 @@ import (
 // skiff, on loopback, for one machine without an etcd installation.
 const EmbeddedEtcd = "embedded"
 
+// DefaultEtcdEmbeddedAddress is where the embedded etcd serves clients:
+// etcd's own address, which "skiff etcd" and etcdctl try by default.
+const DefaultEtcdEmbeddedAddress = "127.0.0.1:2379"
+
 // etcdSource makes the etcd route source of c, if it has endpoints, and
 // starts the embedded server first when asked to. The returned function
 // stops both.
@@ -30,7 +34,11 @@ func etcdSource(c *Config) (*etcd.Client, func(), error) {
 		if err != nil {
 			return nil, nil, &Error{"etcd-data-dir", err}
 		}
-		emb, err := etcd.StartEmbedded(dir, o.Log)
+		addr := c.EtcdEmbeddedAddress
+		if addr == "" {
+			addr = DefaultEtcdEmbeddedAddress
+		}
+		emb, err := etcd.StartEmbeddedAt(dir, addr, o.Log)
 		if err != nil {
 			return nil, nil, &Error{"etcd-urls", fmt.Errorf("starting the embedded etcd in %s: %w", dir, err)}
 		}

@@ -62,8 +62,11 @@ type Options struct {
 	// the process with its data in EtcdDataDir (default: skiff/etcd in
 	// the user's cache directory). /health reports etcd unreachable once
 	// it has been for EtcdUnreachableAfter (30 s); the proxy serves on.
+	// EtcdEmbeddedAddress is the embedded server's client address
+	// (loopback only; default 127.0.0.1:2379).
 	Etcd                 etcd.Options
 	EtcdDataDir          string
+	EtcdEmbeddedAddress  string
 	EtcdUnreachableAfter time.Duration
 	// CustomDataClients are further route sources.
 	CustomDataClients []dataclients.DataClient

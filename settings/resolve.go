@@ -138,10 +138,11 @@ func (o *Options) RouteConfig() pipeline.Config {
 				TLS:      probeTLS(o.Insecure),
 			},
 		},
-		PassiveHealthCheck: o.PassiveHealthCheck,
-		Etcd:               o.Etcd,
-		EtcdDataDir:        o.EtcdDataDir,
-		Log:                o.Log,
+		PassiveHealthCheck:  o.PassiveHealthCheck,
+		Etcd:                o.Etcd,
+		EtcdDataDir:         o.EtcdDataDir,
+		EtcdEmbeddedAddress: o.EtcdEmbeddedAddress,
+		Log:                 o.Log,
 	}
 }
 

@@ -55,6 +55,21 @@ type Embedded struct {
 // errors (its routine messages at debug level); nil means logrus' standard
 // logger.
 func StartEmbedded(dataDir string, log logrus.FieldLogger) (*Embedded, error) {
+	return StartEmbeddedAt(dataDir, "", log)
+}
+
+// StartEmbeddedAt is StartEmbedded with the client address given:
+// host:port on a loopback address ("127.0.0.1:2379", etcd's own, is what
+// "skiff etcd" and etcdctl try by default). "" picks a free port.
+func StartEmbeddedAt(dataDir, clientAddr string, log logrus.FieldLogger) (*Embedded, error) {
+	var fixed *url.URL
+	if clientAddr != "" {
+		u, err := loopbackURL(clientAddr)
+		if err != nil {
+			return nil, err
+		}
+		fixed = u
+	}
 	if log == nil {
 		log = logrus.StandardLogger()
 	}
@@ -73,6 +88,9 @@ func StartEmbedded(dataDir string, log logrus.FieldLogger) (*Embedded, error) {
 		if err = e.pickPorts(); err != nil {
 			break
 		}
+		if fixed != nil {
+			e.client = *fixed
+		}
 		if err = e.Start(); err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 			break
 		}
@@ -81,9 +99,33 @@ func StartEmbedded(dataDir string, log logrus.FieldLogger) (*Embedded, error) {
 		if e.removeDir {
 			os.RemoveAll(e.dir)
 		}
+		if fixed != nil && errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("embedded etcd: %s is taken (an etcd running already? then give its URL instead of \"embedded\"): %w", fixed.Host, err)
+		}
 		return nil, err
 	}
 	return e, nil
+}
+
+// loopbackURL checks that addr is host:port on a loopback address: the
+// embedded server has no authentication and is not meant to be reached
+// from elsewhere.
+func loopbackURL(addr string) (*url.URL, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded etcd: client address %q: want host:port: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, fmt.Errorf("embedded etcd: client address %q: port must be 1-65535", addr)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	if ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("embedded etcd: client address %q: want a loopback address such as 127.0.0.1:2379; the embedded server has no authentication", addr)
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(ip.String(), port)}, nil
 }
 
 // pickPorts chooses a free loopback port each for clients and peers. They

@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,40 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	if c.routes != DefaultPrefix+"/routes/" || c.Timeout != DefaultTimeout || c.tls != nil {
 		t.Fatalf("defaults not applied: %+v", c)
+	}
+}
+
+func TestEmbeddedClientAddress(t *testing.T) {
+	for _, tc := range []struct{ addr, want, err string }{
+		{"127.0.0.1:2379", "http://127.0.0.1:2379", ""},
+		{"localhost:2379", "http://127.0.0.1:2379", ""},
+		{"[::1]:2379", "http://[::1]:2379", ""},
+		{"0.0.0.0:2379", "", "want a loopback address"},
+		{"10.0.0.1:2379", "", "want a loopback address"},
+		{"127.0.0.1", "", "want host:port"},
+		{"127.0.0.1:0", "", "port must be 1-65535"},
+	} {
+		u, err := loopbackURL(tc.addr)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v, want an error with %q", tc.addr, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || u.String() != tc.want {
+			t.Errorf("%s: %v %v, want %s", tc.addr, u, err, tc.want)
+		}
+	}
+}
+
+func TestEmbeddedAtTakenAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = StartEmbeddedAt(t.TempDir(), ln.Addr().String(), nil)
+	if err == nil || !strings.Contains(err.Error(), "is taken") {
+		t.Errorf("starting on a taken address: %v", err)
 	}
 }
