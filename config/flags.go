@@ -308,8 +308,8 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
 		return fmt.Errorf("-application-log-level: %q is not a level (PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE)", o.LogLevel)
 	}
-	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.CustomDataClients) == 0 {
-		return errors.New("no routes: give -routes-file or -inline-routes")
+	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.Etcd.Endpoints) == 0 && len(o.CustomDataClients) == 0 {
+		return errors.New("no routes: give -routes-file, -inline-routes or -etcd-urls")
 	}
 	return nil
 }

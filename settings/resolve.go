@@ -162,7 +162,7 @@ func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline
 	}
 	if len(p.DataClients) == 0 {
 		p.Close()
-		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes or CustomDataClients")}
+		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes, Etcd.Endpoints or CustomDataClients")}
 	}
 	return p, nil
 }
