@@ -72,12 +72,13 @@ type config struct {
 	routes    string // <prefix>/routes/
 	tls       *tls.Config
 	heartbeat time.Duration
+	pageSize  int64 // keys per read request; pageSize, or smaller in tests
 }
 
 // check validates o and fills in defaults. Errors name the option and the
 // command-line flag that sets it.
 func (o Options) check() (*config, error) {
-	c := &config{Options: o}
+	c := &config{Options: o, pageSize: pageSize}
 	c.Endpoints = append([]string(nil), o.Endpoints...)
 	if len(c.Endpoints) == 0 {
 		return nil, errors.New("etcd: no endpoint given (Endpoints, -etcd-urls)")

@@ -216,3 +216,27 @@ func TestLoad(t *testing.T) {
 		t.Errorf("invalid %+v, want bad at %sbad:2", invalid, p)
 	}
 }
+
+// TestLoadReadsInPages: a read in pages smaller than the route set gets
+// every route once, in key order, and skips keys below routes/.
+func TestLoadReadsInPages(t *testing.T) {
+	c, kv := storeClient(t), sharedKV(t)
+	etcd.SetPageSize(c, 4)
+	const n = 25
+	for i := range n {
+		put(t, kv, fmt.Sprintf("%s/routes/r%02d", prefix(t), i), fmt.Sprintf(`Path("/r%d") -> <shunt>`, i))
+	}
+	put(t, kv, prefix(t)+"/routes/deeper/key", `* -> <shunt>`)
+	routes, invalid, rev, err := c.Load(ctxT(t))
+	if err != nil || len(invalid) != 0 || rev == 0 {
+		t.Fatalf("load: %v, %d invalid, revision %d", err, len(invalid), rev)
+	}
+	if len(routes) != n {
+		t.Fatalf("%d routes, want %d", len(routes), n)
+	}
+	for i, r := range routes {
+		if want := fmt.Sprintf("r%02d", i); r.Id != want {
+			t.Errorf("route %d is %s, want %s", i, r.Id, want)
+		}
+	}
+}
