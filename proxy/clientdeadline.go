@@ -127,7 +127,7 @@ func newIdleBody(rc io.ReadCloser, d *clientDeadlines) *idleBody {
 
 func (b *idleBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
-	if !b.done && !b.detached {
+	if !b.done && !b.detached && b.idle > 0 {
 		_ = b.conn.SetReadDeadline(earlier(time.Now().Add(b.idle), b.limit))
 	}
 	b.mu.Unlock()
@@ -187,8 +187,11 @@ func (p *Proxy) prepareBody(c *reqCtx) error {
 	if !hasBody(r) {
 		return nil
 	}
-	if c.deadlines.conn != nil && c.deadlines.readIdle > 0 {
-		c.idle = newIdleBody(r.Body, &c.deadlines)
+	// The wrapper also tells a body that stalled past an absolute limit
+	// (the listener's read timeout, readTimeout) from other failures, so
+	// that it is answered 408 with or without an idle timeout.
+	if d := &c.deadlines; d.conn != nil && (d.readIdle > 0 || !d.readLimit.IsZero()) {
+		c.idle = newIdleBody(r.Body, d)
 		r.Body = c.idle
 	}
 	if err := c.bufferBody(p.opts.BufferBodyBytes); err != nil {

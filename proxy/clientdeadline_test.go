@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/internal/tcptest"
 )
 
@@ -51,6 +52,33 @@ func TestStalledBodyIs408(t *testing.T) {
 			}
 			if took < 150*time.Millisecond || took > 3*time.Second {
 				t.Errorf("answered after %v, want about the 200ms idle timeout", took)
+			}
+			waitLog(t, fx.log)
+			if e := fx.log.last(t); e.Status != http.StatusRequestTimeout {
+				t.Errorf("logged %d, want 408", e.Status)
+			}
+		})
+	}
+}
+
+// TestStalledBodyWithoutIdleTimeoutIs408: with no idle timeout, a body
+// that stalls past an absolute limit (here the route's readTimeout) is
+// answered 408 too, not cut without an answer.
+func TestStalledBodyWithoutIdleTimeoutIs408(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		buffer int64
+	}{{"buffered", 0}, {"streamed", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			be := backend(t, nil)
+			fx := startProxy(t, Options{ClientReadIdle: -1, BufferBodyBytes: tc.buffer},
+				netRoute("r", "/", be.URL, f("dur", filters.ReadTimeout, 200.0)))
+			c := dialProxy(t, fx)
+			io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nsome")
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			got, _ := io.ReadAll(c)
+			if !strings.HasPrefix(string(got), "HTTP/1.1 408 ") || !strings.Contains(string(got), "Connection: close\r\n") {
+				t.Fatalf("answer %q, want 408 and Connection: close", got)
 			}
 			waitLog(t, fx.log)
 			if e := fx.log.last(t); e.Status != http.StatusRequestTimeout {

@@ -157,11 +157,13 @@ func statusFor(clientCtx context.Context, err error) int {
 	}
 	var be *h1.RequestBodyError
 	if errors.As(err, &be) {
-		// A read deadline (readTimeout) hit while the client was still
-		// sending counts as the client's failure to deliver: 499.
+		// A read deadline hit while the client was still sending: the
+		// request did not arrive in time (RFC 9110 §15.5.9). Bodies on
+		// connections with deadlines are told apart by idleBody; this
+		// covers the rest.
 		var ne net.Error
 		if errors.As(be.Err, &ne) && ne.Timeout() {
-			return statusClientClosed
+			return http.StatusRequestTimeout
 		}
 		return http.StatusBadRequest
 	}
