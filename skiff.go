@@ -11,7 +11,6 @@ import (
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
-	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
@@ -98,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 			Endpoints: admin.EndpointsOf(rt, routes.Endpoints),
 			Printer:   admin.EskipPrinter{},
 			Draining:  draining.Load,
-			Warnings:  etcdWarnings(routes.Etcd, c.EtcdUnreachableAfter),
+			Warnings:  routes.HealthWarnings(c.EtcdUnreachableAfter),
 			Starting:  starting.Load,
 			Profile:   c.EnableProfile,
 		}), c.IdleTimeoutServer, applog.ServerLog(log))
@@ -163,30 +162,4 @@ func Run(ctx context.Context, o Options) error {
 	admin.Shutdown(support)
 	log.Info("shut down")
 	return runErr
-}
-
-// etcdWarnings is the /health warning of an etcd route source that has
-// been out of reach for longer than after; nil without etcd.
-func etcdWarnings(client *etcd.Client, after time.Duration) func() []string {
-	if client == nil {
-		return nil
-	}
-	started := time.Now()
-	return func() []string {
-		last, connected := client.LastContact()
-		if connected {
-			return nil
-		}
-		if last.IsZero() {
-			if time.Since(started) <= after {
-				return nil
-			}
-			return []string{"etcd: unreachable, no contact since the start; serving the routes of the other sources"}
-		}
-		if since := time.Since(last); since > after {
-			return []string{"etcd: unreachable for " + since.Round(time.Second).String() +
-				", since " + last.UTC().Format(time.RFC3339) + "; serving the last routes"}
-		}
-		return nil
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 )
@@ -70,4 +71,32 @@ func etcdDataDir(dir string) (string, error) {
 		return "", fmt.Errorf("no -etcd-data-dir and no user cache directory: %w", err)
 	}
 	return filepath.Join(cache, "skiff", "etcd"), nil
+}
+
+// HealthWarnings returns what /health adds while the proxy serves: that
+// the etcd source has been out of reach for longer than after. nil
+// without an etcd source.
+func (p *Pipeline) HealthWarnings(after time.Duration) func() []string {
+	client := p.Etcd
+	if client == nil {
+		return nil
+	}
+	started := time.Now()
+	return func() []string {
+		last, connected := client.LastContact()
+		if connected {
+			return nil
+		}
+		if last.IsZero() {
+			if time.Since(started) <= after {
+				return nil
+			}
+			return []string{"etcd: unreachable, no contact since the start; serving the routes of the other sources"}
+		}
+		if since := time.Since(last); since > after {
+			return []string{"etcd: unreachable for " + since.Round(time.Second).String() +
+				", since " + last.UTC().Format(time.RFC3339) + "; serving the last routes"}
+		}
+		return nil
+	}
 }
