@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +36,25 @@ func fast(o etcd.Options) etcd.Options {
 }
 
 // prefix is a key prefix of the test's own on the shared server.
-func prefix(t testing.TB) string { return "/test/" + strings.ReplaceAll(t.Name(), "/", "_") }
+// prefix is the test's own key prefix on the shared server: stable within
+// a test, new for each run, so that -count=N does not see the keys of an
+// earlier run of the same test.
+func prefix(t testing.TB) string {
+	if p, ok := prefixes.Load(t); ok {
+		return p.(string)
+	}
+	p := fmt.Sprintf("/test/%s-%d", strings.ReplaceAll(t.Name(), "/", "_"), prefixSeq.Add(1))
+	if actual, loaded := prefixes.LoadOrStore(t, p); loaded {
+		return actual.(string)
+	}
+	t.Cleanup(func() { prefixes.Delete(t) })
+	return p
+}
+
+var (
+	prefixes  sync.Map // testing.TB -> its prefix
+	prefixSeq atomic.Int64
+)
 
 // state is what a routing owner knows after applying a client's Updates.
 type state struct {
