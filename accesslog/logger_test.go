@@ -10,13 +10,19 @@ import (
 )
 
 // gate blocks writes until released, so a test can fill the queue.
+// entered, if set, is closed when the first write starts waiting.
 type gate struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	release chan struct{}
+	entered chan struct{}
+	once    sync.Once
 }
 
 func (g *gate) Write(p []byte) (int, error) {
+	if g.entered != nil {
+		g.once.Do(func() { close(g.entered) })
+	}
 	<-g.release
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -53,19 +59,22 @@ func TestLoggerWritesAndCloseDrains(t *testing.T) {
 }
 
 func TestLoggerDropsWhenFull(t *testing.T) {
-	g := &gate{release: make(chan struct{})}
+	g := &gate{release: make(chan struct{}), entered: make(chan struct{})}
 	const queue = 8
 	log, hook := test.NewNullLogger()
 	l := New(Options{Output: g, QueueSize: queue, Log: log})
-	// The writer takes at most one entry off the queue before blocking in
-	// Write (bufio flushes on an empty queue), so at most queue+1 are kept.
+	// One entry first, and wait until the writer is stuck writing it
+	// (bufio flushes on an empty queue): then the queue holds exactly
+	// queue more, whatever the scheduling, and the rest is dropped.
+	l.Log(sampleEntry())
+	<-g.entered
 	const sent = 50
-	for i := 0; i < sent; i++ {
+	for i := 1; i < sent; i++ {
 		l.Log(sampleEntry())
 	}
 	dropped := l.Dropped()
-	if dropped < sent-queue-1 || dropped > sent-queue {
-		t.Errorf("dropped %d, want %d or %d", dropped, sent-queue-1, sent-queue)
+	if dropped != sent-1-queue {
+		t.Errorf("dropped %d, want %d", dropped, sent-1-queue)
 	}
 	close(g.release)
 	l.Close()
