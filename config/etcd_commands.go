@@ -38,12 +38,22 @@ func (r *etcdRun) print(a etcdIO) error {
 	return invalidErr
 }
 
-func (r *etcdRun) upsert(a etcdIO) error {
+// inputAndStore reads the valid routes of the input, then connects to
+// the store they go to: a bad input fails before etcd is contacted.
+func (r *etcdRun) inputAndStore(a etcdIO) ([]*eskip.Route, etcdStore, error) {
 	routes, err := r.loadValid(a.in)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	s, err := r.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	return routes, s, nil
+}
+
+func (r *etcdRun) upsert(a etcdIO) error {
+	routes, s, err := r.inputAndStore(a)
 	if err != nil {
 		return err
 	}
@@ -55,11 +65,7 @@ func (r *etcdRun) upsert(a etcdIO) error {
 // expressions), so that a reset of the same file twice writes nothing and
 // the proxies watching etcd see no change.
 func (r *etcdRun) reset(a etcdIO) error {
-	routes, err := r.loadValid(a.in)
-	if err != nil {
-		return err
-	}
-	s, err := r.store()
+	routes, s, err := r.inputAndStore(a)
 	if err != nil {
 		return err
 	}
