@@ -204,6 +204,12 @@ func (d *decoder) end() error {
 }
 
 func (d *decoder) message(m *Message) error {
+	return d.object(func(key string) error { return d.field(m, fieldOf(key)) })
+}
+
+// object decodes the members of the object whose '{' is next: for each it
+// reads the key and the colon and calls value, which decodes the value.
+func (d *decoder) object(value func(key string) error) error {
 	if err := d.open(); err != nil {
 		return err
 	}
@@ -221,7 +227,7 @@ func (d *decoder) message(m *Message) error {
 		if err := d.colon(); err != nil {
 			return err
 		}
-		if err := d.field(m, fieldOf(key)); err != nil {
+		if err := value(key); err != nil {
 			return err
 		}
 		if more, err := d.next('}'); err != nil || !more {
@@ -475,54 +481,33 @@ func (d *decoder) tags(m *Message) error {
 	default:
 		return d.mismatch("tags", "an object of strings")
 	}
-	if err := d.open(); err != nil {
-		return err
-	}
 	// The pairs are collected first so that the map is made once at its
 	// size; sixteen cover a route emitter's tags without an allocation.
 	type pair struct{ k, v string }
 	var buf [16]pair
 	pairs := buf[:0]
-	if d.peek() == '}' {
-		if err := d.close(); err != nil {
-			return err
+	err := d.object(func(k string) error {
+		v := ""
+		switch d.peek() {
+		case '"':
+			var err error
+			if v, err = d.str(); err != nil {
+				return err
+			}
+		case 'n':
+			// Each map value is decoded into a fresh zero value, so null
+			// is "", even over a duplicate key.
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		default:
+			return d.mismatch("tags."+clip(k), "a string")
 		}
-	} else {
-		for {
-			if d.peek() != '"' {
-				return d.syntaxError("a key string")
-			}
-			k, err := d.str()
-			if err != nil {
-				return err
-			}
-			if err := d.colon(); err != nil {
-				return err
-			}
-			v := ""
-			switch d.peek() {
-			case '"':
-				if v, err = d.str(); err != nil {
-					return err
-				}
-			case 'n':
-				// Each map value is decoded into a fresh zero value,
-				// so null is "", even over a duplicate key.
-				if err := d.literal("null"); err != nil {
-					return err
-				}
-			default:
-				return d.mismatch("tags."+clip(k), "a string")
-			}
-			pairs = append(pairs, pair{k, v})
-			more, err := d.next('}')
-			if err != nil {
-				return err
-			}
-			if !more {
-				break
-			}
-		}
+		pairs = append(pairs, pair{k, v})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// A second "tags" key adds to the map of the first, as encoding/json
 	// decodes into the map it finds.
@@ -549,44 +534,21 @@ func (d *decoder) options(o *Options) error {
 	default:
 		return d.badOption("options", "an object", ErrType)
 	}
-	if err := d.open(); err != nil {
-		return err
-	}
-	if d.peek() == '}' {
-		return d.close()
-	}
-	for {
-		if d.peek() != '"' {
-			return d.syntaxError("a key string")
-		}
-		key, err := d.str()
-		if err != nil {
-			return err
-		}
-		if err := d.colon(); err != nil {
-			return err
-		}
+	return d.object(func(key string) error {
 		switch optionOf(key) {
 		case oLoadBalancing:
-			err = d.optionString(&o.LoadBalancing, "options.loadbalancing")
+			return d.optionString(&o.LoadBalancing, "options.loadbalancing")
 		case oLBAlgo:
-			err = d.optionString(&d.lbAlgo, "options.lb_algo")
+			return d.optionString(&d.lbAlgo, "options.lb_algo")
 		case oHashHeader:
-			err = d.optionString(&o.HashHeader, "options.hash_header")
+			return d.optionString(&o.HashHeader, "options.hash_header")
 		case oHashBalance:
-			err = d.hashBalance(&o.HashBalance)
-		default:
-			// An option this version does not know: ignored, like an
-			// unknown key.
-			err = d.skip()
+			return d.hashBalance(&o.HashBalance)
 		}
-		if err != nil {
-			return err
-		}
-		if more, err := d.next('}'); err != nil || !more {
-			return err
-		}
-	}
+		// An option this version does not know: ignored, like an unknown
+		// key.
+		return d.skip()
+	})
 }
 
 func (d *decoder) optionString(dst *string, name string) error {
