@@ -2,7 +2,6 @@ package admin
 
 import (
 	"bytes"
-	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -86,18 +85,12 @@ func newEndpointView(m *loadbalancer.Member, now time.Time) *EndpointView {
 	}
 }
 
-// fadeIn is the endpoint's fade-in score on route r at now.
+// fadeIn is the endpoint's fade-in share on route r at now.
 func fadeIn(r *routing.Route, e *healthcheck.Endpoint, now time.Time) float64 {
-	b, ok := r.Balancer.(*loadbalancer.Balancer)
-	if !ok {
-		return 1
+	if b, ok := r.Balancer.(*loadbalancer.Balancer); ok {
+		return b.FadeInShare(e, now)
 	}
-	d, k := b.FadeIn()
-	age := now.Sub(e.Detected())
-	if d <= 0 || age <= 0 || age >= d {
-		return 1
-	}
-	return math.Pow(float64(age)/float64(d), k)
+	return 1
 }
 
 // endpointsHandler serves /endpoints as JSON.

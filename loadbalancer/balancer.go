@@ -107,6 +107,16 @@ func (b *Balancer) UpdateEndpoints(eps []routing.LBEndpoint) bool {
 	return true
 }
 
+// FadeInShare is e's share of a full endpoint's traffic on this route at
+// now: the fade-in curve at its age, 1 when it is not fading in.
+func (b *Balancer) FadeInShare(e *healthcheck.Endpoint, now time.Time) float64 {
+	if b.fade.duration <= 0 {
+		return 1
+	}
+	s, _ := b.fade.score(now.UnixNano() - e.DetectedNano())
+	return s
+}
+
 // FadeIn returns the route's fade-in duration and exponent; a duration of
 // 0 means no fade-in.
 func (b *Balancer) FadeIn() (time.Duration, float64) {

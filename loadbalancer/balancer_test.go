@@ -1,9 +1,11 @@
 package loadbalancer
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
@@ -95,5 +97,27 @@ func TestFadeInAccessor(t *testing.T) {
 	b := newBalancer(reg, settings{fade: fadeIn{duration: 3e9, exponent: 1.5}}, eps(1))
 	if d, k := b.FadeIn(); d.Seconds() != 3 || k != 1.5 {
 		t.Errorf("fade-in %v %v", d, k)
+	}
+}
+
+// TestFadeInShare: the share /endpoints shows is the curve the pick uses.
+func TestFadeInShare(t *testing.T) {
+	reg, _ := registry(nil)
+	for _, tc := range []struct {
+		fade fadeIn
+		age  time.Duration
+		want float64
+	}{
+		{fadeIn{}, time.Second, 1},
+		{fadeIn{duration: 10e9, exponent: 1}, 5 * time.Second, 0.5},
+		{fadeIn{duration: 10e9, exponent: 2}, 5 * time.Second, 0.25},
+		{fadeIn{duration: 10e9, exponent: 1}, 11 * time.Second, 1},
+	} {
+		b := newBalancer(reg, settings{fade: tc.fade}, eps(1))
+		e := b.Members()[0].Endpoint
+		now := e.Detected().Add(tc.age)
+		if got := b.FadeInShare(e, now); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("fade %+v at %v: %v, want %v", tc.fade, tc.age, got, tc.want)
+		}
 	}
 }
