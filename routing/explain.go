@@ -43,13 +43,18 @@ type ExplainParam struct{ Name, Value string }
 type ExplainStep struct {
 	// Key is the tree key, e.g. "/api/:id" or "/api/**"; "" for the routes
 	// without Path or PathSubtree, which are consulted only when the tree
-	// has no match.
+	// has no match; KeyedStepKey for a route a keyed predicate's index
+	// chose before the tree was consulted.
 	Key        string
 	Candidates []ExplainCandidate
 	// OtherHosts counts routes of this list filed under other exact hosts:
 	// they cannot match, so they were not evaluated.
 	OtherHosts int
 }
+
+// KeyedStepKey is the Key of the step and verdict of a route chosen by a
+// keyed predicate's index (KeyedPredicateSpec).
+const KeyedStepKey = "(index)"
 
 // ExplainCandidate is one evaluated route.
 type ExplainCandidate struct {
@@ -171,7 +176,7 @@ func (t *Table) Explain(r *http.Request) Explanation {
 		n, v := ps.At(i)
 		ex.Params = append(ex.Params, ExplainParam{n, v})
 	}
-	ex.Verdicts = t.verdicts(r, s.cleaned, rt, tr.tried)
+	ex.Verdicts = t.verdicts(r, s.cleaned, rt, tr)
 	return ex
 }
 
@@ -187,6 +192,16 @@ type tracer struct {
 	// tried holds the result of every route the search evaluated, so that
 	// the verdicts reuse it rather than evaluate the predicates again.
 	tried map[*Route]verdictKind
+	// keyedWinner is set when a keyed predicate's index chose the route.
+	keyedWinner *entry
+}
+
+// keyed records the route a keyed predicate's index chose: one step of its
+// own, before the tree's.
+func (t *tracer) keyed(e *entry) {
+	t.keyedWinner = e
+	t.steps = append(t.steps, ExplainStep{Key: KeyedStepKey})
+	t.candidate(e, condNone, 0)
 }
 
 func (t *tracer) push(seg string) { t.segs = append(t.segs, seg) }

@@ -98,7 +98,8 @@ func (c *listCollector) add(l *leaf, root bool) {
 		}
 	}
 	l.hosts.each(func(host string, e *entry) {
-		if host == c.host {
+		if host == c.host || isKeyedIndexKey(host) {
+			// Keyed routes are never candidates by host (keyed.go).
 			return
 		}
 		for ; e != nil; e = e.next {
@@ -123,10 +124,19 @@ type verdict struct {
 // verdicts judges every candidate of r. winner is what the traced search
 // returned and tried what it evaluated, with the results: those routes
 // are not evaluated again.
-func (t *Table) verdicts(r *http.Request, cleaned string, winner *Route, tried map[*Route]verdictKind) []ExplainVerdict {
+func (t *Table) verdicts(r *http.Request, cleaned string, winner *Route, tr *tracer) []ExplainVerdict {
+	tried := tr.tried
 	var vs []verdict
 	seen := map[*Route]bool{}
+	first := 0
+	if e := tr.keyedWinner; e != nil {
+		// The index chose the winner before any list of the tree.
+		seen[e.route] = true
+		vs = append(vs, verdict{e: e, root: true, key: KeyedStepKey, tried: true})
+		first = 1
+	}
 	for li, cl := range t.candidateLists(r, cleaned) {
+		li += first
 		key := func(e *entry) string {
 			if cl.root {
 				return ""

@@ -266,6 +266,7 @@ func applyDeltas(in buildInput, o BuildOptions, deltas []delta) (t *Table, chang
 			c.invalid = &newInvalid[i]
 		}
 	}
+	t.findKeyedSpecs(o.Predicates)
 	return t, true
 }
 
@@ -362,7 +363,7 @@ func (cw *cowTree) leafFor(kp *keyPath) **leaf {
 }
 
 func (cw *cowTree) hostKeys(m *matcher) []string {
-	if cw.t.noHostIndex {
+	if cw.t.noHostIndex && !m.keyed() {
 		return nil
 	}
 	return m.hostKeys

@@ -133,6 +133,7 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 	}
 	weight := 0
 	var treeBad *routeError // reported after the count check of step 5
+	keyed := ""             // the index key of a KeyedPredicate
 
 	// 3. Legacy merge of generic matcher predicates, 4. custom predicates.
 	for i, p := range def.Predicates {
@@ -207,6 +208,11 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 			if ha, ok := inst.(*hostAny); ok && m.hostKeys == nil {
 				m.hostKeys = ha.hosts
 			}
+			if kp, ok := inst.(KeyedPredicate); ok {
+				if _, keyedSpec := spec.(KeyedPredicateSpec); keyedSpec {
+					keyed = kp.IndexKey()
+				}
+			}
 		}
 	}
 
@@ -237,6 +243,15 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 	if len(m.hostExact) > 0 {
 		// One exact Host is a tighter index key than HostAny's list.
 		m.hostKeys = m.hostExact[:1:1]
+	}
+	if keyed != "" {
+		// A keyed route is found through its spec's Resolve only: it is
+		// filed in the root leaf under its index key, which no Host
+		// header can equal (keyed.go).
+		if len(treeArgs) > 0 {
+			return nil, nil, fail(ReasonInvalidPredicateParams, "a keyed predicate cannot be combined with Path or PathSubtree")
+		}
+		m.hostKeys = []string{keyed}
 	}
 	for _, p := range pathRxs {
 		rx, err := b.regexp(p)

@@ -26,6 +26,9 @@ type Table struct {
 	// Weight...), so that callers can ask whether a table needs a feature
 	// without walking its routes.
 	predicateUse map[string]int
+	// keyed are the keyed predicate specs the routes use (keyed.go),
+	// consulted before the path tree.
+	keyed []KeyedPredicateSpec
 
 	// invalid is in no particular order. The sorted lists are made on
 	// first use (the routes are collected from the tree): nothing on the
@@ -232,6 +235,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			}
 		}
 	}
+	t.findKeyedSpecs(o.Predicates)
 	return t
 }
 
@@ -368,7 +372,7 @@ func (b *builder) rematch(r *Route) (*instance, *routeError) {
 func (t *Table) insert(r *Route) {
 	m := &r.inst.matcher
 	hostKeys := m.hostKeys
-	if t.noHostIndex {
+	if t.noHostIndex && !m.keyed() {
 		hostKeys = nil
 	}
 	kps, n := m.tree.keyPaths(t.ignoreTrailingSlash)
@@ -455,6 +459,11 @@ func (t *Table) match(s *search) *Route {
 	}
 	base := len(s.p.names)
 	s.p.values = s.p.values[:base]
+	if len(t.keyed) > 0 {
+		if rt := t.matchKeyed(s); rt != nil {
+			return rt
+		}
+	}
 	if rt := s.walk(&t.tree, 1); rt != nil {
 		return rt
 	}
