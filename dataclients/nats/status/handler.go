@@ -1,0 +1,110 @@
+package status
+
+import (
+	"net/http"
+	"time"
+)
+
+// Config configures the status handler.
+type Config struct {
+	// User and Password are the basic-auth credentials of /routes and
+	// /varz (status.user, status.pass).
+	User, Password string
+	// EnableVarz is status.enable_deprecated_varz_healthz_endpoints: it
+	// adds /healthz and /varz.
+	EnableVarz bool
+	// Index and Host are reported by /varz ("host" is "<status host>:<port>").
+	Index int
+	Host  string
+	// Varz is the optional source of the router and table figures of
+	// /varz; nil reports zeros.
+	Varz Varz
+	// UUID is /varz's "uuid"; empty means "<Index>-<random UUID>".
+	UUID string
+	// Start is the process start /varz reports; zero means the time
+	// NewHandler was called.
+	Start time.Time
+}
+
+const (
+	pathHealth  = "/health"
+	pathAlive   = "/is-process-alive-do-not-use-for-loadbalancing"
+	pathRoutes  = "/routes"
+	pathHealthz = "/healthz"
+	pathVarz    = "/varz"
+)
+
+type handler struct {
+	routes Routes
+	health Health
+	auth   basicAuth
+	varz   *varzHandler // nil unless Config.EnableVarz
+}
+
+// NewHandler returns the status listener's handler. A nil routes serves an
+// empty document; a nil health is never healthy, so a router that cannot
+// say it is ready gets no traffic.
+func NewHandler(c Config, routes Routes, health Health) http.Handler {
+	h := &handler{routes: routes, health: health, auth: newBasicAuth(c.User, c.Password)}
+	if c.EnableVarz {
+		h.varz = newVarzHandler(c)
+	}
+	return h
+}
+
+// ServeHTTP dispatches on the exact path: gorouter's mux matches these
+// paths exactly, and a path that is not listed is 404 rather than a
+// redirect to a cleaned path. Methods are not checked, as in gorouter.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case pathHealth:
+		h.serveHealth(w)
+	case pathAlive:
+		writeOK(w)
+	case pathRoutes:
+		if !h.auth.allowed(r) {
+			unauthorized(w)
+			return
+		}
+		h.serveRoutes(w)
+	case pathHealthz:
+		if h.varz == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.serveHealth(w)
+	case pathVarz:
+		if h.varz == nil {
+			http.NotFound(w, r)
+			return
+		}
+		if !h.auth.allowed(r) {
+			unauthorized(w)
+			return
+		}
+		h.varz.serve(w)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveHealth answers load balancers (§12.1). The response must not be
+// cached and the connection is closed after it, so that every probe opens
+// a new connection and a draining router is noticed at once.
+func (h *handler) serveHealth(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "private, max-age=0")
+	hd.Set("Expires", "0")
+	hd.Set("Connection", "close")
+	if h.health == nil || !h.health.Healthy() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	writeOK(w)
+}
+
+func writeOK(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("ok\n"))
+}
