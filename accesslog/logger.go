@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -13,12 +14,60 @@ import (
 // DefaultQueueSize is the number of entries that may wait for the writer.
 const DefaultQueueSize = 4096
 
+// Format is the layout of the access log lines.
+type Format int
+
+const (
+	// FormatCombined is the Apache combined format with skipper's extra
+	// fields (duration, host, flow id, audit).
+	FormatCombined Format = iota
+	// FormatJSON writes one JSON object per line.
+	FormatJSON
+	// FormatGorouter is the Cloud Foundry gorouter line, with
+	// x_forwarded_for, vcap_request_id, response_time, gorouter_time,
+	// app_id and friends.
+	FormatGorouter
+)
+
+var formatNames = [...]string{FormatCombined: "combined", FormatJSON: "json", FormatGorouter: "gorouter"}
+
+// String is the name ParseFormat accepts.
+func (f Format) String() string {
+	if f >= 0 && int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return "Format(" + fmt.Sprint(int(f)) + ")"
+}
+
+// ParseFormat reads "combined", "json" or "gorouter".
+func ParseFormat(s string) (Format, error) {
+	for f, name := range formatNames {
+		if s == name {
+			return Format(f), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown access log format %q: expected combined, json or gorouter", s)
+}
+
+// Set implements flag.Value.
+func (f *Format) Set(s string) error {
+	v, err := ParseFormat(s)
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // Options configure a Logger.
 type Options struct {
-	Output     io.Writer // required
-	JSON       bool      // JSON objects instead of combined-format lines
-	StripQuery bool      // drop the query from the URI
-	QueueSize  int       // DefaultQueueSize when 0
+	Output io.Writer // required
+	Format Format    // FormatCombined when zero
+	// JSON selects FormatJSON when Format is FormatCombined; it predates
+	// Format and is kept for existing callers.
+	JSON       bool
+	StripQuery bool // drop the query from the URI
+	QueueSize  int  // DefaultQueueSize when 0
 	// Log receives write errors (once per run of failures); nil discards them.
 	Log logrus.FieldLogger
 }
@@ -38,6 +87,9 @@ type Logger struct {
 func New(o Options) *Logger {
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
+	}
+	if o.JSON && o.Format == FormatCombined {
+		o.Format = FormatJSON
 	}
 	l := &Logger{
 		o:     o,
@@ -98,9 +150,12 @@ func (l *Logger) run() {
 	}
 	write := func(e *Entry) {
 		buf = buf[:0]
-		if l.o.JSON {
+		switch l.o.Format {
+		case FormatJSON:
 			buf = appendJSON(buf, e, l.o.StripQuery)
-		} else {
+		case FormatGorouter:
+			buf = appendGorouter(buf, e, l.o.StripQuery)
+		default:
 			buf = appendText(buf, e, l.o.StripQuery)
 		}
 		_, _ = w.Write(buf)
