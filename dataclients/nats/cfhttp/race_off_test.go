@@ -1,0 +1,5 @@
+//go:build !race
+
+package cfhttp
+
+const raceEnabled = false
