@@ -180,7 +180,26 @@ const (
 	// FlowId holds the request's flow id (set by the flowId filter); the
 	// access log prints it, falling back to the FlowIdHeader request header.
 	FlowId = "flowid" // string
+	// PreferredEndpoint names the endpoint (host:port) a load-balanced
+	// route should send the request to, when that endpoint is in its pool
+	// and usable (not dead, not lame-duck, not the one that just failed):
+	// sticky sessions and instance targeting. Otherwise the algorithm
+	// chooses as usual.
+	PreferredEndpoint = "backend:lb:preferred" // string
+	// ProxyError is set by the proxy when it answers with an error
+	// response (no route, backend unreachable, timeout...): the cause, for
+	// the response filters that handle error responses (ErrorHandler).
+	ProxyError = "proxy:error" // error
 )
+
+// AttemptFilter is implemented by filters that adjust the outgoing
+// request for the endpoint a load-balanced route chose, before each
+// attempt (a retry may choose another): per-endpoint headers. endpoint is
+// host:port. It runs after every request filter and must not serve.
+type AttemptFilter interface {
+	Filter
+	Attempt(ctx FilterContext, endpoint string)
+}
 
 // FlowIdHeader is the request header that carries the flow id.
 const FlowIdHeader = "X-Flow-Id"

@@ -2,9 +2,27 @@ package loadbalancer
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/healthcheck"
 )
+
+// preferred returns the member at host (host:port) when it can take the
+// request: usable and not the endpoint that just failed.
+func (p *pool) preferred(host string, exclude *healthcheck.Endpoint) *Member {
+	for i := range p.members {
+		m := &p.members[i]
+		if m.Host != host {
+			continue
+		}
+		if m.Endpoint == exclude || (m.Endpoint != nil && !m.Endpoint.Usable(time.Now())) {
+			return nil
+		}
+		return m
+	}
+	return nil
+}
 
 // Select picks the member for r. bag is the request's state bag, where
 // the consistentHashKey and consistentHashBalanceFactor filters leave
@@ -20,6 +38,11 @@ func (b *Balancer) Select(r *http.Request, bag map[string]any, exclude *healthch
 	n := len(p.members)
 	if n == 1 {
 		return &p.members[0]
+	}
+	if want, ok := bag[filters.PreferredEndpoint].(string); ok {
+		if m := p.preferred(want, exclude); m != nil {
+			return m
+		}
 	}
 	if n > maxStack {
 		return b.selectLarge(p, r, bag, exclude)

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/loadbalancer"
 	"github.com/skiff-proxy/skiff/routing"
@@ -56,6 +57,13 @@ func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
 // A failed attempt ends at once; a successful one ends when its response
 // has been streamed (endAttempt), so in-flight counts cover the body.
 func (p *Proxy) attempt(c *reqCtx, m *loadbalancer.Member) error {
+	if c.route != nil {
+		for _, f := range c.route.Filters {
+			if af, ok := f.Filter.(filters.AttemptFilter); ok {
+				af.Attempt(c, m.Host)
+			}
+		}
+	}
 	ep := m.Endpoint
 	ep.Begin()
 	start := time.Now()
