@@ -55,6 +55,11 @@ type reqCtx struct {
 	written     int64
 	proxyErr    error
 
+	// for the access log
+	backendAddr string        // host:port of the last backend attempted
+	backendTime time.Duration // spent in backend round trips
+	bodyRead    *countingBody // counts the request body read, when there is one and a log
+
 	deadlines clientDeadlines // idle deadlines of the client connection
 	idle      *idleBody       // the request body wrapper that arms them, if any
 

@@ -23,6 +23,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.w, c.req = w, r
 	c.start = time.Now()
 	c.requestHost = r.Host
+	if p.opts.AccessLog != nil && hasBody(r) {
+		c.bodyRead = &countingBody{rc: r.Body}
+		r.Body = c.bodyRead
+	}
 	c.clientCtx = r.Context()
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
 	p.initDeadlines(c)
@@ -272,6 +276,7 @@ func (p *Proxy) forward(c *reqCtx, scheme, host string) {
 // streamed (c.cancel).
 func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if c.upgrade {
+		c.backendAddr = host
 		return p.serveUpgrade(c, scheme, host)
 	}
 	if err := p.prepareOutgoing(c); err != nil {
@@ -299,7 +304,10 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		}
 		out = clientRequest(r)
 	}
+	c.backendAddr = host
+	sent := time.Now()
 	rsp, err := rt.RoundTrip(out)
+	c.backendTime += time.Since(sent)
 	if err != nil {
 		return c.bodyError(err)
 	}
