@@ -91,8 +91,9 @@ func bodyAbsent(req *http.Request) bool {
 }
 
 // Idempotent reports whether req may be sent twice: a safe method, or a
-// client that promised idempotency with an (X-)Idempotency-Key header. The
-// header counts when present, even empty, as in net/http's Transport.
+// client that promised idempotency with a non-empty Idempotency-Key or
+// X-Idempotency-Key header. (gorouter wants a value; net/http's Transport
+// is content with the header being present.)
 func Idempotent(req *http.Request) bool {
 	if req == nil {
 		return false
@@ -101,9 +102,5 @@ func Idempotent(req *http.Request) bool {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
 	}
-	if _, ok := req.Header["Idempotency-Key"]; ok {
-		return true
-	}
-	_, ok := req.Header["X-Idempotency-Key"]
-	return ok
+	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
 }
