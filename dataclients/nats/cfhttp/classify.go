@@ -50,7 +50,7 @@ func Classify(err error, req *http.Request, bodyReplayable bool, headersWritten 
 		clientCertRejected(err),
 		handshakeFailure(err),
 		handshakeTimeout(err):
-		return endpointBroken
+		c = endpointBroken
 	case errors.Is(err, context.DeadlineExceeded):
 		// endpoint_timeout: the whole request took too long. Dial timeouts
 		// also match DeadlineExceeded, so this comes after isDialError.
@@ -61,10 +61,16 @@ func Classify(err error, req *http.Request, bodyReplayable bool, headersWritten 
 		Idempotent(req) && (bodyReplayable || bodyAbsent(req)):
 		// The backend closed a (probably kept-alive) connection without
 		// answering; a request that is safe to repeat is repeated.
-		return eofIdempotent
+		c = eofIdempotent
 	}
 	if !headersWritten {
 		c.Retriable = true
+	}
+	// Once the request's context is done (client gone, endpoint_timeout
+	// spent during a dial) another attempt cannot succeed; gorouter stops
+	// there too. The endpoint is still marked for what it did.
+	if req != nil && req.Context().Err() != nil {
+		c.Retriable = false
 	}
 	return c
 }

@@ -260,6 +260,8 @@ func TestClassifyConstructed(t *testing.T) {
 		{"EOF without request", io.EOF, nil, true, Class{}},
 		{"unknown error after headers", errors.New("boom"), post, true, Class{}},
 		{"unknown error before headers", errors.New("boom"), post, false, Class{Retriable: true}},
+		{"dial error after the request's context ended", errRefused, doneRequest(t), false, Class{MarkFailed: true, RemoveTLS: true}},
+		{"EOF after the request's context ended", io.EOF, doneRequest(t), false, Class{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Classify(tt.err, tt.req, false, tt.headersWritten); got != tt.want {
@@ -301,4 +303,11 @@ func TestIdempotent(t *testing.T) {
 	if Idempotent(nil) {
 		t.Error("Idempotent(nil) = true")
 	}
+}
+
+// doneRequest is a GET whose context has ended (endpoint_timeout spent).
+func doneRequest(t *testing.T) *http.Request {
+	ctx, cancel := context.WithTimeout(t.Context(), 0)
+	t.Cleanup(cancel)
+	return newRequest(t, "GET", "http://app.test/", "").WithContext(ctx)
 }

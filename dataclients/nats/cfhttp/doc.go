@@ -5,5 +5,5 @@
 //
 // Everything here is a pure function of its arguments (apart from the
 // random request id): no goroutines, no state, so filters can call it on
-// the request path. Section numbers refer to docs spec nats.md.
+// the request path. Section numbers (§) refer to the spec nats.md.
 package cfhttp

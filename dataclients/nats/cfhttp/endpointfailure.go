@@ -44,3 +44,12 @@ func EndpointFailure(err error, clientGone bool) Error {
 	}
 	return e
 }
+
+// EndpointFailureRedacted is EndpointFailure with X-Cf-Routererror reduced
+// to "endpoint_failure", for operators who do not want backend addresses
+// in responses (the EXT switch of §8.3). Status and body are unchanged.
+func EndpointFailureRedacted(err error, clientGone bool) Error {
+	e := EndpointFailure(err, clientGone)
+	e.RouterError = "endpoint_failure"
+	return e
+}

@@ -97,3 +97,16 @@ func TestEndpointFailureRouterErrorText(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// The EXT switch drops the error text but keeps status and body.
+func TestEndpointFailureRedacted(t *testing.T) {
+	for _, err := range []error{errRefused, errHostname, nil} {
+		full, red := EndpointFailure(err, false), EndpointFailureRedacted(err, false)
+		if red.RouterError != "endpoint_failure" {
+			t.Errorf("%v: RouterError %q", err, red.RouterError)
+		}
+		if red.Status != full.Status || red.Body() != full.Body() {
+			t.Errorf("%v: %d %q, want %d %q", err, red.Status, red.Body(), full.Status, full.Body())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cfhttp
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,6 +62,10 @@ var routerErrorCases = []struct {
 		"502 Bad Gateway: Support for route services is disabled.\n", ""},
 	{"websocket with route service", WebSocketRouteService(), 503, "route_service_unsupported",
 		"503 Service Unavailable: Websocket requests are not supported for routes bound to Route Services.\n", ""},
+	{"expired route service signature", ExpiredRouteServiceSignature(errors.New("route service request expired")), 504, "expired_route_service_signature",
+		"504 Gateway Timeout: Failed to validate Route Service Signature: route service request expired\n", ""},
+	{"invalid route service signature", InvalidRouteServiceSignature(), 400, "invalid_route_service_signature",
+		"400 Bad Request: invalid route service signature detected\n", ""},
 }
 
 func TestWrite(t *testing.T) {

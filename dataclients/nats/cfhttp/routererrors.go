@@ -67,3 +67,23 @@ func RouteServicesDisabled() Error {
 func WebSocketRouteService() Error {
 	return Error{Status: 503, RouterError: "route_service_unsupported", Message: "Websocket requests are not supported for routes bound to Route Services."}
 }
+
+// ExpiredRouteServiceSignature: strict signature validation found an
+// X-CF-Proxy-Signature older than route_services_timeout on a route without
+// a route service.
+func ExpiredRouteServiceSignature(err error) Error {
+	return Error{Status: 504, RouterError: "expired_route_service_signature", Message: "Failed to validate Route Service Signature: " + errText(err)}
+}
+
+// InvalidRouteServiceSignature: as above, but the signature does not
+// decrypt or decode.
+func InvalidRouteServiceSignature() Error {
+	return Error{Status: 400, RouterError: "invalid_route_service_signature", Message: "invalid route service signature detected"}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
