@@ -74,7 +74,7 @@ func Run(ctx context.Context, o Options) error {
 	// The access log exists even when disabled: routes may switch it on
 	// with enableAccessLog.
 	al := accesslog.New(accesslog.Options{
-		Output: c.AccessLogOutput, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
+		Output: c.AccessLogOutput, Format: c.AccessLogFormat, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
 	})
 	defer al.Close()
 

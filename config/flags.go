@@ -180,7 +180,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	// logs
 	fs.StringVar(&c.accessLogFile, "access-log", "", "access log file (default stderr)")
 	fs.BoolVar(&o.AccessLogDisabled, "access-log-disabled", false, "disable the access log")
-	fs.BoolVar(&o.AccessLogJSON, "access-log-json-enabled", false, "write the access log as JSON objects")
+	fs.Var(&o.AccessLogFormat, "access-log-format", "access log `format`: combined, json or gorouter (Cloud Foundry gorouter lines)")
+	fs.BoolVar(&o.AccessLogJSON, "access-log-json-enabled", false, "write the access log as JSON objects (same as -access-log-format=json)")
 	fs.BoolVar(&o.AccessLogStripQuery, "access-log-strip-query", false, "leave the query out of logged URIs")
 	fs.StringVar(&o.LogLevel, "application-log-level", "INFO", "application log level: PANIC, FATAL, ERROR, WARN, INFO, DEBUG or TRACE")
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/settings"
 )
 
@@ -55,6 +56,7 @@ func TestServeFlagValues(t *testing.T) {
 		"-default-filters-append", `setResponseHeader("a", "b")`,
 		"-wait-for-healthcheck-interval", "0", "-read-timeout-server", "0s", "-idle-timeout-server", "3s",
 		"-max-loopbacks", "0", "-proxy-preserve-host", "-keep-hop-headers", "-access-log-json-enabled",
+		"-access-log-format", "gorouter",
 		"-enable-ratelimits", "-enable-breakers", "-enable-h2c-server", "-application-log-level", "debug",
 		"-default-http-status", "503", "-enable-profile", "-disabled-filters", "tee,compress",
 		"-validate-query=false", "-keep-last-valid-routes=false", "-forwarded-headers", "X-Forwarded-For, X-Forwarded-Proto=auto",
@@ -87,6 +89,7 @@ func TestServeFlagValues(t *testing.T) {
 		{"preserve host", o.PreserveHost, true},
 		{"keep hop", o.KeepHopHeaders, true},
 		{"json log", o.AccessLogJSON, true},
+		{"log format", o.AccessLogFormat, accesslog.FormatGorouter},
 		{"ratelimits", o.EnableRatelimits, true},
 		{"breakers", o.EnableBreakers, true},
 		{"h2c", o.EnableH2C, true},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/filters"
@@ -92,10 +93,13 @@ type Options struct {
 	EnableProfile bool
 
 	// AccessLogDisabled turns the access log off except for routes that
-	// switch it on with enableAccessLog; AccessLogJSON writes JSON
-	// objects instead of combined-format lines; AccessLogStripQuery drops
-	// the query from the logged URI. AccessLogOutput defaults to stderr.
+	// switch it on with enableAccessLog; AccessLogFormat chooses the
+	// line format (combined, json or gorouter); AccessLogJSON is the older
+	// switch for json, used when AccessLogFormat is combined;
+	// AccessLogStripQuery drops the query from the logged URI.
+	// AccessLogOutput defaults to stderr.
 	AccessLogDisabled   bool
+	AccessLogFormat     accesslog.Format
 	AccessLogJSON       bool
 	AccessLogStripQuery bool
 	AccessLogOutput     io.Writer
