@@ -24,6 +24,7 @@ type serveConfig struct {
 	accessLogFile string // "" is stderr
 	helpFlags     bool
 	finish        func() // applies flags that map onto Options indirectly
+	natsFinish    func() error
 }
 
 // listFlag collects a flag that may repeat; each use may itself be a
@@ -157,6 +158,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.EtcdDataDir, "etcd-data-dir", "", `data directory of "-etcd-urls embedded" (default: skiff/etcd in the user's cache directory)`)
 	dur(&o.EtcdUnreachableAfter, "etcd-unreachable-after", settings.DefaultEtcdUnreachableAfter,
 		"/health reports etcd unreachable after this long without contact (the proxy serves on)")
+	c.natsFinish = natsFlags(fs, &o.NATS, &o.NATSEmbeddedAddress, dur)
 
 	// proxy behaviour
 	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")
@@ -309,8 +311,11 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
 		return fmt.Errorf("-application-log-level: %q is not a level (PANIC, FATAL, ERROR, WARN, INFO, DEBUG, TRACE)", o.LogLevel)
 	}
-	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.Etcd.Endpoints) == 0 && len(o.CustomDataClients) == 0 {
-		return errors.New("no routes: give -routes-file, -inline-routes or -etcd-urls")
+	if err := c.natsFinish(); err != nil {
+		return err
+	}
+	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.Etcd.Endpoints) == 0 && len(o.NATS.Transport.Servers) == 0 && len(o.CustomDataClients) == 0 {
+		return errors.New("no routes: give -routes-file, -inline-routes, -etcd-urls or -nats-servers")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
+	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
@@ -61,6 +62,13 @@ type Config struct {
 	Etcd                etcd.Options
 	EtcdDataDir         string
 	EtcdEmbeddedAddress string
+
+	// NATS configures the gorouter-compatible NATS route source; without
+	// Transport.Servers there is none. The server "embedded" starts a
+	// NATS server inside the process on NATSEmbeddedAddress (loopback
+	// only; default 127.0.0.1:4222, NATS' own).
+	NATS                nats.Options
+	NATSEmbeddedAddress string
 
 	// Health configures the endpoint registry shared by every
 	// load-balanced route: dead marks, passive and active checks.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
+	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -21,7 +22,9 @@ type Pipeline struct {
 	DataClients []dataclients.DataClient
 	// Etcd is the etcd route source, nil without -etcd-urls; its
 	// LastContact tells /health how long etcd has been out of reach.
-	Etcd  *etcd.Client
+	Etcd *etcd.Client
+	// NATS is the NATS route source, nil without -nats-servers.
+	NATS  *nats.Client
 	close func()
 }
 
@@ -66,9 +69,19 @@ func New(c Config) (*Pipeline, error) {
 	if etcdClient != nil {
 		clients = append(clients, etcdClient)
 	}
+	natsClient, stopNATS, err := natsSource(&c, reg, preds)
+	if err != nil {
+		stopEtcd()
+		closeState()
+		return nil, err
+	}
+	if natsClient != nil {
+		clients = append(clients, natsClient)
+	}
 	clients = append(clients, c.DataClients...)
 	return &Pipeline{
 		Etcd:      etcdClient,
+		NATS:      natsClient,
 		Endpoints: endpoints,
 		Build: routing.BuildOptions{
 			Filters:             reg,
@@ -79,7 +92,7 @@ func New(c Config) (*Pipeline, error) {
 			DropInvalidUpdates:  c.DropInvalidUpdates,
 		},
 		DataClients: clients,
-		close:       func() { stopEtcd(); closeState() },
+		close:       func() { stopNATS(); stopEtcd(); closeState() },
 	}, nil
 }
 

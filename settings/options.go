@@ -10,6 +10,7 @@ import (
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
+	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
 	"github.com/skiff-proxy/skiff/routing"
@@ -69,6 +70,12 @@ type Options struct {
 	EtcdDataDir          string
 	EtcdEmbeddedAddress  string
 	EtcdUnreachableAfter time.Duration
+	// NATS follows Cloud Foundry route registrations (docs/nats.md);
+	// without Transport.Servers there is no NATS source. The server
+	// "embedded" runs a NATS server in the process on NATSEmbeddedAddress
+	// (loopback only; default 127.0.0.1:4222).
+	NATS                nats.Options
+	NATSEmbeddedAddress string
 	// CustomDataClients are further route sources.
 	CustomDataClients []dataclients.DataClient
 	// WaitFirstRouteLoad delays opening the proxy listener until every data

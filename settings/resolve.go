@@ -142,6 +142,8 @@ func (o *Options) RouteConfig() pipeline.Config {
 		Etcd:                o.Etcd,
 		EtcdDataDir:         o.EtcdDataDir,
 		EtcdEmbeddedAddress: o.EtcdEmbeddedAddress,
+		NATS:                o.NATS,
+		NATSEmbeddedAddress: o.NATSEmbeddedAddress,
 		Log:                 o.Log,
 	}
 }
@@ -162,7 +164,7 @@ func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline
 	}
 	if len(p.DataClients) == 0 {
 		p.Close()
-		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes, Etcd.Endpoints or CustomDataClients")}
+		return nil, &ConfigError{"routes", errors.New("no route source: give RoutesFiles, InlineRoutes, Etcd.Endpoints, NATS.Transport.Servers or CustomDataClients")}
 	}
 	return p, nil
 }

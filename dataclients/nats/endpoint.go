@@ -1,0 +1,67 @@
+package nats
+
+import (
+	"maps"
+	"sync/atomic"
+	"time"
+
+	"github.com/skiff-proxy/skiff/dataclients/nats/registration"
+)
+
+// endpoint is one registered endpoint of one pool. Everything but seen is
+// fixed once it is in a pool: a registration that changes a field
+// replaces the object (spec §4.3).
+type endpoint struct {
+	addr string // host:port, the pool's index
+	tls  bool
+	ttl  time.Duration // effective, after §6.2
+	// msg is the registration it came from, without URIs and option
+	// errors: the fields headers, /routes and the access log show.
+	msg registration.Message
+	// seen is when it was last registered, in Unix nanoseconds: refreshed
+	// in place by re-registrations, read by pruning.
+	seen atomic.Int64
+}
+
+func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Duration, now time.Time) *endpoint {
+	e := &endpoint{addr: addr, tls: tls, ttl: ttl, msg: *m}
+	e.msg.URIs, e.msg.OptionErrors = nil, nil
+	e.seen.Store(now.UnixNano())
+	return e
+}
+
+// same reports whether a registration of m (for the same address) would
+// change nothing (spec §4.3's equality; unlike gorouter's it includes the
+// availability zone, so an AZ-only change is not ignored).
+func (e *endpoint) same(m *registration.Message, tls bool, ttl time.Duration) bool {
+	o := &e.msg
+	return e.tls == tls && e.ttl == ttl &&
+		o.App == m.App && o.Protocol == m.Protocol && o.ServerCertDomainSAN == m.ServerCertDomainSAN &&
+		o.PrivateInstanceID == m.PrivateInstanceID && o.PrivateInstanceIndex == m.PrivateInstanceIndex &&
+		o.RouteServiceURL == m.RouteServiceURL && o.IsolationSegment == m.IsolationSegment &&
+		o.EndpointUpdatedAtNs == m.EndpointUpdatedAtNs && o.AvailabilityZone == m.AvailabilityZone &&
+		o.Options == m.Options && (o.Tags == nil) == (m.Tags == nil) && maps.Equal(o.Tags, m.Tags)
+}
+
+// stale reports whether the endpoint's TTL ran out at now. TLS endpoints
+// never go stale (spec §6.3): they leave by unregister only.
+func (e *endpoint) stale(now int64) bool {
+	return !e.tls && now-e.seen.Load() > int64(e.ttl)
+}
+
+// instanceID is what X-CF-InstanceID carries: the instance id, or the
+// address when the registration has none (spec §9.1).
+func (e *endpoint) instanceID() string {
+	if e.msg.PrivateInstanceID != "" {
+		return e.msg.PrivateInstanceID
+	}
+	return e.addr
+}
+
+// url is the endpoint as an LB endpoint of the pool's route.
+func (e *endpoint) url() string {
+	if e.tls {
+		return "https://" + e.addr
+	}
+	return "http://" + e.addr
+}

@@ -1,0 +1,302 @@
+package nats
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
+	"github.com/skiff-proxy/skiff/filters"
+)
+
+// Request and response headers of spec §9.
+const (
+	headerAppID         = "X-Cf-Applicationid"
+	headerInstanceID    = "X-Cf-Instanceid"
+	headerInstanceIndex = "X-Cf-Instanceindex"
+	headerRequestID     = "X-Vcap-Request-Id"
+	headerRequestStart  = "X-Request-Start"
+)
+
+// State-bag keys of the pool filter.
+const (
+	bagEndpoint  = "nats:endpoint"   // *endpoint of the last attempt
+	bagRequestID = "nats:request-id" // string
+)
+
+// poolFilterSpec makes natsPool("key"), the filter of every pool's route.
+type poolFilterSpec struct{ c *Client }
+
+func (*poolFilterSpec) Name() string { return PoolFilterName }
+
+func (s *poolFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
+	key, err := oneString(args)
+	if err != nil {
+		return nil, err
+	}
+	return &poolFilter{c: s.c, key: key}, nil
+}
+
+func oneString(args []any) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("%w: want one string, got %d arguments", filters.ErrInvalidFilterParameters, len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return "", fmt.Errorf("%w: want a string, got %T", filters.ErrInvalidFilterParameters, args[0])
+	}
+	return s, nil
+}
+
+// poolFilter gives a pool's requests gorouter's request headers (§9.1),
+// instance targeting (§11) and sticky sessions (§7.5), and its responses
+// gorouter's headers and error answers (§8.3, §9.2, §10).
+type poolFilter struct {
+	c   *Client
+	key string
+}
+
+func (f *poolFilter) pool() *pool {
+	f.c.table.mu.RLock()
+	defer f.c.table.mu.RUnlock()
+	return f.c.table.pools[f.key]
+}
+
+// endpointWhere returns the address of the last endpoint of the pool for
+// which match holds (gorouter keeps the last of several, spec §11).
+func (f *poolFilter) endpointWhere(match func(*endpoint) bool) (string, bool) {
+	f.c.table.mu.RLock()
+	defer f.c.table.mu.RUnlock()
+	p := f.c.table.pools[f.key]
+	if p == nil {
+		return "", false
+	}
+	addr, found := "", false
+	for _, e := range p.eps {
+		if match(e) {
+			addr, found = e.addr, true
+		}
+	}
+	return addr, found
+}
+
+func (f *poolFilter) Request(ctx filters.FilterContext) {
+	r := ctx.Request()
+	bag := ctx.StateBag()
+	p := f.pool()
+	if p == nil || len(p.eps) == 0 {
+		// Retained empty (spec §4.5), or gone since the table was built.
+		ctx.Serve(cfhttp.NoEndpoints(r.Host).Response(r))
+		return
+	}
+	if p.routeServiceURL != "" {
+		ctx.Serve(cfhttp.RouteServicesDisabled().Response(r))
+		return
+	}
+	if v := r.Header.Get(AppInstanceHeader); v != "" {
+		guid, index, _ := parseAppInstance(v) // Resolve refused malformed values
+		addr, ok := f.endpointWhere(func(e *endpoint) bool {
+			return e.msg.App == guid && e.msg.PrivateInstanceIndex == index
+		})
+		if !ok {
+			ctx.Serve(cfhttp.InstanceNotFound(guid, index, r.Host).Response(r))
+			return
+		}
+		bag[filters.PreferredEndpoint] = addr
+		r.Header.Del(AppInstanceHeader)
+	} else if v := r.Header.Get(ProcessInstanceHeader); v != "" {
+		guid, index, _ := parseProcessInstance(v)
+		addr, ok := f.endpointWhere(func(e *endpoint) bool {
+			return e.msg.Tags["process_id"] == guid && (index == "" || e.msg.PrivateInstanceIndex == index)
+		})
+		if !ok {
+			ctx.Serve(cfhttp.ProcessInstanceNotFound(guid, index, r.Host).Response(r))
+			return
+		}
+		bag[filters.PreferredEndpoint] = addr
+	} else if id, ok := cfhttp.RequestedInstance(r, f.c.opts.StickySessionCookieNames); ok {
+		if addr, ok := f.endpointWhere(func(e *endpoint) bool { return e.msg.PrivateInstanceID == id }); ok {
+			bag[filters.PreferredEndpoint] = addr
+		}
+	}
+
+	id := cfhttp.NewRequestID()
+	bag[bagRequestID] = id
+	h := r.Header
+	h[headerRequestID] = []string{id}
+	if _, ok := h[headerRequestStart]; !ok {
+		h[headerRequestStart] = []string{cfhttp.RequestStart(f.c.opts.Now())}
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if old := h.Get("X-Forwarded-For"); old != "" {
+			h.Set("X-Forwarded-For", old+", "+ip)
+		} else {
+			h.Set("X-Forwarded-For", ip)
+		}
+	}
+	if _, ok := h["X-Forwarded-Proto"]; !ok {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		h.Set("X-Forwarded-Proto", proto)
+	}
+}
+
+// Attempt sets the headers of the endpoint the balancer chose (§9.1).
+func (f *poolFilter) Attempt(ctx filters.FilterContext, addr string) {
+	f.c.table.mu.RLock()
+	var e *endpoint
+	if p := f.c.table.pools[f.key]; p != nil {
+		e = p.byAddr[addr]
+	}
+	f.c.table.mu.RUnlock()
+	h := ctx.Request().Header
+	if e == nil {
+		// Unregistered since the table was built: the address is all
+		// that is known.
+		h[headerAppID], h[headerInstanceIndex], h[headerInstanceID] = []string{""}, []string{""}, []string{addr}
+		delete(ctx.StateBag(), bagEndpoint)
+		return
+	}
+	h[headerAppID] = []string{e.msg.App}
+	h[headerInstanceIndex] = []string{e.msg.PrivateInstanceIndex}
+	h[headerInstanceID] = []string{e.instanceID()}
+	ctx.StateBag()[bagEndpoint] = e
+}
+
+func (f *poolFilter) Response(ctx filters.FilterContext) {
+	bag := ctx.StateBag()
+	r := ctx.Request()
+	e, _ := bag[bagEndpoint].(*endpoint)
+	f.accessLogFields(bag, e)
+	rsp := ctx.Response()
+	if rsp == nil {
+		return
+	}
+	if err, failed := bag[filters.ProxyError].(error); failed {
+		ce := cfhttp.EndpointFailure(err, r.Context().Err() != nil)
+		*rsp = *ce.Response(r)
+		logField(bag, "x_cf_routererror", ce.RouterError)
+		return
+	}
+	if id, ok := bag[bagRequestID].(string); ok && rsp.Header.Get(headerRequestID) == "" {
+		rsp.Header.Set(headerRequestID, id)
+	}
+	if e != nil && rsp.StatusCode < 400 {
+		p := f.pool()
+		cp := "/"
+		if p != nil {
+			cp = p.contextPath
+		}
+		if c, ok := cfhttp.StickyCookie(rsp, r, e.msg.PrivateInstanceID, cp, f.c.opts.StickySessionCookieNames, f.c.opts.SecureCookies); ok {
+			rsp.Header.Add("Set-Cookie", c)
+		}
+	}
+}
+
+// HandleErrorResponse: the proxy's error answers become gorouter's.
+func (*poolFilter) HandleErrorResponse() bool { return true }
+
+// accessLogFields hands the gorouter access-log format its fields.
+func (f *poolFilter) accessLogFields(bag map[string]any, e *endpoint) {
+	if id, ok := bag[bagRequestID].(string); ok {
+		logField(bag, "vcap_request_id", id)
+	}
+	if e != nil {
+		logField(bag, "app_id", e.msg.App)
+		logField(bag, "app_index", e.msg.PrivateInstanceIndex)
+		logField(bag, "instance_id", e.msg.PrivateInstanceID)
+	}
+}
+
+// logField adds a field for the access log (filters.AccessLogAdditional).
+func logField(bag map[string]any, k string, v any) {
+	add, _ := bag[filters.AccessLogAdditional].(map[string]any)
+	if add == nil {
+		add = make(map[string]any, 5)
+		bag[filters.AccessLogAdditional] = add
+	}
+	add[k] = v
+}
+
+// routerFilterSpec makes natsRouter("answer"), the router's own answers.
+type routerFilterSpec struct{ c *Client }
+
+func (*routerFilterSpec) Name() string { return RouterFilterName }
+
+func (s *routerFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
+	answer, err := oneString(args)
+	if err != nil {
+		return nil, err
+	}
+	switch answer {
+	case "health", "empty_host", "invalid_cf_app_instance_header", "invalid_cf_process_instance_header", "unknown_route":
+	default:
+		return nil, fmt.Errorf("%w: unknown router answer %q", filters.ErrInvalidFilterParameters, answer)
+	}
+	return &routerFilter{c: s.c, answer: answer}, nil
+}
+
+type routerFilter struct {
+	c      *Client
+	answer string
+}
+
+func (f *routerFilter) Request(ctx filters.FilterContext) {
+	r := ctx.Request()
+	var e cfhttp.Error
+	switch f.answer {
+	case "health":
+		ctx.Serve(healthResponse(r, f.c.opts.Healthy()))
+		return
+	case "empty_host":
+		e = cfhttp.EmptyHost()
+	case "invalid_cf_app_instance_header":
+		e = cfhttp.InvalidAppInstanceHeader()
+	case "invalid_cf_process_instance_header":
+		e = cfhttp.InvalidProcessInstanceHeader()
+	default:
+		e = unknownRoute(r)
+	}
+	logField(ctx.StateBag(), "x_cf_routererror", e.RouterError)
+	ctx.Serve(e.Response(r))
+}
+
+func (*routerFilter) Response(filters.FilterContext) {}
+
+// unknownRoute is the answer for a request no pool serves: 404, or 400
+// when it targeted an instance (spec §10).
+func unknownRoute(r *http.Request) cfhttp.Error {
+	if v := r.Header.Get(AppInstanceHeader); v != "" {
+		if guid, index, ok := parseAppInstance(v); ok {
+			return cfhttp.InstanceNotFound(guid, index, r.Host)
+		}
+	} else if v := r.Header.Get(ProcessInstanceHeader); v != "" {
+		if guid, index, ok := parseProcessInstance(v); ok {
+			return cfhttp.ProcessInstanceNotFound(guid, index, r.Host)
+		}
+	}
+	return cfhttp.UnknownRoute(r.Host)
+}
+
+// healthResponse is /health's answer (spec §12.1): 200 "ok\n" or an
+// empty 503, never cached, on a connection that closes after it.
+func healthResponse(r *http.Request, healthy bool) *http.Response {
+	status, body := http.StatusOK, "ok\n"
+	if !healthy {
+		status, body = http.StatusServiceUnavailable, ""
+	}
+	e := cfhttp.Error{Status: status}
+	rsp := e.Response(r)
+	rsp.Header = http.Header{"Cache-Control": {"private, max-age=0"}, "Expires": {"0"}, "Connection": {"close"}}
+	rsp.Body, rsp.ContentLength = http.NoBody, 0
+	if body != "" {
+		rsp.Header.Set("Content-Type", "text/plain; charset=utf-8")
+		rsp.Body, rsp.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+	}
+	rsp.Close = true
+	return rsp
+}

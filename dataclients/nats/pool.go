@@ -1,0 +1,94 @@
+package nats
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/skiff-proxy/skiff/routing"
+)
+
+// pool is the endpoints of one route key (host plus context path), in
+// registration order (spec §4.2).
+type pool struct {
+	key         string // normalised: lower-case, no query, no trailing '/'
+	contextPath string // as first registered, original case: "/API"
+	// routeID and indexKey name the pool's route in the routing table and
+	// in the keyed index; fixed for the pool's life.
+	routeID, indexKey string
+
+	algorithm       string // RoundRobin or LeastConnection
+	routeServiceURL string // last writer wins (§4.4)
+	eps             []*endpoint
+	byAddr          map[string]*endpoint
+	// emptySince is when the last endpoint left a pool retained empty
+	// (§4.5); zero while it has endpoints.
+	emptySince time.Time
+}
+
+func newPool(key, contextPath, algorithm string) *pool {
+	id := routeID(key)
+	return &pool{key: key, contextPath: contextPath, routeID: id, indexKey: routing.KeyedIndexKey(PoolPredicateName, key),
+		algorithm: algorithm, byAddr: map[string]*endpoint{}}
+}
+
+// host is the key's host part (segment 0).
+func (p *pool) host() string {
+	h, _, _ := strings.Cut(p.key, "/")
+	return h
+}
+
+func (p *pool) put(e *endpoint) (added bool) {
+	if old := p.byAddr[e.addr]; old != nil {
+		for i, x := range p.eps {
+			if x == old {
+				p.eps[i] = e
+			}
+		}
+		p.byAddr[e.addr] = e
+		return false
+	}
+	p.eps = append(p.eps, e)
+	p.byAddr[e.addr] = e
+	p.emptySince = time.Time{}
+	return true
+}
+
+func (p *pool) remove(addr string) bool {
+	e := p.byAddr[addr]
+	if e == nil {
+		return false
+	}
+	delete(p.byAddr, addr)
+	for i, x := range p.eps {
+		if x == e {
+			p.eps = append(p.eps[:i:i], p.eps[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+// routeID makes a route id from a key: the key's letters and digits for
+// the reader, and a hash, as keys differing in other characters must not
+// share an id.
+func routeID(key string) string {
+	var b strings.Builder
+	b.WriteString("nats_")
+	for _, c := range key {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+		if b.Len() > 64 {
+			break
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	fmt.Fprintf(&b, "_%08x", h.Sum32())
+	return b.String()
+}

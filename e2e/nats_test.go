@@ -1,0 +1,132 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	skiff "github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/dataclients/nats"
+	"github.com/skiff-proxy/skiff/dataclients/nats/natstest"
+)
+
+// natsRouter is a skiff following a test NATS server with the timers of
+// the spec's test conventions: a 4 s stale threshold, pruned every
+// second, a 1 s register interval.
+type natsRouter struct {
+	*instance
+	srv *natstest.Server
+	pub *natsgo.Conn
+}
+
+func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
+	t.Helper()
+	srv := natstest.Start(t)
+	o := skiff.Options{}
+	n := &o.NATS
+	n.Transport.Servers = []string{srv.URL()}
+	n.Transport.Index = 3
+	n.Transport.RegisterInterval = time.Second
+	n.Transport.PruneThreshold = 4 * time.Second
+	n.PruneInterval = time.Second
+	if configure != nil {
+		configure(n)
+	}
+	in := start(t, "", o)
+	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t)}
+}
+
+func (r *natsRouter) publish(t *testing.T, subject string, msg any) {
+	t.Helper()
+	var b []byte
+	switch m := msg.(type) {
+	case string:
+		b = []byte(m)
+	default:
+		var err error
+		if b, err = json.Marshal(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.pub.Publish(subject, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.pub.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *natsRouter) register(t *testing.T, msg any)   { r.publish(t, "router.register", msg) }
+func (r *natsRouter) unregister(t *testing.T, msg any) { r.publish(t, "router.unregister", msg) }
+
+// waitStatus polls host+path until it answers want.
+func (r *natsRouter) waitStatus(t *testing.T, host, path string, want int) response {
+	t.Helper()
+	var last response
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		last = r.get(t, path, "Host", host)
+		if last.status == want {
+			return last
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s%s: status %d (body %q), want %d", host, path, last.status, last.body, want)
+	return last
+}
+
+func hostPort(url string) (string, int) {
+	a := strings.TrimPrefix(url, "http://")
+	i := strings.LastIndexByte(a, ':')
+	var p int
+	fmt.Sscan(a[i+1:], &p)
+	return a[:i], p
+}
+
+// Spec §18 case 5: a registration serves the route, with gorouter's
+// request and response headers.
+func TestNATSBasicRegister(t *testing.T) {
+	r := startNATSRouter(t, nil)
+	be := newBackend(t, "b1", nil)
+	var seen http.Header
+	be.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { seen = req.Header.Clone() })
+	host, port := hostPort(be.URL)
+	r.register(t, map[string]any{"host": host, "port": port, "uris": []string{"app.test"},
+		"app": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "private_instance_id": "inst-1",
+		"private_instance_index": "2", "tags": map[string]string{"component": "route-emitter"}})
+	rsp := r.waitStatus(t, "app.test", "/", 200)
+	checks := map[string]string{
+		"X-Cf-Applicationid": "^aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa$",
+		"X-Cf-Instanceid":    "^inst-1$",
+		"X-Cf-Instanceindex": "^2$",
+		"X-Vcap-Request-Id":  "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+		"X-Request-Start":    `^\d{13}$`,
+		"X-Forwarded-For":    `^127\.0\.0\.1$`,
+		"X-Forwarded-Proto":  "^http$",
+	}
+	for h, rx := range checks {
+		if v := seen.Get(h); !regexp.MustCompile(rx).MatchString(v) {
+			t.Errorf("backend saw %s %q, want %s", h, v, rx)
+		}
+	}
+	if got := rsp.header.Get("X-Vcap-Request-Id"); got != seen.Get("X-Vcap-Request-Id") {
+		t.Errorf("response X-Vcap-Request-Id %q, backend saw %q", got, seen.Get("X-Vcap-Request-Id"))
+	}
+}
+
+// Spec §18 case 40: no pool for the host.
+func TestNATSUnknownRoute(t *testing.T) {
+	r := startNATSRouter(t, nil)
+	rsp := r.get(t, "/", "Host", "nope.test:8081")
+	if rsp.status != 404 || rsp.body != "404 Not Found: Requested route ('nope.test:8081') does not exist.\n" ||
+		rsp.header.Get("X-Cf-Routererror") != "unknown_route" || rsp.header.Get("Cache-Control") != "no-cache, no-store" ||
+		rsp.header.Get("Content-Type") != "text/plain; charset=utf-8" || rsp.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("got %d %q %v", rsp.status, rsp.body, rsp.header)
+	}
+}
