@@ -39,24 +39,24 @@ func ParseProcessInstance(v string) (guid, index string, ok bool) {
 // isGUID: ^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$ (lower case only; the
 // variant and version nibbles are not checked).
 func isGUID(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
+		if !lowerHex[s[i]] && i != 8 && i != 13 && i != 18 && i != 23 {
+			return false
 		}
 	}
 	return true
 }
+
+// lowerHex marks the bytes [0-9a-f].
+var lowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()
 
 // isDigits: one or more ASCII digits (the regexp's \d+, which in Go is ASCII).
 func isDigits(s string) bool {

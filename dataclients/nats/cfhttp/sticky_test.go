@@ -152,3 +152,15 @@ func TestStickyCookieParses(t *testing.T) {
 		t.Errorf("%q parsed as %+v", s, c)
 	}
 }
+
+// Reading the sticky cookies is on every request's path; it must not
+// allocate.
+func TestRequestedInstanceAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	req := requestWithCookies("theme=dark; JSESSIONID=s1", "__VCAP_ID__=inst-1")
+	if n := testing.AllocsPerRun(100, func() { _, _ = RequestedInstance(req, defaultSticky) }); n != 0 {
+		t.Errorf("%v allocations, want 0", n)
+	}
+}

@@ -20,6 +20,18 @@ const (
 	alertCertificateRequired = 116
 )
 
+// alertTexts are the texts of the alerts above, taken from crypto/tls once
+// rather than written out, so that they cannot drift from it.
+var alertTexts = func() (t [4]struct {
+	alert uint8
+	text  string
+}) {
+	for i, a := range [...]uint8{alertHandshakeFailure, alertBadCertificate, alertUnknownCA, alertCertificateRequired} {
+		t[i].alert, t[i].text = a, tls.AlertError(a).Error()
+	}
+	return t
+}()
+
 // remoteAlert reports the alert the peer sent, if err is one. Over TCP,
 // crypto/tls reports a received alert as a *net.OpError with Op "remote
 // error" around an unexported type whose text is the same as AlertError's;
@@ -33,9 +45,9 @@ func remoteAlert(err error) (uint8, bool) {
 		return 0, false
 	}
 	text := op.Err.Error()
-	for _, a := range [...]uint8{alertHandshakeFailure, alertBadCertificate, alertUnknownCA, alertCertificateRequired} {
-		if text == tls.AlertError(a).Error() {
-			return a, true
+	for _, a := range alertTexts {
+		if text == a.text {
+			return a.alert, true
 		}
 	}
 	return 0, false
