@@ -24,6 +24,11 @@ type Config struct {
 	// Start is the process start /varz reports; zero means the time
 	// NewHandler was called.
 	Start time.Time
+	// OmitRoutes answers /routes with 404 unless EnableVarz is set. That
+	// is gorouter's health port (status.port, on all interfaces), which
+	// serves /routes only in the deprecated mode; its /routes listener is
+	// the loopback-only one.
+	OmitRoutes bool
 }
 
 const (
@@ -35,17 +40,23 @@ const (
 )
 
 type handler struct {
-	routes Routes
-	health Health
-	auth   basicAuth
-	varz   *varzHandler // nil unless Config.EnableVarz
+	noRoutes bool
+	routes   Routes
+	health   Health
+	auth     basicAuth
+	varz     *varzHandler // nil unless Config.EnableVarz
 }
 
 // NewHandler returns the status listener's handler. A nil routes serves an
 // empty document; a nil health is never healthy, so a router that cannot
 // say it is ready gets no traffic.
 func NewHandler(c Config, routes Routes, health Health) http.Handler {
-	h := &handler{routes: routes, health: health, auth: newBasicAuth(c.User, c.Password)}
+	h := &handler{
+		noRoutes: c.OmitRoutes && !c.EnableVarz,
+		routes:   routes,
+		health:   health,
+		auth:     newBasicAuth(c.User, c.Password),
+	}
 	if c.EnableVarz {
 		h.varz = newVarzHandler(c)
 	}
@@ -62,6 +73,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathAlive:
 		writeOK(w)
 	case pathRoutes:
+		if h.noRoutes {
+			http.NotFound(w, r)
+			return
+		}
 		if !h.auth.allowed(r) {
 			unauthorized(w)
 			return

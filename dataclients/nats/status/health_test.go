@@ -15,6 +15,7 @@ import (
 func TestHealth(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
+		omit    bool // Config.OmitRoutes
 		varz    bool
 		health  Health
 		method  string
@@ -33,11 +34,14 @@ func TestHealth(t *testing.T) {
 		{name: "unclean path", health: fakeHealth(true), path: "//health", status: 404, body: "404 page not found\n"},
 		{name: "healthz without varz", health: fakeHealth(true), path: "/healthz", status: 404, body: "404 page not found\n"},
 		{name: "varz without varz", health: fakeHealth(true), path: "/varz", status: 404, body: "404 page not found\n"},
+		{name: "routes omitted", omit: true, health: fakeHealth(true), path: "/routes", status: 404, body: "404 page not found\n"},
+		{name: "routes omitted but varz", omit: true, varz: true, health: fakeHealth(true), path: "/routes", status: 401, body: "401 Unauthorized\n"},
+		{name: "health with routes omitted", omit: true, health: fakeHealth(true), path: "/health", status: 200, body: "ok\n", noCache: true},
 		{name: "healthz healthy", varz: true, health: fakeHealth(true), path: "/healthz", status: 200, body: "ok\n", noCache: true},
 		{name: "healthz unhealthy", varz: true, health: fakeHealth(false), path: "/healthz", status: 503, body: "", noCache: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := serve(t, NewHandler(Config{EnableVarz: tc.varz}, fakeRoutes{}, tc.health))
+			s := serve(t, NewHandler(Config{EnableVarz: tc.varz, OmitRoutes: tc.omit}, fakeRoutes{}, tc.health))
 			method := tc.method
 			if method == "" {
 				method = "GET"
