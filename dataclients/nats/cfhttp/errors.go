@@ -7,12 +7,9 @@ import (
 	"strings"
 )
 
-// Header names as they appear on the wire. gorouter's code writes
+// HeaderRouterError as it appears on the wire. gorouter's code writes
 // "X-Cf-RouterError"; canonicalisation makes it "X-Cf-Routererror".
-const (
-	HeaderRouterError  = "X-Cf-Routererror"
-	HeaderCacheControl = "Cache-Control"
-)
+const HeaderRouterError = "X-Cf-Routererror"
 
 // Cache-Control values of router errors (§10): lookup failures must not be
 // cached, while an empty host or an empty pool may be, briefly.
@@ -86,7 +83,7 @@ func (e Error) setHeaders(h http.Header) {
 		h.Set(HeaderRouterError, e.RouterError)
 	}
 	if e.CacheControl != "" {
-		h.Set(HeaderCacheControl, e.CacheControl)
+		h.Set("Cache-Control", e.CacheControl)
 	}
 	if e.Status > 299 {
 		h.Del("Connection")
