@@ -13,7 +13,13 @@
 //   - /varz reports "credentials" as [] instead of [user, password]: the
 //     endpoint must never leak the password (§12.4).
 //   - /varz latency percentiles come from a fixed ring of the most recent
-//     requests rather than gorouter's exponentially decaying sample.
+//     requests rather than gorouter's exponentially decaying sample; "cpu"
+//     is the average since start, "tags" has an empty "component" block
+//     and "top10_app_requests" is always [].
+//
+// One handler serves every path. gorouter has two listeners: /health on
+// status.port (all interfaces) and /routes on 127.0.0.1:8082; run two
+// Servers, the public one with Config.OmitRoutes, to get exactly that.
 //
 // Server listens on 127.0.0.1:8082 by default, loopback only, because
 // /routes lists every backend address of the platform.

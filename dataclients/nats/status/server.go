@@ -66,8 +66,14 @@ func (s *Server) Start(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := s.Handler
+	if h == nil {
+		// http.Server would fall back to http.DefaultServeMux, which may
+		// carry whatever a linked package registered (pprof, expvar).
+		h = http.NotFoundHandler()
+	}
 	s.srv = &http.Server{
-		Handler:           s.Handler,
+		Handler:           h,
 		ReadHeaderTimeout: orDefault(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		ReadTimeout:       orDefault(s.ReadTimeout, DefaultReadTimeout),
 		WriteTimeout:      orDefault(s.WriteTimeout, DefaultWriteTimeout),

@@ -96,6 +96,20 @@ func TestServerLifecycle(t *testing.T) {
 	}
 }
 
+// TestServerNilHandler pins that a nil Handler is not DefaultServeMux.
+func TestServerNilHandler(t *testing.T) {
+	http.DefaultServeMux.HandleFunc("/status-test-default-mux", func(w http.ResponseWriter, r *http.Request) {})
+	s := &Server{}
+	addr, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	if r := get(t, "GET", "http://"+addr.String()+"/status-test-default-mux", ""); r.status != 404 {
+		t.Fatalf("status %d, want 404", r.status)
+	}
+}
+
 func TestServerStopUnstarted(t *testing.T) {
 	s := &Server{}
 	if err := s.Close(context.Background()); err != nil {
