@@ -49,3 +49,23 @@ func TestAttemptFilterSeesEachEndpoint(t *testing.T) {
 		t.Errorf("backend saw X-Endpoint %q, want [%s] (the retry's own endpoint)", seen, live)
 	}
 }
+
+// An error handler finds the cause of the proxy's error response in the
+// state bag.
+func TestProxyErrorInStateBag(t *testing.T) {
+	got := make(chan error, 1)
+	reg := testRegistry()
+	reg.Register(testSpec{"seeError", func([]any) filters.Filter {
+		return errFilter{funcFilter{rsp: func(c filters.FilterContext) {
+			err, _ := c.StateBag()[filters.ProxyError].(error)
+			got <- err
+		}}}
+	}})
+	fx := startProxyReg(t, reg, Options{}, netRoute("r", "/", "http://"+deadAddr(t), f("seeError")))
+	if rsp, _ := get(t, fx.url("/")); rsp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", rsp.StatusCode)
+	}
+	if err := <-got; err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("state bag error %v, want the refused dial", err)
+	}
+}

@@ -168,6 +168,9 @@ func (c *reqCtx) setError(err error) {
 	}
 	c.proxyErr = err
 	c.errored = true
+	if c.bag != nil {
+		c.bag[filters.ProxyError] = err
+	}
 	c.resp = errorResponse(c.req, statusFor(c.clientCtx, err))
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
 	"github.com/skiff-proxy/skiff/filters"
 )
@@ -179,7 +180,7 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 	if err, failed := bag[filters.ProxyError].(error); failed {
 		ce := cfhttp.EndpointFailure(err, r.Context().Err() != nil)
 		*rsp = *ce.Response(r)
-		logField(bag, "x_cf_routererror", ce.RouterError)
+		logField(bag, accesslog.KeyRouterError, ce.RouterError)
 		return
 	}
 	if id, ok := bag[bagRequestID].(string); ok && rsp.Header.Get(headerRequestID) == "" {
@@ -203,12 +204,12 @@ func (*poolFilter) HandleErrorResponse() bool { return true }
 // accessLogFields hands the gorouter access-log format its fields.
 func (f *poolFilter) accessLogFields(bag map[string]any, e *endpoint) {
 	if id, ok := bag[bagRequestID].(string); ok {
-		logField(bag, "vcap_request_id", id)
+		logField(bag, accesslog.KeyRequestID, id)
 	}
 	if e != nil {
-		logField(bag, "app_id", e.msg.App)
-		logField(bag, "app_index", e.msg.PrivateInstanceIndex)
-		logField(bag, "instance_id", e.msg.PrivateInstanceID)
+		logField(bag, accesslog.KeyAppID, e.msg.App)
+		logField(bag, accesslog.KeyAppIndex, e.msg.PrivateInstanceIndex)
+		logField(bag, accesslog.KeyInstanceID, e.msg.PrivateInstanceID)
 	}
 }
 
@@ -261,7 +262,7 @@ func (f *routerFilter) Request(ctx filters.FilterContext) {
 	default:
 		e = unknownRoute(r)
 	}
-	logField(ctx.StateBag(), "x_cf_routererror", e.RouterError)
+	logField(ctx.StateBag(), accesslog.KeyRouterError, e.RouterError)
 	ctx.Serve(e.Response(r))
 }
 
