@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,6 +214,44 @@ func TestServerStopInFlight(t *testing.T) {
 			}
 			if string(body) != tc.wantBody {
 				t.Fatalf("body %q, want %q", body, tc.wantBody)
+			}
+		})
+	}
+}
+
+// TestServerLimits pins that the limits act on the wire: an oversized
+// header block is refused and a client that stalls mid-header is cut off.
+func TestServerLimits(t *testing.T) {
+	s := &Server{Handler: NewHandler(Config{}, nil, fakeHealth(true)), ReadHeaderTimeout: 200 * time.Millisecond}
+	addr, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	for _, tc := range []struct {
+		name   string
+		send   string
+		prefix string // of what the server sends before closing
+	}{
+		{name: "oversized header", send: "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2*DefaultMaxHeaderBytes) + "\r\n\r\n", prefix: "HTTP/1.1 431 "},
+		{name: "stalled header", send: "GET /health HTTP/1.1\r\nHost: x\r\n", prefix: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(c, tc.send); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatalf("server did not close the connection: %v", err)
+			}
+			if !strings.HasPrefix(string(got), tc.prefix) || (tc.prefix == "" && len(got) != 0) {
+				t.Fatalf("got %.40q, want prefix %q", got, tc.prefix)
 			}
 		})
 	}
