@@ -43,6 +43,9 @@ func Run(ctx context.Context, o Options) error {
 	starting.Store(true)
 	shutdownStarted := make(chan struct{})
 
+	// gorouter's health (the NATS routes' status listener and health
+	// check User-Agent): serving, and not shutting down.
+	c.NATS.Healthy = func() bool { return !starting.Load() && !draining.Load() }
 	routes, err := c.Pipeline(shutdownStarted)
 	if err != nil {
 		return err
@@ -105,7 +108,16 @@ func Run(ctx context.Context, o Options) error {
 		go func() { serveErr <- admin.Serve(support, ln) }()
 	}
 
-	if c.WaitFirstRouteLoad {
+	stopStatus, err := startNATSStatus(routes.NATS, c.NATS.Status.Address, c.NATS.Healthy, log)
+	if err != nil {
+		admin.Shutdown(support)
+		return err
+	}
+	defer stopStatus()
+
+	// NATS routes arrive after the start delay (start_response_delay_interval):
+	// the proxy stays closed until then, as gorouter's does.
+	if c.WaitFirstRouteLoad || routes.NATS != nil {
 		select {
 		case <-rt.FirstLoad():
 			log.Info("first route set loaded")

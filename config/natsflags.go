@@ -7,6 +7,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/registration"
+	"github.com/skiff-proxy/skiff/dataclients/nats/status"
 	"github.com/skiff-proxy/skiff/dataclients/nats/transport"
 	"github.com/skiff-proxy/skiff/pipeline"
 )
@@ -53,9 +54,18 @@ func natsFlags(fs *flag.FlagSet, o *nats.Options, embeddedAddr *string, dur func
 		`requests with this User-Agent are answered with the router's health (healthcheck_user_agent); "-" switches it off`)
 	fs.Var(listFlag{&o.StickySessionCookieNames, true}, "nats-sticky-cookie-names", "session cookies that make __VCAP_ID__ sticky (sticky_session_cookie_names; default JSESSIONID)")
 	fs.BoolVar(&o.SecureCookies, "nats-secure-cookies", false, "mark __VCAP_ID__ Secure (secure_cookies)")
+	var startDelay time.Duration
+	fs.DurationVar(&startDelay, "nats-start-delay", 0,
+		"keep the proxy closed this long after connecting, while registrars re-send their routes (start_response_delay_interval; default: -nats-register-interval, negative: none)")
+	fs.StringVar(&o.Status.Address, "nats-status-address", status.DefaultAddr,
+		`listener of gorouter's /health, /routes and /varz for the NATS routes; "-" switches it off`)
+	fs.StringVar(&o.Status.User, "nats-status-user", "", "basic-auth user of /routes and /varz (status.user)")
+	fs.StringVar(&o.Status.Password, "nats-status-password", "", "basic-auth password of /routes and /varz (status.pass)")
+	fs.BoolVar(&o.Status.EnableVarz, "nats-status-varz", false, "serve /varz and /healthz too (status.enable_deprecated_varz_healthz_endpoints)")
 
 	return func() error {
 		o.NoDamping = !damping
+		o.StartDelay = startDelay
 		mode, err := registration.ParseShardingMode(sharding)
 		if err != nil {
 			return fmt.Errorf("-nats-sharding-mode: %w", err)

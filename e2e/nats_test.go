@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -23,6 +24,9 @@ type natsRouter struct {
 	*instance
 	srv *natstest.Server
 	pub *natsgo.Conn
+	// status is the base URL of gorouter's status listener (/health,
+	// /routes, /varz), with the user "router-status", password "pw".
+	status string
 }
 
 func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
@@ -35,11 +39,13 @@ func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
 	n.Transport.RegisterInterval = time.Second
 	n.Transport.PruneThreshold = 4 * time.Second
 	n.PruneInterval = time.Second
+	n.Status.Address = freeAddress(t)
+	n.Status.User, n.Status.Password = "router-status", "pw"
 	if configure != nil {
 		configure(n)
 	}
 	in := start(t, "", o)
-	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t)}
+	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + n.Status.Address}
 }
 
 func (r *natsRouter) publish(t *testing.T, subject string, msg any) {
@@ -128,5 +134,61 @@ func TestNATSUnknownRoute(t *testing.T) {
 		rsp.header.Get("X-Cf-Routererror") != "unknown_route" || rsp.header.Get("Cache-Control") != "no-cache, no-store" ||
 		rsp.header.Get("Content-Type") != "text/plain; charset=utf-8" || rsp.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("got %d %q %v", rsp.status, rsp.body, rsp.header)
+	}
+}
+
+// freeAddress is a loopback address nothing listens on right now, for a
+// listener skiff opens itself.
+func freeAddress(t *testing.T) string {
+	t.Helper()
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// statusGet fetches path from gorouter's status listener, with the
+// credentials unless auth is false.
+func (r *natsRouter) statusGet(t *testing.T, path string, auth bool) response {
+	t.Helper()
+	req, err := http.NewRequest("GET", r.status+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth {
+		req.SetBasicAuth("router-status", "pw")
+	}
+	rsp, err := r.client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer rsp.Body.Close()
+	b, _ := io.ReadAll(rsp.Body)
+	return response{rsp.StatusCode, rsp.Header, string(b), rsp.Proto}
+}
+
+// Spec §18 case 5's /routes document and case 51's authentication, on
+// the status listener of a running skiff.
+func TestNATSStatusRoutes(t *testing.T) {
+	r := startNATSRouter(t, nil)
+	be := newBackend(t, "b1", nil)
+	host, port := hostPort(be.URL)
+	r.register(t, map[string]any{"host": host, "port": port, "uris": []string{"app.test"},
+		"app": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "private_instance_id": "inst-1",
+		"private_instance_index": "2", "tags": map[string]string{"component": "route-emitter"}})
+	r.waitStatus(t, "app.test", "/", 200)
+	want := fmt.Sprintf(`{"app.test":[{"address":"%s:%d","availability_zone":"","protocol":"http1","tls":false,"ttl":4,"tags":{"component":"route-emitter"},"private_instance_id":"inst-1"}]}`+"\n", host, port)
+	if got := r.statusGet(t, "/routes", true); got.status != 200 || got.body != want || got.header.Get("Content-Type") != "application/json" {
+		t.Errorf("/routes: %d %q %v\nwant %q", got.status, got.body, got.header, want)
+	}
+	if got := r.statusGet(t, "/routes", false); got.status != 401 || got.body != "401 Unauthorized\n" || got.header.Get("Www-Authenticate") != "Basic" {
+		t.Errorf("/routes without credentials: %d %q %v", got.status, got.body, got.header)
+	}
+	if got := r.statusGet(t, "/health", false); got.status != 200 || got.body != "ok\n" {
+		t.Errorf("/health: %d %q", got.status, got.body)
+	}
+	// The health check User-Agent on the proxy port (case 50).
+	if got := r.get(t, "/", "User-Agent", "HTTP-Monitor/1.1"); got.status != 200 || got.body != "ok\n" {
+		t.Errorf("health check User-Agent: %d %q", got.status, got.body)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/nats/damping"
 	"github.com/skiff-proxy/skiff/dataclients/nats/registration"
+	"github.com/skiff-proxy/skiff/dataclients/nats/status"
 	"github.com/skiff-proxy/skiff/dataclients/nats/transport"
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
@@ -43,6 +44,7 @@ type Client struct {
 
 	stats     stats
 	rejectLog rateLimitedLog
+	counters  *status.Counters
 }
 
 // damperKey is one endpoint of one pool: what flaps.
@@ -68,6 +70,7 @@ func New(o Options) (*Client, error) {
 		c.damp = damping.New[damperKey](d)
 	}
 	c.pred = newPoolPredicateSpec(c)
+	c.counters = status.NewCounters()
 	c.rejectLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now}
 	return c, nil
 }
@@ -100,6 +103,21 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 	c.conn.Store(conn)
 	defer conn.Close()
 
+	if d := c.opts.StartDelay; d > 0 {
+		// The first route set waits for the registrars' answers to
+		// router.start (spec §14.1); a server waiting for its first
+		// load keeps the proxy closed meanwhile.
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
+	}
+	c.mu.Lock()
+	c.dirty = changes{} // all of it is in the full set
+	c.mu.Unlock()
 	select {
 	case out <- dataclients.Update{Reset: true, Upserts: c.allRoutes()}:
 	case <-ctx.Done():

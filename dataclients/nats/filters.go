@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
@@ -25,6 +26,7 @@ const (
 const (
 	bagEndpoint  = "nats:endpoint"   // *endpoint of the last attempt
 	bagRequestID = "nats:request-id" // string
+	bagStart     = "nats:start"      // time.Time the pool filter saw the request
 )
 
 // poolFilterSpec makes natsPool("key"), the filter of every pool's route.
@@ -125,6 +127,7 @@ func (f *poolFilter) Request(ctx filters.FilterContext) {
 
 	id := cfhttp.NewRequestID()
 	bag[bagRequestID] = id
+	bag[bagStart] = f.c.opts.Now()
 	h := r.Header
 	h[headerRequestID] = []string{id}
 	if _, ok := h[headerRequestStart]; !ok {
@@ -181,8 +184,13 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 		ce := cfhttp.EndpointFailure(err, r.Context().Err() != nil)
 		*rsp = *ce.Response(r)
 		logField(bag, accesslog.KeyRouterError, ce.RouterError)
+		if ce.Status == http.StatusBadGateway {
+			f.c.counters.BadGateway()
+		}
+		f.observe(bag, ce.Status)
 		return
 	}
+	f.observe(bag, rsp.StatusCode)
 	if id, ok := bag[bagRequestID].(string); ok && rsp.Header.Get(headerRequestID) == "" {
 		rsp.Header.Set(headerRequestID, id)
 	}
@@ -196,6 +204,15 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 			rsp.Header.Add("Set-Cookie", c)
 		}
 	}
+}
+
+// observe counts the response for /varz.
+func (f *poolFilter) observe(bag map[string]any, status int) {
+	var d time.Duration
+	if start, ok := bag[bagStart].(time.Time); ok {
+		d = f.c.opts.Now().Sub(start)
+	}
+	f.c.counters.Observe(status, d)
 }
 
 // HandleErrorResponse: the proxy's error answers become gorouter's.
@@ -263,6 +280,9 @@ func (f *routerFilter) Request(ctx filters.FilterContext) {
 		e = unknownRoute(r)
 	}
 	logField(ctx.StateBag(), accesslog.KeyRouterError, e.RouterError)
+	if e.Status == http.StatusBadRequest || e.Status == http.StatusNotFound {
+		f.c.counters.BadRequest()
+	}
 	ctx.Serve(e.Response(r))
 }
 

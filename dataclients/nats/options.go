@@ -79,6 +79,16 @@ type Options struct {
 	// (default "HTTP-Monitor/1.1"). "-" switches the check off.
 	HealthCheckUserAgent string
 
+	// StartDelay is how long the router waits after connecting before it
+	// serves (start_response_delay_interval): registrars re-send their
+	// routes on router.start, so the table is full when the proxy opens.
+	// 0 means Transport.RegisterInterval, as gorouter ties the two;
+	// negative means no wait.
+	StartDelay time.Duration
+
+	// Status configures gorouter's status listener.
+	Status StatusOptions
+
 	// Log receives the client's events (registrations at debug level,
 	// rejected messages rate-limited at error level).
 	Log logrus.FieldLogger
@@ -98,6 +108,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Transport.RegisterInterval <= 0 {
 		o.Transport.RegisterInterval = transport.DefaultRegisterInterval
+	}
+	if o.StartDelay == 0 {
+		o.StartDelay = o.Transport.RegisterInterval
 	}
 	if o.Transport.PruneThreshold < o.Transport.RegisterInterval {
 		o.Transport.PruneThreshold = o.Transport.RegisterInterval
