@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		support = admin.NewServer(admin.Handler(admin.Options{
 			Routes:    admin.SnapshotsOf(rt),
-			Endpoints: admin.EndpointsOf(rt, routes.Endpoints),
+			Endpoints: withDamping(admin.EndpointsOf(rt, routes.Endpoints), routes.NATS),
 			Printer:   admin.EskipPrinter{},
 			Draining:  draining.Load,
 			Warnings:  routes.HealthWarnings(c.EtcdUnreachableAfter),

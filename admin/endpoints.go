@@ -34,6 +34,26 @@ type EndpointView struct {
 	DropProbability float64 `json:"drop_probability"`
 	Requests        uint64  `json:"requests"`
 	Failures        uint64  `json:"failures"`
+	// Damping is the update-flap damping of a data client that damps its
+	// registrations (NATS): one entry per route the endpoint registers
+	// under; none when nothing damps it. An endpoint whose registration
+	// is held back is listed with the state "unregistered".
+	Damping []EndpointDamping `json:"damping,omitempty"`
+}
+
+// EndpointDamping is one endpoint's flap damping under one route.
+type EndpointDamping struct {
+	// Route is the data client's name of the route (a NATS route key).
+	Route string `json:"route"`
+	// Penalty grows with every flip between registered and unregistered
+	// and decays over time; above the suppression threshold further
+	// flips are held back.
+	Penalty    float64   `json:"penalty"`
+	Suppressed bool      `json:"suppressed"`
+	Since      time.Time `json:"suppressed_since,omitzero"`
+	// Held is the state waiting to be applied when the penalty has
+	// decayed: "registered" or "unregistered"; empty when none waits.
+	Held string `json:"held,omitempty"`
 }
 
 // EndpointsOf returns the Options.Endpoints function for a table source

@@ -197,6 +197,12 @@ type endpointView struct {
 	FadeIn   float64   `json:"fade_in"`
 	Requests uint64    `json:"requests"`
 	Failures uint64    `json:"failures"`
+	Damping  []struct {
+		Route      string  `json:"route"`
+		Penalty    float64 `json:"penalty"`
+		Suppressed bool    `json:"suppressed"`
+		Held       string  `json:"held"`
+	} `json:"damping"`
 }
 
 func (in *instance) endpoints(t *testing.T) map[string]endpointView {

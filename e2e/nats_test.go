@@ -192,3 +192,44 @@ func TestNATSStatusRoutes(t *testing.T) {
 		t.Errorf("health check User-Agent: %d %q", got.status, got.body)
 	}
 }
+
+// An endpoint flapping between registered and unregistered is
+// suppressed: its last flip is held back (the route keeps serving) and
+// /endpoints shows its penalty and the held state. Without damping the
+// same flips apply at once.
+func TestNATSDampingInEndpoints(t *testing.T) {
+	for _, damped := range []bool{true, false} {
+		t.Run(fmt.Sprintf("damping=%v", damped), func(t *testing.T) {
+			r := startNATSRouter(t, func(o *nats.Options) { o.NoDamping = !damped })
+			be := newBackend(t, "b1", nil)
+			host, port := hostPort(be.URL)
+			msg := map[string]any{"host": host, "port": port, "uris": []string{"flap.test"}}
+			r.register(t, msg)
+			r.waitStatus(t, "flap.test", "/", 200)
+			r.unregister(t, msg) // flip 1: penalty 100
+			r.waitStatus(t, "flap.test", "/", 404)
+			r.register(t, msg) // flip 2: 200, not above the threshold
+			r.waitStatus(t, "flap.test", "/", 200)
+			r.unregister(t, msg) // flip 3: above 200, held when damped
+			if !damped {
+				r.waitStatus(t, "flap.test", "/", 404)
+				if eps := r.endpoints(t); len(eps[host+":"+fmt.Sprint(port)].Damping) != 0 {
+					t.Errorf("damping entries without damping: %+v", eps)
+				}
+				return
+			}
+			var ep endpointView
+			waitFor(t, func() bool {
+				ep = r.endpoints(t)[fmt.Sprintf("%s:%d", host, port)]
+				return len(ep.Damping) == 1 && ep.Damping[0].Suppressed
+			})
+			d := ep.Damping[0]
+			if d.Route != "flap.test" || d.Penalty <= 200 || d.Held != "unregistered" {
+				t.Errorf("damping %+v, want flap.test suppressed above 200 holding unregistered", d)
+			}
+			if got := r.get(t, "/", "Host", "flap.test"); got.status != 200 {
+				t.Errorf("the held unregistration was applied: %d", got.status)
+			}
+		})
+	}
+}
