@@ -16,13 +16,19 @@ func (t *table) lookup(host, path string) *pool {
 	}
 	var buf [maxKeyBytes]byte
 	key := appendLower(buf[:0], host)
-	hostLen := len(key)
 	key = appendLower(key, path)
 	if i := indexByte(key, '?'); i >= 0 {
 		key = key[:i]
 	}
 	if n := len(key); n > 0 && key[n-1] == '/' {
 		key = key[:n-1]
+	}
+	// The host is segment 0 of the normalised key, as gorouter splits
+	// it: a Host holding a '?' or a '/' must not leave hostLen beyond
+	// the key or inside a later segment.
+	hostLen := len(key)
+	if i := indexByte(key, '/'); i >= 0 {
+		hostLen = i
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
