@@ -53,6 +53,7 @@ func commands() []command {
 		{"print", printSummary, runPrint},
 		{"explain", explainSummary, runExplain},
 		{"etcd", etcdSummary, runEtcd},
+		{"nats", natsSummary, runNATS},
 	}
 }
 
