@@ -15,8 +15,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	skiff "github.com/skiff-proxy/skiff"
-	"github.com/skiff-proxy/skiff/routing"
 	"github.com/skiff-proxy/skiff/dataclients/nats/natstest"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 // BenchmarkNATSRegisterToServing measures the time from publishing a
