@@ -1,8 +1,8 @@
 package nats
 
 import (
-	"fmt"
-	"hash/fnv"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -72,7 +72,12 @@ func (p *pool) remove(addr string) bool {
 
 // routeID makes a route id from a key: the key's letters and digits for
 // the reader, and a hash, as keys differing in other characters must not
-// share an id.
+// share an id. The hash is collision-resistant (128 bits of SHA-256): the
+// readable part is cut at 64 bytes and folds every run of other
+// characters into one '_', so "my-app.apps.example.com" and
+// "my--app.apps.example.com" share it, and a 32-bit hash would let a
+// route found by search (or by chance, among the paths of one long host)
+// take the id, and so the route, of another pool.
 func routeID(key string) string {
 	var b strings.Builder
 	b.WriteString("nats_")
@@ -87,8 +92,8 @@ func routeID(key string) string {
 			break
 		}
 	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	fmt.Fprintf(&b, "_%08x", h.Sum32())
+	sum := sha256.Sum256([]byte(key))
+	b.WriteByte('_')
+	b.WriteString(hex.EncodeToString(sum[:16]))
 	return b.String()
 }
