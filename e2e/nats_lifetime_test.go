@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/skiff-proxy/skiff/dataclients/nats"
+	"github.com/skiff-proxy/skiff/dataclients/nats/registration"
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
@@ -425,4 +427,168 @@ func TestNATSOutageKeepsRoutes(t *testing.T) {
 	if ls := rec.matching("nats: pruned-route keep.test"); len(ls) != 1 || ls[0].at.Before(back) {
 		t.Errorf("pruned-route log lines %v, want one after the reconnect", ls)
 	}
+}
+
+// Spec §18 case 27: routing_table_sharding_mode with isolation_segments
+// [iso1] takes E0 (no segment), E1 (iso1) and E2 (iso2) in mode all, E0
+// and E1 in shared-and-segments, only E1 in segments. The filter applies
+// to unregistrations too: under segments, one for E2 is ignored without
+// a log line, and one for E1's address that names iso2 leaves E1.
+func TestNATSSharding(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mode registration.ShardingMode
+		want map[string]bool // by key: served
+	}{
+		{registration.ShardAll, map[string]bool{"e0.shard.test": true, "e1.shard.test": true, "e2.shard.test": true}},
+		{registration.ShardSharedAndSegments, map[string]bool{"e0.shard.test": true, "e1.shard.test": true, "e2.shard.test": false}},
+		{registration.ShardSegments, map[string]bool{"e0.shard.test": false, "e1.shard.test": true, "e2.shard.test": false}},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			var rec *logRecorder
+			r := startNATSRouter(t, func(n *nats.Options) {
+				n.Sharding = tc.mode
+				n.IsolationSegments = []string{"iso1"}
+				rec = recordLog(n)
+			})
+			msgs := map[string]map[string]any{}
+			refs := map[string]*refresher{}
+			// E2 first: the messages are applied in order, so once E0
+			// and E1 are served, E2's fate is decided.
+			for _, e := range []struct{ key, segment string }{
+				{"e2.shard.test", "iso2"}, {"e0.shard.test", ""}, {"e1.shard.test", "iso1"},
+			} {
+				_, msg := natsBackend(t, e.key, e.key)
+				if e.segment != "" {
+					msg["isolation_segment"] = e.segment
+				}
+				msgs[e.key] = msg
+				refs[e.key] = r.keepRegistered(t, msg)
+			}
+			for key, served := range tc.want {
+				if served {
+					r.waitStatus(t, key, "/", 200)
+				}
+			}
+			// One more round of refreshes for good measure.
+			time.Sleep(natsInterval + natsSlack)
+			table := r.statusRoutes(t)
+			for key, served := range tc.want {
+				p := r.try(key, "/")
+				if served && p.status != 200 || !served && (p.status != 404 || p.rerr != "unknown_route") {
+					t.Errorf("%s: %v, served %v", key, p, served)
+				}
+				if _, ok := table[key]; ok != served {
+					t.Errorf("/routes has %s: %v, want %v", key, ok, served)
+				}
+			}
+			if tc.mode != registration.ShardSegments {
+				return
+			}
+			refs["e2.shard.test"].stop()
+			refs["e1.shard.test"].stop()
+			r.unregister(t, msgs["e2.shard.test"])
+			e1 := maps.Clone(msgs["e1.shard.test"])
+			e1["isolation_segment"] = "iso2"
+			r.unregister(t, e1)
+			// Well within E1's TTL from its last refresh.
+			r.keepAnswering(t, "e1.shard.test", 1500*time.Millisecond)
+			if ls := rec.matching("e2.shard.test"); len(ls) > 0 {
+				t.Errorf("log lines about the ignored unregistration: %+v", ls)
+			}
+			if ls := rec.matching("e1.shard.test"); len(ls) > 0 {
+				t.Errorf("log lines about the ignored unregistration: %+v", ls)
+			}
+		})
+	}
+}
+
+// trafficLoop is clients sending GETs to one host in a loop until
+// stopped; it counts the requests and keeps the failed ones.
+type trafficLoop struct {
+	stopc    chan struct{}
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	total    int
+	failures []probe
+}
+
+// startTraffic starts n clients looping GETs against host; the end of the
+// test stops them.
+func (in *instance) startTraffic(t *testing.T, host string, n int) *trafficLoop {
+	l := &trafficLoop{stopc: make(chan struct{})}
+	for range n {
+		l.wg.Go(func() {
+			for {
+				select {
+				case <-l.stopc:
+					return
+				default:
+				}
+				p := in.try(host, "/")
+				l.mu.Lock()
+				l.total++
+				if p.err != nil || p.status != 200 {
+					l.failures = append(l.failures, p)
+				}
+				l.mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	t.Cleanup(func() { l.stop() })
+	return l
+}
+
+// stop stops the clients and returns the number of requests and the
+// failed ones.
+func (l *trafficLoop) stop() (int, []probe) {
+	select {
+	case <-l.stopc:
+	default:
+		close(l.stopc)
+	}
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total, l.failures
+}
+
+// Issue: NATS stopped for longer than the stale threshold while clients
+// keep sending requests, with routes kept while NATS is down: nothing is
+// pruned and no request fails; after the restart the registrar's
+// refreshes (buffered by its client, then sent every second) keep the
+// route beyond the full TTL the reconnect gives it.
+func TestNATSOutageUnderTraffic(t *testing.T) {
+	t.Parallel()
+	var rec *logRecorder
+	r := startNATSRouter(t, func(n *nats.Options) {
+		n.KeepRoutesWhileDisconnected = true
+		rec = recordLog(n)
+	})
+	be, msg := natsBackend(t, "b", "traffic.test")
+	r.keepRegistered(t, msg)
+	r.waitStatus(t, "traffic.test", "/", 200)
+	traffic := r.startTraffic(t, "traffic.test", 4)
+	time.Sleep(natsInterval)
+	r.srv.Shutdown()
+	time.Sleep(natsThreshold + 2*natsPrune)
+	waitLog(t, rec, "nats: prune-suspended", 0)
+	r.srv.Restart(t)
+	back := waitLog(t, rec, "nats: reconnected", 10*time.Second).at
+	// Past the full TTL the reconnect gave, and a prune tick more.
+	time.Sleep(time.Until(back.Add(natsPrune + natsThreshold + 2*natsPrune)))
+	total, failures := traffic.stop()
+	t.Logf("%d requests, %d failed; backend saw %d", total, len(failures), be.hits.Load())
+	if len(failures) > 0 {
+		t.Errorf("%d of %d requests failed, the first %v", len(failures), total, failures[0])
+	}
+	if total < 100 {
+		t.Errorf("only %d requests", total)
+	}
+	if ls := rec.matching("nats: pruned-route"); len(ls) > 0 {
+		t.Errorf("pruned: %+v", ls)
+	}
+	waitLog(t, rec, "nats: NATS is back", 0)
+	r.waitStatus(t, "traffic.test", "/", 200)
 }
