@@ -127,7 +127,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"cert without key", append(r, "-tls-cert", "c.pem"), "-tls-cert and -tls-key: give both or neither"},
 		{"h2c with tls", append(r, "-tls-cert", "c", "-tls-key", "k", "-enable-h2c-server"), "-enable-h2c-server: only for a non-TLS listener"},
 		{"stray argument", append(r, "serve"), `unexpected argument "serve"`},
-		{"no routes", []string{"-address", ":1"}, "no routes: give -routes-file, -inline-routes or -etcd-urls"},
+		{"no routes", []string{"-address", ":1"}, "no routes: give -routes-file, -inline-routes, -etcd-urls or -nats-servers"},
 		{"empty address", append(r, "-address", ""), "-address: must not be empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -390,7 +390,11 @@ func TestSlowEndpointGetsLessTraffic(t *testing.T) {
 				}
 				return
 			}
-			if share > 0.15 {
+			// 0.2 is three standard deviations of a fair share (0.25) at
+			// this sample size below it: a loaded machine's noisy
+			// latencies must not fail the test, a balancer that ignores
+			// latency does.
+			if share > 0.2 {
 				t.Errorf("%s gave the slow endpoint %.3f of the requests, want well under 0.25", algo, share)
 			}
 		})
