@@ -44,6 +44,20 @@ func nrStartOn(t *testing.T, srv *natstest.Server, configure func(*nats.Options)
 	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t)}
 }
 
+// nrStart is startNATSRouter without the start delay
+// (start_response_delay_interval, spec §14.1): the cases of groups B to D
+// are about the table, not about startup, and a router each costs a
+// second less.
+func nrStart(t *testing.T, configure func(*nats.Options)) *natsRouter {
+	t.Helper()
+	return startNATSRouter(t, func(n *nats.Options) {
+		n.StartDelay = -1
+		if configure != nil {
+			configure(n)
+		}
+	})
+}
+
 // nrWithLog makes the NATS client log (debug and up) into the returned
 // buffer, to see its validation-error lines. Rejections are logged at
 // most once a second, so a test that looks for one uses a router of its
@@ -326,7 +340,7 @@ func TestNATSStartThresholdRaisedByInterval(t *testing.T) {
 // Spec §18 case 6: without private_instance_id, X-CF-InstanceID is the
 // endpoint's address.
 func TestNATSNoInstanceID(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	var mu sync.Mutex
 	var seen http.Header
 	be := newBackend(t, "b1", func(w http.ResponseWriter, req *http.Request) {
@@ -368,7 +382,7 @@ func TestNATSTypeErrorsRejectMessage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var log syncBuffer
-			r := startNATSRouter(t, nrWithLog(&log))
+			r := nrStart(t, nrWithLog(&log))
 			be := newBackend(t, "b1", nil)
 			host, port := nrHostPort(t, be.URL)
 			r.register(t, tc.payload)
@@ -402,7 +416,7 @@ func TestNATSRouteServiceURLCheck(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			var log syncBuffer
-			r := startNATSRouter(t, nrWithLog(&log))
+			r := nrStart(t, nrWithLog(&log))
 			be := newBackend(t, "b1", nil)
 			host, port := nrHostPort(t, be.URL)
 			r.nrKeep(t, nrReg(host, port, []string{"rs.test"}, "route_service_url", tc.url))
@@ -434,7 +448,7 @@ func TestNATSRouteServiceURLCheck(t *testing.T) {
 // rejected.
 func TestNATSLenientDecoding(t *testing.T) {
 	t.Run("case-insensitive keys", func(t *testing.T) {
-		r := startNATSRouter(t, nil)
+		r := nrStart(t, nil)
 		be := newBackend(t, "b1", nil)
 		host, port := nrHostPort(t, be.URL)
 		r.nrKeep(t, fmt.Sprintf(`{"HOST":%q,"Port":%d,"URIS":["ci.test"],"dea":"x"}`, host, port))
@@ -453,7 +467,7 @@ func TestNATSLenientDecoding(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var log syncBuffer
-			r := startNATSRouter(t, nrWithLog(&log))
+			r := nrStart(t, nrWithLog(&log))
 			r.register(t, tc.payload)
 			r.nrBarrier(t) // also: the router still handles messages
 			if got := strings.Contains(log.String(), "validation-error"); got != tc.rejected {
@@ -470,7 +484,7 @@ func TestNATSLenientDecoding(t *testing.T) {
 // with a validation-error, where gorouter registers ":P".
 func TestNATSEmptyHostRejected(t *testing.T) {
 	var log syncBuffer
-	r := startNATSRouter(t, nrWithLog(&log))
+	r := nrStart(t, nrWithLog(&log))
 	be := newBackend(t, "b1", nil)
 	_, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, map[string]any{"port": port, "uris": []string{"nohost.test"}})
@@ -490,7 +504,7 @@ func TestNATSEmptyHostRejected(t *testing.T) {
 // both pools. (/varz urls:2, droplets:1 is not checked: skiff does not
 // wire the status listener's /varz yet.)
 func TestNATSMultipleURIs(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	be := newBackend(t, "b1", nil)
 	host, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, nrReg(host, port, []string{"a.test", "b.test/x"}))
@@ -513,7 +527,7 @@ func TestNATSMultipleURIs(t *testing.T) {
 // trailing slash; lookup ignores the case and the Host's port, and the
 // backend gets the path as sent.
 func TestNATSRouteKeyNormalisation(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	be := newBackend(t, "b1", nil)
 	host, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, nrReg(host, port, []string{"MyApp.Example.COM/Api/?q=1"}))
@@ -529,7 +543,7 @@ func TestNATSRouteKeyNormalisation(t *testing.T) {
 
 // Spec §18 case 13: the longest match of whole path segments wins.
 func TestNATSLongestSegmentMatch(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	b1, b2 := newBackend(t, "b1", nil), newBackend(t, "b2", nil)
 	h1, p1 := nrHostPort(t, b1.URL)
 	h2, p2 := nrHostPort(t, b2.URL)
@@ -556,7 +570,7 @@ func TestNATSLongestSegmentMatch(t *testing.T) {
 // Spec §18 case 14: the query of a registered URI is cut from the key;
 // the request's query reaches the backend.
 func TestNATSQueryInURIIgnored(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	be := newBackend(t, "b1", nil)
 	host, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, nrReg(host, port, []string{"q.test?x=1"}))
@@ -570,7 +584,7 @@ func TestNATSQueryInURIIgnored(t *testing.T) {
 // Spec §18 case 15: a wildcard host serves the hosts below it, not its
 // own domain; an exact host wins.
 func TestNATSWildcards(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	b1, b2 := newBackend(t, "b1", nil), newBackend(t, "b2", nil)
 	h1, p1 := nrHostPort(t, b1.URL)
 	h2, p2 := nrHostPort(t, b2.URL)
@@ -601,7 +615,7 @@ func TestNATSWildcards(t *testing.T) {
 // Spec §18 case 16: an exact host at a shorter path beats a wildcard at a
 // longer one.
 func TestNATSExactHostBeatsLongerWildcard(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	b1, b2 := newBackend(t, "b1", nil), newBackend(t, "b2", nil)
 	h1, p1 := nrHostPort(t, b1.URL)
 	h2, p2 := nrHostPort(t, b2.URL)
@@ -623,7 +637,7 @@ func TestNATSExactHostBeatsLongerWildcard(t *testing.T) {
 // host, port and uris alone; the last one takes the pool with it; an
 // unregister for another port changes nothing.
 func TestNATSUnregister(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	b1, b2 := newBackend(t, "b1", nil), newBackend(t, "b2", nil)
 	h1, p1 := nrHostPort(t, b1.URL)
 	h2, p2 := nrHostPort(t, b2.URL)
@@ -674,7 +688,7 @@ func TestNATSPortTLSPortOverwrite(t *testing.T) {
 		{"tls then plain", "http", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := startNATSRouter(t, nil)
+			r := nrStart(t, nil)
 			be := newBackend(t, "b1", nil)
 			host, port := nrHostPort(t, be.URL)
 			plain := nrReg(host, port, []string{"o.test"})
@@ -699,7 +713,7 @@ func TestNATSPortTLSPortOverwrite(t *testing.T) {
 // port is not registered. (The request over TLS to a backend whose
 // certificate names inst-9 is left out: see the report.)
 func TestNATSTLSPortWins(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	p1, p2 := nrDeadPort(t), nrDeadPort(t)
 	r.nrKeep(t, map[string]any{"host": "127.0.0.1", "port": p1, "tls_port": p2,
 		"server_cert_domain_san": "inst-9", "uris": []string{"tls.test"}})
@@ -709,7 +723,7 @@ func TestNATSTLSPortWins(t *testing.T) {
 // Spec §18 case 20: for NATS the last message wins: a register arriving
 // after the unregister brings the endpoint back.
 func TestNATSLastMessageWins(t *testing.T) {
-	r := startNATSRouter(t, nil)
+	r := nrStart(t, nil)
 	be := newBackend(t, "b1", nil)
 	host, port := nrHostPort(t, be.URL)
 	m := nrReg(host, port, []string{"lw.test"})
