@@ -45,6 +45,8 @@ func natsFlags(fs *flag.FlagSet, o *nats.Options, embeddedAddr *string, dur func
 	fs.Var(listFlag{&o.IsolationSegments, true}, "nats-isolation-segments", "comma-separated isolation segments this router serves (isolation_segments)")
 	fs.StringVar(&o.Algorithm, "nats-balancing-algorithm", nats.RoundRobin,
 		"round-robin or least-connection, for pools without options.loadbalancing (balancing_algorithm)")
+	fs.IntVar(&o.MaxConns, "nats-max-conns", 500,
+		"requests an endpoint takes at a time, counted until their response headers arrive; 0: no limit (backends.max_conns)")
 	fs.BoolVar(&o.EmptyPool503, "nats-empty-pool-503", false,
 		"answer 503 for a route whose last endpoint left, for -nats-empty-pool-timeout (empty_pool_response_code_503)")
 	dur(&o.EmptyPoolTimeout, "nats-empty-pool-timeout", 0, "how long an empty route is kept (empty_pool_timeout)")

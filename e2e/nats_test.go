@@ -233,3 +233,55 @@ func TestNATSDampingInEndpoints(t *testing.T) {
 		})
 	}
 }
+
+// Spec §18 cases 31 and 32: max_conns counts a request until its
+// response headers arrive; all endpoints at the limit answer 503.
+func TestNATSMaxConns(t *testing.T) {
+	r := startNATSRouter(t, func(o *nats.Options) { o.MaxConns = 1 })
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	be := newBackend(t, "b1", nil)
+	be.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch req.URL.Path {
+		case "/slow-headers":
+			entered <- struct{}{}
+			<-release
+		case "/slow-body":
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			<-release
+		}
+	})
+	host, port := hostPort(be.URL)
+	r.register(t, map[string]any{"host": host, "port": port, "uris": []string{"mc.test"}})
+	r.waitStatus(t, "mc.test", "/", 200)
+
+	first := make(chan response, 1)
+	go func() { first <- r.get(t, "/slow-headers", "Host", "mc.test") }()
+	<-entered
+	second := r.get(t, "/", "Host", "mc.test")
+	if second.status != 503 || second.body != "503 Service Unavailable: Requested route ('mc.test') has reached the connection limit.\n" ||
+		second.header.Get("X-Cf-Routererror") != "Connection Limit Reached" {
+		t.Errorf("at the limit: %d %q %v", second.status, second.body, second.header)
+	}
+	release <- struct{}{}
+	if got := <-first; got.status != 200 {
+		t.Errorf("the request holding the slot: %d", got.status)
+	}
+
+	// A streaming body does not hold the slot.
+	rsp, err := r.client.Do(func() *http.Request {
+		req, _ := http.NewRequest("GET", r.url+"/slow-body", nil)
+		req.Host = "mc.test"
+		return req
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	if got := r.get(t, "/", "Host", "mc.test"); got.status != 200 {
+		t.Errorf("during another response's body: %d %q", got.status, got.body)
+	}
+	close(release)
+	io.Copy(io.Discard, rsp.Body)
+}

@@ -21,6 +21,10 @@ type endpoint struct {
 	// seen is when it was last registered, in Unix nanoseconds: refreshed
 	// in place by re-registrations, read by pruning.
 	seen atomic.Int64
+	// inflight counts the requests between the start of their attempt
+	// and their response headers (spec §7.4). A replaced endpoint starts
+	// from zero, as gorouter's does.
+	inflight atomic.Int64
 }
 
 func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Duration, now time.Time) *endpoint {

@@ -67,6 +67,18 @@ func (f *poolFilter) pool() *pool {
 	return f.c.table.pools[f.key]
 }
 
+// poolState reads what a request needs of the pool under the table's
+// lock: whether it has endpoints and its route service.
+func (f *poolFilter) poolState() (p *pool, endpoints int, routeService string) {
+	f.c.table.mu.RLock()
+	defer f.c.table.mu.RUnlock()
+	p = f.c.table.pools[f.key]
+	if p == nil {
+		return nil, 0, ""
+	}
+	return p, len(p.eps), p.routeServiceURL
+}
+
 // endpointWhere returns the address of the last endpoint of the pool for
 // which match holds (gorouter keeps the last of several, spec §11).
 func (f *poolFilter) endpointWhere(match func(*endpoint) bool) (string, bool) {
@@ -88,13 +100,13 @@ func (f *poolFilter) endpointWhere(match func(*endpoint) bool) (string, bool) {
 func (f *poolFilter) Request(ctx filters.FilterContext) {
 	r := ctx.Request()
 	bag := ctx.StateBag()
-	p := f.pool()
-	if p == nil || len(p.eps) == 0 {
+	p, n, routeService := f.poolState()
+	if n == 0 {
 		// Retained empty (spec §4.5), or gone since the table was built.
 		ctx.Serve(cfhttp.NoEndpoints(r.Host).Response(r))
 		return
 	}
-	if p.routeServiceURL != "" {
+	if routeService != "" {
 		ctx.Serve(cfhttp.RouteServicesDisabled().Response(r))
 		return
 	}
@@ -123,6 +135,11 @@ func (f *poolFilter) Request(ctx filters.FilterContext) {
 		if addr, ok := f.endpointWhere(func(e *endpoint) bool { return e.msg.PrivateInstanceID == id }); ok {
 			bag[filters.PreferredEndpoint] = addr
 		}
+	}
+
+	if f.checkLimit(p, bag) {
+		ctx.Serve(cfhttp.ConnectionLimit(r.Host).Response(r))
+		return
 	}
 
 	id := cfhttp.NewRequestID()
@@ -163,16 +180,20 @@ func (f *poolFilter) Attempt(ctx filters.FilterContext, addr string) {
 		// that is known.
 		h[headerAppID], h[headerInstanceIndex], h[headerInstanceID] = []string{""}, []string{""}, []string{addr}
 		delete(ctx.StateBag(), bagEndpoint)
+		release(ctx.StateBag())
 		return
 	}
 	h[headerAppID] = []string{e.msg.App}
 	h[headerInstanceIndex] = []string{e.msg.PrivateInstanceIndex}
 	h[headerInstanceID] = []string{e.instanceID()}
-	ctx.StateBag()[bagEndpoint] = e
+	bag := ctx.StateBag()
+	bag[bagEndpoint] = e
+	count(bag, ctx.Request(), e)
 }
 
 func (f *poolFilter) Response(ctx filters.FilterContext) {
 	bag := ctx.StateBag()
+	release(bag) // the response headers are in, or the attempt failed
 	r := ctx.Request()
 	e, _ := bag[bagEndpoint].(*endpoint)
 	f.accessLogFields(bag, e)

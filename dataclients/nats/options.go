@@ -63,6 +63,11 @@ type Options struct {
 	NoDamping bool
 	Damping   damping.Config
 
+	// MaxConns is backends.max_conns: the requests an endpoint takes at a
+	// time, counted until their response headers arrive; 0 means no
+	// limit (gorouter's binary), Cloud Foundry deploys 500.
+	MaxConns int
+
 	// StickySessionCookieNames are sticky_session_cookie_names: a request
 	// carrying one of them and __VCAP_ID__ goes to that instance when it
 	// can (default JSESSIONID). SecureCookies is secure_cookies.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/skiff-proxy/skiff/routing"
@@ -25,6 +26,9 @@ type pool struct {
 	// emptySince is when the last endpoint left a pool retained empty
 	// (§4.5); zero while it has endpoints.
 	emptySince time.Time
+	// limitCursor spreads requests over the endpoints below the
+	// connection limit when others are at it.
+	limitCursor atomic.Uint32
 }
 
 func newPool(key, contextPath, algorithm string) *pool {
