@@ -592,3 +592,134 @@ func TestNATSOutageUnderTraffic(t *testing.T) {
 	waitLog(t, rec, "nats: NATS is back", 0)
 	r.waitStatus(t, "traffic.test", "/", 200)
 }
+
+// malformed are registrations that must be rejected, for P the port of a
+// live endpoint of flood.test: broken JSON, type errors, an empty host,
+// arrays, scalars, huge strings.
+func malformed(host string, port int) []string {
+	ok := fmt.Sprintf(`"host":%q,"port":%d,"uris":["flood.test"]`, host, port)
+	huge := strings.Repeat("a", 100<<10)
+	return []string{
+		``,
+		`not json`,
+		`{"host":`,
+		`{` + ok,
+		`{` + ok + `}}`,
+		fmt.Sprintf(`{"host":%q,"port":"%d","uris":["flood.test"]}`, host, port),
+		fmt.Sprintf(`{"host":%q,"port":70000,"uris":["flood.test"]}`, host),
+		fmt.Sprintf(`{"host":%q,"port":%d.0,"uris":["flood.test"]}`, host, port),
+		fmt.Sprintf(`{"host":%q,"port":-%d,"uris":["flood.test"]}`, host, port),
+		`{` + ok + `,"private_instance_index":0}`,
+		`{` + ok + `,"tags":{"component":1}}`,
+		fmt.Sprintf(`{"host":%q,"port":%d,"uris":"flood.test"}`, host, port),
+		fmt.Sprintf(`{"host":%q,"port":%d,"uris":["flood.test",1]}`, host, port),
+		`{` + ok + `,"stale_threshold_in_seconds":"5"}`,
+		`{` + ok + `,"stale_threshold_in_seconds":1.5}`,
+		`{` + ok + `,"route_service_url":"http://rs.test"}`,
+		fmt.Sprintf(`{"port":%d,"uris":["flood.test"]}`, port),
+		fmt.Sprintf(`{"host":"","port":%d,"uris":["flood.test"]}`, port),
+		`[]`,
+		`[{` + ok + `}]`,
+		`42`,
+		`"flood.test"`,
+		`true`,
+		`"` + huge + `"`,
+		huge,
+		fmt.Sprintf(`{"host":%q,"port":"x","uris":["flood.test"]}`, huge),
+		`{` + ok + `,"app":"` + huge + `}`,
+	}
+}
+
+// Issue: thousands of malformed messages, on both subjects, while
+// clients keep using a valid route: every request succeeds, every
+// message is rejected, the rejections are logged about once a second
+// with summaries of the lines left out, and a valid registration sent
+// after the flood is served.
+func TestNATSMalformedFlood(t *testing.T) {
+	t.Parallel()
+	var rec *logRecorder
+	r := startNATSRouter(t, func(n *nats.Options) { rec = recordLog(n) })
+	be, msg := natsBackend(t, "b", "flood.test")
+	r.keepRegistered(t, msg)
+	r.waitStatus(t, "flood.test", "/", 200)
+	traffic := r.startTraffic(t, "flood.test", 4)
+
+	host, port := hostPort(be.URL)
+	payloads := malformed(host, port)
+	const n = 5000
+	for i := range n {
+		p := payloads[i%len(payloads)]
+		if len(p) > 1<<10 && i%10 != 0 {
+			// The huge ones are every tenth turn only: a few MB in all.
+			p = payloads[1]
+		}
+		subject := "router.register"
+		if i%2 == 1 {
+			subject = "router.unregister"
+		}
+		if err := r.pub.Publish(subject, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		if i%1000 == 999 {
+			// In batches over two seconds or so, for the rate limit
+			// to show.
+			if err := r.pub.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(400 * time.Millisecond)
+		}
+	}
+	if err := r.pub.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// Messages are applied in order: once this one is served, the flood
+	// has been handled.
+	_, after := natsBackend(t, "after", "after.flood.test")
+	r.keepRegistered(t, after)
+	r.waitStatus(t, "after.flood.test", "/", 200)
+	// One more, after the rate limit's period, brings the summary of
+	// the lines left out.
+	time.Sleep(time.Second + natsSlack)
+	r.register(t, "not json: the last one")
+	waitLog(t, rec, "the last one", 5*time.Second)
+
+	total, failures := traffic.stop()
+	t.Logf("%d requests, %d failed", total, len(failures))
+	if len(failures) > 0 {
+		t.Errorf("%d of %d requests failed, the first %v", len(failures), total, failures[0])
+	}
+	if total < 50 {
+		t.Errorf("only %d requests", total)
+	}
+	if got := r.try("flood.test", "/"); got.status != 200 {
+		t.Errorf("flood.test after the flood: %v", got)
+	}
+
+	logged := rec.matching("nats: validation-error")
+	summaries := rec.matching("more messages rejected since the last logged one")
+	rejected := len(logged)
+	for _, s := range summaries {
+		var k int
+		if _, err := fmt.Sscanf(s.msg, "nats: %d more messages rejected", &k); err != nil {
+			t.Errorf("summary %q: %v", s.msg, err)
+		}
+		rejected += k
+	}
+	t.Logf("%d validation-error lines, %d summaries, %d rejections counted", len(logged), len(summaries), rejected)
+	if rejected != n+1 {
+		t.Errorf("%d rejections counted through the log, want %d", rejected, n+1)
+	}
+	if len(summaries) == 0 {
+		t.Error("no summary of the rejections left out")
+	}
+	for i := 1; i < len(logged); i++ {
+		if d := logged[i].at.Sub(logged[i-1].at); d < 900*time.Millisecond {
+			t.Errorf("validation-error lines %v apart, want one a second at most", d)
+		}
+	}
+	for _, l := range logged {
+		if l.level != logrus.ErrorLevel {
+			t.Errorf("validation-error at level %v", l.level)
+		}
+	}
+}
