@@ -37,11 +37,13 @@ func nrStartOn(t *testing.T, srv *natstest.Server, configure func(*nats.Options)
 	n.Transport.RegisterInterval = time.Second
 	n.Transport.PruneThreshold = 4 * time.Second
 	n.PruneInterval = time.Second
+	n.Status.Address = freeAddress(t)
+	n.Status.User, n.Status.Password = "router-status", "pw"
 	if configure != nil {
 		configure(n)
 	}
 	in := start(t, "", o)
-	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t)}
+	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + n.Status.Address}
 }
 
 // nrStart is startNATSRouter without the start delay
@@ -158,6 +160,55 @@ func (r *natsRouter) nrPools(t *testing.T) map[string][]string {
 		}
 	}
 	return out
+}
+
+// nrRoutes is gorouter's /routes document (spec §12.3) from the status
+// listener: the route keys and their endpoints' fields.
+func (r *natsRouter) nrRoutes(t *testing.T) map[string][]map[string]any {
+	t.Helper()
+	rsp := r.statusGet(t, "/routes", true)
+	if rsp.status != 200 {
+		t.Fatalf("/routes: %d %q", rsp.status, rsp.body)
+	}
+	var out map[string][]map[string]any
+	if err := json.Unmarshal([]byte(rsp.body), &out); err != nil {
+		t.Fatalf("/routes: %v\n%s", err, rsp.body)
+	}
+	return out
+}
+
+// nrCheckRoute checks that gorouter's /routes lists key with exactly the
+// endpoints want, each given by the fields it must have (in pool order).
+func (r *natsRouter) nrCheckRoute(t *testing.T, key string, want ...map[string]any) {
+	t.Helper()
+	got, ok := r.nrRoutes(t)[key]
+	if !ok {
+		t.Errorf("/routes has no key %q", key)
+		return
+	}
+	if len(got) != len(want) {
+		t.Errorf("/routes %q: %d endpoints %v, want %d", key, len(got), got, len(want))
+		return
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if g, present := got[i][k]; v == nil && present {
+				t.Errorf("/routes %q[%d] has %s %v, want none (endpoint %v)", key, i, k, g, got[i])
+				continue
+			}
+			if v != nil && fmt.Sprint(got[i][k]) != fmt.Sprint(v) {
+				t.Errorf("/routes %q[%d].%s = %v, want %v (endpoint %v)", key, i, k, got[i][k], v, got[i])
+			}
+		}
+	}
+}
+
+// nrNoRoute checks that gorouter's /routes does not list key.
+func (r *natsRouter) nrNoRoute(t *testing.T, key string) {
+	t.Helper()
+	if eps, ok := r.nrRoutes(t)[key]; ok {
+		t.Errorf("/routes lists %q: %v", key, eps)
+	}
 }
 
 // nrWaitPool waits until the pool of key has exactly the endpoints want
@@ -352,6 +403,7 @@ func TestNATSNoInstanceID(t *testing.T) {
 	r.nrKeep(t, nrReg(host, port, []string{"app.test"},
 		"app", "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "private_instance_index", "2"))
 	r.waitStatus(t, "app.test", "/", 200)
+	r.nrCheckRoute(t, "app.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port), "private_instance_id": nil})
 	mu.Lock()
 	defer mu.Unlock()
 	want := map[string]string{
@@ -391,6 +443,7 @@ func TestNATSTypeErrorsRejectMessage(t *testing.T) {
 			if _, ok := r.nrPools(t)["bad.test"]; ok {
 				t.Errorf("bad.test registered from %s", tc.payload)
 			}
+			r.nrNoRoute(t, "bad.test")
 			if rsp := r.get(t, "/", "Host", "bad.test"); rsp.status != 404 {
 				t.Errorf("bad.test: status %d, want 404", rsp.status)
 			}
@@ -428,6 +481,7 @@ func TestNATSRouteServiceURLCheck(t *testing.T) {
 				if !listed || rejected {
 					t.Errorf("not accepted (listed %v, validation-error %v)", listed, rejected)
 				}
+				r.nrCheckRoute(t, "rs.test", map[string]any{"route_service_url": tc.url})
 				if rsp.status != 502 || rsp.header.Get("X-Cf-Routererror") != "route_service_unsupported" {
 					t.Errorf("got %d %q %q, want 502 route_service_unsupported", rsp.status, rsp.header.Get("X-Cf-Routererror"), rsp.body)
 				}
@@ -436,6 +490,7 @@ func TestNATSRouteServiceURLCheck(t *testing.T) {
 			if listed || !rejected {
 				t.Errorf("not rejected (listed %v, validation-error %v)", listed, rejected)
 			}
+			r.nrNoRoute(t, "rs.test")
 			if rsp.status != 404 {
 				t.Errorf("status %d, want 404", rsp.status)
 			}
@@ -456,6 +511,7 @@ func TestNATSLenientDecoding(t *testing.T) {
 			t.Errorf("served by %q", rsp.header.Get("X-Backend"))
 		}
 		r.nrWaitPool(t, "ci.test", fmt.Sprintf("http://127.0.0.1:%d", port))
+		r.nrCheckRoute(t, "ci.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port), "tls": false})
 	})
 	for _, tc := range []struct {
 		name, payload string
@@ -476,6 +532,9 @@ func TestNATSLenientDecoding(t *testing.T) {
 			if ps := r.nrPools(t); len(ps) != 1 {
 				t.Errorf("pools %v, want the barrier's only", ps)
 			}
+			if rs := r.nrRoutes(t); len(rs) != 1 {
+				t.Errorf("/routes %v, want the barrier's only", rs)
+			}
 		})
 	}
 }
@@ -492,6 +551,7 @@ func TestNATSEmptyHostRejected(t *testing.T) {
 	if _, ok := r.nrPools(t)["nohost.test"]; ok {
 		t.Error("nohost.test registered")
 	}
+	r.nrNoRoute(t, "nohost.test")
 	if rsp := r.get(t, "/", "Host", "nohost.test"); rsp.status != 404 {
 		t.Errorf("status %d, want 404", rsp.status)
 	}
@@ -501,16 +561,25 @@ func TestNATSEmptyHostRejected(t *testing.T) {
 }
 
 // Spec §18 case 11: one message with two URIs registers the endpoint in
-// both pools. (/varz urls:2, droplets:1 is not checked: skiff does not
-// wire the status listener's /varz yet.)
+// both pools; /varz counts two urls and one droplet.
 func TestNATSMultipleURIs(t *testing.T) {
-	r := nrStart(t, nil)
+	r := nrStart(t, func(n *nats.Options) { n.Status.EnableVarz = true })
 	be := newBackend(t, "b1", nil)
 	host, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, nrReg(host, port, []string{"a.test", "b.test/x"}))
 	ep := fmt.Sprintf("http://127.0.0.1:%d", port)
 	r.nrWaitPool(t, "a.test", ep)
 	r.nrWaitPool(t, "b.test/x", ep)
+	addr := map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port)}
+	r.nrCheckRoute(t, "a.test", addr)
+	r.nrCheckRoute(t, "b.test/x", addr)
+	varz := r.statusGet(t, "/varz", true)
+	var v struct{ URLs, Droplets *int }
+	if err := json.Unmarshal([]byte(varz.body), &v); err != nil || varz.status != 200 || v.URLs == nil || v.Droplets == nil {
+		t.Errorf("/varz: %d %q (%v)", varz.status, varz.body, err)
+	} else if *v.URLs != 2 || *v.Droplets != 1 {
+		t.Errorf("/varz urls %d, droplets %d, want 2 and 1", *v.URLs, *v.Droplets)
+	}
 	for _, c := range []struct{ host, path string }{{"a.test", "/"}, {"b.test", "/x"}} {
 		if rsp := r.waitStatus(t, c.host, c.path, 200); rsp.header.Get("X-Backend") != "b1" {
 			t.Errorf("%s%s served by %q", c.host, c.path, rsp.header.Get("X-Backend"))
@@ -535,6 +604,10 @@ func TestNATSRouteKeyNormalisation(t *testing.T) {
 	if ps := r.nrPools(t); len(ps) != 1 {
 		t.Errorf("pools %v, want myapp.example.com/api only", ps)
 	}
+	if rs := r.nrRoutes(t); len(rs) != 1 {
+		t.Errorf("/routes %v, want myapp.example.com/api only", rs)
+	}
+	r.nrCheckRoute(t, "myapp.example.com/api", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port)})
 	rsp := r.waitStatus(t, "MYAPP.example.com:8081", "/API/v1", 200)
 	if got := rsp.header.Get("X-Seen-Path"); got != "/API/v1" {
 		t.Errorf("backend saw path %q, want /API/v1", got)
@@ -551,6 +624,8 @@ func TestNATSLongestSegmentMatch(t *testing.T) {
 	r.nrKeep(t, nrReg(h2, p2, []string{"c.test/api"}))
 	r.waitStatus(t, "c.test", "/", 200)
 	r.waitStatus(t, "c.test", "/api", 200)
+	r.nrCheckRoute(t, "c.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p1)})
+	r.nrCheckRoute(t, "c.test/api", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2)})
 	for _, tc := range []struct{ path, want string }{
 		{"/api", "b2"}, {"/api/", "b2"}, {"/api/v1/x", "b2"},
 		{"/apix", "b1"}, {"/", "b1"}, {"/a/api", "b1"},
@@ -575,6 +650,9 @@ func TestNATSQueryInURIIgnored(t *testing.T) {
 	host, port := nrHostPort(t, be.URL)
 	r.nrKeep(t, nrReg(host, port, []string{"q.test?x=1"}))
 	r.nrWaitPool(t, "q.test", fmt.Sprintf("http://127.0.0.1:%d", port))
+	if rs := r.nrRoutes(t); len(rs) != 1 || rs["q.test"] == nil {
+		t.Errorf("/routes %v, want q.test only", rs)
+	}
 	rsp := r.waitStatus(t, "q.test", "/?y=2", 200)
 	if got := rsp.header.Get("X-Seen-Path"); got != "/?y=2" {
 		t.Errorf("backend saw %q, want /?y=2", got)
@@ -592,6 +670,7 @@ func TestNATSWildcards(t *testing.T) {
 	r.nrKeep(t, nrReg(h2, p2, []string{"a.w.test"}))
 	r.nrWaitPool(t, "*.w.test", fmt.Sprintf("http://127.0.0.1:%d", p1))
 	r.nrWaitPool(t, "a.w.test", fmt.Sprintf("http://127.0.0.1:%d", p2))
+	r.nrCheckRoute(t, "*.w.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p1)})
 	for _, tc := range []struct{ host, path, want string }{
 		{"x.w.test", "/", "b1"},
 		{"y.z.w.test", "/", "b1"},
@@ -623,6 +702,7 @@ func TestNATSExactHostBeatsLongerWildcard(t *testing.T) {
 	r.nrKeep(t, nrReg(h2, p2, []string{"*.w2.test/api"}))
 	r.nrWaitPool(t, "e.w2.test", fmt.Sprintf("http://127.0.0.1:%d", p1))
 	r.nrWaitPool(t, "*.w2.test/api", fmt.Sprintf("http://127.0.0.1:%d", p2))
+	r.nrCheckRoute(t, "*.w2.test/api", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2)})
 	for _, tc := range []struct{ host, want string }{{"e.w2.test", "b1"}, {"f.w2.test", "b2"}} {
 		rsp := r.get(t, "/api", "Host", tc.host)
 		if rsp.status != 200 || rsp.header.Get("X-Backend") != tc.want {
@@ -652,10 +732,13 @@ func TestNATSUnregister(t *testing.T) {
 	if got := r.nrPools(t)["u.test"]; len(got) != 2 {
 		t.Errorf("after unregistering another port: endpoints %v, want %s and %s", got, ep1, ep2)
 	}
+	r.nrCheckRoute(t, "u.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p1)},
+		map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2)})
 
 	stop1()
 	r.unregister(t, nrReg(h1, p1, []string{"u.test"}))
 	r.nrWaitPool(t, "u.test", ep2)
+	r.nrCheckRoute(t, "u.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2), "private_instance_id": "inst-2"})
 	for range 4 {
 		if rsp := r.get(t, "/", "Host", "u.test"); rsp.status != 200 || rsp.header.Get("X-Backend") != "b2" {
 			t.Errorf("got %d from %q, want 200 from b2", rsp.status, rsp.header.Get("X-Backend"))
@@ -665,6 +748,7 @@ func TestNATSUnregister(t *testing.T) {
 	stop2()
 	r.unregister(t, nrReg(h2, p2, []string{"u.test"}))
 	r.nrWaitPool(t, "u.test")
+	r.nrNoRoute(t, "u.test")
 	if rsp := r.get(t, "/", "Host", "u.test"); rsp.status != 404 || rsp.header.Get("X-Cf-Routererror") != "unknown_route" {
 		t.Errorf("got %d %q, want 404 unknown_route", rsp.status, rsp.header.Get("X-Cf-Routererror"))
 	}
@@ -676,8 +760,7 @@ func nrDeadPort(t *testing.T) int {
 }
 
 // Spec §18 case 18: port and tls_port share the address, so each replaces
-// the other. (That the TLS endpoint has server_cert_domain_san "s1" is for
-// gorouter's /routes, which skiff does not serve yet.)
+// the other: one endpoint stays, TLS with its SAN, or plain.
 func TestNATSPortTLSPortOverwrite(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -702,6 +785,11 @@ func TestNATSPortTLSPortOverwrite(t *testing.T) {
 			}
 			r.nrBarrier(t)
 			r.nrWaitPool(t, "o.test", fmt.Sprintf("%s://127.0.0.1:%d", tc.scheme, port))
+			want := map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port), "tls": true, "server_cert_domain_san": "s1"}
+			if tc.tlsFirst {
+				want["tls"], want["server_cert_domain_san"] = false, nil
+			}
+			r.nrCheckRoute(t, "o.test", want)
 			if tc.scheme == "http" {
 				r.waitStatus(t, "o.test", "/", 200)
 			}
@@ -718,6 +806,7 @@ func TestNATSTLSPortWins(t *testing.T) {
 	r.nrKeep(t, map[string]any{"host": "127.0.0.1", "port": p1, "tls_port": p2,
 		"server_cert_domain_san": "inst-9", "uris": []string{"tls.test"}})
 	r.nrWaitPool(t, "tls.test", fmt.Sprintf("https://127.0.0.1:%d", p2))
+	r.nrCheckRoute(t, "tls.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2), "tls": true, "server_cert_domain_san": "inst-9"})
 }
 
 // Spec §18 case 20: for NATS the last message wins: a register arriving
@@ -735,4 +824,5 @@ func TestNATSLastMessageWins(t *testing.T) {
 	r.register(t, m) // the delayed one
 	r.waitStatus(t, "lw.test", "/", 200)
 	r.nrWaitPool(t, "lw.test", fmt.Sprintf("http://127.0.0.1:%d", port))
+	r.nrCheckRoute(t, "lw.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port)})
 }
