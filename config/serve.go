@@ -13,7 +13,7 @@ import (
 )
 
 const serveSummary = `    serves routes: skiff -address :9090 -routes-file routes.eskip
-    SIGTERM or SIGINT shut it down gracefully (see -wait-for-healthcheck-interval)
+    SIGTERM, SIGINT or SIGUSR1 shut it down gracefully (see -wait-for-healthcheck-interval)
 `
 
 // runServe is the default command: parse the flags, serve until SIGTERM or
@@ -41,7 +41,9 @@ func runServe(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Wr
 		c.opts.AccessLogOutput = stderr
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	// SIGUSR1 is what Cloud Foundry's drain script sends gorouter: the
+	// same graceful drain.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	defer stop()
 	go func() {
 		// After the first signal the default action returns, so that a

@@ -78,8 +78,15 @@ func TestBinaryConfigErrors(t *testing.T) {
 }
 
 // TestBinarySIGTERM starts the binary, proxies a request, sends SIGTERM
-// and expects a clean exit 0 after the drain period.
+// (or SIGUSR1, what Cloud Foundry's drain script sends gorouter) and
+// expects a clean exit 0 after the drain period.
 func TestBinarySIGTERM(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGUSR1} {
+		t.Run(sig.String(), func(t *testing.T) { testBinarySignal(t, sig) })
+	}
+}
+
+func testBinarySignal(t *testing.T, sig syscall.Signal) {
 	bin := skiffBinary(t)
 	a := newBackend(t, "a", nil)
 	addr, support := deadAddress(t), deadAddress(t)
@@ -115,7 +122,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	if body != "from a\n" {
 		t.Errorf("proxied body %q", body)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -124,7 +131,7 @@ func TestBinarySIGTERM(t *testing.T) {
 			t.Errorf("exit: %v; stderr:\n%s", err, stderr.String())
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("no exit 10s after SIGTERM")
+		t.Fatalf("no exit 10s after %v", sig)
 	}
 	log := stderr.String()
 	if !strings.Contains(log, `"GET /x HTTP/1.1" 200 7 `) {
