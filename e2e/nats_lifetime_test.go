@@ -287,17 +287,22 @@ func TestNATSRefreshKeepsAlive(t *testing.T) {
 
 // Spec §18 case 23: stale_threshold_in_seconds only shortens the TTL: 2 s
 // makes the endpoint go by 2 s + one prune interval; 60 s, above the 4 s
-// threshold, is the threshold.
+// threshold, is the threshold; a negative one (§6.2, kept as it is) goes
+// at the next prune tick.
 func TestNATSPerEndpointTTL(t *testing.T) {
 	t.Parallel()
-	r := startNATSRouter(t, nil)
+	var rec *logRecorder
+	r := startNATSRouter(t, func(n *nats.Options) { rec = recordLog(n) })
 	_, short := natsBackend(t, "short", "ttl2.test")
 	short["stale_threshold_in_seconds"] = 2
 	_, long := natsBackend(t, "long", "ttl60.test")
 	long["stale_threshold_in_seconds"] = 60
+	_, negative := natsBackend(t, "negative", "ttlneg.test")
+	negative["stale_threshold_in_seconds"] = -1
 	t0 := time.Now()
 	r.register(t, short)
 	r.register(t, long)
+	r.register(t, negative)
 	r.waitStatus(t, "ttl2.test", "/", 200)
 	r.waitStatus(t, "ttl60.test", "/", 200)
 	table := r.statusRoutes(t)
@@ -307,7 +312,11 @@ func TestNATSPerEndpointTTL(t *testing.T) {
 		}
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
+	errs := make([]error, 3)
+	wg.Go(func() {
+		// Already stale: gone at the next prune tick.
+		_, errs[2] = r.watchExpiry("ttlneg.test", t0, 0, natsPrune+natsSlack)
+	})
 	wg.Go(func() {
 		_, errs[0] = r.watchExpiry("ttl2.test", t0, 2*time.Second, 2*time.Second+natsPrune+natsSlack)
 	})
@@ -319,6 +328,10 @@ func TestNATSPerEndpointTTL(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+	// It was in the table: pruned, not refused.
+	if ls := rec.matching("nats: pruned-route ttlneg.test"); len(ls) != 1 || ls[0].at.Sub(t0) > natsPrune+natsSlack {
+		t.Errorf("pruned-route lines for ttlneg.test: %+v, want one within a prune interval", ls)
 	}
 }
 
@@ -361,7 +374,8 @@ func TestNATSTLSNeverAgesOut(t *testing.T) {
 
 // Spec §18 case 25: with the default (routes not kept while NATS is
 // down), a refreshed route goes within threshold + interval of NATS
-// stopping, and is back within one refresh of NATS returning.
+// stopping, and is back within one refresh of NATS returning. A TLS
+// endpoint stays (§6.4).
 func TestNATSOutagePrunes(t *testing.T) {
 	t.Parallel()
 	var rec *logRecorder
@@ -369,9 +383,14 @@ func TestNATSOutagePrunes(t *testing.T) {
 		n.KeepRoutesWhileDisconnected = false
 		rec = recordLog(n)
 	})
-	_, msg := natsBackend(t, "b", "outage.test")
+	be, msg := natsBackend(t, "b", "outage.test")
 	r.keepRegistered(t, msg)
+	// A TLS endpoint (only the table is looked at) stays through it.
+	host, port := hostPort(be.URL)
+	r.register(t, map[string]any{"host": host, "tls_port": port, "server_cert_domain_san": "inst-tls",
+		"uris": []string{"tls.outage.test"}})
 	r.waitStatus(t, "outage.test", "/", 200)
+	waitFor(t, func() bool { _, ok := r.statusRoutes(t)["tls.outage.test"]; return ok })
 	ts := time.Now()
 	r.srv.Shutdown()
 	// The last refresh was at most one interval before.
@@ -382,6 +401,9 @@ func TestNATSOutagePrunes(t *testing.T) {
 	t.Logf("gone %v after NATS stopped", gone.at.Sub(ts))
 	if len(rec.matching("nats: pruned-route outage.test")) == 0 {
 		t.Error(`no "pruned-route" log line`)
+	}
+	if eps := r.statusRoutes(t)["tls.outage.test"]; len(eps) != 1 || !eps[0].TLS {
+		t.Errorf("TLS endpoint after the plain one went: %+v", eps)
 	}
 	r.srv.Restart(t)
 	back := waitLog(t, rec, "nats: reconnected", 10*time.Second).at
