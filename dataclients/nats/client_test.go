@@ -452,3 +452,39 @@ func TestHandleDamping(t *testing.T) {
 		wantUpdate(t, c)
 	})
 }
+
+// §6.2 with §18 E 21-22's configuration (droplet_stale_threshold 4s,
+// start_response_delay_interval 1s): a TTL above the threshold is clamped
+// to it; an endpoint registered once is kept by a prune at 4s and gone at
+// the next; re-registered every second it stays.
+func TestHandleExpiryWindow(t *testing.T) {
+	c, clk := newTestClient(t, Options{NoDamping: true,
+		Transport: transport.Config{PruneThreshold: 4 * time.Second, RegisterInterval: time.Second}})
+	once := ep("10.0.0.1", 1, "once.test").with("stale_threshold_in_seconds", 10)
+	kept := ep("10.0.0.2", 1, "kept.test")
+	register(t, c, once)
+	register(t, c, kept)
+	update(t, c)
+	if ttl := c.table.pools["once.test"].eps[0].ttl; ttl != 4*time.Second {
+		t.Errorf("TTL %v, want the 4s threshold", ttl)
+	}
+	for i := range 15 {
+		clk.Add(time.Second)
+		register(t, c, kept)
+		c.pruneTick(nil, false)
+		if i < 4 {
+			wantUpdate(t, c) // at 1s..4s: nothing pruned
+		} else if i == 4 {
+			wantUpdate(t, c, rid("once.test"))
+		}
+	}
+	if c.table.pools["kept.test"] == nil {
+		t.Errorf("refreshed endpoint pruned")
+	}
+	// With RegisterInterval above the threshold, the threshold is raised
+	// to it (§6.1).
+	c2, _ := newTestClient(t, Options{Transport: transport.Config{PruneThreshold: 4 * time.Second, RegisterInterval: 10 * time.Second}})
+	if c2.table.staleThreshold != 10*time.Second {
+		t.Errorf("threshold %v, want 10s", c2.table.staleThreshold)
+	}
+}
