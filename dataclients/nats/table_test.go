@@ -55,6 +55,8 @@ func unreg(tb *table, m registration.Message, at time.Time) (changes, bool) {
 	return ch, found
 }
 
+func ptr[T any](v T) *T { return &v }
+
 func newTestTable() *table { return newTable(RoundRobin, DefaultStaleThreshold, 0) }
 
 // addrs lists a pool's endpoints as "addr" or "addr tls", in pool order.
@@ -115,6 +117,7 @@ func keysOf(ch changes) []string {
 func TestRegisterRefreshOrReplace(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
+		first   *registration.Message // nil: baseMsg()
 		second  registration.Message
 		changed bool // the second registration replaces the endpoint
 	}{
@@ -122,7 +125,9 @@ func TestRegisterRefreshOrReplace(t *testing.T) {
 		{name: "identical with tags in another map", second: with(func(m *registration.Message) {
 			m.Tags = map[string]string{"component": "route-emitter"}
 		})},
-		{name: "port ignored when tls_port is the address"},
+		{name: "port ignored when tls_port is the address",
+			first:  ptr(with(func(m *registration.Message) { m.Port, m.TLSPort = 61001, 61002 })),
+			second: with(func(m *registration.Message) { m.Port, m.TLSPort = 61003, 61002 })},
 		{name: "stale threshold above the default clamps to the default", second: with(func(m *registration.Message) {
 			m.StaleThresholdInSeconds = 500 // 120s, as 0 gives
 		})},
@@ -151,11 +156,10 @@ func TestRegisterRefreshOrReplace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			first := baseMsg()
-			second := tc.second
-			if tc.name == "port ignored when tls_port is the address" {
-				first = with(func(m *registration.Message) { m.Port, m.TLSPort = 61001, 61002 })
-				second = with(func(m *registration.Message) { m.Port, m.TLSPort = 61003, 61002 })
+			if tc.first != nil {
+				first = *tc.first
 			}
+			second := tc.second
 			tb := newTestTable()
 			if ch := reg(tb, first, t0); !slices.Equal(keysOf(ch), []string{"app.test"}) {
 				t.Fatalf("first registration changed %v, want [app.test]", keysOf(ch))
