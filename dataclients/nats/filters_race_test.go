@@ -2,7 +2,6 @@ package nats
 
 import (
 	"net/http/httptest"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,15 +10,11 @@ import (
 )
 
 // The pool filter's Request reads the pool's endpoints and route service
-// URL after releasing the table's lock (filters.go: f.pool() then
-// len(p.eps), p.routeServiceURL), while register writes them under the
-// write lock: a data race that -race reports within a few thousand
-// requests. Not this file's code to fix; run with NATS_RACE_REPRO=1 and
-// -race to reproduce, and drop the skip with the fix.
+// URL while register writes them: it must read them under the table's
+// lock (it read them after releasing it until ad56a6f, a data race that
+// -race reported within a few thousand requests). A regression test for
+// -race.
 func TestPoolFilterRequestRacesWithRegister(t *testing.T) {
-	if os.Getenv("NATS_RACE_REPRO") == "" {
-		t.Skip("known data race in filters.go (poolFilter.Request); NATS_RACE_REPRO=1 go test -race -run RacesWithRegister reproduces it")
-	}
 	c, _ := newTestClient(t, Options{NoDamping: true})
 	register(t, c, ep("10.0.0.1", 1, "r.test"))
 	f, err := (&poolFilterSpec{c: c}).CreateFilter([]any{"r.test"})
