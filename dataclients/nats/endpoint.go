@@ -40,11 +40,20 @@ func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Durati
 func (e *endpoint) same(m *registration.Message, tls bool, ttl time.Duration) bool {
 	o := &e.msg
 	return e.tls == tls && e.ttl == ttl &&
-		o.App == m.App && o.Protocol == m.Protocol && o.ServerCertDomainSAN == m.ServerCertDomainSAN &&
+		o.App == m.App && storedProtocol(o.Protocol) == storedProtocol(m.Protocol) && o.ServerCertDomainSAN == m.ServerCertDomainSAN &&
 		o.PrivateInstanceID == m.PrivateInstanceID && o.PrivateInstanceIndex == m.PrivateInstanceIndex &&
 		o.RouteServiceURL == m.RouteServiceURL && o.IsolationSegment == m.IsolationSegment &&
 		o.EndpointUpdatedAtNs == m.EndpointUpdatedAtNs && o.AvailabilityZone == m.AvailabilityZone &&
 		o.Options == m.Options && (o.Tags == nil) == (m.Tags == nil) && maps.Equal(o.Tags, m.Tags)
+}
+
+// storedProtocol is a registration's protocol as gorouter stores it before
+// comparing endpoints (spec §3): "" is http1.
+func storedProtocol(p string) string {
+	if p == "" {
+		return "http1"
+	}
+	return p
 }
 
 // stale reports whether the endpoint's TTL ran out at now. TLS endpoints
