@@ -44,6 +44,7 @@ type Client struct {
 
 	stats     stats
 	rejectLog rateLimitedLog
+	optionLog rateLimitedLog // options ignored in accepted messages
 	counters  *status.Counters
 }
 
@@ -71,7 +72,8 @@ func New(o Options) (*Client, error) {
 	}
 	c.pred = newPoolPredicateSpec(c)
 	c.counters = status.NewCounters()
-	c.rejectLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now}
+	c.rejectLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now, what: "messages rejected"}
+	c.optionLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now, what: "options ignored"}
 	return c, nil
 }
 

@@ -16,7 +16,7 @@ func (c *Client) handle(msg transport.Message) {
 		return
 	}
 	for _, oe := range m.OptionErrors {
-		c.rejectLog.Errorf("nats: %s: option ignored: %v", msg.Subject, oe)
+		c.optionLog.Errorf("nats: %s: option ignored: %v", msg.Subject, oe)
 	}
 	if !registration.Accept(c.opts.Sharding, c.opts.IsolationSegments, m.IsolationSegment) {
 		return

@@ -33,6 +33,9 @@ type rateLimitedLog struct {
 	log   logrus.FieldLogger
 	every time.Duration
 	now   func() time.Time
+	// what names the lines in the summary of those left out: "messages
+	// rejected".
+	what string
 
 	mu      sync.Mutex
 	last    time.Time
@@ -51,7 +54,7 @@ func (l *rateLimitedLog) Errorf(format string, args ...any) {
 	l.last, l.dropped = now, 0
 	l.mu.Unlock()
 	if dropped > 0 {
-		l.log.Errorf("nats: %d more messages rejected since the last logged one", dropped)
+		l.log.Errorf("nats: %d more %s since the last logged one", dropped, l.what)
 	}
 	l.log.Errorf(format, args...)
 }
