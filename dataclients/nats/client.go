@@ -39,8 +39,11 @@ type Client struct {
 	dirty changes
 	// held keeps the last registration of each endpoint whose
 	// registration the damper holds back, to apply it on release.
-	held  map[damperKey]*registration.Message
-	flush chan struct{}
+	held map[damperKey]*registration.Message
+	// heldOff are the endpoints whose unregistration is held, with
+	// whether they are TLS.
+	heldOff map[damperKey]bool
+	flush   chan struct{}
 
 	stats     stats
 	rejectLog rateLimitedLog
@@ -62,7 +65,7 @@ func New(o Options) (*Client, error) {
 		retain = o.EmptyPoolTimeout
 	}
 	c := &Client{opts: o, table: newTable(o.Algorithm, o.Transport.PruneThreshold, retain),
-		dirty: changes{}, held: map[damperKey]*registration.Message{}, flush: make(chan struct{}, 1)}
+		dirty: changes{}, held: map[damperKey]*registration.Message{}, heldOff: map[damperKey]bool{}, flush: make(chan struct{}, 1)}
 	if !o.NoDamping {
 		d := o.Damping
 		if d.Now == nil {

@@ -34,9 +34,13 @@ func (c *Client) handle(msg transport.Message) {
 	ch := changes{}
 	for _, uri := range m.URIs {
 		key, contextPath := registration.RouteKey(uri)
-		if c.damp != nil && !c.damp.Observe(damperKey{key, addr}, register) {
-			c.hold(damperKey{key, addr}, &m, register)
-			continue
+		if c.damp != nil {
+			k := damperKey{key, addr}
+			if !c.damp.Observe(k, register) {
+				c.hold(k, &m, register, tls)
+				continue
+			}
+			c.unhold(k)
 		}
 		if register {
 			c.table.register(key, contextPath, &m, addr, tls, now, ch)
@@ -48,14 +52,30 @@ func (c *Client) handle(msg transport.Message) {
 }
 
 // hold keeps a held registration's message, so that its release can
-// apply it; a held unregistration needs only the key.
-func (c *Client) hold(k damperKey, m *registration.Message, register bool) {
+// apply it; a held unregistration needs only the key, and whether the
+// endpoint is TLS (see dropDiscarded).
+func (c *Client) hold(k damperKey, m *registration.Message, register, tls bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if register {
 		c.held[k] = m
+		delete(c.heldOff, k)
 	} else {
 		delete(c.held, k)
+		c.heldOff[k] = tls
+	}
+}
+
+// unhold forgets what was held for k: a state was applied (a flip back
+// to the applied state, or an endpoint that is not suppressed).
+func (c *Client) unhold(k damperKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.held) > 0 {
+		delete(c.held, k)
+	}
+	if len(c.heldOff) > 0 {
+		delete(c.heldOff, k)
 	}
 }
 
@@ -72,6 +92,7 @@ func (c *Client) releaseHeld() {
 		c.mu.Lock()
 		m := c.held[r.Key]
 		delete(c.held, r.Key)
+		delete(c.heldOff, r.Key)
 		c.mu.Unlock()
 		if !r.Registered {
 			c.table.unregister(r.Key.key, r.Key.addr, now, ch)
@@ -92,14 +113,34 @@ func (c *Client) releaseHeld() {
 	c.dropDiscarded()
 }
 
-// dropDiscarded forgets held messages whose damping entry is gone (the
-// held change was discarded after the longest suppression).
+// dropDiscarded forgets the held changes the damper discarded after the
+// longest suppression. A discarded unregistration of a plain endpoint
+// leaves it to its TTL; a TLS endpoint has none (spec §6.3) and would
+// stay for ever, so its unregistration is applied instead.
 func (c *Client) dropDiscarded() {
+	var gone []damperKey
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for k := range c.held {
 		if st, ok := c.damp.State(k); !ok || st.Held == nil {
 			delete(c.held, k)
 		}
 	}
+	for k, tls := range c.heldOff {
+		if st, ok := c.damp.State(k); !ok || st.Held == nil {
+			delete(c.heldOff, k)
+			if tls {
+				gone = append(gone, k)
+			}
+		}
+	}
+	c.mu.Unlock()
+	if len(gone) == 0 {
+		return
+	}
+	ch := changes{}
+	now := c.opts.Now()
+	for _, k := range gone {
+		c.table.unregister(k.key, k.addr, now, ch)
+	}
+	c.markDirty(ch)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -86,8 +87,12 @@ func emptyHost(r *http.Request) bool {
 		return false
 	}
 	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if strings.IndexByte(host, ':') >= 0 {
+		// Checked first: SplitHostPort allocates its error for a Host
+		// without port, the common case.
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	return host == client
 }

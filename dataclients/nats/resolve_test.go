@@ -12,13 +12,12 @@ func TestResolveAllocations(t *testing.T) {
 	c.table = lookupTable(t, []string{"a.test", "a.test/api", "*.w.test"}, nil)
 	for _, tc := range []struct {
 		name, url, want string
-		knownAlloc      bool // see the skip below
 	}{
 		{name: "exact with port", url: "http://a.test:8080/api/v1", want: "a.test/api"},
 		{name: "wildcard with port", url: "http://x.w.test:443/", want: "*.w.test"},
-		{name: "exact without port", url: "http://a.test/api/v1", want: "a.test/api", knownAlloc: true},
-		{name: "wildcard without port", url: "http://x.w.test/", want: "*.w.test", knownAlloc: true},
-		{name: "miss without port", url: "http://b.test/", knownAlloc: true},
+		{name: "exact without port", url: "http://a.test/api/v1", want: "a.test/api"},
+		{name: "wildcard without port", url: "http://x.w.test/", want: "*.w.test"},
+		{name: "miss without port", url: "http://b.test/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", tc.url, nil)
@@ -33,13 +32,6 @@ func TestResolveAllocations(t *testing.T) {
 				t.Fatalf("Resolve = %q, %v; want %q", key, ok, want)
 			}
 			n := testing.AllocsPerRun(100, func() { c.pred.Resolve(r) })
-			if n != 0 && tc.knownAlloc {
-				// emptyHost (predicate.go) calls net.SplitHostPort on a
-				// Host without a port, which allocates an *AddrError
-				// for its error: one allocation per request. Not this
-				// test's file to fix; remove the skip with the fix.
-				t.Skipf("known: %v allocations (emptyHost's net.SplitHostPort error on a Host without port)", n)
-			}
 			if n != 0 {
 				t.Errorf("%v allocations", n)
 			}
