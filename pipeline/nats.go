@@ -7,6 +7,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/transport"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/proxy/gorouter"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -19,8 +20,8 @@ const EmbeddedNATS = "embedded"
 const DefaultNATSEmbeddedAddress = "127.0.0.1:4222"
 
 // natsSource makes the NATS route source of c, if it has servers, starts
-// the embedded server first when asked to, and registers the source's
-// predicate and filters. The returned function stops the server.
+// the embedded server first when asked to, and registers the predicate
+// and filters of its routes (package proxy/gorouter). The returned function stops the server.
 func natsSource(c *Config, reg filters.Registry, preds routing.PredicateRegistry) (*nats.Client, func(), error) {
 	o := c.NATS
 	servers := o.Transport.Servers
@@ -53,16 +54,12 @@ func natsSource(c *Config, reg filters.Registry, preds routing.PredicateRegistry
 			return nil, nil, &Error{"nats-servers", errors.New(`"embedded" cannot be combined with other servers`)}
 		}
 	}
+	o.IndexKey = gorouter.IndexKey
 	client, err := nats.New(o)
 	if err != nil {
 		stop()
 		return nil, nil, &Error{"nats", err}
 	}
-	for _, s := range client.FilterSpecs() {
-		reg.Register(s)
-	}
-	for _, s := range client.PredicateSpecs() {
-		preds.Register(s)
-	}
+	gorouter.Register(client, reg, preds)
 	return client, stop, nil
 }

@@ -2,8 +2,6 @@ package nats
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
@@ -160,11 +158,6 @@ func benchTable() *table {
 	return tb
 }
 
-type httptestRequest struct {
-	r    *http.Request
-	want string
-}
-
 type benchReq struct {
 	host, path, want string
 }
@@ -209,43 +202,6 @@ func BenchmarkLookup(b *testing.B) {
 			for b.Loop() {
 				r := &reqs[n%len(reqs)]
 				tb.lookup(r.host, r.path)
-				n++
-			}
-		})
-	}
-}
-
-// BenchmarkResolve is the keyed predicate's Resolve, what routing calls
-// for every request: gorouter's checks before the lookup (health-check
-// User-Agent, empty Host, instance headers) and the lookup, with real
-// requests.
-func BenchmarkResolve(b *testing.B) {
-	c, _ := newTestClient(b, Options{NoDamping: true})
-	c.table = benchTable()
-	cases := benchLookupCases()
-	for _, name := range benchCaseOrder {
-		reqs := cases[name]
-		hrs := make([]*httptestRequest, len(reqs))
-		for i, r := range reqs {
-			hr := httptest.NewRequest("GET", "http://"+r.host+r.path, nil)
-			hr.Header.Set("User-Agent", "Mozilla/5.0")
-			hr.Header.Set("Accept", "*/*")
-			hr.RemoteAddr = "192.0.2.10:54321"
-			hrs[i] = &httptestRequest{hr, r.want}
-			key, ok := c.pred.Resolve(hr)
-			want := ""
-			if r.want != "" {
-				want = c.table.pools[r.want].indexKey
-			}
-			if ok != (want != "") || key != want {
-				b.Fatalf("Resolve(%s%s) = %q, %v; want %q", r.host, r.path, key, ok, want)
-			}
-		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				c.pred.Resolve(hrs[n%len(hrs)].r)
 				n++
 			}
 		})

@@ -14,22 +14,19 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats/status"
 	"github.com/skiff-proxy/skiff/dataclients/nats/transport"
 	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
-	"github.com/skiff-proxy/skiff/routing"
 )
 
 // Name is the client's name in logs, the invalid-route list and /routes.
 const Name = "nats"
 
 // Client is the NATS data client. New makes it; Run connects and feeds
-// routing until its context ends. Its predicate and filter specs
-// (PredicateSpecs, FilterSpecs) must be registered with routing for its
-// routes to be valid.
+// routing until its context ends. Its routes use a predicate and filters
+// of package proxy/gorouter, which must be registered with routing for
+// them to be valid.
 type Client struct {
 	opts  Options
 	table *table
 	damp  *damping.Damper[damperKey]
-	pred  *poolPredicateSpec
 
 	conn atomic.Pointer[transport.Conn]
 
@@ -73,7 +70,7 @@ func New(o Options) (*Client, error) {
 		}
 		c.damp = damping.New[damperKey](d)
 	}
-	c.pred = newPoolPredicateSpec(c)
+	c.table.indexKey = o.IndexKey
 	c.counters = status.NewCounters()
 	c.rejectLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now, what: "messages rejected"}
 	c.optionLog = rateLimitedLog{log: o.Log, every: time.Second, now: o.Now, what: "options ignored"}
@@ -82,14 +79,6 @@ func New(o Options) (*Client, error) {
 
 // Name implements dataclients.DataClient.
 func (c *Client) Name() string { return Name }
-
-// PredicateSpecs are the predicates the client's routes use.
-func (c *Client) PredicateSpecs() []routing.PredicateSpec { return []routing.PredicateSpec{c.pred} }
-
-// FilterSpecs are the filters the client's routes use.
-func (c *Client) FilterSpecs() []filters.Spec {
-	return []filters.Spec{&poolFilterSpec{c: c}, &routerFilterSpec{c: c}}
-}
 
 // Connected reports whether the client is connected to NATS now.
 func (c *Client) Connected() bool {

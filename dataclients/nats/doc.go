@@ -5,12 +5,13 @@
 // and serves every pool as a route of skiff's routing table.
 //
 // Requests find their pool with gorouter's lookup (exact host before
-// wildcard, longest path-segment prefix), through a keyed predicate
-// (routing.KeyedPredicateSpec) that runs before skiff's own path tree. A
-// pool's endpoints change in place through routing's endpoint-only
+// wildcard, longest path-segment prefix): Lookup, which the keyed
+// predicate of package proxy/gorouter calls before skiff's own path tree.
+// A pool's endpoints change in place through routing's endpoint-only
 // updates, so the re-registration every endpoint sends every 20 seconds
-// costs a map lookup. The filters of this package give NATS routes
-// gorouter's headers and error responses.
+// costs a map lookup. proxy/gorouter's filters give the routes gorouter's
+// headers, limits and error responses, reading pools and endpoints through
+// this package's read side (serving.go).
 //
 // The subpackages hold the parts: registration decodes messages, damping
 // holds back flapping endpoints, transport owns the NATS connection,

@@ -8,10 +8,11 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats/registration"
 )
 
-// endpoint is one registered endpoint of one pool. Everything but seen is
-// fixed once it is in a pool: a registration that changes a field
-// replaces the object (spec §4.3).
-type endpoint struct {
+// Endpoint is one registered endpoint of one pool. Everything but its
+// times and in-flight count is fixed once it is in a pool: a registration
+// that changes a field replaces the object (spec §4.3). The request path
+// reads it through its methods.
+type Endpoint struct {
 	addr string // host:port, the pool's index
 	tls  bool
 	ttl  time.Duration // effective, after §6.2
@@ -27,8 +28,8 @@ type endpoint struct {
 	inflight atomic.Int64
 }
 
-func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Duration, now time.Time) *endpoint {
-	e := &endpoint{addr: addr, tls: tls, ttl: ttl, msg: *m}
+func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Duration, now time.Time) *Endpoint {
+	e := &Endpoint{addr: addr, tls: tls, ttl: ttl, msg: *m}
 	e.msg.URIs, e.msg.OptionErrors = nil, nil
 	e.seen.Store(now.UnixNano())
 	return e
@@ -37,7 +38,7 @@ func newEndpoint(m *registration.Message, addr string, tls bool, ttl time.Durati
 // same reports whether a registration of m (for the same address) would
 // change nothing (spec §4.3's equality; unlike gorouter's it includes the
 // availability zone, so an AZ-only change is not ignored).
-func (e *endpoint) same(m *registration.Message, tls bool, ttl time.Duration) bool {
+func (e *Endpoint) same(m *registration.Message, tls bool, ttl time.Duration) bool {
 	o := &e.msg
 	return e.tls == tls && e.ttl == ttl &&
 		o.App == m.App && storedProtocol(o.Protocol) == storedProtocol(m.Protocol) && o.ServerCertDomainSAN == m.ServerCertDomainSAN &&
@@ -58,13 +59,13 @@ func storedProtocol(p string) string {
 
 // stale reports whether the endpoint's TTL ran out at now. TLS endpoints
 // never go stale (spec §6.3): they leave by unregister only.
-func (e *endpoint) stale(now int64) bool {
+func (e *Endpoint) stale(now int64) bool {
 	return !e.tls && now-e.seen.Load() > int64(e.ttl)
 }
 
 // instanceID is what X-CF-InstanceID carries: the instance id, or the
 // address when the registration has none (spec §9.1).
-func (e *endpoint) instanceID() string {
+func (e *Endpoint) instanceID() string {
 	if e.msg.PrivateInstanceID != "" {
 		return e.msg.PrivateInstanceID
 	}
@@ -72,9 +73,31 @@ func (e *endpoint) instanceID() string {
 }
 
 // url is the endpoint as an LB endpoint of the pool's route.
-func (e *endpoint) url() string {
+func (e *Endpoint) url() string {
 	if e.tls {
 		return "https://" + e.addr
 	}
 	return "http://" + e.addr
 }
+
+// Addr is the endpoint's host:port.
+func (e *Endpoint) Addr() string { return e.addr }
+
+// App is the registration's app guid.
+func (e *Endpoint) App() string { return e.msg.App }
+
+// Index is private_instance_index.
+func (e *Endpoint) Index() string { return e.msg.PrivateInstanceIndex }
+
+// PrivateInstanceID is private_instance_id, "" when not registered.
+func (e *Endpoint) PrivateInstanceID() string { return e.msg.PrivateInstanceID }
+
+// InstanceID is what X-CF-InstanceID carries (spec §9.1).
+func (e *Endpoint) InstanceID() string { return e.instanceID() }
+
+// Tag is one of the registration's tags.
+func (e *Endpoint) Tag(name string) string { return e.msg.Tags[name] }
+
+// InFlight is the count of requests between the start of their attempt
+// and their response headers (spec §7.4), kept by the request path.
+func (e *Endpoint) InFlight() *atomic.Int64 { return &e.inflight }

@@ -91,6 +91,11 @@ type Options struct {
 	// negative means no wait.
 	StartDelay time.Duration
 
+	// IndexKey names a pool's route in the routing table's keyed index,
+	// from its route key: what Lookup returns (package proxy/gorouter
+	// sets it). nil means the route key itself.
+	IndexKey func(routeKey string) string
+
 	// Status configures gorouter's status listener.
 	Status StatusOptions
 
@@ -147,6 +152,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.IndexKey == nil {
+		o.IndexKey = func(k string) string { return k }
 	}
 	return o, nil
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/skiff-proxy/skiff/routing"
 )
 
 // pool is the endpoints of one route key (host plus context path), in
@@ -21,8 +19,8 @@ type pool struct {
 
 	algorithm       string // RoundRobin or LeastConnection
 	routeServiceURL string // last writer wins (§4.4)
-	eps             []*endpoint
-	byAddr          map[string]*endpoint
+	eps             []*Endpoint
+	byAddr          map[string]*Endpoint
 	// emptySince is when the last endpoint left a pool retained empty
 	// (§4.5); zero while it has endpoints.
 	emptySince time.Time
@@ -31,10 +29,10 @@ type pool struct {
 	limitCursor atomic.Uint32
 }
 
-func newPool(key, contextPath, algorithm string) *pool {
+func newPool(key, contextPath, algorithm, indexKey string) *pool {
 	id := routeID(key)
-	return &pool{key: key, contextPath: contextPath, routeID: id, indexKey: routing.KeyedIndexKey(PoolPredicateName, key),
-		algorithm: algorithm, byAddr: map[string]*endpoint{}}
+	return &pool{key: key, contextPath: contextPath, routeID: id, indexKey: indexKey,
+		algorithm: algorithm, byAddr: map[string]*Endpoint{}}
 }
 
 // host is the key's host part (segment 0).
@@ -43,7 +41,7 @@ func (p *pool) host() string {
 	return h
 }
 
-func (p *pool) put(e *endpoint) (added bool) {
+func (p *pool) put(e *Endpoint) (added bool) {
 	if old := p.byAddr[e.addr]; old != nil {
 		for i, x := range p.eps {
 			if x == old {

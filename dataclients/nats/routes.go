@@ -4,14 +4,28 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// Filter names of the routes this client makes.
+// Names of the predicate and filters of the routes this client makes;
+// package proxy/gorouter implements them.
 const (
+	// PoolPredicateName is the keyed predicate of a pool's route:
+	// NATSPool("app.example.com/api") takes the requests gorouter's lookup
+	// gives that pool.
+	PoolPredicateName = "NATSPool"
 	// PoolFilterName gives a pool's requests and responses gorouter's
 	// headers, instance targeting and error answers: natsPool("key").
 	PoolFilterName = "natsPool"
 	// RouterFilterName answers a request the router refuses itself:
 	// natsRouter("unknown_route"), natsRouter("empty_host"), ...
 	RouterFilterName = "natsRouter"
+)
+
+// Keys of the routes the client adds for the router's own answers, taken
+// before any pool is looked up (spec §10's order of checks).
+const (
+	KeyHealth             = "!health"
+	KeyEmptyHost          = "!empty_host"
+	KeyBadAppInstance     = "!invalid_app_instance"
+	KeyBadProcessInstance = "!invalid_process_instance"
 )
 
 // Ids of the routes for the router's own answers. They are in every
@@ -57,10 +71,10 @@ func routerRoutes() []*eskip.Route {
 			BackendType: eskip.ShuntBackend}
 	}
 	return []*eskip.Route{
-		keyed("nats_health_check", keyHealth, "health"),
-		keyed("nats_empty_host", keyEmptyHost, "empty_host"),
-		keyed("nats_invalid_app_instance", keyBadAppInstance, "invalid_cf_app_instance_header"),
-		keyed("nats_invalid_process_instance", keyBadProcessInstance, "invalid_cf_process_instance_header"),
+		keyed("nats_health_check", KeyHealth, "health"),
+		keyed("nats_empty_host", KeyEmptyHost, "empty_host"),
+		keyed("nats_invalid_app_instance", KeyBadAppInstance, "invalid_cf_app_instance_header"),
+		keyed("nats_invalid_process_instance", KeyBadProcessInstance, "invalid_cf_process_instance_header"),
 		{Id: UnknownRouteID, Filters: []*eskip.Filter{{Name: RouterFilterName, Args: []any{"unknown_route"}}},
 			BackendType: eskip.ShuntBackend},
 	}

@@ -55,9 +55,6 @@ func (c *Client) LastUpdate() time.Time {
 	return c.table.lastUpdate
 }
 
-// Counters are the router counters the pool filters keep, for /varz.
-func (c *Client) Counters() *status.Counters { return c.counters }
-
 // StatusHandler serves gorouter's status endpoints for this client's
 // table; healthy is the router's health.
 func (c *Client) StatusHandler(healthy func() bool) *status.Server {

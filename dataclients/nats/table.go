@@ -21,6 +21,7 @@ type table struct {
 	nodes map[string]int
 
 	algorithm      string
+	indexKey       func(string) string
 	staleThreshold time.Duration
 	retainEmpty    time.Duration // > 0: empty pools stay this long (§4.5)
 	// lastUpdate is when the table last changed, for /varz.
@@ -29,6 +30,7 @@ type table struct {
 
 func newTable(algorithm string, staleThreshold, retainEmpty time.Duration) *table {
 	return &table{pools: map[string]*pool{}, nodes: map[string]int{}, algorithm: algorithm,
+		indexKey:       func(k string) string { return k },
 		staleThreshold: staleThreshold, retainEmpty: retainEmpty}
 }
 
@@ -58,7 +60,7 @@ func (t *table) register(key, contextPath string, m *registration.Message, addr 
 	defer t.mu.Unlock()
 	p = t.pools[key]
 	if p == nil {
-		p = newPool(key, contextPath, t.algorithm)
+		p = newPool(key, contextPath, t.algorithm, t.indexKey(key))
 		t.pools[key] = p
 		t.addNodes(key, 1)
 	}

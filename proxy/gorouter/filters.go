@@ -1,4 +1,4 @@
-package nats
+package gorouter
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/accesslog"
+	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
 	"github.com/skiff-proxy/skiff/filters"
 )
@@ -30,16 +31,16 @@ const (
 )
 
 // poolFilterSpec makes natsPool("key"), the filter of every pool's route.
-type poolFilterSpec struct{ c *Client }
+type poolFilterSpec struct{ c *nats.Client }
 
-func (*poolFilterSpec) Name() string { return PoolFilterName }
+func (*poolFilterSpec) Name() string { return nats.PoolFilterName }
 
 func (s *poolFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 	key, err := oneString(args)
 	if err != nil {
 		return nil, err
 	}
-	return &poolFilter{c: s.c, key: key}, nil
+	return &poolFilter{c: s.c, opts: s.c.Options(), key: key}, nil
 }
 
 func oneString(args []any) (string, error) {
@@ -57,98 +58,72 @@ func oneString(args []any) (string, error) {
 // instance targeting (§11) and sticky sessions (§7.5), and its responses
 // gorouter's headers and error answers (§8.3, §9.2, §10).
 type poolFilter struct {
-	c   *Client
-	key string
-}
-
-func (f *poolFilter) pool() *pool {
-	f.c.table.mu.RLock()
-	defer f.c.table.mu.RUnlock()
-	return f.c.table.pools[f.key]
-}
-
-// poolState reads what a request needs of the pool under the table's
-// lock: whether it has endpoints and its route service.
-func (f *poolFilter) poolState() (p *pool, endpoints int, routeService string) {
-	f.c.table.mu.RLock()
-	defer f.c.table.mu.RUnlock()
-	p = f.c.table.pools[f.key]
-	if p == nil {
-		return nil, 0, ""
-	}
-	return p, len(p.eps), p.routeServiceURL
+	c    *nats.Client
+	opts nats.Options
+	key  string
 }
 
 // endpointWhere returns the address of the last endpoint of the pool for
 // which match holds (gorouter keeps the last of several, spec §11).
-func (f *poolFilter) endpointWhere(match func(*endpoint) bool) (string, bool) {
-	f.c.table.mu.RLock()
-	defer f.c.table.mu.RUnlock()
-	p := f.c.table.pools[f.key]
-	if p == nil {
-		return "", false
+func (f *poolFilter) endpointWhere(match func(*nats.Endpoint) bool) (string, bool) {
+	if e := f.c.FindEndpoint(f.key, match); e != nil {
+		return e.Addr(), true
 	}
-	addr, found := "", false
-	for _, e := range p.eps {
-		if match(e) {
-			addr, found = e.addr, true
-		}
-	}
-	return addr, found
+	return "", false
 }
 
 func (f *poolFilter) Request(ctx filters.FilterContext) {
 	r := ctx.Request()
 	bag := ctx.StateBag()
-	p, n, routeService := f.poolState()
-	if n == 0 {
+	p, _ := f.c.Pool(f.key)
+	if p.Endpoints == 0 {
 		// Retained empty (spec §4.5), or gone since the table was built.
 		ctx.Serve(cfhttp.NoEndpoints(r.Host).Response(r))
 		return
 	}
-	if routeService != "" {
+	if p.RouteServiceURL != "" {
 		ctx.Serve(cfhttp.RouteServicesDisabled().Response(r))
 		return
 	}
-	if v := r.Header.Get(AppInstanceHeader); v != "" {
-		guid, index, _ := parseAppInstance(v) // Resolve refused malformed values
-		addr, ok := f.endpointWhere(func(e *endpoint) bool {
-			return e.msg.App == guid && e.msg.PrivateInstanceIndex == index
+	if v := r.Header.Get(appInstanceHeader); v != "" {
+		guid, index, _ := cfhttp.ParseAppInstance(v) // Resolve refused malformed values
+		addr, ok := f.endpointWhere(func(e *nats.Endpoint) bool {
+			return e.App() == guid && e.Index() == index
 		})
 		if !ok {
 			ctx.Serve(cfhttp.InstanceNotFound(guid, index, r.Host).Response(r))
 			return
 		}
 		bag[filters.PreferredEndpoint] = addr
-		r.Header.Del(AppInstanceHeader)
-	} else if v := r.Header.Get(ProcessInstanceHeader); v != "" {
-		guid, index, _ := parseProcessInstance(v)
-		addr, ok := f.endpointWhere(func(e *endpoint) bool {
-			return e.msg.Tags["process_id"] == guid && (index == "" || e.msg.PrivateInstanceIndex == index)
+		r.Header.Del(appInstanceHeader)
+	} else if v := r.Header.Get(processInstanceHeader); v != "" {
+		guid, index, _ := cfhttp.ParseProcessInstance(v)
+		addr, ok := f.endpointWhere(func(e *nats.Endpoint) bool {
+			return e.Tag("process_id") == guid && (index == "" || e.Index() == index)
 		})
 		if !ok {
 			ctx.Serve(cfhttp.ProcessInstanceNotFound(guid, index, r.Host).Response(r))
 			return
 		}
 		bag[filters.PreferredEndpoint] = addr
-	} else if id, ok := cfhttp.RequestedInstance(r, f.c.opts.StickySessionCookieNames); ok {
-		if addr, ok := f.endpointWhere(func(e *endpoint) bool { return e.msg.PrivateInstanceID == id }); ok {
+	} else if id, ok := cfhttp.RequestedInstance(r, f.opts.StickySessionCookieNames); ok {
+		if addr, ok := f.endpointWhere(func(e *nats.Endpoint) bool { return e.PrivateInstanceID() == id }); ok {
 			bag[filters.PreferredEndpoint] = addr
 		}
 	}
 
-	if f.checkLimit(p, bag) {
+	if f.checkLimit(bag) {
 		ctx.Serve(cfhttp.ConnectionLimit(r.Host).Response(r))
 		return
 	}
 
 	id := cfhttp.NewRequestID()
 	bag[bagRequestID] = id
-	bag[bagStart] = f.c.opts.Now()
+	bag[bagStart] = f.opts.Now()
 	h := r.Header
 	h[headerRequestID] = []string{id}
 	if _, ok := h[headerRequestStart]; !ok {
-		h[headerRequestStart] = []string{cfhttp.RequestStart(f.c.opts.Now())}
+		h[headerRequestStart] = []string{cfhttp.RequestStart(f.opts.Now())}
 	}
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if old := h.Get("X-Forwarded-For"); old != "" {
@@ -168,12 +143,7 @@ func (f *poolFilter) Request(ctx filters.FilterContext) {
 
 // Attempt sets the headers of the endpoint the balancer chose (§9.1).
 func (f *poolFilter) Attempt(ctx filters.FilterContext, addr string) {
-	f.c.table.mu.RLock()
-	var e *endpoint
-	if p := f.c.table.pools[f.key]; p != nil {
-		e = p.byAddr[addr]
-	}
-	f.c.table.mu.RUnlock()
+	e := f.c.Endpoint(f.key, addr)
 	h := ctx.Request().Header
 	if e == nil {
 		// Unregistered since the table was built: the address is all
@@ -183,9 +153,9 @@ func (f *poolFilter) Attempt(ctx filters.FilterContext, addr string) {
 		release(ctx.StateBag())
 		return
 	}
-	h[headerAppID] = []string{e.msg.App}
-	h[headerInstanceIndex] = []string{e.msg.PrivateInstanceIndex}
-	h[headerInstanceID] = []string{e.instanceID()}
+	h[headerAppID] = []string{e.App()}
+	h[headerInstanceIndex] = []string{e.Index()}
+	h[headerInstanceID] = []string{e.InstanceID()}
 	bag := ctx.StateBag()
 	bag[bagEndpoint] = e
 	count(bag, ctx.Request(), e)
@@ -195,7 +165,7 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 	bag := ctx.StateBag()
 	release(bag) // the response headers are in, or the attempt failed
 	r := ctx.Request()
-	e, _ := bag[bagEndpoint].(*endpoint)
+	e, _ := bag[bagEndpoint].(*nats.Endpoint)
 	f.accessLogFields(bag, e)
 	rsp := ctx.Response()
 	if rsp == nil {
@@ -206,7 +176,7 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 		*rsp = *ce.Response(r)
 		logField(bag, accesslog.KeyRouterError, ce.RouterError)
 		if ce.Status == http.StatusBadGateway {
-			f.c.counters.BadGateway()
+			f.c.Counters().BadGateway()
 		}
 		f.observe(bag, ce.Status)
 		return
@@ -216,12 +186,11 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 		rsp.Header.Set(headerRequestID, id)
 	}
 	if e != nil && rsp.StatusCode < 400 {
-		p := f.pool()
 		cp := "/"
-		if p != nil {
-			cp = p.contextPath
+		if p, ok := f.c.Pool(f.key); ok {
+			cp = p.ContextPath
 		}
-		if c, ok := cfhttp.StickyCookie(rsp, r, e.msg.PrivateInstanceID, cp, f.c.opts.StickySessionCookieNames, f.c.opts.SecureCookies); ok {
+		if c, ok := cfhttp.StickyCookie(rsp, r, e.PrivateInstanceID(), cp, f.opts.StickySessionCookieNames, f.opts.SecureCookies); ok {
 			rsp.Header.Add("Set-Cookie", c)
 		}
 	}
@@ -231,23 +200,23 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 func (f *poolFilter) observe(bag map[string]any, status int) {
 	var d time.Duration
 	if start, ok := bag[bagStart].(time.Time); ok {
-		d = f.c.opts.Now().Sub(start)
+		d = f.opts.Now().Sub(start)
 	}
-	f.c.counters.Observe(status, d)
+	f.c.Counters().Observe(status, d)
 }
 
 // HandleErrorResponse: the proxy's error answers become gorouter's.
 func (*poolFilter) HandleErrorResponse() bool { return true }
 
 // accessLogFields hands the gorouter access-log format its fields.
-func (f *poolFilter) accessLogFields(bag map[string]any, e *endpoint) {
+func (f *poolFilter) accessLogFields(bag map[string]any, e *nats.Endpoint) {
 	if id, ok := bag[bagRequestID].(string); ok {
 		logField(bag, accesslog.KeyRequestID, id)
 	}
 	if e != nil {
-		logField(bag, accesslog.KeyAppID, e.msg.App)
-		logField(bag, accesslog.KeyAppIndex, e.msg.PrivateInstanceIndex)
-		logField(bag, accesslog.KeyInstanceID, e.msg.PrivateInstanceID)
+		logField(bag, accesslog.KeyAppID, e.App())
+		logField(bag, accesslog.KeyAppIndex, e.Index())
+		logField(bag, accesslog.KeyInstanceID, e.PrivateInstanceID())
 	}
 }
 
@@ -262,9 +231,9 @@ func logField(bag map[string]any, k string, v any) {
 }
 
 // routerFilterSpec makes natsRouter("answer"), the router's own answers.
-type routerFilterSpec struct{ c *Client }
+type routerFilterSpec struct{ c *nats.Client }
 
-func (*routerFilterSpec) Name() string { return RouterFilterName }
+func (*routerFilterSpec) Name() string { return nats.RouterFilterName }
 
 func (s *routerFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 	answer, err := oneString(args)
@@ -280,7 +249,7 @@ func (s *routerFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 }
 
 type routerFilter struct {
-	c      *Client
+	c      *nats.Client
 	answer string
 }
 
@@ -289,7 +258,7 @@ func (f *routerFilter) Request(ctx filters.FilterContext) {
 	var e cfhttp.Error
 	switch f.answer {
 	case "health":
-		ctx.Serve(healthResponse(r, f.c.opts.Healthy()))
+		ctx.Serve(healthResponse(r, f.c.Options().Healthy()))
 		return
 	case "empty_host":
 		e = cfhttp.EmptyHost()
@@ -302,7 +271,7 @@ func (f *routerFilter) Request(ctx filters.FilterContext) {
 	}
 	logField(ctx.StateBag(), accesslog.KeyRouterError, e.RouterError)
 	if e.Status == http.StatusBadRequest || e.Status == http.StatusNotFound {
-		f.c.counters.BadRequest()
+		f.c.Counters().BadRequest()
 	}
 	ctx.Serve(e.Response(r))
 }
@@ -312,12 +281,12 @@ func (*routerFilter) Response(filters.FilterContext) {}
 // unknownRoute is the answer for a request no pool serves: 404, or 400
 // when it targeted an instance (spec §10).
 func unknownRoute(r *http.Request) cfhttp.Error {
-	if v := r.Header.Get(AppInstanceHeader); v != "" {
-		if guid, index, ok := parseAppInstance(v); ok {
+	if v := r.Header.Get(appInstanceHeader); v != "" {
+		if guid, index, ok := cfhttp.ParseAppInstance(v); ok {
 			return cfhttp.InstanceNotFound(guid, index, r.Host)
 		}
-	} else if v := r.Header.Get(ProcessInstanceHeader); v != "" {
-		if guid, index, ok := parseProcessInstance(v); ok {
+	} else if v := r.Header.Get(processInstanceHeader); v != "" {
+		if guid, index, ok := cfhttp.ParseProcessInstance(v); ok {
 			return cfhttp.ProcessInstanceNotFound(guid, index, r.Host)
 		}
 	}

@@ -1,4 +1,4 @@
-package nats
+package gorouter
 
 import (
 	"fmt"
@@ -6,37 +6,27 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/skiff-proxy/skiff/dataclients/nats"
+	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
 	"github.com/skiff-proxy/skiff/routing"
-)
-
-// PoolPredicateName is the keyed predicate of a pool's route:
-// NATSPool("app.example.com/api") takes the requests gorouter's lookup
-// gives that pool.
-const PoolPredicateName = "NATSPool"
-
-// Keys of the routes the client adds for the router's own answers, taken
-// before any pool is looked up (spec §10's order of checks).
-const (
-	keyHealth             = "!health"
-	keyEmptyHost          = "!empty_host"
-	keyBadAppInstance     = "!invalid_app_instance"
-	keyBadProcessInstance = "!invalid_process_instance"
 )
 
 // poolPredicateSpec resolves requests through the client's table.
 type poolPredicateSpec struct {
-	c *Client
+	c *nats.Client
+	// userAgent is the health check's User-Agent, "-" for none.
+	userAgent string
 	// index keys of the special routes, made once.
 	health, emptyHost, badApp, badProcess string
 }
 
-func newPoolPredicateSpec(c *Client) *poolPredicateSpec {
-	k := func(s string) string { return routing.KeyedIndexKey(PoolPredicateName, s) }
-	return &poolPredicateSpec{c: c, health: k(keyHealth), emptyHost: k(keyEmptyHost),
-		badApp: k(keyBadAppInstance), badProcess: k(keyBadProcessInstance)}
+func newPoolPredicateSpec(c *nats.Client) *poolPredicateSpec {
+	return &poolPredicateSpec{c: c, userAgent: c.Options().HealthCheckUserAgent, health: IndexKey(nats.KeyHealth),
+		emptyHost: IndexKey(nats.KeyEmptyHost), badApp: IndexKey(nats.KeyBadAppInstance),
+		badProcess: IndexKey(nats.KeyBadProcessInstance)}
 }
 
-func (*poolPredicateSpec) Name() string { return PoolPredicateName }
+func (*poolPredicateSpec) Name() string { return nats.PoolPredicateName }
 
 func (s *poolPredicateSpec) Create(args []any) (routing.Predicate, error) {
 	if len(args) != 1 {
@@ -46,7 +36,7 @@ func (s *poolPredicateSpec) Create(args []any) (routing.Predicate, error) {
 	if !ok {
 		return nil, fmt.Errorf("want the route key as a string, got %T", args[0])
 	}
-	return poolPredicate{s: s, indexKey: routing.KeyedIndexKey(PoolPredicateName, key)}, nil
+	return poolPredicate{s: s, indexKey: IndexKey(key)}, nil
 }
 
 // Resolve runs gorouter's checks in its order (spec §10): the health
@@ -54,26 +44,22 @@ func (s *poolPredicateSpec) Create(args []any) (routing.Predicate, error) {
 // pool lookup. ok is false when no pool serves the request, so that the
 // table's other routes get their chance.
 func (s *poolPredicateSpec) Resolve(r *http.Request) (string, bool) {
-	if ua := s.c.opts.HealthCheckUserAgent; ua != "-" && r.Header.Get("User-Agent") == ua {
+	if ua := s.userAgent; ua != "-" && r.Header.Get("User-Agent") == ua {
 		return s.health, true
 	}
 	if emptyHost(r) {
 		return s.emptyHost, true
 	}
-	if v := r.Header.Get(AppInstanceHeader); v != "" {
-		if _, _, ok := parseAppInstance(v); !ok {
+	if v := r.Header.Get(appInstanceHeader); v != "" {
+		if _, _, ok := cfhttp.ParseAppInstance(v); !ok {
 			return s.badApp, true
 		}
-	} else if v := r.Header.Get(ProcessInstanceHeader); v != "" {
-		if _, _, ok := parseProcessInstance(v); !ok {
+	} else if v := r.Header.Get(processInstanceHeader); v != "" {
+		if _, _, ok := cfhttp.ParseProcessInstance(v); !ok {
 			return s.badProcess, true
 		}
 	}
-	p := s.c.table.lookup(r.Host, r.URL.EscapedPath())
-	if p == nil {
-		return "", false
-	}
-	return p.indexKey, true
+	return s.c.Lookup(r.Host, r.URL.EscapedPath())
 }
 
 // emptyHost: gorouter refuses a request without Host, or whose Host is

@@ -1,0 +1,5 @@
+//go:build !race
+
+package gorouter
+
+const raceEnabled = false
