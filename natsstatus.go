@@ -3,6 +3,7 @@ package skiff
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -13,12 +14,19 @@ import (
 // startNATSStatus opens gorouter's status listener for the NATS routes,
 // when there are NATS routes and it is not switched off ("-"). The
 // returned function closes it.
-func startNATSStatus(client *nats.Client, addr string, healthy func() bool, log logrus.FieldLogger) (func(), error) {
-	if client == nil || addr == "-" {
+func startNATSStatus(client *nats.Client, so nats.StatusOptions, healthy func() bool, log logrus.FieldLogger) (func(), error) {
+	if client == nil || (so.Address == "-" && so.Listener == nil) {
 		return func() {}, nil
 	}
 	srv := client.StatusHandler(healthy)
-	a, err := srv.Start(addr)
+	addr := so.Address
+	var a net.Addr
+	var err error
+	if so.Listener != nil {
+		a, err = srv.StartListener(so.Listener)
+	} else {
+		a, err = srv.Start(addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("nats status listener %s: %w", addr, err)
 	}

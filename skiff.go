@@ -108,7 +108,7 @@ func Run(ctx context.Context, o Options) error {
 		go func() { serveErr <- admin.Serve(support, ln) }()
 	}
 
-	stopStatus, err := startNATSStatus(routes.NATS, c.NATS.Status.Address, c.NATS.Healthy, log)
+	stopStatus, err := startNATSStatus(routes.NATS, c.NATS.Status, c.NATS.Healthy, log)
 	if err != nil {
 		admin.Shutdown(support)
 		return err

@@ -17,7 +17,6 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/sirupsen/logrus"
 
-	skiff "github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/natstest"
 	"github.com/skiff-proxy/skiff/eskip"
@@ -30,20 +29,7 @@ import (
 // that the test can subscribe before the router connects.
 func nrStartOn(t *testing.T, srv *natstest.Server, configure func(*nats.Options)) *natsRouter {
 	t.Helper()
-	o := skiff.Options{}
-	n := &o.NATS
-	n.Transport.Servers = []string{srv.URL()}
-	n.Transport.Index = 3
-	n.Transport.RegisterInterval = time.Second
-	n.Transport.PruneThreshold = 4 * time.Second
-	n.PruneInterval = time.Second
-	n.Status.Address = freeAddress(t)
-	n.Status.User, n.Status.Password = "router-status", "pw"
-	if configure != nil {
-		configure(n)
-	}
-	in := start(t, "", o)
-	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + n.Status.Address}
+	return startNATSRouterOn(t, srv, configure)
 }
 
 // nrStart is startNATSRouter without the start delay

@@ -31,7 +31,13 @@ type natsRouter struct {
 
 func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
 	t.Helper()
-	srv := natstest.Start(t)
+	return startNATSRouterOn(t, natstest.Start(t), configure)
+}
+
+// startNATSRouterOn starts the router on a NATS server the test started,
+// so that it can subscribe before the router connects.
+func startNATSRouterOn(t *testing.T, srv *natstest.Server, configure func(*nats.Options)) *natsRouter {
+	t.Helper()
 	o := skiff.Options{}
 	n := &o.NATS
 	n.Transport.Servers = []string{srv.URL()}
@@ -39,13 +45,17 @@ func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
 	n.Transport.RegisterInterval = time.Second
 	n.Transport.PruneThreshold = 4 * time.Second
 	n.PruneInterval = time.Second
-	n.Status.Address = freeAddress(t)
+	// The status listener is the test's, opened here: a free port picked
+	// and closed could be taken by a parallel test before skiff binds it.
+	sln := listen(t)
+	t.Cleanup(func() { sln.Close() })
+	n.Status.Listener = sln
 	n.Status.User, n.Status.Password = "router-status", "pw"
 	if configure != nil {
 		configure(n)
 	}
 	in := start(t, "", o)
-	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + n.Status.Address}
+	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + sln.Addr().String()}
 }
 
 func (r *natsRouter) publish(t *testing.T, subject string, msg any) {
@@ -135,16 +145,6 @@ func TestNATSUnknownRoute(t *testing.T) {
 		rsp.header.Get("Content-Type") != "text/plain; charset=utf-8" || rsp.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("got %d %q %v", rsp.status, rsp.body, rsp.header)
 	}
-}
-
-// freeAddress is a loopback address nothing listens on right now, for a
-// listener skiff opens itself.
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // statusGet fetches path from gorouter's status listener, with the

@@ -1,6 +1,7 @@
 package nats
 
 import (
+	"net"
 	"time"
 
 	"github.com/skiff-proxy/skiff/dataclients/nats/status"
@@ -19,6 +20,8 @@ type StatusOptions struct {
 	User, Password string
 	// EnableVarz is status.enable_deprecated_varz_healthz_endpoints.
 	EnableVarz bool
+	// Listener, when set, is used instead of listening on Address.
+	Listener net.Listener
 }
 
 // Snapshot is the table as gorouter's /routes shows it.

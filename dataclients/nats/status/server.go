@@ -51,6 +51,16 @@ type Server struct {
 // Start listens on addr (DefaultAddr if empty) and serves in the
 // background. It returns the address actually bound, useful with port 0.
 func (s *Server) Start(addr string) (net.Addr, error) {
+	return s.start(addr, nil)
+}
+
+// StartListener is Start on a listener the caller opened (a test's, or
+// one handed over by a supervisor); the server closes it.
+func (s *Server) StartListener(ln net.Listener) (net.Addr, error) {
+	return s.start("", ln)
+}
+
+func (s *Server) start(addr string, ln net.Listener) (net.Addr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -59,12 +69,14 @@ func (s *Server) Start(addr string) (net.Addr, error) {
 	case s.srv != nil:
 		return nil, ErrServerStarted
 	}
-	if addr == "" {
-		addr = DefaultAddr
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
+	if ln == nil {
+		if addr == "" {
+			addr = DefaultAddr
+		}
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return nil, err
+		}
 	}
 	h := s.Handler
 	if h == nil {
