@@ -1,7 +1,6 @@
 package gorouter
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 )
 
 // Request and response headers of spec §9.
@@ -36,22 +36,20 @@ type poolFilterSpec struct{ c *nats.Client }
 func (*poolFilterSpec) Name() string { return nats.PoolFilterName }
 
 func (s *poolFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
-	key, err := oneString(args)
+	key, err := oneString(specargs.Filter(nats.PoolFilterName, args), "route key")
 	if err != nil {
 		return nil, err
 	}
 	return &poolFilter{c: s.c, opts: s.c.Options(), key: key}, nil
 }
 
-func oneString(args []any) (string, error) {
-	if len(args) != 1 {
-		return "", fmt.Errorf("%w: want one string, got %d arguments", filters.ErrInvalidFilterParameters, len(args))
+// oneString is the single string argument of the NATS routes' predicate
+// and filters.
+func oneString(a specargs.Args, what string) (string, error) {
+	if err := a.Count(1, 1); err != nil {
+		return "", err
 	}
-	s, ok := args[0].(string)
-	if !ok {
-		return "", fmt.Errorf("%w: want a string, got %T", filters.ErrInvalidFilterParameters, args[0])
-	}
-	return s, nil
+	return a.String(0, what)
 }
 
 // poolFilter gives a pool's requests gorouter's request headers (§9.1),
@@ -236,14 +234,15 @@ type routerFilterSpec struct{ c *nats.Client }
 func (*routerFilterSpec) Name() string { return nats.RouterFilterName }
 
 func (s *routerFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
-	answer, err := oneString(args)
+	a := specargs.Filter(nats.RouterFilterName, args)
+	answer, err := oneString(a, "answer")
 	if err != nil {
 		return nil, err
 	}
 	switch answer {
 	case "health", "empty_host", "invalid_cf_app_instance_header", "invalid_cf_process_instance_header", "unknown_route":
 	default:
-		return nil, fmt.Errorf("%w: unknown router answer %q", filters.ErrInvalidFilterParameters, answer)
+		return nil, a.Errorf("unknown router answer %q", answer)
 	}
 	return &routerFilter{c: s.c, answer: answer}, nil
 }

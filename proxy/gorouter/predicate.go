@@ -1,13 +1,13 @@
 package gorouter
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
+	"github.com/skiff-proxy/skiff/filters/specargs"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -29,12 +29,9 @@ func newPoolPredicateSpec(c *nats.Client) *poolPredicateSpec {
 func (*poolPredicateSpec) Name() string { return nats.PoolPredicateName }
 
 func (s *poolPredicateSpec) Create(args []any) (routing.Predicate, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("want one string argument, the route key, got %d arguments", len(args))
-	}
-	key, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("want the route key as a string, got %T", args[0])
+	key, err := oneString(specargs.Predicate(nats.PoolPredicateName, args), "route key")
+	if err != nil {
+		return nil, err
 	}
 	return poolPredicate{s: s, indexKey: IndexKey(key)}, nil
 }
