@@ -1,6 +1,9 @@
 package nats
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // maxKeyBytes bounds the lookup key built on the stack; longer keys are
 // built on the heap.
@@ -17,7 +20,7 @@ func (t *table) lookup(host, path string) *pool {
 	var buf [maxKeyBytes]byte
 	key := appendLower(buf[:0], host)
 	key = appendLower(key, path)
-	if i := indexByte(key, '?'); i >= 0 {
+	if i := bytes.IndexByte(key, '?'); i >= 0 {
 		key = key[:i]
 	}
 	if n := len(key); n > 0 && key[n-1] == '/' {
@@ -27,7 +30,7 @@ func (t *table) lookup(host, path string) *pool {
 	// it: a Host holding a '?' or a '/' must not leave hostLen beyond
 	// the key or inside a later segment.
 	hostLen := len(key)
-	if i := indexByte(key, '/'); i >= 0 {
+	if i := bytes.IndexByte(key, '/'); i >= 0 {
 		hostLen = i
 	}
 	t.mu.RLock()
@@ -41,7 +44,7 @@ func (t *table) lookup(host, path string) *pool {
 	rest := key[hostLen:]
 	var wbuf [maxKeyBytes]byte
 	for h := host0; ; {
-		dot := indexByte(h, '.')
+		dot := bytes.IndexByte(h, '.')
 		if dot < 0 {
 			return nil
 		}
@@ -75,7 +78,7 @@ func (t *table) walk(key []byte, hostLen int) *pool {
 			break
 		}
 		// key[end] is the '/' before the next segment.
-		j := indexByte(key[end+1:], '/')
+		j := bytes.IndexByte(key[end+1:], '/')
 		if j < 0 {
 			end = len(key)
 		} else {
@@ -97,13 +100,4 @@ func appendLower(b []byte, s string) []byte {
 		b = append(b, c)
 	}
 	return b
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }

@@ -35,12 +35,6 @@ func newPool(key, contextPath, algorithm, indexKey string) *pool {
 		algorithm: algorithm, byAddr: map[string]*Endpoint{}}
 }
 
-// host is the key's host part (segment 0).
-func (p *pool) host() string {
-	h, _, _ := strings.Cut(p.key, "/")
-	return h
-}
-
 func (p *pool) put(e *Endpoint) (added bool) {
 	if old := p.byAddr[e.addr]; old != nil {
 		for i, x := range p.eps {

@@ -38,8 +38,8 @@ func newTable(algorithm string, staleThreshold, retainEmpty time.Duration) *tabl
 // of pools that were deleted (the route goes too).
 type changes map[string]string
 
-// register applies a registration to the pool of key (spec §4.3). It
-// reports whether anything but the endpoint's last-seen time changed.
+// register applies a registration to the pool of key (spec §4.3). A
+// change beyond the endpoint's last-seen time puts the pool in ch.
 func (t *table) register(key, contextPath string, m *registration.Message, addr string, tls bool, now time.Time, ch changes) {
 	ttl := registration.TTL(m.StaleThresholdInSeconds, t.staleThreshold)
 	algo := validAlgorithm(m.Options.LoadBalancing)

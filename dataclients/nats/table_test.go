@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,7 +91,7 @@ func checkConsistent(t *testing.T, tb *table) {
 			}
 		}
 		for i := 0; ; {
-			j := indexByte([]byte(k[i:]), '/')
+			j := strings.IndexByte(k[i:], '/')
 			if j < 0 {
 				nodes[k]++
 				break
@@ -248,8 +249,8 @@ func TestRegisterKeysAndContextPath(t *testing.T) {
 		t.Fatalf("changed %v", got)
 	}
 	p := tb.pools["myapp.example.com/api"]
-	if p.contextPath != "/Api" || p.host() != "myapp.example.com" || p.algorithm != RoundRobin {
-		t.Errorf("pool context path %q host %q algorithm %q", p.contextPath, p.host(), p.algorithm)
+	if p.contextPath != "/Api" || p.key != "myapp.example.com/api" || p.algorithm != RoundRobin {
+		t.Errorf("pool context path %q key %q algorithm %q", p.contextPath, p.key, p.algorithm)
 	}
 	if ch["b.test/x"] != tb.pools["b.test/x"].routeID {
 		t.Errorf("changes carry %q, want the route id", ch["b.test/x"])
