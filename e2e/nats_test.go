@@ -188,8 +188,9 @@ func TestNATSStatusRoutes(t *testing.T) {
 		t.Errorf("/health: %d %q", got.status, got.body)
 	}
 	// The health check User-Agent on the proxy port (case 50).
-	if got := r.get(t, "/", "User-Agent", "HTTP-Monitor/1.1"); got.status != 200 || got.body != "ok\n" {
-		t.Errorf("health check User-Agent: %d %q", got.status, got.body)
+	if got := r.get(t, "/", "User-Agent", "HTTP-Monitor/1.1"); got.status != 200 || got.body != "ok\n" ||
+		got.header.Get("Cache-Control") != "private, max-age=0" || got.header.Get("Expires") != "0" {
+		t.Errorf("health check User-Agent: %d %q %v", got.status, got.body, got.header)
 	}
 }
 

@@ -1,6 +1,7 @@
 package gorouter
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/cfhttp"
+	"github.com/skiff-proxy/skiff/dataclients/nats/status"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/specargs"
 )
@@ -292,21 +294,10 @@ func unknownRoute(r *http.Request) cfhttp.Error {
 	return cfhttp.UnknownRoute(r.Host)
 }
 
-// healthResponse is /health's answer (spec §12.1): 200 "ok\n" or an
-// empty 503, never cached, on a connection that closes after it.
+// healthResponse is the status listener's /health answer (spec §12.2).
 func healthResponse(r *http.Request, healthy bool) *http.Response {
-	status, body := http.StatusOK, "ok\n"
-	if !healthy {
-		status, body = http.StatusServiceUnavailable, ""
-	}
-	e := cfhttp.Error{Status: status}
-	rsp := e.Response(r)
-	rsp.Header = http.Header{"Cache-Control": {"private, max-age=0"}, "Expires": {"0"}, "Connection": {"close"}}
-	rsp.Body, rsp.ContentLength = http.NoBody, 0
-	if body != "" {
-		rsp.Header.Set("Content-Type", "text/plain; charset=utf-8")
-		rsp.Body, rsp.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
-	}
-	rsp.Close = true
-	return rsp
+	code, header, body := status.HealthAnswer(healthy)
+	return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: header, Request: r, Close: true,
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
 }

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"io"
 	"net/http"
 	"time"
 )
@@ -103,19 +104,28 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveHealth answers load balancers (§12.1). The response must not be
-// cached and the connection is closed after it, so that every probe opens
-// a new connection and a draining router is noticed at once.
+// serveHealth answers load balancers (§12.1).
 func (h *handler) serveHealth(w http.ResponseWriter) {
-	hd := w.Header()
-	hd.Set("Cache-Control", "private, max-age=0")
-	hd.Set("Expires", "0")
-	hd.Set("Connection", "close")
-	if h.health == nil || !h.health.Healthy() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
+	status, header, body := HealthAnswer(h.health != nil && h.health.Healthy())
+	for k, v := range header {
+		w.Header()[k] = v
 	}
-	writeOK(w)
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+// HealthAnswer is the router's health answer (§12.1), on /health and to
+// the health-check User-Agent on the proxy port: 200 "ok\n" or an empty
+// 503. It must not be cached and its connection is closed after it, so
+// that every probe opens a new connection and a draining router is
+// noticed at once. header is the caller's own.
+func HealthAnswer(healthy bool) (status int, header http.Header, body string) {
+	header = http.Header{"Cache-Control": {"private, max-age=0"}, "Expires": {"0"}, "Connection": {"close"}}
+	if !healthy {
+		return http.StatusServiceUnavailable, header, ""
+	}
+	header["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	return http.StatusOK, header, "ok\n"
 }
 
 func writeOK(w http.ResponseWriter) {
