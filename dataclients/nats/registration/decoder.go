@@ -551,17 +551,13 @@ func (d *decoder) options(o *Options) error {
 	})
 }
 
+// optionString decodes a string option as stringValue decodes a field,
+// but a value of another type makes the option ignored, not the message
+// rejected (§3.4).
 func (d *decoder) optionString(dst *string, name string) error {
 	switch d.peek() {
-	case '"':
-		v, err := d.str()
-		if err != nil {
-			return err
-		}
-		*dst = v
-		return nil
-	case 'n':
-		return d.literal("null")
+	case '"', 'n':
+		return d.stringValue(dst, name)
 	}
 	return d.badOption(name, "a string", ErrType)
 }
