@@ -185,7 +185,9 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 	if id, ok := bag[bagRequestID].(string); ok && rsp.Header.Get(headerRequestID) == "" {
 		rsp.Header.Set(headerRequestID, id)
 	}
-	if e != nil && rsp.StatusCode < 400 {
+	// Only an endpoint with an instance id can be stuck to (spec §7.5):
+	// the others need no pool lookup for the cookie's path.
+	if e != nil && e.PrivateInstanceID() != "" && rsp.StatusCode < 400 {
 		cp := "/"
 		if p, ok := f.c.Pool(f.key); ok {
 			cp = p.ContextPath
