@@ -120,3 +120,50 @@ func TestNATSHostChecksAndTargeting(t *testing.T) {
 		t.Errorf("targeting an unknown host: %d %q, want 400", got.status, got.body)
 	}
 }
+
+// Spec §18 case 48: a response starting a session gets __VCAP_ID__, and
+// requests with both cookies stay on that instance while plain requests
+// are balanced.
+func TestNATSStickySession(t *testing.T) {
+	r := startNATSRouter(t, func(o *nats.Options) { o.StartDelay = -1 })
+	for i := range 2 {
+		name := fmt.Sprint("inst-", i+1)
+		be := newBackend(t, name, nil)
+		be.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.URL.Path == "/login" {
+				http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "s1"})
+			}
+			fmt.Fprint(w, name)
+		})
+		host, port := hostPort(be.URL)
+		r.register(t, map[string]any{"host": host, "port": port, "uris": []string{"sticky.test"}, "private_instance_id": name})
+	}
+	waitFor(t, func() bool {
+		a, b := r.get(t, "/", "Host", "sticky.test").body, r.get(t, "/", "Host", "sticky.test").body
+		return a != b
+	})
+	login := r.get(t, "/login", "Host", "sticky.test")
+	want := "__VCAP_ID__=" + login.body + "; Path=/; HttpOnly"
+	var vcap string
+	for _, c := range login.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "__VCAP_ID__=") {
+			vcap = c
+		}
+	}
+	if vcap != want {
+		t.Fatalf("Set-Cookie %q, want %q", login.header.Values("Set-Cookie"), want)
+	}
+	cookie := "JSESSIONID=s1; __VCAP_ID__=" + login.body
+	for range 20 {
+		if got := r.get(t, "/", "Host", "sticky.test", "Cookie", cookie); got.body != login.body {
+			t.Fatalf("sticky request went to %q, want %q", got.body, login.body)
+		}
+	}
+	seen := map[string]bool{}
+	for range 10 {
+		seen[r.get(t, "/", "Host", "sticky.test").body] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("plain requests reached %v, want both instances", seen)
+	}
+}
