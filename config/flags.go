@@ -178,6 +178,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	validateQuery := true
 	fs.BoolVar(&validateQuery, "validate-query", true, "answer 400 to requests whose query cannot be parsed (bad %-escape, ';')")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the TLS certificates of https backends")
+	fs.StringVar(&o.BackendCAFile, "backend-ca-file", "", "PEM file of CA certificates to verify https backends with, besides the system's")
 
 	// logs
 	fs.StringVar(&c.accessLogFile, "access-log", "", "access log file (default stderr)")

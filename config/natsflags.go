@@ -47,6 +47,20 @@ func natsFlags(fs *flag.FlagSet, o *nats.Options, embeddedAddr *string, dur func
 		"round-robin or least-connection, for pools without options.loadbalancing (balancing_algorithm)")
 	fs.IntVar(&o.MaxConns, "nats-max-conns", 500,
 		"requests an endpoint takes at a time, counted until their response headers arrive; 0: no limit (backends.max_conns)")
+	fs.IntVar(&o.MaxAttempts, "nats-max-attempts", nats.DefaultMaxAttempts,
+		"endpoints a request tries when an attempt fails in a way worth another (backends.max_attempts)")
+	fs.StringVar(&o.Zone, "nats-zone", "", "availability zone of this router (zone)")
+	fs.StringVar(&o.AZPreference, "nats-az-preference", nats.AZNone,
+		"none or locally-optimistic: first attempts prefer endpoints in -nats-zone (balancing_algorithm_az_preference)")
+	fs.StringVar(&o.TraceKey, "nats-trace-key", "",
+		"requests with this X-Vcap-Trace get X-Vcap-Router, X-Vcap-Backend and X-Cf-RouteEndpoint back (trace_key; empty: off)")
+	fs.BoolVar(&o.Zipkin, "nats-zipkin", false, "add B3 trace headers to requests (enable_zipkin)")
+	fs.BoolVar(&o.W3C, "nats-w3c", false, "add W3C traceparent and tracestate to requests (enable_w3c)")
+	fs.StringVar(&o.W3CTenantID, "nats-w3c-tenant-id", "", "tenant of the tracestate entry (w3c_tenant_id)")
+	fs.IntVar(&o.MaxRequestHeaderBytes, "nats-max-request-header-bytes", 0,
+		"answer 431 to requests whose headers are larger (max_request_header_bytes; 0: the listener's -max-header-bytes)")
+	fs.IntVar(&o.MaxRequestHeaders, "nats-max-request-headers", 0,
+		"answer 431 to requests with more header lines (max_request_headers; 0: no limit)")
 	fs.BoolVar(&o.EmptyPool503, "nats-empty-pool-503", false,
 		"answer 503 for a route whose last endpoint left, for -nats-empty-pool-timeout (empty_pool_response_code_503)")
 	dur(&o.EmptyPoolTimeout, "nats-empty-pool-timeout", 0, "how long an empty route is kept (empty_pool_timeout)")
@@ -80,6 +94,14 @@ func natsFlags(fs *flag.FlagSet, o *nats.Options, embeddedAddr *string, dur func
 		case nats.RoundRobin, nats.LeastConnection:
 		default:
 			return fmt.Errorf("-nats-balancing-algorithm: %q: want %s or %s", o.Algorithm, nats.RoundRobin, nats.LeastConnection)
+		}
+		switch o.AZPreference {
+		case nats.AZNone, nats.AZLocallyOptimistic:
+		default:
+			return fmt.Errorf("-nats-az-preference: %q: want %s or %s", o.AZPreference, nats.AZNone, nats.AZLocallyOptimistic)
+		}
+		if o.MaxAttempts < 1 {
+			return fmt.Errorf("-nats-max-attempts: %d must be at least 1", o.MaxAttempts)
 		}
 		if useTLS || caFile != "" || certFile != "" || keyFile != "" {
 			if (certFile == "") != (keyFile == "") {

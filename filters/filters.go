@@ -190,6 +190,12 @@ const (
 	// response (no route, backend unreachable, timeout...): the cause, for
 	// the response filters that handle error responses (ErrorHandler).
 	ProxyError = "proxy:error" // error
+	// BackendTLSName is the name an https endpoint's certificate must be
+	// valid for, when it is not the endpoint's host: an AttemptFilter sets
+	// it for the endpoint it is told about (a Cloud Foundry instance's
+	// server_cert_domain_san). Connections are pooled per name, so a
+	// connection verified for one name never serves another.
+	BackendTLSName = "backend:tls:name" // string
 )
 
 // AttemptFilter is implemented by filters that adjust the outgoing
@@ -199,6 +205,21 @@ const (
 type AttemptFilter interface {
 	Filter
 	Attempt(ctx FilterContext, endpoint string)
+}
+
+// RetryFilter is implemented by filters that decide whether a request to
+// a load-balanced route goes on to another endpoint after an attempt
+// failed without a response: an attempt budget and the error classes
+// worth another try. n is the number of the attempt that failed (1 for
+// the first), endpoint its host:port. The proxy tells it of every failed
+// attempt (so it can act on the endpoint), and follows its answer only
+// when another attempt is possible: the client is still there and the
+// request body, if any, has not been read yet. Without such a filter a
+// request is sent a second time only when its first attempt could not
+// connect.
+type RetryFilter interface {
+	Filter
+	AttemptFailed(ctx FilterContext, endpoint string, n int, err error) (retry bool)
 }
 
 // FlowIdHeader is the request header that carries the flow id.

@@ -46,7 +46,7 @@ func TestUpdateEndpointsKeepsEndpoints(t *testing.T) {
 	}
 	// Least connection over the new pool: the lame duck is hidden, the
 	// busy one avoided.
-	if counts := picks(b, 10, nil); counts[2] != 10 {
+	if counts := picks(b, 10); counts[2] != 10 {
 		t.Errorf("picks %v, want all on the idle endpoint", counts)
 	}
 	ms[1].Endpoint.End(healthcheck.Outcome{})

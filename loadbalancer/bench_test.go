@@ -90,7 +90,7 @@ func TestSelectDoesNotAllocate(t *testing.T) {
 		for _, n := range []int{2, 10, maxStack} {
 			for _, state := range states {
 				lb := benchPool(a.algo, n, state)
-				ex := lb.Members()[1].Endpoint
+				ex := []*healthcheck.Endpoint{lb.Members()[1].Endpoint}
 				bag := map[string]any{filters.ConsistentHashBalance: 1.5}
 				if allocs := testing.AllocsPerRun(200, func() {
 					lb.Select(xff, bag, nil)

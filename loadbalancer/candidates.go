@@ -13,7 +13,7 @@ const (
 	hideHealth  uint8 = 1 << iota // dead or lame duck
 	hideFade                      // fade-in drew against it
 	hidePassive                   // the passive health check dropped it
-	hideExclude                   // the endpoint of the failed first attempt
+	hideExclude                   // an endpoint that failed this request
 )
 
 // maxStack is the largest pool whose per-request candidate list lives on
@@ -88,13 +88,13 @@ func getScratch(n int) *scratch {
 
 // hide decides which members of p the request may go to, in the order
 // of docs/loadbalancing.md: health state, fade-in, passive health, then the
-// endpoint of a failed first attempt. Each stage that would leave nothing
+// endpoints of failed attempts. Each stage that would leave nothing
 // is not applied (fail open), and the passive stage is not applied either
 // when it would drop more than the configured share of the endpoints left.
 // It sets each member's reasons in flags (len(p.members) long) and
 // returns the reasons that count; hidden is false when every member is a
 // candidate, the usual case, for which no list needs to be built.
-func (b *Balancer) hide(p *pool, flags []uint8, exclude *healthcheck.Endpoint) (mask uint8, hidden bool) {
+func (b *Balancer) hide(p *pool, flags []uint8, exclude []*healthcheck.Endpoint) (mask uint8, hidden bool) {
 	n := len(p.members)
 	var (
 		now     int64 // read on first need: a healthy pool without fade-in never reads the clock
@@ -102,7 +102,7 @@ func (b *Balancer) hide(p *pool, flags []uint8, exclude *healthcheck.Endpoint) (
 		fadeR   = -1.0   // the request's draw against fade-in scores, on first need
 		dropR   = -1.0   // the request's draw against drop probabilities, on first need
 		count   [8]int32 // members by hide flags (exclusion aside)
-		x       = -1     // member index of exclude
+		nx      int      // members in exclude
 		fading  = b.fade.duration > 0
 		passive = b.passive != nil
 	)
@@ -140,13 +140,14 @@ func (b *Balancer) hide(p *pool, flags []uint8, exclude *healthcheck.Endpoint) (
 				}
 			}
 		}
-		if e == exclude {
-			x = i
-		}
 		flags[i] = f
 		count[f]++
+		if len(exclude) > 0 && excluded(e, exclude) {
+			flags[i] |= hideExclude // after counting: count has 8 slots
+			nx++
+		}
 	}
-	if int(count[0]) == n && x < 0 {
+	if int(count[0]) == n && nx == 0 {
 		return 0, false
 	}
 
@@ -165,15 +166,22 @@ func (b *Balancer) hide(p *pool, flags []uint8, exclude *healthcheck.Endpoint) (
 		}
 	}
 	kept := int(left(&count, mask))
-	if x >= 0 && flags[x]&mask == 0 {
-		if kept == 1 {
-			// The failed endpoint is the only candidate: the others,
-			// hidden or not, are better than the one that just refused.
-			mask, kept = 0, n
+	if nx > 0 {
+		tried := 0
+		for _, f := range flags {
+			if f&hideExclude != 0 && f&mask == 0 {
+				tried++
+			}
 		}
-		flags[x] |= hideExclude
-		mask |= hideExclude
-		kept--
+		switch {
+		case tried < kept:
+			mask |= hideExclude
+			kept -= tried
+		case nx < n:
+			// Every candidate failed this request: the others, hidden
+			// or not, are better than the ones that just failed.
+			mask, kept = hideExclude, n-nx
+		}
 	}
 	return mask, kept < n
 }

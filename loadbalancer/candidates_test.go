@@ -20,12 +20,12 @@ func TestUnusableNeverChosen(t *testing.T) {
 			ms := b.Members()
 			ms[0].Endpoint.MarkDead("test")
 			ms[2].Endpoint.SetState(healthcheck.LameDuck, "test")
-			counts := picks(b, 2000, nil)
+			counts := picks(b, 2000)
 			if counts[0] != 0 || counts[2] != 0 || counts[1]+counts[3] != 2000 {
 				t.Errorf("picks %v: dead or lame duck chosen", counts)
 			}
 			clock.Add(healthcheck.DefaultDeadTTL)
-			if counts := picks(b, 2000, nil); counts[0] == 0 || counts[2] != 0 {
+			if counts := picks(b, 2000); counts[0] == 0 || counts[2] != 0 {
 				t.Errorf("after the dead mark expired: picks %v", counts)
 			}
 		})
@@ -48,7 +48,7 @@ func TestAllUnusableFailsOpen(t *testing.T) {
 				}
 			}
 			before := log.count("every endpoint")
-			for i, c := range picks(b, 3000, nil) {
+			for i, c := range picks(b, 3000) {
 				if c < 500 {
 					t.Errorf("endpoint %d chosen %d of 3000 times while failing open", i, c)
 				}
@@ -60,7 +60,7 @@ func TestAllUnusableFailsOpen(t *testing.T) {
 				t.Error("the log does not name the route")
 			}
 			b.UpdateEndpoints(eps(3)) // a new pool logs again
-			picks(b, 10, nil)
+			picks(b, 10)
 			if n := log.count("every endpoint") - before; n != 2 {
 				t.Errorf("failing open logged %d times after a new pool, want 2", n)
 			}
@@ -95,8 +95,18 @@ func TestExclude(t *testing.T) {
 			if counts := picks(b, 300, other); counts[0] != 300 {
 				t.Errorf("unrelated exclude: %v", counts)
 			}
+			// Several failed attempts: the one left gets the request;
+			// when all failed, one of them is chosen again.
+			ms[1].Endpoint.SetState(healthcheck.Healthy, "test")
+			ms[2].Endpoint.SetState(healthcheck.Healthy, "test")
+			if counts := picks(b, 300, ms[0].Endpoint, ms[2].Endpoint); counts[1] != 300 {
+				t.Errorf("two of three excluded: %v", counts)
+			}
+			if counts := picks(b, 300, ms[0].Endpoint, ms[1].Endpoint, ms[2].Endpoint); counts[0]+counts[1]+counts[2] != 300 {
+				t.Errorf("all excluded: %v", counts)
+			}
 			one := newBalancer(reg, settings{algo: a.algo}, eps(1))
-			if m := one.Select(nil, nil, one.Members()[0].Endpoint); m != &one.Members()[0] {
+			if m := one.Select(nil, nil, []*healthcheck.Endpoint{one.Members()[0].Endpoint}); m != &one.Members()[0] {
 				t.Errorf("single endpoint: %+v", m)
 			}
 		})
@@ -110,13 +120,13 @@ func TestHealthyPoolReadsNoClock(t *testing.T) {
 	reg, _ := registry(clock)
 	b := newBalancer(reg, settings{algo: algoRoundRobin}, eps(3))
 	reads := clock.reads.Load()
-	picks(b, 100, nil)
+	picks(b, 100)
 	if n := clock.reads.Load() - reads; n != 0 {
 		t.Errorf("%d clock reads for 100 requests to a healthy pool", n)
 	}
 	b.Members()[1].Endpoint.SetState(healthcheck.LameDuck, "test")
 	reads = clock.reads.Load()
-	picks(b, 100, nil)
+	picks(b, 100)
 	if n := clock.reads.Load() - reads; n != 100 {
 		t.Errorf("%d clock reads for 100 requests with a lame duck, want one each", n)
 	}
@@ -205,7 +215,7 @@ func TestPassiveDrops(t *testing.T) {
 				b.Members()[i].Endpoint.MarkDead("test")
 			}
 			const n = 40000
-			for i, c := range picks(b, n, nil) {
+			for i, c := range picks(b, n) {
 				if got := float64(c) / n; got < tc.share[i]-0.015 || got > tc.share[i]+0.015 {
 					t.Errorf("endpoint %d: share %.3f, want %.3f", i, got, tc.share[i])
 				}

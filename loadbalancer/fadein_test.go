@@ -212,7 +212,7 @@ func TestFadeInYoungPool(t *testing.T) {
 	reg, log := registry(clock)
 	b := newBalancer(reg, settings{algo: algoRoundRobin, fade: fadeIn{duration: int64(10 * time.Second), exponent: 1}}, eps(2))
 	clock.Add(time.Second)
-	counts := picks(b, 1000, nil)
+	counts := picks(b, 1000)
 	if counts[0] != 500 || counts[1] != 500 {
 		t.Errorf("picks %v, want 500 each", counts)
 	}

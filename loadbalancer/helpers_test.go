@@ -110,7 +110,7 @@ func indexOf(b *Balancer, m *Member) int {
 
 // picks counts the members chosen by n selections of bag-less requests
 // from distinct client addresses (consistentHash spreads them).
-func picks(b *Balancer, n int, exclude *healthcheck.Endpoint) []int {
+func picks(b *Balancer, n int, exclude ...*healthcheck.Endpoint) []int {
 	counts := make([]int, len(b.Members()))
 	for k := range n {
 		i := indexOf(b, b.Select(nil, map[string]any{filters.ConsistentHashKey: fmt.Sprint("client-", k)}, exclude))

@@ -10,7 +10,7 @@ func TestLeastConnectionPicksFewest(t *testing.T) {
 			b.Members()[i].Endpoint.Begin()
 		}
 	}
-	counts := picks(b, 100, nil)
+	counts := picks(b, 100)
 	for i, want := range []int{0, 50, 0, 50, 0} {
 		if counts[i] != want {
 			t.Errorf("endpoint %d (in flight %d) chosen %d times, want %d: ties take turns", i, load[i], counts[i], want)
@@ -23,7 +23,7 @@ func TestLeastConnectionPicksFewest(t *testing.T) {
 func TestLeastConnectionIdleRotates(t *testing.T) {
 	for _, n := range []int{2, 3, 7} {
 		b := balancer(algoLeastConnection, n)
-		counts := picks(b, 10*n, nil)
+		counts := picks(b, 10*n)
 		for i, c := range counts {
 			if c != 10 {
 				t.Errorf("n=%d: endpoint %d chosen %d times, want 10", n, i, c)

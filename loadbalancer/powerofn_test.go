@@ -15,7 +15,7 @@ func TestPowerOfTwoPrefersLessLoaded(t *testing.T) {
 		busy.Begin()
 	}
 	const draws = 40000
-	got := float64(picks(b, draws, nil)[1]) / draws
+	got := float64(picks(b, draws)[1]) / draws
 	// 5 standard deviations of a binomial share around 1/4.
 	if tol := 5 * math.Sqrt(0.25*0.75/draws); math.Abs(got-0.25) > tol {
 		t.Errorf("busy endpoint got %.3f of the picks, want 0.25 ± %.3f", got, tol)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/healthcheck"
 )
 
 // A preferred endpoint in the pool takes the request, whatever the
@@ -21,7 +22,7 @@ func TestSelectPreferredEndpoint(t *testing.T) {
 					t.Fatalf("picked %s, want the preferred %s", got, want)
 				}
 			}
-			if got := b.Select(nil, bag, ms[2].Endpoint).Host; got == want {
+			if got := b.Select(nil, bag, []*healthcheck.Endpoint{ms[2].Endpoint}).Host; got == want {
 				t.Errorf("the excluded preferred endpoint was picked again")
 			}
 			bag[filters.PreferredEndpoint] = "10.9.9.9:1"

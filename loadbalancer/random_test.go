@@ -26,7 +26,7 @@ func TestRandomSpread(t *testing.T) {
 				live--
 			}
 			const draws = 100000
-			counts := picks(b, draws, nil)
+			counts := picks(b, draws)
 			want := float64(draws) / float64(live)
 			var chi2 float64
 			for i, c := range counts {

@@ -31,7 +31,7 @@ func TestRoundRobinRotates(t *testing.T) {
 func TestRoundRobinSkipsHidden(t *testing.T) {
 	b := balancer(algoRoundRobin, 4)
 	b.Members()[1].Endpoint.MarkDead("test")
-	counts := picks(b, 300, nil)
+	counts := picks(b, 300)
 	for i, want := range []int{100, 0, 100, 100} {
 		if counts[i] != want {
 			t.Errorf("endpoint %d chosen %d times, want %d (all: %v)", i, counts[i], want, counts)

@@ -9,14 +9,14 @@ import (
 )
 
 // preferred returns the member at host (host:port) when it can take the
-// request: usable and not the endpoint that just failed.
-func (p *pool) preferred(host string, exclude *healthcheck.Endpoint) *Member {
+// request: usable and not an endpoint that failed this request.
+func (p *pool) preferred(host string, exclude []*healthcheck.Endpoint) *Member {
 	for i := range p.members {
 		m := &p.members[i]
 		if m.Host != host {
 			continue
 		}
-		if m.Endpoint == exclude || (m.Endpoint != nil && !m.Endpoint.Usable(time.Now())) {
+		if excluded(m.Endpoint, exclude) || (m.Endpoint != nil && !m.Endpoint.Usable(time.Now())) {
 			return nil
 		}
 		return m
@@ -26,14 +26,14 @@ func (p *pool) preferred(host string, exclude *healthcheck.Endpoint) *Member {
 
 // Select picks the member for r. bag is the request's state bag, where
 // the consistentHashKey and consistentHashBalanceFactor filters leave
-// their values. exclude, if not nil, is the endpoint of a first attempt
-// that failed: it is chosen again only if there is no other.
+// their values. exclude lists the endpoints of attempts of this request
+// that failed: one of them is chosen again only if there is no other.
 //
 // Dead and lame-duck endpoints, endpoints fade-in holds back and
 // endpoints the passive health check drops are hidden from the algorithm;
 // a stage that would hide every endpoint is skipped. The result points
 // into the pool and stays valid after the pool is replaced.
-func (b *Balancer) Select(r *http.Request, bag map[string]any, exclude *healthcheck.Endpoint) *Member {
+func (b *Balancer) Select(r *http.Request, bag map[string]any, exclude []*healthcheck.Endpoint) *Member {
 	p := b.pool.Load()
 	n := len(p.members)
 	if n == 1 {
@@ -58,7 +58,7 @@ func (b *Balancer) Select(r *http.Request, bag map[string]any, exclude *healthch
 }
 
 // selectLarge is Select for pools larger than the stack list.
-func (b *Balancer) selectLarge(p *pool, r *http.Request, bag map[string]any, exclude *healthcheck.Endpoint) *Member {
+func (b *Balancer) selectLarge(p *pool, r *http.Request, bag map[string]any, exclude []*healthcheck.Endpoint) *Member {
 	s := getScratch(len(p.members))
 	defer scratches.Put(s)
 	mask, hidden := b.hide(p, s.flags, exclude)
@@ -66,6 +66,17 @@ func (b *Balancer) selectLarge(p *pool, r *http.Request, bag map[string]any, exc
 		return &p.members[b.pick(p, view{n: len(p.members)}, r, bag)]
 	}
 	return &p.members[b.pick(p, listed(s.flags, mask, s.idx[:0]), r, bag)]
+}
+
+// excluded reports whether e is in list (a request's failed endpoints:
+// a few at most).
+func excluded(e *healthcheck.Endpoint, list []*healthcheck.Endpoint) bool {
+	for _, x := range list {
+		if x == e {
+			return true
+		}
+	}
+	return false
 }
 
 // pick runs the route's algorithm over the candidates and returns a

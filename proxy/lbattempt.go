@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -16,11 +17,17 @@ import (
 	"github.com/skiff-proxy/skiff/routing"
 )
 
+// maxAttempts bounds the attempts of one request whatever a RetryFilter
+// says: each goes to an endpoint no earlier attempt failed on.
+const maxAttempts = 16
+
 // forwardLB sends the request to an endpoint the route's balancer picks.
-// An attempt that failed before anything reached the backend (the dial
-// failed, so the body was not read) goes to another endpoint once,
-// whatever the method: the failed endpoint is marked dead by its outcome
-// and excluded from the second pick.
+// An attempt that failed without a response goes to another endpoint when
+// that is safe (the client is still there, no byte of the request body
+// was read) and worth it: without a RetryFilter on the route, when the
+// first attempt could not connect, whatever the method; with one, when
+// the filter says so. Failed endpoints are excluded from the next picks,
+// and a request stops when only they are left.
 func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
 	b, _ := route.Balancer.(*loadbalancer.Balancer)
 	if b == nil {
@@ -38,19 +45,46 @@ func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
 		body = &replayableBody{rc: c.req.Body}
 		c.req.Body = body
 	}
-	m := b.Select(c.req, c.bag, nil)
-	err := p.attempt(c, m)
-	if err == nil {
-		return
-	}
-	if isDialError(err) && c.clientCtx.Err() == nil && (body == nil || !body.read.Load()) {
-		m2 := b.Select(c.req, c.bag, m.Endpoint)
-		err = p.attempt(c, m2)
-		if err == nil {
+	var (
+		failedStack [4]*healthcheck.Endpoint
+		failed      = failedStack[:0]
+		err         error
+	)
+	for n := 1; ; n++ {
+		m := b.Select(c.req, c.bag, failed)
+		if n > 1 && slices.Contains(failed, m.Endpoint) {
+			break // every endpoint failed this request
+		}
+		if err = p.attempt(c, m); err == nil {
 			return
+		}
+		failed = append(failed, m.Endpoint)
+		retry := p.retryAsked(c, m.Host, n, err)
+		if !retry || n == maxAttempts || c.clientCtx.Err() != nil || (body != nil && body.read.Load()) {
+			break
 		}
 	}
 	c.setError(err)
+}
+
+// retryAsked tells the route's RetryFilters of a failed attempt and
+// returns whether another is wanted.
+func (p *Proxy) retryAsked(c *reqCtx, endpoint string, n int, err error) bool {
+	asked, retry := false, false
+	if c.route != nil {
+		for _, f := range c.route.Filters {
+			if rf, ok := f.Filter.(filters.RetryFilter); ok {
+				asked = true
+				if rf.AttemptFailed(c, endpoint, n, err) {
+					retry = true
+				}
+			}
+		}
+	}
+	if !asked {
+		return n == 1 && isDialError(err)
+	}
+	return retry
 }
 
 // attempt forwards to one member and reports the attempt to its endpoint.

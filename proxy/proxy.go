@@ -38,6 +38,7 @@ type Proxy struct {
 	std    *http.Transport   // https, Expect: 100-continue
 	h2c    *http.Transport   // h2c:// backends (HTTP/2 prior knowledge only)
 	tlsCfg *tls.Config       // for upgrade dials to https backends
+	named  tlsNames          // https endpoints verified against a given name
 
 	panics panicLimiter
 
@@ -106,6 +107,7 @@ func New(o Options) *Proxy {
 		DisableCompression:     true,
 		ForceAttemptHTTP2:      !o.BackendHTTP1Only,
 	}
+	p.named.base = p.std
 	if o.BackendHTTP1Only {
 		p.std.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
@@ -143,6 +145,7 @@ func (p *Proxy) closeIdleLoop(period time.Duration) {
 			p.h1.CloseIdle()
 			p.std.CloseIdleConnections()
 			p.h2c.CloseIdleConnections()
+			p.named.sweep()
 		}
 	}
 }
@@ -170,6 +173,8 @@ func (p *Proxy) Close() error {
 	p.h1.Close()
 	p.std.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
+	p.named.sweep()
+	p.named.sweep() // the second forgets every name, used or not
 	return nil
 }
 

@@ -286,7 +286,7 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		return err
 	}
 	r := c.req
-	rt, urlScheme := p.transport(scheme, r)
+	rt, urlScheme := p.transport(c, scheme)
 	if rt == nil {
 		return &proxyError{status: http.StatusInternalServerError, err: errUnknownScheme}
 	}
@@ -374,7 +374,7 @@ type roundTripper interface {
 
 // transport picks the client for scheme and returns the URL scheme to use
 // with it.
-func (p *Proxy) transport(scheme string, r *http.Request) (roundTripper, string) {
+func (p *Proxy) transport(c *reqCtx, scheme string) (roundTripper, string) {
 	if p.custom != nil {
 		if scheme == "h2c" {
 			scheme = "http"
@@ -383,11 +383,14 @@ func (p *Proxy) transport(scheme string, r *http.Request) (roundTripper, string)
 	}
 	switch scheme {
 	case "http":
-		if _, ok := r.Header["Expect"]; ok {
+		if _, ok := c.req.Header["Expect"]; ok {
 			return p.std, "http"
 		}
 		return p.h1, "http"
 	case "https":
+		if name, _ := c.bag[filters.BackendTLSName].(string); name != "" {
+			return p.named.get(name), "https"
+		}
 		return p.std, "https"
 	case "h2c":
 		return p.h2c, "http"

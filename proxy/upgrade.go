@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
@@ -51,7 +52,9 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	case "http", "ws", "h2c":
 	case "https", "wss":
 		cfg := p.tlsCfg.Clone()
-		if cfg.ServerName == "" {
+		if name, _ := c.bag[filters.BackendTLSName].(string); name != "" {
+			cfg.ServerName = name
+		} else if cfg.ServerName == "" {
 			cfg.ServerName, _, _ = net.SplitHostPort(host)
 		}
 		cfg.NextProtos = []string{"http/1.1"}

@@ -143,6 +143,9 @@ type Options struct {
 	KeepHopHeaders bool
 	// Insecure skips TLS verification of https backends.
 	Insecure bool
+	// BackendCAFile is a PEM file of CA certificates https backends are
+	// verified with, besides the system's (-backend-ca-file).
+	BackendCAFile string
 
 	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
 	// chains added to the front and the back of every route.

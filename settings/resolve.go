@@ -2,6 +2,7 @@ package settings
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,9 @@ type Resolved struct {
 	Options
 	Log     logrus.FieldLogger
 	Inbound inbound.Config // the proxy listener's, with the certificate loaded
+	// BackendTLS is the TLS configuration for https backends (proxy and
+	// active probes): nil means Go's defaults.
+	BackendTLS *tls.Config
 }
 
 // Resolve applies defaults and checks everything that can be checked
@@ -89,6 +93,10 @@ func Resolve(o Options) (*Resolved, error) {
 		c.Inbound.Cert = &cert
 	}
 
+	if c.BackendTLS, err = backendTLS(c.Insecure, c.BackendCAFile); err != nil {
+		return nil, &ConfigError{"BackendCAFile", err}
+	}
+
 	if c.Log = o.Log; c.Log == nil {
 		if c.Log, err = applog.New(os.Stderr, c.LogLevel); err != nil {
 			return nil, &ConfigError{"LogLevel", err}
@@ -135,7 +143,7 @@ func (o *Options) RouteConfig() pipeline.Config {
 				Interval: max(o.LBHealthcheckInterval, 0),
 				Path:     o.LBHealthcheckPath,
 				Timeout:  o.LBHealthcheckTimeout,
-				TLS:      probeTLS(o.Insecure),
+				TLS:      probeTLS(o.Insecure, o.BackendCAFile),
 			},
 		},
 		PassiveHealthCheck:  o.PassiveHealthCheck,
@@ -181,6 +189,7 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 		MaxIdleConnsPerHost: c.IdleConnsPerHost,
 		DisableKeepAlives:   c.DisableHTTPKeepalives,
 		Insecure:            c.Insecure,
+		ClientTLS:           c.BackendTLS,
 		Timeouts: proxy.Timeouts{
 			Dial:           c.TimeoutBackend,
 			TLSHandshake:   c.TLSTimeoutBackend,
@@ -204,11 +213,36 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 }
 
 // probeTLS is the TLS configuration of active health probes: they trust
-// what the proxy trusts (-insecure), so that a backend the proxy can use
-// is not taken for a lame duck.
-func probeTLS(insecure bool) *tls.Config {
-	if !insecure {
-		return nil
+// what the proxy trusts (-insecure, -backend-ca-file), so that a backend
+// the proxy can use is not taken for a lame duck. RouteConfig has no
+// error to return: Resolve has read the CA file already.
+func probeTLS(insecure bool, caFile string) *tls.Config {
+	cfg, _ := backendTLS(insecure, caFile)
+	return cfg
+}
+
+// backendTLS is the client TLS configuration for https backends: nil
+// (Go's defaults) unless -insecure or -backend-ca-file change it. The CA
+// file's certificates are trusted besides the system's.
+func backendTLS(insecure bool, caFile string) (*tls.Config, error) {
+	if !insecure && caFile == "" {
+		return nil, nil
 	}
-	return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the operator asked for it with -insecure
+	cfg := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the operator asked for it with -insecure
+	if caFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate found", caFile)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
 }

@@ -68,6 +68,38 @@ type Options struct {
 	// limit (gorouter's binary), Cloud Foundry deploys 500.
 	MaxConns int
 
+	// MaxAttempts is backends.max_attempts: how many endpoints a request
+	// tries when an attempt fails in a way worth another (spec §8.1);
+	// 0 means DefaultMaxAttempts.
+	MaxAttempts int
+
+	// Zone is the router's availability zone (zone) and AZPreference is
+	// balancing_algorithm_az_preference: AZNone (default) or
+	// AZLocallyOptimistic, where a request's first attempt prefers the
+	// endpoints registered in Zone.
+	Zone         string
+	AZPreference string
+
+	// TraceKey is trace_key: a request with X-Vcap-Trace equal to it gets
+	// X-Vcap-Router, X-Vcap-Backend and X-Cf-RouteEndpoint on its
+	// response. Empty (the default) switches it off: the headers show
+	// addresses inside the platform to whoever knows the key.
+	TraceKey string
+
+	// Zipkin (enable_zipkin) and W3C (enable_w3c, with W3CTenantID as
+	// w3c_tenant_id) add B3 and W3C trace-context headers to requests
+	// (spec §9.1).
+	Zipkin      bool
+	W3C         bool
+	W3CTenantID string
+
+	// MaxRequestHeaderBytes and MaxRequestHeaders are
+	// max_request_header_bytes and max_request_headers: a request whose
+	// header block is larger, or has more header lines, is answered 431
+	// (spec §9.3). 0 means no limit besides the listener's.
+	MaxRequestHeaderBytes int
+	MaxRequestHeaders     int
+
 	// StickySessionCookieNames are sticky_session_cookie_names: a request
 	// carrying one of them and __VCAP_ID__ goes to that instance when it
 	// can (default JSESSIONID). SecureCookies is secure_cookies.
@@ -109,7 +141,27 @@ type Options struct {
 // DefaultHealthCheckUserAgent is gorouter's healthcheck_user_agent.
 const DefaultHealthCheckUserAgent = "HTTP-Monitor/1.1"
 
+// DefaultMaxAttempts is backends.max_attempts of Cloud Foundry's
+// deployments.
+const DefaultMaxAttempts = 3
+
+// Values of Options.AZPreference.
+const (
+	AZNone              = "none"
+	AZLocallyOptimistic = "locally-optimistic"
+)
+
 func (o Options) withDefaults() (Options, error) {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	switch o.AZPreference {
+	case "":
+		o.AZPreference = AZNone
+	case AZNone, AZLocallyOptimistic:
+	default:
+		return o, fmt.Errorf("nats: AZ preference %q: want %s or %s", o.AZPreference, AZNone, AZLocallyOptimistic)
+	}
 	if o.PruneInterval <= 0 {
 		o.PruneInterval = DefaultPruneInterval
 	}
