@@ -38,6 +38,17 @@ func startNATSRouter(t *testing.T, configure func(*nats.Options)) *natsRouter {
 // so that it can subscribe before the router connects.
 func startNATSRouterOn(t *testing.T, srv *natstest.Server, configure func(*nats.Options)) *natsRouter {
 	t.Helper()
+	return startNATSRouterWith(t, srv, func(o *skiff.Options) {
+		if configure != nil {
+			configure(&o.NATS)
+		}
+	})
+}
+
+// startNATSRouterWith is startNATSRouterOn for tests that configure more
+// than the NATS options: the access log, backend TLS.
+func startNATSRouterWith(t *testing.T, srv *natstest.Server, configure func(*skiff.Options)) *natsRouter {
+	t.Helper()
 	o := skiff.Options{}
 	n := &o.NATS
 	n.Transport.Servers = []string{srv.URL()}
@@ -52,7 +63,7 @@ func startNATSRouterOn(t *testing.T, srv *natstest.Server, configure func(*nats.
 	n.Status.Listener = sln
 	n.Status.User, n.Status.Password = "router-status", "pw"
 	if configure != nil {
-		configure(n)
+		configure(&o)
 	}
 	in := start(t, "", o)
 	return &natsRouter{instance: in, srv: srv, pub: srv.Connect(t), status: "http://" + sln.Addr().String()}
