@@ -98,6 +98,16 @@ func (e *Endpoint) InstanceID() string { return e.instanceID() }
 // Tag is one of the registration's tags.
 func (e *Endpoint) Tag(name string) string { return e.msg.Tags[name] }
 
+// TLS reports whether the endpoint is reached over TLS (its tls_port).
+func (e *Endpoint) TLS() bool { return e.tls }
+
+// ServerCertDomainSAN is the name its certificate must be valid for
+// (server_cert_domain_san); empty means its IP address.
+func (e *Endpoint) ServerCertDomainSAN() string { return e.msg.ServerCertDomainSAN }
+
+// AvailabilityZone is the zone it registered in (availability_zone).
+func (e *Endpoint) AvailabilityZone() string { return e.msg.AvailabilityZone }
+
 // InFlight is the count of requests between the start of their attempt
 // and their response headers (spec §7.4), kept by the request path.
 func (e *Endpoint) InFlight() *atomic.Int64 { return &e.inflight }

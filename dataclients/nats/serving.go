@@ -118,3 +118,22 @@ func (c *Client) Counters() *status.Counters { return c.counters }
 func (c *Client) Apply(subject string, payload []byte) {
 	c.handle(transport.Message{Subject: subject, Data: payload})
 }
+
+// RemoveFailedTLS takes a TLS endpoint out of the pool of key at once,
+// after a handshake with it failed (spec §8.2): its next registration
+// brings it back, TLS endpoints having no TTL to end them otherwise. It
+// does nothing to plain endpoints, which are only marked, nor to an
+// endpoint a registration has replaced meanwhile; it reports whether e
+// was removed.
+func (c *Client) RemoveFailedTLS(key string, e *Endpoint) bool {
+	if e == nil || !e.tls {
+		return false
+	}
+	ch := changes{}
+	if !c.table.removeEndpoint(key, e, c.opts.Now(), ch) {
+		return false
+	}
+	c.opts.Log.Infof("nats: prune-failed-endpoint: %s %s", key, e.addr)
+	c.markDirty(ch)
+	return true
+}

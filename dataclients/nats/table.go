@@ -93,8 +93,23 @@ func validAlgorithm(s string) string {
 func (t *table) unregister(key, addr string, now time.Time, ch changes) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.removeLocked(key, addr, nil, now, ch)
+}
+
+// removeEndpoint removes e from the pool of key, unless a registration
+// has replaced it since (spec §8.2's removal of a failing TLS endpoint
+// must not take its successor).
+func (t *table) removeEndpoint(key string, e *Endpoint, now time.Time, ch changes) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.removeLocked(key, e.addr, e, now, ch)
+}
+
+// removeLocked removes the endpoint at addr (when only is not nil: only
+// if it is that object), retaining or deleting an emptied pool.
+func (t *table) removeLocked(key, addr string, only *Endpoint, now time.Time, ch changes) bool {
 	p := t.pools[key]
-	if p == nil || !p.remove(addr) {
+	if p == nil || (only != nil && p.byAddr[addr] != only) || !p.remove(addr) {
 		return false
 	}
 	ch[key] = p.routeID
