@@ -784,8 +784,8 @@ func TestNATSPortTLSPortOverwrite(t *testing.T) {
 }
 
 // Spec §18 case 19, the table's part: with both ports, tls_port wins and
-// port is not registered. (The request over TLS to a backend whose
-// certificate names inst-9 is left out: see the report.)
+// port is not registered. TestNATSTLSEndpointVerifiedBySAN sends the
+// request.
 func TestNATSTLSPortWins(t *testing.T) {
 	r := nrStart(t, nil)
 	p1, p2 := nrDeadPort(t), nrDeadPort(t)

@@ -28,6 +28,9 @@ type Certs struct {
 
 	pool   *x509.CertPool
 	client tls.Certificate
+	ca     *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	serial int64
 }
 
 // NewCerts makes a CA and the server and client certificates, valid for
@@ -54,32 +57,15 @@ func NewCerts(t testing.TB) *Certs {
 	if err != nil {
 		t.Fatalf("natstest: CA certificate: %v", err)
 	}
-	c := &Certs{pool: x509.NewCertPool()}
+	c := &Certs{pool: x509.NewCertPool(), ca: ca, caKey: caKey, serial: 1}
 	c.pool.AddCert(ca)
 	c.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	c.CAFile = write(t, dir, "ca.pem", c.CAPEM)
 
-	leaf := func(serial int64, name string, usage x509.ExtKeyUsage, ips []net.IP, dns []string) (certPEM, keyPEM []byte) {
-		key, keyPEM := newKey(t)
-		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    now.Add(-time.Minute),
-			NotAfter:     now.Add(time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-			IPAddresses:  ips,
-			DNSNames:     dns,
-		}, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatalf("natstest: %s certificate: %v", name, err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), keyPEM
-	}
-	srvCert, srvKey := leaf(2, "natstest server", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
+	srvCert, srvKey := c.leaf(t, "natstest server", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
 	c.ServerCertFile = write(t, dir, "server.pem", srvCert)
 	c.ServerKeyFile = write(t, dir, "server-key.pem", srvKey)
-	c.ClientCertPEM, c.ClientKeyPEM = leaf(3, "natstest client", x509.ExtKeyUsageClientAuth, nil, nil)
+	c.ClientCertPEM, c.ClientKeyPEM = c.leaf(t, "natstest client", x509.ExtKeyUsageClientAuth, nil, nil)
 	c.ClientCertFile = write(t, dir, "client.pem", c.ClientCertPEM)
 	c.ClientKeyFile = write(t, dir, "client-key.pem", c.ClientKeyPEM)
 	c.client, err = tls.X509KeyPair(c.ClientCertPEM, c.ClientKeyPEM)
@@ -87,6 +73,43 @@ func NewCerts(t testing.TB) *Certs {
 		t.Fatalf("natstest: client certificate: %v", err)
 	}
 	return c
+}
+
+// leaf makes a certificate signed by the CA, valid from a minute ago for
+// an hour.
+func (c *Certs) leaf(t testing.TB, name string, usage x509.ExtKeyUsage, ips []net.IP, dns []string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, keyPEM := newKey(t)
+	c.serial++
+	now := time.Now()
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(c.serial),
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+		IPAddresses:  ips,
+		DNSNames:     dns,
+	}, c.ca, &key.PublicKey, c.caKey)
+	if err != nil {
+		t.Fatalf("natstest: %s certificate: %v", name, err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), keyPEM
+}
+
+// ServerCert is a server certificate signed by the CA for the DNS names
+// only: what a Cloud Foundry app instance presents (its
+// server_cert_domain_san), without the IP it listens on. Not safe for
+// concurrent use with itself.
+func (c *Certs) ServerCert(t testing.TB, dnsNames ...string) tls.Certificate {
+	t.Helper()
+	certPEM, keyPEM := c.leaf(t, dnsNames[0], x509.ExtKeyUsageServerAuth, nil, dnsNames)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatalf("natstest: server certificate: %v", err)
+	}
+	return cert
 }
 
 // ClientTLS is a client configuration trusting the CA, presenting the
