@@ -54,6 +54,7 @@ func atTLSBackend(t *testing.T, certs *natstest.Certs, san string) (port int, hi
 // request goes over TLS to tls_port, verified against the registered
 // server_cert_domain_san with the configured CA.
 func TestNATSTLSEndpointVerifiedBySAN(t *testing.T) {
+	t.Parallel()
 	certs := natstest.NewCerts(t)
 	r := atTLSRouter(t, certs, nil)
 	plain := newBackend(t, "plain", nil)
@@ -71,6 +72,7 @@ func TestNATSTLSEndpointVerifiedBySAN(t *testing.T) {
 // endpoint, and the failing one leaves the pool until it registers again.
 // Alone, it answers gorouter's 503.
 func TestNATSSANMismatchPrunesTLSEndpoint(t *testing.T) {
+	t.Parallel()
 	certs := natstest.NewCerts(t)
 	r := atTLSRouter(t, certs, nil)
 	p1, _ := atTLSBackend(t, certs, "good")
@@ -103,6 +105,7 @@ func TestNATSSANMismatchPrunesTLSEndpoint(t *testing.T) {
 // Spec §18 case 38: a TLS endpoint that answers plain HTTP gives 525 and
 // leaves the pool.
 func TestNATSTLSEndpointSpeakingPlainHTTP(t *testing.T) {
+	t.Parallel()
 	certs := natstest.NewCerts(t)
 	r := atTLSRouter(t, certs, nil)
 	plain := newBackend(t, "plain", nil)
@@ -118,6 +121,7 @@ func TestNATSTLSEndpointSpeakingPlainHTTP(t *testing.T) {
 // Spec §18 case 29: a refusing endpoint costs no request: each goes on to
 // a live one, which share the load.
 func TestNATSFailedEndpointSkipped(t *testing.T) {
+	t.Parallel()
 	r := nrStart(t, nil)
 	b, c := newBackend(t, "b", nil), newBackend(t, "c", nil)
 	for _, p := range []int{nrDeadPort(t), atPort(t, b.URL), atPort(t, c.URL)} {
@@ -144,6 +148,7 @@ func atPort(t *testing.T, rawURL string) int {
 // the backend reset the connection; a GET whose connection was closed
 // without an answer is, and succeeds on the other endpoint.
 func TestNATSNoRetryAfterBodySent(t *testing.T) {
+	t.Parallel()
 	r := nrStart(t, nil)
 	var resets, closes atomic.Int64
 	resetter := atRawBackend(t, func(c net.Conn) {
@@ -228,4 +233,71 @@ func atRawBackend(t *testing.T, handle func(net.Conn)) int {
 		}
 	}()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Spec §18 case 30: options.loadbalancing picks least-connection for a
+// pool; a bogus value means round robin; dropping the option later does
+// not change the pool's algorithm while it exists.
+func TestNATSLeastConnectionOption(t *testing.T) {
+	t.Parallel()
+	r := nrStart(t, nil)
+	var slowMu sync.Mutex
+	slowAt := ""
+	mk := func(name string) *backend {
+		return newBackend(t, name, func(w http.ResponseWriter, req *http.Request) {
+			if req.URL.Path == "/slow" {
+				slowMu.Lock()
+				slowAt = name
+				slowMu.Unlock()
+				time.Sleep(2 * time.Second)
+			}
+		})
+	}
+	a, b := mk("a"), mk("b")
+	lc := map[string]any{"loadbalancing": "least-connection"}
+	reg := func(key string, opts map[string]any) {
+		for _, be := range []*backend{a, b} {
+			m := nrReg("127.0.0.1", atPort(t, be.URL), []string{key})
+			if opts != nil {
+				m["options"] = opts
+			}
+			r.register(t, m)
+		}
+	}
+	checkLC := func(key string) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.get(t, "/slow", "Host", key)
+		}()
+		waitFor(t, func() bool { slowMu.Lock(); defer slowMu.Unlock(); return slowAt != "" })
+		slowMu.Lock()
+		busy := slowAt
+		slowAt = ""
+		slowMu.Unlock()
+		for i := range 10 {
+			if got := r.get(t, "/", "Host", key); got.header.Get("X-Backend") == busy {
+				t.Errorf("%s request %d went to %s, which has a request in flight", key, i, busy)
+			}
+		}
+		<-done
+	}
+	reg("lc.test", lc)
+	waitFor(t, func() bool { return len(r.nrPools(t)["lc.test"]) == 2 })
+	checkLC("lc.test")
+
+	reg("lc.test", nil) // no option now: the pool keeps least-connection
+	r.nrBarrier(t)
+	checkLC("lc.test")
+
+	reg("bogus.test", map[string]any{"loadbalancing": "bogus"})
+	waitFor(t, func() bool { return len(r.nrPools(t)["bogus.test"]) == 2 })
+	count := map[string]int{}
+	for range 10 {
+		count[r.get(t, "/", "Host", "bogus.test").header.Get("X-Backend")]++
+	}
+	if count["a"] != 5 || count["b"] != 5 {
+		t.Errorf("round robin over two: %v, want 5 each", count)
+	}
 }
