@@ -2,6 +2,7 @@ package status
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"time"
 )
@@ -15,6 +16,8 @@ type Config struct {
 	// adds /healthz and /varz.
 	EnableVarz bool
 	// Index and Host are reported by /varz ("host" is "<status host>:<port>").
+	// A Server serving the handler fills in the address it listens on
+	// when Host is empty or names port 0.
 	Index int
 	Host  string
 	// Varz is the optional source of the router and table figures of
@@ -62,6 +65,19 @@ func NewHandler(c Config, routes Routes, health Health) http.Handler {
 		h.varz = newVarzHandler(c)
 	}
 	return h
+}
+
+// listening is told by a Server the address it serves the handler on:
+// /varz reports it as its "host" unless Config.Host names one already.
+// The Server calls it before it serves, so no request reads host
+// concurrently.
+func (h *handler) listening(a net.Addr) {
+	if h.varz == nil {
+		return
+	}
+	if _, port, err := net.SplitHostPort(h.varz.host); h.varz.host == "" || err == nil && port == "0" {
+		h.varz.host = a.String()
+	}
 }
 
 // ServeHTTP dispatches on the exact path: gorouter's mux matches these

@@ -79,6 +79,9 @@ func (s *Server) start(addr string, ln net.Listener) (net.Addr, error) {
 		}
 	}
 	h := s.Handler
+	if l, ok := h.(interface{ listening(net.Addr) }); ok {
+		l.listening(ln.Addr())
+	}
 	if h == nil {
 		// http.Server would fall back to http.DefaultServeMux, which may
 		// carry whatever a linked package registered (pprof, expvar).
