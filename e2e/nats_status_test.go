@@ -427,12 +427,21 @@ func TestNATSDrain(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			ncTestDrain(t, sig)
+			ncTestDrain(t, sig, false)
 		})
 	}
 }
 
-func ncTestDrain(t *testing.T, sig syscall.Signal) {
+// Spec §14.2: a signal after the first is ignored (logged); the drain
+// goes on and the process exits 0.
+func TestNATSDrainSecondSignalIgnored(t *testing.T) {
+	t.Parallel()
+	ncTestDrain(t, syscall.SIGUSR1, true)
+}
+
+// ncTestDrain runs case 53 with sig; twice sends it a second time once
+// /health turned.
+func ncTestDrain(t *testing.T, sig syscall.Signal, twice bool) {
 	const (
 		drainWait = 1500 * time.Millisecond
 		slow      = 2500 * time.Millisecond
@@ -549,6 +558,11 @@ func ncTestDrain(t *testing.T, sig syscall.Signal) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	ncCheckHealth(t, fmt.Sprintf("/health %v after %v", time.Since(t0), sig), rsp, closed, false)
+	if twice {
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// So is the health-check User-Agent on the proxy port.
 	if got := ncRaw(t, addr, "GET / HTTP/1.0\r\nUser-Agent: HTTP-Monitor/1.1\r\n\r\n"); got.status != 503 || got.body != "" {
 		t.Errorf("health check User-Agent while draining: %d %q", got.status, got.body)
