@@ -29,3 +29,17 @@ func Specs() []filters.Spec {
 		xforwardSpec{name: "xforwardFirst", first: true},
 	}
 }
+
+// EncodingSpecs returns the filters that re-encode a header value: into a
+// character set (encodeRequestHeader, encodeResponseHeader) or from and
+// to base64.
+func EncodingSpecs() []filters.Spec {
+	return []filters.Spec{
+		encodeSpec{name: "encodeRequestHeader"},
+		encodeSpec{name: "encodeResponseHeader", response: true},
+		base64Spec{name: "encodeBase64RequestHeader"},
+		base64Spec{name: "encodeBase64ResponseHeader", response: true},
+		base64Spec{name: "decodeBase64RequestHeader", decode: true},
+		base64Spec{name: "decodeBase64ResponseHeader", response: true, decode: true},
+	}
+}
