@@ -379,9 +379,9 @@ func TestJWKParse(t *testing.T) {
 		{jwkOf("a", k.ed), ed25519.PublicKey{}},
 		{`{"kty":"EC","kid":"c","x5c":["` + base64.StdEncoding.EncodeToString(der) + `"]}`, &ecdsa.PublicKey{}},
 		{strings.Replace(jwkOf("a", k.rsa), `"e":"AQAB"`, `"e":"AQAB=="`, 1), &rsa.PublicKey{}}, // padding tolerated
-		{strings.Replace(jwkOf("a", k.rsa), `"e":"AQAB"`, `"e":"Ag"`, 1), nil},                 // even exponent
-		{`{"kty":"RSA","n":"AQAB","e":"AQAB"}`, nil},                                           // tiny modulus
-		{`{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}`, nil},                              // not on the curve
+		{strings.Replace(jwkOf("a", k.rsa), `"e":"AQAB"`, `"e":"Ag"`, 1), nil},                  // even exponent
+		{`{"kty":"RSA","n":"AQAB","e":"AQAB"}`, nil},                                            // tiny modulus
+		{`{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}`, nil},                               // not on the curve
 		{`{"kty":"EC","crv":"secp256k1","x":"AAAA","y":"AAAA"}`, nil},
 		{`{"kty":"OKP","crv":"X25519","x":"AAAA"}`, nil},
 		{`{"kty":"OKP","crv":"Ed25519","x":"AAAA"}`, nil},
