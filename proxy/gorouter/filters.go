@@ -33,7 +33,10 @@ const (
 )
 
 // poolFilterSpec makes natsPool("key"), the filter of every pool's route.
-type poolFilterSpec struct{ c *nats.Client }
+type poolFilterSpec struct {
+	c  *nats.Client
+	ip routerIP // for X-Vcap-Router, when a trace key is set
+}
 
 func (*poolFilterSpec) Name() string { return nats.PoolFilterName }
 
@@ -42,7 +45,13 @@ func (s *poolFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &poolFilter{c: s.c, opts: s.c.Options(), key: key}, nil
+	o := s.c.Options()
+	f := &poolFilter{c: s.c, opts: o, key: key,
+		tracing: cfhttp.Tracing{Zipkin: o.Zipkin, W3C: o.W3C, W3CTenantID: o.W3CTenantID}}
+	if o.TraceKey != "" {
+		f.routerIP = s.ip.get(o)
+	}
+	return f, nil
 }
 
 // oneString is the single string argument of the NATS routes' predicate
@@ -58,9 +67,11 @@ func oneString(a specargs.Args, what string) (string, error) {
 // instance targeting (§11) and sticky sessions (§7.5), and its responses
 // gorouter's headers and error answers (§8.3, §9.2, §10).
 type poolFilter struct {
-	c    *nats.Client
-	opts nats.Options
-	key  string
+	c        *nats.Client
+	opts     nats.Options
+	key      string
+	tracing  cfhttp.Tracing
+	routerIP string // X-Vcap-Router; set when opts.TraceKey is
 }
 
 // endpointWhere returns the address of the last endpoint of the pool for
@@ -117,10 +128,10 @@ func (f *poolFilter) Request(ctx filters.FilterContext) {
 		return
 	}
 
-	id := cfhttp.NewRequestID()
+	h := r.Header
+	id := f.tracing.RequestHeaders(h)
 	bag[bagRequestID] = id
 	bag[bagStart] = f.opts.Now()
-	h := r.Header
 	h[headerRequestID] = []string{id}
 	if _, ok := h[headerRequestStart]; !ok {
 		h[headerRequestStart] = []string{cfhttp.RequestStart(f.opts.Now())}
@@ -162,9 +173,15 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 		return
 	}
 	f.observe(bag, rsp.StatusCode)
-	if id, ok := bag[bagRequestID].(string); ok && rsp.Header.Get(headerRequestID) == "" {
+	id, proxied := bag[bagRequestID].(string)
+	if !proxied {
+		// The filter answered itself (empty pool, connection limit ...).
+		return
+	}
+	if rsp.Header.Get(headerRequestID) == "" {
 		rsp.Header.Set(headerRequestID, id)
 	}
+	f.traceHeaders(r, rsp, e)
 	// Only an endpoint with an instance id can be stuck to (spec §7.5):
 	// the others need no pool lookup for the cookie's path.
 	if e != nil && e.PrivateInstanceID() != "" && rsp.StatusCode < 400 {
