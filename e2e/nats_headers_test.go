@@ -220,3 +220,34 @@ func TestNATSRequestIDFromTraceparent(t *testing.T) {
 		t.Error("b3 without enable_zipkin")
 	}
 }
+
+// Spec §18 case 45 (§10's last row): a protocol version other than 1.0,
+// 1.1 (or 2) is refused with a bare HTTP/1.0 400 and a closed connection,
+// before the Host and the lookup are looked at; the health check's
+// User-Agent still comes first.
+func TestNATSUnsupportedProtocol(t *testing.T) {
+	r := nrStart(t, nil)
+	be := hdEcho(t, "b1")
+	hdServe(t, r, be, []string{"proto.test"})
+	for _, req := range []string{
+		"GET / HTTP/1.5\r\nHost: proto.test\r\n\r\n",
+		"GET / HTTP/1.2\r\nHost: nope.test\r\n\r\n",
+		"GET / HTTP/1.9\r\nHost: 127.0.0.1\r\n\r\n", // the client's address: an empty host
+	} {
+		raw, closed := hdRaw(t, r, req, time.Second)
+		if raw != "HTTP/1.0 400 Bad Request\r\n\r\n" || !closed {
+			t.Errorf("%q: got %q, closed %v", req, raw, closed)
+		}
+	}
+	if n := be.hits.Load(); n != 1 {
+		t.Errorf("backend had %d requests, want only the one of waitStatus", n)
+	}
+	raw, _ := hdRaw(t, r, "GET / HTTP/1.5\r\nHost: proto.test\r\nUser-Agent: HTTP-Monitor/1.1\r\nConnection: close\r\n\r\n", time.Second)
+	if !strings.HasPrefix(raw, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(raw, "\r\n\r\nok\n") {
+		t.Errorf("health check over HTTP/1.5: %q", raw)
+	}
+	raw, _ = hdRaw(t, r, "GET / HTTP/1.0\r\nHost: proto.test\r\n\r\n", time.Second)
+	if !strings.HasPrefix(raw, "HTTP/1.0 200 OK\r\n") {
+		t.Errorf("HTTP/1.0: %q", raw)
+	}
+}

@@ -23,6 +23,7 @@ const (
 // before any pool is looked up (spec §10's order of checks).
 const (
 	KeyHealth             = "!health"
+	KeyBadProtocol        = "!unsupported_protocol"
 	KeyEmptyHost          = "!empty_host"
 	KeyBadAppInstance     = "!invalid_app_instance"
 	KeyBadProcessInstance = "!invalid_process_instance"
@@ -72,6 +73,7 @@ func routerRoutes() []*eskip.Route {
 	}
 	return []*eskip.Route{
 		keyed("nats_health_check", KeyHealth, "health"),
+		keyed("nats_unsupported_protocol", KeyBadProtocol, "unsupported_protocol"),
 		keyed("nats_empty_host", KeyEmptyHost, "empty_host"),
 		keyed("nats_invalid_app_instance", KeyBadAppInstance, "invalid_cf_app_instance_header"),
 		keyed("nats_invalid_process_instance", KeyBadProcessInstance, "invalid_cf_process_instance_header"),

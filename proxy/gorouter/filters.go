@@ -241,7 +241,7 @@ func (s *routerFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 		return nil, err
 	}
 	switch answer {
-	case "health", "empty_host", "invalid_cf_app_instance_header", "invalid_cf_process_instance_header", "unknown_route":
+	case "health", "unsupported_protocol", "empty_host", "invalid_cf_app_instance_header", "invalid_cf_process_instance_header", "unknown_route":
 	default:
 		return nil, a.Errorf("unknown router answer %q", answer)
 	}
@@ -259,6 +259,9 @@ func (f *routerFilter) Request(ctx filters.FilterContext) {
 	switch f.answer {
 	case "health":
 		ctx.Serve(healthResponse(r, f.c.Options().Healthy()))
+		return
+	case "unsupported_protocol":
+		refuseProtocol(ctx)
 		return
 	case "empty_host":
 		e = cfhttp.EmptyHost()

@@ -17,12 +17,12 @@ type poolPredicateSpec struct {
 	// userAgent is the health check's User-Agent, "-" for none.
 	userAgent string
 	// index keys of the special routes, made once.
-	health, emptyHost, badApp, badProcess string
+	health, badProtocol, emptyHost, badApp, badProcess string
 }
 
 func newPoolPredicateSpec(c *nats.Client) *poolPredicateSpec {
 	return &poolPredicateSpec{c: c, userAgent: c.Options().HealthCheckUserAgent, health: IndexKey(nats.KeyHealth),
-		emptyHost: IndexKey(nats.KeyEmptyHost), badApp: IndexKey(nats.KeyBadAppInstance),
+		badProtocol: IndexKey(nats.KeyBadProtocol), emptyHost: IndexKey(nats.KeyEmptyHost), badApp: IndexKey(nats.KeyBadAppInstance),
 		badProcess: IndexKey(nats.KeyBadProcessInstance)}
 }
 
@@ -37,12 +37,15 @@ func (s *poolPredicateSpec) Create(args []any) (routing.Predicate, error) {
 }
 
 // Resolve runs gorouter's checks in its order (spec §10): the health
-// check User-Agent, an empty Host, malformed instance headers, then the
-// pool lookup. ok is false when no pool serves the request, so that the
+// check User-Agent, the protocol version, an empty Host, malformed
+// instance headers, then the pool lookup. ok is false when no pool serves the request, so that the
 // table's other routes get their chance.
 func (s *poolPredicateSpec) Resolve(r *http.Request) (string, bool) {
 	if ua := s.userAgent; ua != "-" && r.Header.Get("User-Agent") == ua {
 		return s.health, true
+	}
+	if !supportedProtocol(r) {
+		return s.badProtocol, true
 	}
 	if emptyHost(r) {
 		return s.emptyHost, true
