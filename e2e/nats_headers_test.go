@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -249,5 +251,64 @@ func TestNATSUnsupportedProtocol(t *testing.T) {
 	raw, _ = hdRaw(t, r, "GET / HTTP/1.0\r\nHost: proto.test\r\n\r\n", time.Second)
 	if !strings.HasPrefix(raw, "HTTP/1.0 200 OK\r\n") {
 		t.Errorf("HTTP/1.0: %q", raw)
+	}
+}
+
+// Spec §9.3: a request whose head reaches max_request_header_bytes, or
+// has more than max_request_headers lines, is answered 431 with
+// max-request-size-exceeded, no body, and the connection closed. An
+// unknown route is still 404: the lookup comes first.
+func TestNATSRequestHeaderLimits(t *testing.T) {
+	r := nrStart(t, func(n *nats.Options) {
+		n.MaxRequestHeaderBytes = 300
+		n.MaxRequestHeaders = 4
+	})
+	be := hdEcho(t, "b1")
+	hdServe(t, r, be, []string{"limit.test"})
+	lines := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "X-H%d: v\r\n", i)
+		}
+		return b.String()
+	}
+	// "GET / HTTP/1.1\r\n" is 16 bytes, "Host: limit.test\r\n" 18: the
+	// header lines may take 265 bytes, "X-Big: <v>\r\n" being 9 plus the
+	// value.
+	for _, tc := range []struct {
+		name, head string
+		want       int
+	}{
+		{"four lines", lines(4), 200},
+		{"five lines", lines(5), 431},
+		{"265 bytes", "X-Big: " + strings.Repeat("a", 256) + "\r\n", 200},
+		{"266 bytes", "X-Big: " + strings.Repeat("a", 257) + "\r\n", 431},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == 200 {
+				// The connection stays open: a short wait is enough.
+				raw, _ := hdRaw(t, r, "GET / HTTP/1.1\r\nHost: limit.test\r\n"+tc.head+"\r\n", 200*time.Millisecond)
+				if !strings.HasPrefix(raw, "HTTP/1.1 200 OK\r\n") {
+					t.Errorf("got %q", raw)
+				}
+				return
+			}
+			raw, closed := hdRaw(t, r, "GET / HTTP/1.1\r\nHost: limit.test\r\n"+tc.head+"\r\n", 2*time.Second)
+			rsp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil)
+			if err != nil {
+				t.Fatalf("%q: %v", raw, err)
+			}
+			body, _ := io.ReadAll(rsp.Body)
+			// ReadResponse takes Connection out of the header into Close.
+			rsp.Header.Del("Date")
+			want := http.Header{"Content-Length": {"0"}, "Server": {"skiff"}, "X-Cf-Routererror": {"max-request-size-exceeded"}}
+			if rsp.Status != "431 Request Header Fields Too Large" || !reflect.DeepEqual(rsp.Header, want) ||
+				!rsp.Close || rsp.ContentLength != 0 || len(body) != 0 || !closed {
+				t.Errorf("got %q (closed %v), want 431, headers %v, Connection: close, no body, the connection closed", raw, closed, want)
+			}
+		})
+	}
+	if raw, _ := hdRaw(t, r, "GET / HTTP/1.1\r\nHost: nope.test\r\nConnection: close\r\n"+lines(5)+"\r\n", time.Second); !strings.HasPrefix(raw, "HTTP/1.1 404 ") {
+		t.Errorf("unknown route with five lines: %q", raw)
 	}
 }

@@ -83,17 +83,18 @@ func (f *poolFilter) endpointWhere(match func(*nats.Endpoint) bool) (string, boo
 	return "", false
 }
 
+// Request runs gorouter's steps after the lookup in its order (spec §10):
+// empty pool, instance targeting, connection limit, header size, route
+// service; then it prepares the request for the backend.
 func (f *poolFilter) Request(ctx filters.FilterContext) {
 	r := ctx.Request()
 	bag := ctx.StateBag()
+	// Measured before anything here changes the header.
+	tooLarge := f.headersTooLarge(r)
 	p, _ := f.c.Pool(f.key)
 	if p.Endpoints == 0 {
 		// Retained empty (spec §4.5), or gone since the table was built.
 		ctx.Serve(cfhttp.NoEndpoints(r.Host).Response(r))
-		return
-	}
-	if p.RouteServiceURL != "" {
-		ctx.Serve(cfhttp.RouteServicesDisabled().Response(r))
 		return
 	}
 	if v := r.Header.Get(appInstanceHeader); v != "" {
@@ -125,6 +126,14 @@ func (f *poolFilter) Request(ctx filters.FilterContext) {
 
 	if f.checkLimit(bag) {
 		ctx.Serve(cfhttp.ConnectionLimit(r.Host).Response(r))
+		return
+	}
+	if tooLarge {
+		ctx.Serve(requestHeadersTooLarge(r))
+		return
+	}
+	if p.RouteServiceURL != "" {
+		ctx.Serve(cfhttp.RouteServicesDisabled().Response(r))
 		return
 	}
 
@@ -175,7 +184,7 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 	f.observe(bag, rsp.StatusCode)
 	id, proxied := bag[bagRequestID].(string)
 	if !proxied {
-		// The filter answered itself (empty pool, connection limit ...).
+		// The filter answered itself (empty pool, connection limit, 431 ...).
 		return
 	}
 	if rsp.Header.Get(headerRequestID) == "" {
