@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	skiff "github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/dataclients/nats/natstest"
 )
@@ -311,4 +313,80 @@ func TestNATSRequestHeaderLimits(t *testing.T) {
 	if raw, _ := hdRaw(t, r, "GET / HTTP/1.1\r\nHost: nope.test\r\nConnection: close\r\n"+lines(5)+"\r\n", time.Second); !strings.HasPrefix(raw, "HTTP/1.1 404 ") {
 		t.Errorf("unknown route with five lines: %q", raw)
 	}
+}
+
+// Spec §18 case 46: a ';' in the target is passed on; the backend's answer
+// comes back without X-Cf-Routererror, the access log has
+// deprecated-semicolon-params and the log one warning. skiff's
+// -validate-query (on by default) answers 400 to a ';' in the query before
+// routing; a NATS router switches it off to behave as gorouter.
+func TestNATSSemicolonWarning(t *testing.T) {
+	start := func(t *testing.T, validateQuery bool) (*natsRouter, *syncBuffer) {
+		log := &syncBuffer{}
+		r := startNATSRouterWith(t, natstest.Start(t), func(o *skiff.Options) {
+			o.NATS.StartDelay = -1
+			nrWithLog(log)(&o.NATS)
+			o.AccessLogFormat = accesslog.FormatGorouter
+			o.DisableValidateQuery = !validateQuery
+		})
+		hdServe(t, r, hdEcho(t, "b1"), []string{"semi.test"})
+		return r, log
+	}
+	warnings := func(log *syncBuffer) []string {
+		var out []string
+		for l := range strings.SplitSeq(log.String(), "\n") {
+			if strings.Contains(l, "deprecated-semicolon-params") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+
+	t.Run("query, -validate-query=false", func(t *testing.T) {
+		r, log := start(t, false)
+		rsp := r.get(t, "/?a=1;b=2", "Host", "semi.test")
+		if rsp.status != 200 || rsp.header.Get("X-Backend") != "b1" {
+			t.Fatalf("got %d %q", rsp.status, rsp.body)
+		}
+		if got, ok := rsp.header["X-Cf-Routererror"]; ok {
+			t.Errorf("X-Cf-Routererror on the wire: %q", got)
+		}
+		line := hdAccessLine(t, r.instance, `"GET /?a=1;b=2 HTTP/1.1" 200 `)
+		if !strings.HasSuffix(line, ` x_cf_routererror:"deprecated-semicolon-params"`) {
+			t.Errorf("access log line %q", line)
+		}
+		id := rsp.header.Get("X-Vcap-Request-Id")
+		if w := warnings(log); len(w) != 1 || !strings.Contains(w[0], "level=warning") || !strings.Contains(w[0], "vcap_request_id="+id) {
+			t.Errorf("warnings %q, want one with the request id %s", w, id)
+		}
+		// Without a ';' nothing of it.
+		r.get(t, "/?a=1&b=2", "Host", "semi.test")
+		if line := hdAccessLine(t, r.instance, `"GET /?a=1&b=2 HTTP/1.1" 200 `); !strings.HasSuffix(line, ` x_cf_routererror:"-"`) {
+			t.Errorf("access log line %q", line)
+		}
+		if w := warnings(log); len(w) != 1 {
+			t.Errorf("%d warnings, want still one", len(w))
+		}
+	})
+
+	t.Run("default -validate-query", func(t *testing.T) {
+		r, log := start(t, true)
+		// In the path the query check does not apply.
+		rsp := r.get(t, "/a;b", "Host", "semi.test")
+		if rsp.status != 200 || rsp.header.Get("X-Backend") != "b1" || rsp.header.Get("X-Cf-Routererror") != "" {
+			t.Fatalf("path with ';': %d %v %q", rsp.status, rsp.header, rsp.body)
+		}
+		if line := hdAccessLine(t, r.instance, `"GET /a;b HTTP/1.1" 200 `); !strings.HasSuffix(line, ` x_cf_routererror:"deprecated-semicolon-params"`) {
+			t.Errorf("access log line %q", line)
+		}
+		// In the query, skiff's query validation answers first: the
+		// request never reaches the NATS routes.
+		rsp = r.get(t, "/?a=1;b=2", "Host", "semi.test")
+		if rsp.status != 400 || rsp.body != "Invalid query\n" {
+			t.Errorf("query with ';': %d %q", rsp.status, rsp.body)
+		}
+		if w := warnings(log); len(w) != 1 {
+			t.Errorf("warnings %q, want the path's only", w)
+		}
+	})
 }

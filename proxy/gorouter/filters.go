@@ -83,10 +83,23 @@ func (f *poolFilter) endpointWhere(match func(*nats.Endpoint) bool) (string, boo
 	return "", false
 }
 
-// Request runs gorouter's steps after the lookup in its order (spec §10):
+func (f *poolFilter) Request(ctx filters.FilterContext) {
+	f.request(ctx)
+	if r := ctx.Request(); hasSemicolon(r) {
+		// After the request id is made: the warning carries it.
+		bag := ctx.StateBag()
+		id, proxied := bag[bagRequestID].(string)
+		if proxied {
+			bag[bagSemicolon] = true
+		}
+		warnSemicolon(f.opts.Log, r, id)
+	}
+}
+
+// request runs gorouter's steps after the lookup in its order (spec §10):
 // empty pool, instance targeting, connection limit, header size, route
 // service; then it prepares the request for the backend.
-func (f *poolFilter) Request(ctx filters.FilterContext) {
+func (f *poolFilter) request(ctx filters.FilterContext) {
 	r := ctx.Request()
 	bag := ctx.StateBag()
 	// Measured before anything here changes the header.
@@ -191,6 +204,7 @@ func (f *poolFilter) Response(ctx filters.FilterContext) {
 		rsp.Header.Set(headerRequestID, id)
 	}
 	f.traceHeaders(r, rsp, e)
+	semicolonLogField(bag, rsp)
 	// Only an endpoint with an instance id can be stuck to (spec §7.5):
 	// the others need no pool lookup for the cookie's path.
 	if e != nil && e.PrivateInstanceID() != "" && rsp.StatusCode < 400 {
@@ -264,6 +278,11 @@ type routerFilter struct {
 
 func (f *routerFilter) Request(ctx filters.FilterContext) {
 	r := ctx.Request()
+	if hasSemicolon(r) {
+		// gorouter warns before any of its checks, so for these answers
+		// too; their own router error comes first in the access log.
+		warnSemicolon(f.c.Options().Log, r, "")
+	}
 	var e cfhttp.Error
 	switch f.answer {
 	case "health":
