@@ -390,3 +390,42 @@ func TestNATSSemicolonWarning(t *testing.T) {
 		}
 	})
 }
+
+// Spec §7.3: with locally-optimistic AZ preference a request goes to the
+// endpoints of the router's zone, round robin among them, while one of
+// them can take it; a request whose local endpoint fails is retried on
+// another zone's.
+func TestNATSZonePreference(t *testing.T) {
+	r := nrStart(t, func(n *nats.Options) {
+		n.Zone = "z1"
+		n.AZPreference = nats.AZLocallyOptimistic
+	})
+	local1, local2, remote := hdEcho(t, "local1"), hdEcho(t, "local2"), hdEcho(t, "remote")
+	for _, b := range []struct {
+		be   *backend
+		zone string
+	}{{local1, "z1"}, {remote, "z2"}, {local2, "z1"}} {
+		host, port := nrHostPort(t, b.be.URL)
+		r.nrKeep(t, nrReg(host, port, []string{"az.test"}, "availability_zone", b.zone))
+	}
+	r.nrWaitPool(t, "az.test", local1.URL, remote.URL, local2.URL)
+	count := map[string]int{}
+	for range 20 {
+		rsp := r.get(t, "/", "Host", "az.test")
+		count[rsp.header.Get("X-Backend")]++
+	}
+	if count["local1"] != 10 || count["local2"] != 10 || count["remote"] != 0 {
+		t.Errorf("requests per backend %v, want 10 on each local one", count)
+	}
+
+	// The local endpoints fail: the first attempt still goes to one of
+	// them, the retry to the other zone.
+	local1.Close()
+	local2.Close()
+	for range 4 {
+		rsp := r.get(t, "/", "Host", "az.test")
+		if rsp.status != 200 || rsp.header.Get("X-Backend") != "remote" {
+			t.Errorf("with the local endpoints down: %d from %q", rsp.status, rsp.header.Get("X-Backend"))
+		}
+	}
+}

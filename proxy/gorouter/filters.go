@@ -46,7 +46,7 @@ func (s *poolFilterSpec) CreateFilter(args []any) (filters.Filter, error) {
 		return nil, err
 	}
 	o := s.c.Options()
-	f := &poolFilter{c: s.c, opts: o, key: key,
+	f := &poolFilter{c: s.c, opts: o, key: key, zone: newZonePreference(o),
 		tracing: cfhttp.Tracing{Zipkin: o.Zipkin, W3C: o.W3C, W3CTenantID: o.W3CTenantID}}
 	if o.TraceKey != "" {
 		f.routerIP = s.ip.get(o)
@@ -72,6 +72,7 @@ type poolFilter struct {
 	key      string
 	tracing  cfhttp.Tracing
 	routerIP string // X-Vcap-Router; set when opts.TraceKey is
+	zone     *zonePreference
 }
 
 // endpointWhere returns the address of the last endpoint of the pool for
@@ -135,6 +136,10 @@ func (f *poolFilter) request(ctx filters.FilterContext) {
 		if addr, ok := f.endpointWhere(func(e *nats.Endpoint) bool { return e.PrivateInstanceID() == id }); ok {
 			bag[filters.PreferredEndpoint] = addr
 		}
+	}
+
+	if _, targeted := bag[filters.PreferredEndpoint]; !targeted {
+		f.preferLocal(bag)
 	}
 
 	if f.checkLimit(bag) {
