@@ -222,5 +222,20 @@ type RetryFilter interface {
 	AttemptFailed(ctx FilterContext, endpoint string, n int, err error) (retry bool)
 }
 
+// RequestHost is the request's Host as the filters so far left it: the
+// Host a filter chose for the outgoing request (setRequestHeader("Host",
+// ...), modRequestHeader("Host", ...) and the like), else the Host the
+// client sent. Filters that build URLs of the request, as redirects do,
+// use it, so that a Host rewritten before them counts (skipper's filters
+// read the Host header those filters set).
+func RequestHost(ctx FilterContext) string {
+	if hc, ok := ctx.(interface{ FilterSetHost() (string, bool) }); ok {
+		if h, set := hc.FilterSetHost(); set {
+			return h
+		}
+	}
+	return ctx.Request().Host
+}
+
 // FlowIdHeader is the request header that carries the flow id.
 const FlowIdHeader = "X-Flow-Id"

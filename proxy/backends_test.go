@@ -355,3 +355,56 @@ func TestTETrailersForwarded(t *testing.T) {
 		}
 	}
 }
+
+// Response filters see the request as the client sent it: its Host and an
+// URL without the backend's address, as in skipper (cookie domains and
+// redirects are built from them).
+func TestResponseFiltersSeeIncomingRequest(t *testing.T) {
+	type seen struct{ host, urlHost, scheme string }
+	got := make(chan seen, 1)
+	reg := testRegistry()
+	reg.Register(testSpec{"seeRequest", func([]any) filters.Filter {
+		return funcFilter{rsp: func(c filters.FilterContext) {
+			r := c.Request()
+			got <- seen{r.Host, r.URL.Host, r.URL.Scheme}
+		}}
+	}})
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) {})
+	for _, r := range []*eskip.Route{
+		netRoute("net", "/", be.URL, f("seeRequest")),
+		func() *eskip.Route {
+			r := lbRoute("lb", "/", be.URL)
+			r.Filters = []*eskip.Filter{f("seeRequest")}
+			return r
+		}(),
+	} {
+		fx := startProxyReg(t, reg, Options{}, r)
+		req := mustReq(t, "GET", fx.url("/"), nil)
+		req.Host = "www.example.org"
+		if rsp, _ := do(t, req); rsp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", r.Id, rsp.StatusCode)
+		}
+		if s := <-got; s != (seen{"www.example.org", "", ""}) {
+			t.Errorf("%s: response filter saw %+v", r.Id, s)
+		}
+	}
+}
+
+// A path a filter left relative goes out absolute.
+func TestRelativePathGoesOutAbsolute(t *testing.T) {
+	got := make(chan string, 1)
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) { got <- r.RequestURI })
+	for _, tc := range []struct{ path, want string }{
+		{"relative", "/relative?q=1"},
+		{"a b", "/a%20b?q=1"},
+		{"/abs", "/abs?q=1"},
+	} {
+		fx := startProxy(t, Options{}, netRoute("r", "/", be.URL, f("path", tc.path)))
+		if rsp, _ := get(t, fx.url("/?q=1")); rsp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.path, rsp.StatusCode)
+		}
+		if uri := <-got; uri != tc.want {
+			t.Errorf("setPath(%q): backend got %q, want %q", tc.path, uri, tc.want)
+		}
+	}
+}

@@ -33,6 +33,10 @@ type reqCtx struct {
 
 	outHost     string // Host header for the backend; "" = the endpoint's host
 	defaultHost string // outHost as the current route set it, to detect a filter's choice
+	// outerHost is the Host a filter of an outer route chose before a
+	// loopback: inner routes send their own backend's host, as skipper's
+	// do, unless they preserve the Host; filters.RequestHost still sees it.
+	outerHost string
 	served      bool
 	errored     bool // resp is an error response: only error-handling filters see it
 	noRespFilt  bool // upgrade answers skip response filters
@@ -180,6 +184,16 @@ func (c *reqCtx) StateBag() map[string]any     { c.live(); return c.bag }
 func (c *reqCtx) OutgoingHost() string         { c.live(); return c.outHost }
 func (c *reqCtx) SetOutgoingHost(h string)     { c.live(); c.outHost = h }
 
+// FilterSetHost is the outgoing Host when a filter chose it, for
+// filters.RequestHost.
+func (c *reqCtx) FilterSetHost() (string, bool) {
+	c.live()
+	if c.outHost != c.defaultHost && c.outHost != "" {
+		return c.outHost, true
+	}
+	return c.outerHost, c.outerHost != ""
+}
+
 func (c *reqCtx) BackendUrl() string {
 	c.live()
 	r := c.route
@@ -214,8 +228,8 @@ func (c *reqCtx) loopbackFromFilter(keep bool) {
 	c.served, c.errored, c.noRespFilt = false, false, false
 	c.resp = nil
 	rsp := c.proxy.loopback(c)
-	route, depth, outHost, defHost := saved.route, saved.depth, saved.outHost, saved.defaultHost
-	c.route, c.depth, c.outHost, c.defaultHost = route, depth, outHost, defHost
+	route, depth, outHost, defHost, outerHost := saved.route, saved.depth, saved.outHost, saved.defaultHost, saved.outerHost
+	c.route, c.depth, c.outHost, c.defaultHost, c.outerHost = route, depth, outHost, defHost, outerHost
 	if !keep {
 		if rsp != nil && rsp.Body != nil {
 			_ = rsp.Body.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/skiff-proxy/skiff/eskip"
@@ -146,20 +147,26 @@ func (p *Proxy) serveRoute(c *reqCtx) {
 }
 
 // enterRoute makes route the current one and sets the default outgoing
-// host for it, unless a filter of an outer (loopback) route chose one.
+// host for it: the backend's, or with -proxy-preserve-host the request's.
+// A Host a filter of an outer route chose before a loopback is kept aside
+// (outerHost): an inner network backend gets its own host, as in skipper,
+// and a route preserving the Host sends the chosen one.
 func (c *reqCtx) enterRoute(route *routing.Route, preserve bool) {
 	c.route = route
+	if c.depth > 0 && c.outHost != c.defaultHost && c.outHost != "" {
+		c.outerHost = c.outHost
+	}
 	def := ""
 	switch {
 	case preserve:
 		def = c.requestHost
+		if c.outerHost != "" {
+			def = c.outerHost
+		}
 	case route.BackendType == routeNetwork:
 		def = stripDefaultPort(route.Scheme, route.Host)
 	}
-	if c.depth == 0 || c.outHost == c.defaultHost {
-		c.outHost = def
-	}
-	c.defaultHost = def
+	c.outHost, c.defaultHost = def, def
 }
 
 func (c *reqCtx) setError(err error) {
@@ -290,8 +297,14 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if rt == nil {
 		return &proxyError{status: http.StatusInternalServerError, err: errUnknownScheme}
 	}
+	// The outgoing request is the incoming one with the backend's address
+	// and Host; response filters see the request as it came in again, as
+	// skipper's do (a cookie's Domain comes from the client's Host).
+	inHost, inURLHost, inScheme := r.Host, r.URL.Host, r.URL.Scheme
+	defer func() { r.Host, r.URL.Host, r.URL.Scheme = inHost, inURLHost, inScheme }()
 	r.URL.Scheme = urlScheme
 	r.URL.Host = host
+	absolutePath(r.URL)
 	r.Host = c.outHost
 	if r.Host == "" {
 		r.Host = stripDefaultPort(scheme, host)
@@ -398,11 +411,27 @@ func (p *Proxy) transport(c *reqCtx, scheme string) (roundTripper, string) {
 	return nil, ""
 }
 
+// absolutePath makes a path a filter left relative (setPath("x"))
+// absolute: a request target in origin form starts with "/" (RFC 9112
+// §3.2.1). "*" (OPTIONS *) stays.
+func absolutePath(u *url.URL) {
+	if p := u.Path; p != "" && p[0] != '/' && p != "*" {
+		u.Path = "/" + p
+		if u.RawPath != "" {
+			u.RawPath = "/" + u.RawPath
+		}
+	}
+}
+
 // clientRequest adapts the server request for http.Transport: no
 // RequestURI, no connection-close wish of the client, and no User-Agent
 // added when the client sent none.
 func clientRequest(r *http.Request) *http.Request {
 	out := r.WithContext(r.Context())
+	// A URL of its own: the transport may still read it after RoundTrip
+	// returned, when forwardOnce gives r back its incoming address.
+	u := *r.URL
+	out.URL = &u
 	out.RequestURI = ""
 	out.Close = false
 	if _, ok := out.Header["User-Agent"]; !ok {

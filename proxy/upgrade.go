@@ -70,6 +70,7 @@ func (p *Proxy) serveUpgrade(c *reqCtx, scheme, host string) error {
 	}
 
 	r.URL.Scheme, r.URL.Host = "http", host
+	absolutePath(r.URL)
 	r.Host = c.outHost
 	if r.Host == "" {
 		r.Host = stripDefaultPort(scheme, host)

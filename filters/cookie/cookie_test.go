@@ -44,6 +44,8 @@ func TestResponseCookie(t *testing.T) {
 		{"session", "responseCookie", []any{"a", "b"}, "", []string{"a=b; Path=/; Domain=example.org; HttpOnly; Secure"}},
 		{"max age", "responseCookie", []any{"a", "b", 3600.5}, "", []string{"a=b; Path=/; Domain=example.org; Max-Age=3600; HttpOnly; Secure"}},
 		{"negative max age", "responseCookie", []any{"a", "b", -1.0}, "", []string{"a=b; Path=/; Domain=example.org; Max-Age=0; HttpOnly; Secure"}},
+		{"max age 0 expires now", "responseCookie", []any{"a", "b", 0.0}, "", []string{"a=b; Path=/; Domain=example.org; Max-Age=0; HttpOnly; Secure"}},
+		{"no max age: session cookie", "responseCookie", []any{"a", "b"}, "", []string{"a=b; Path=/; Domain=example.org; HttpOnly; Secure"}},
 		{"quoted", "responseCookie", []any{"a", "b c"}, "", []string{`a="b c"; Path=/; Domain=example.org; HttpOnly; Secure`}},
 		{"js", "jsCookie", []any{"a", "b", 60.0}, "", []string{"a=b; Path=/; Domain=example.org; Max-Age=60; Secure"}},
 		{"change-only differs", "responseCookie", []any{"a", "b", 60.0, "change-only"}, "a=old", []string{"a=b; Path=/; Domain=example.org; Max-Age=60; HttpOnly; Secure"}},

@@ -31,11 +31,12 @@ func (s responseSpec) CreateFilter(args []any) (filters.Filter, error) {
 		return nil, err
 	}
 	f := &responseCookie{name: name, value: value, prefix: name + "=" + encoded + "; Path=/"}
-	maxAge := 0
+	maxAge, session := 0, true
 	if len(args) > 2 {
 		if maxAge, err = seconds(a, args[2]); err != nil {
 			return nil, err
 		}
+		session = false
 	}
 	if len(args) > 3 {
 		if v, ok := args[3].(string); !ok || v != "change-only" {
@@ -43,12 +44,14 @@ func (s responseSpec) CreateFilter(args []any) (filters.Filter, error) {
 		}
 		f.changeOnly = true
 	}
-	// net/http's rules: a positive max age is written, a negative one
-	// deletes the cookie (Max-Age=0), zero leaves it a session cookie.
+	// Without a max age the cookie lasts the browser session; a positive
+	// one is written, and zero or less deletes the cookie now (Max-Age=0),
+	// as skipper does.
 	switch {
+	case session:
 	case maxAge > 0:
 		f.suffix = "; Max-Age=" + strconv.Itoa(maxAge)
-	case maxAge < 0:
+	default:
 		f.suffix = "; Max-Age=0"
 	}
 	if s.httpOnly {

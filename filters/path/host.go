@@ -29,7 +29,9 @@ func (p preserveHost) Request(ctx filters.FilterContext) {
 	incoming := ctx.Request().Host
 	if p {
 		if isBackendHost(out, ctx.BackendUrl()) {
-			ctx.SetOutgoingHost(incoming)
+			// The Host the request has here: a filter's choice in an
+			// outer route (before a loopback) counts.
+			ctx.SetOutgoingHost(filters.RequestHost(ctx))
 		}
 		return
 	}

@@ -52,7 +52,7 @@ type redirect struct {
 func (f *redirect) Request(ctx filters.FilterContext) {
 	ctx.Serve(&http.Response{
 		StatusCode: f.code,
-		Header:     http.Header{"Location": {f.target(ctx.Request())}},
+		Header:     http.Header{"Location": {f.target(ctx.Request(), filters.RequestHost(ctx))}},
 		Body:       http.NoBody,
 	})
 }
@@ -60,9 +60,9 @@ func (f *redirect) Request(ctx filters.FilterContext) {
 func (*redirect) Response(filters.FilterContext) {}
 
 // target fills what the configured location leaves out from the request:
-// scheme (request scheme, else https), host, path and query; user info
-// always comes from the request.
-func (f *redirect) target(r *http.Request) string {
+// scheme (request scheme, else https), host (as the filters before left
+// it), path and query; user info always comes from the request.
+func (f *redirect) target(r *http.Request, host string) string {
 	u := *f.location
 	if u.Scheme == "" {
 		u.Scheme = "https"
@@ -72,7 +72,7 @@ func (f *redirect) target(r *http.Request) string {
 	}
 	u.User = r.URL.User
 	if u.Host == "" {
-		u.Host = r.Host
+		u.Host = host
 	}
 	if u.Path == "" {
 		u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
