@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	skiff "github.com/skiff-proxy/skiff"
 )
@@ -30,16 +31,26 @@ innerPreserve: Path("/inner-preserve") -> preserveHost("true") -> %[1]q;
 relative: Path("/relative") -> setPath("relative") -> %[1]q;
 `, be.URL)
 	in := start(t, routes, skiff.Options{})
+	recv := func() seen {
+		t.Helper()
+		select {
+		case s := <-got:
+			return s
+		case <-time.After(5 * time.Second):
+			t.Fatal("the backend got no request")
+			return seen{}
+		}
+	}
 
 	// responseCookie's Domain comes from the request's Host, not the
 	// backend's; a max age of 0 expires the cookie now.
 	r := in.get(t, "/cookie", "Host", "www.example.org")
-	<-got
+	recv()
 	if c := r.header.Get("Set-Cookie"); c != "c=v; Path=/; Domain=example.org; HttpOnly; Secure" {
 		t.Errorf("responseCookie: Set-Cookie %q", c)
 	}
 	r = in.get(t, "/expire", "Host", "www.example.org")
-	<-got
+	recv()
 	if c := r.header.Get("Set-Cookie"); c != "c=v; Path=/; Domain=example.org; Max-Age=0; HttpOnly; Secure" {
 		t.Errorf("responseCookie with max age 0: Set-Cookie %q", c)
 	}
@@ -60,17 +71,17 @@ relative: Path("/relative") -> setPath("relative") -> %[1]q;
 	// A Host set before <loopback> does not reach the inner route's
 	// network backend, unless that route preserves the Host.
 	in.get(t, "/outer", "Host", "client.example")
-	if s := <-got; s.host != bh || s.uri != "/inner" {
+	if s := recv(); s.host != bh || s.uri != "/inner" {
 		t.Errorf("loopback: backend saw Host %q %q, want its own host %q", s.host, s.uri, bh)
 	}
 	in.get(t, "/outer-preserve", "Host", "client.example")
-	if s := <-got; s.host != "outer.example" {
+	if s := recv(); s.host != "outer.example" {
 		t.Errorf("loopback into preserveHost: backend saw Host %q, want outer.example", s.host)
 	}
 
 	// Paths are absolute on the wire.
 	in.get(t, "/relative?q=1", "Host", "a.example")
-	if s := <-got; s.uri != "/relative?q=1" {
+	if s := recv(); s.uri != "/relative?q=1" {
 		t.Errorf("setPath(\"relative\"): backend got %q", s.uri)
 	}
 }

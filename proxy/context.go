@@ -36,7 +36,7 @@ type reqCtx struct {
 	// outerHost is the Host a filter of an outer route chose before a
 	// loopback: inner routes send their own backend's host, as skipper's
 	// do, unless they preserve the Host; filters.RequestHost still sees it.
-	outerHost string
+	outerHost   string
 	served      bool
 	errored     bool // resp is an error response: only error-handling filters see it
 	noRespFilt  bool // upgrade answers skip response filters
