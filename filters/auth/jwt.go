@@ -111,6 +111,9 @@ func (f *jwtFilter) Request(ctx filters.FilterContext) {
 		}
 		tok = &Token{Claims: claims}
 	}
+	if tok.Claims == nil {
+		tok.Claims = map[string]any{}
+	}
 	sub, _ := tok.Claims["sub"].(string)
 	if sub == "" {
 		if f.requireSub {

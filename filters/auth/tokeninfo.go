@@ -46,6 +46,9 @@ func client(a specargs.Args, reg *Registry) (*tokeninfoClient, error) {
 	if reg == nil || reg.tokeninfo == nil {
 		return nil, a.Errorf("no tokeninfo URL configured (-oauth2-tokeninfo-url)")
 	}
+	if err := reg.tokeninfo.urlErr; err != nil {
+		return nil, a.Errorf("%v", err)
+	}
 	return reg.tokeninfo, nil
 }
 

@@ -172,6 +172,8 @@ func TestTokeninfoArgs(t *testing.T) {
 		{specs, OAuthTokeninfoAllKVName, []any{"k", "v", "k2"}, "want key/value pairs, got 3 arguments"},
 		{noURL, OAuthTokeninfoAnyScopeName, []any{"s"}, "no tokeninfo URL configured (-oauth2-tokeninfo-url)"},
 		{Specs(nil), OAuthTokeninfoAllKVName, []any{"k", "v"}, "no tokeninfo URL configured"},
+		{Specs(newTestRegistry(t, Options{TokeninfoURL: "%zz"})), OAuthTokeninfoAnyScopeName, []any{"s"}, "invalid URL escape"},
+		{Specs(newTestRegistry(t, Options{TokeninfoURL: "/info"})), OAuthTokeninfoValidateName, []any{"{}"}, `tokeninfo URL "/info" is not an http or https URL`},
 		{noURL, OAuthTokeninfoValidateName, []any{"{}"}, "no tokeninfo URL configured"},
 		{specs, OAuthTokeninfoValidateName, []any{"{optOutAnnotations: [oauth.disabled], unauthorizedResponse: 'x'}"}, ""},
 		{specs, OAuthTokeninfoValidateName, []any{""}, ""},

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -17,13 +19,19 @@ var errTokenRejected = errors.New("tokeninfo rejected the token")
 // tokeninfoClient asks the tokeninfo service about bearer tokens and
 // caches the answers when a cache size is configured.
 type tokeninfoClient struct {
-	reg   *Registry
-	url   string
-	cache *tokeninfoCache // nil: no cache
+	reg    *Registry
+	url    string
+	urlErr error           // the URL is not usable
+	cache  *tokeninfoCache // nil: no cache
 }
 
 func newTokeninfoClient(r *Registry) *tokeninfoClient {
 	c := &tokeninfoClient{reg: r, url: r.o.TokeninfoURL}
+	if u, err := url.Parse(c.url); err != nil {
+		c.urlErr = err
+	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.urlErr = fmt.Errorf("tokeninfo URL %q is not an http or https URL", c.url)
+	}
 	if r.o.TokeninfoCacheSize > 0 {
 		c.cache = &tokeninfoCache{
 			size:    r.o.TokeninfoCacheSize,
