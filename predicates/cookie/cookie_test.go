@@ -19,6 +19,10 @@ func TestCookie(t *testing.T) {
 		{args: []any{"alpha", "able"}, cookie: "x=1; alpha=disabled", want: true},
 		{args: []any{"alpha", ".*"}, cookie: "", want: false},
 		{args: []any{"alpha", "^$"}, cookie: "alpha=", want: true},
+		// A bare name is a cookie with an empty value, as in skipper.
+		{args: []any{"e", "^$"}, cookie: "e", want: true},
+		{args: []any{"e", "^$"}, cookie: "x=1; e", want: true},
+		{args: []any{"e", "^$"}, cookie: "ee", want: false},
 		{args: []any{"alpha"}, wantErr: true},
 		{args: []any{"alpha", "x", "y"}, wantErr: true},
 		{args: []any{"", "x"}, wantErr: true},

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/skiff-proxy/skiff/internal/cookies"
 )
 
 // VcapCookie names the cookie in which the router remembers which app
@@ -19,7 +21,7 @@ func RequestedInstance(req *http.Request, stickyNames []string) (instanceID stri
 	if !hasStickyCookie(req, stickyNames) {
 		return "", false
 	}
-	id, ok := requestCookie(req.Header, VcapCookie)
+	id, ok := cookies.Value(req.Header, VcapCookie)
 	if !ok || id == "" {
 		return "", false
 	}
@@ -31,7 +33,7 @@ func hasStickyCookie(req *http.Request, stickyNames []string) bool {
 		return false
 	}
 	for _, name := range stickyNames {
-		if _, ok := requestCookie(req.Header, name); ok {
+		if _, ok := cookies.Value(req.Header, name); ok {
 			return true
 		}
 	}
@@ -127,39 +129,4 @@ func setCookieName(line string) string {
 	pair, _, _ := strings.Cut(line, ";")
 	name, _, _ := strings.Cut(pair, "=")
 	return textproto.TrimString(name)
-}
-
-// requestCookie finds the first valid cookie called name in the Cookie
-// headers, with Request.Cookie's rules (surrounding quotes stripped, a
-// value with invalid bytes skipped, a bare name meaning an empty value)
-// but without building the list of all cookies.
-func requestCookie(h http.Header, name string) (string, bool) {
-	for _, line := range h["Cookie"] {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			// Like net/http: the pair and the name are trimmed, the value
-			// is not (a space after "=" stays part of it).
-			n, v, _ := strings.Cut(textproto.TrimString(part), "=")
-			if textproto.TrimString(n) != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if validCookieValue(v) {
-				return v, true
-			}
-		}
-	}
-	return "", false
-}
-
-func validCookieValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
-			return false
-		}
-	}
-	return true
 }

@@ -49,23 +49,6 @@ func TestRequestedInstance(t *testing.T) {
 	}
 }
 
-// requestCookie reads cookies as Request.Cookie does.
-func TestRequestCookieMatchesNetHTTP(t *testing.T) {
-	lines := []string{
-		"a=1", " a = 1 ", "a= 1", `a="1"`, `a="1`, `a=""`, `a="`, "a", "a=", "a=1=2",
-		"b=2; a=3", "b=2;a=3;a=4", ";;a=5;;", "a=x y", `a=x"y`, `a=x\y`, "a=x,y", "a=\x7f", "a=é",
-		"A=1", "a\t=1", "a=1\t", "",
-	}
-	for _, line := range lines {
-		req := requestWithCookies(line)
-		c, err := req.Cookie("a")
-		v, ok := requestCookie(req.Header, "a")
-		if ok != (err == nil) || ok && v != c.Value {
-			t.Errorf("Cookie: %q: requestCookie = %q, %v; net/http = %v, %v", line, v, ok, c, err)
-		}
-	}
-}
-
 func TestStickyCookie(t *testing.T) {
 	for _, tt := range []struct {
 		name          string
