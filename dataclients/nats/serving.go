@@ -27,6 +27,10 @@ type PoolState struct {
 	// ContextPath is the path of the route key in its registered case,
 	// "/" without one: the sticky cookie's Path.
 	ContextPath string
+	// Algorithm is the pool's load balancing: RoundRobin or
+	// LeastConnection, the router's default unless a registration's
+	// options.loadbalancing chose.
+	Algorithm string
 }
 
 // Pool returns the state of the pool of key; ok is false when it is gone.
@@ -37,7 +41,7 @@ func (c *Client) Pool(key string) (PoolState, bool) {
 	if p == nil {
 		return PoolState{}, false
 	}
-	return PoolState{Endpoints: len(p.eps), RouteServiceURL: p.routeServiceURL, ContextPath: p.contextPath}, true
+	return PoolState{Endpoints: len(p.eps), RouteServiceURL: p.routeServiceURL, ContextPath: p.contextPath, Algorithm: p.algorithm}, true
 }
 
 // Endpoint returns the endpoint at addr of the pool of key, nil when the

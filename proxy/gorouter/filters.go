@@ -139,7 +139,7 @@ func (f *poolFilter) request(ctx filters.FilterContext) {
 	}
 
 	if _, targeted := bag[filters.PreferredEndpoint]; !targeted {
-		f.preferLocal(bag)
+		f.preferLocal(bag, p.Algorithm)
 	}
 
 	if f.checkLimit(bag) {

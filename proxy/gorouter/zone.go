@@ -44,11 +44,8 @@ func newZonePreference(o nats.Options) *zonePreference {
 // (instance targeting and sticky sessions come first) to a local one below
 // the connection limit, chosen by the pool's algorithm; it sets nothing
 // when no local endpoint can take the request, so that all are used.
-//
-// The algorithm is the router's default (balancing_algorithm): the pool's
-// own, when a registration's options.loadbalancing changed it, is not
-// among what the client tells the request path.
-func (f *poolFilter) preferLocal(bag map[string]any) {
+// algorithm is the pool's (nats.PoolState.Algorithm).
+func (f *poolFilter) preferLocal(bag map[string]any, algorithm string) {
 	z := f.zone
 	if z.zone == "" {
 		return
@@ -65,7 +62,7 @@ func (f *poolFilter) preferLocal(bag map[string]any) {
 	}
 	limit := int64(f.opts.MaxConns)
 	var pick *nats.Endpoint
-	if f.opts.Algorithm == nats.LeastConnection {
+	if algorithm == nats.LeastConnection {
 		pick = leastLoaded(local, limit)
 	} else {
 		pick = nextInTurn(local, limit, z.cursor.Add(1))

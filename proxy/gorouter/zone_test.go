@@ -100,7 +100,7 @@ func TestZonePreferenceAllLocalAtLimit(t *testing.T) {
 		eps[0].InFlight().Store(1)
 		eps[2].InFlight().Store(3)
 		bag := map[string]any{}
-		hdPoolFilter(t, c, "z.test").preferLocal(bag)
+		hdPoolFilter(t, c, "z.test").preferLocal(bag, algo)
 		if p, ok := bag[filters.PreferredEndpoint]; ok {
 			t.Errorf("%s: preferred %v", algo, p)
 		}
