@@ -21,8 +21,9 @@ var argPool = []any{
 	0, -1, 200, math.MaxInt, math.MinInt, int64(5), true, []any{"x"},
 }
 
-// TestArgsNeverPanic gives every filter every combination of up to three
-// pool values and runs what it creates on a request and a response with
+// TestArgsNeverPanic gives every filter every combination of up to two
+// pool values (three for the histograms, the only ones that take three)
+// and runs what it creates on a request and a response with
 // and without body, for a client that has already gone: nothing panics
 // and nothing waits.
 func TestArgsNeverPanic(t *testing.T) {
@@ -62,7 +63,10 @@ func TestArgsNeverPanic(t *testing.T) {
 			run(s.Name(), []any{a})
 			for _, b := range argPool {
 				run(s.Name(), []any{a, b})
-				for _, c := range argPool[20:] {
+				if !strings.HasPrefix(s.Name(), "histogram") {
+					continue
+				}
+				for _, c := range []any{nil, "0", "1s", "-1s", "x", 1.5, math.NaN(), 200} {
 					run(s.Name(), []any{a, b, c})
 				}
 			}
