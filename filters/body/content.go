@@ -80,12 +80,14 @@ const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 
 type randomReader struct{ r *rand.Rand }
 
-// Read fills p with characters of alphanumeric, six random bits each
-// (values from 62 up are dropped, so each character is equally likely).
+// Read fills p with characters of alphanumeric, ten from each random
+// 64 bits, six bits each (values from 62 up are dropped, so each character
+// is equally likely).
 func (r *randomReader) Read(p []byte) (int, error) {
 	i := 0
 	for i < len(p) {
-		for v := r.r.Uint64(); v != 0 && i < len(p); v >>= 6 {
+		v := r.r.Uint64()
+		for k := 0; k < 10 && i < len(p); k, v = k+1, v>>6 {
 			if c := v & 63; c < 62 {
 				p[i] = alphanumeric[c]
 				i++
