@@ -219,13 +219,8 @@ func (ed *editor) passStream(final bool) bool {
 		if bounded {
 			d = max(d, safe)
 		}
-		if p := e.prefix; len(p) > 0 {
-			// no match starts where the prefix does not
-			i := bytes.Index(w[pos:], p)
-			if i < 0 {
-				i = len(w) - pos - len(p) + 1
-			}
-			d = max(d, pos+i)
+		if len(e.prefix) > 0 {
+			d = max(d, prefixStart(w, pos, e.prefix))
 		}
 		if hold >= 0 {
 			if !bounded {
@@ -268,6 +263,21 @@ func (ed *editor) passDelimited(final bool) bool {
 	ed.start += chunk
 	ed.scanned = max(0, len(w)-chunk-len(e.delim)+1)
 	return chunk > 0
+}
+
+// prefixStart is the first position from pos where a match could start:
+// where the prefix is, or where the window ends with a beginning of it.
+// No match starts anywhere else.
+func prefixStart(w []byte, pos int, prefix []byte) int {
+	if i := bytes.Index(w[pos:], prefix); i >= 0 {
+		return pos + i
+	}
+	for j := max(pos, len(w)-len(prefix)+1); j < len(w); j++ {
+		if bytes.HasPrefix(prefix, w[j:]) {
+			return j
+		}
+	}
+	return len(w)
 }
 
 // editChunk replaces every non-empty match in b, a complete piece.

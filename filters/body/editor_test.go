@@ -144,7 +144,7 @@ func TestEditorAcrossReads(t *testing.T) {
 func TestEditorRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []string{"f", "o", " ", "a", "b", "\n", "1", "é", "€", "😀", "\xff", "\xe2"}
-	patterns := []string{"foo", "fo", `\bfo\b`, "(?m)^o", "o$", "ab|a", "[0-9]", "o+", "1+", "(?s)f.o", "[^ ]{3}",
+	patterns := []string{"foo", "fo", "^fo", "fo(o|a)", "foo*", `\bfo\b`, "(?m)^o", "o$", "ab|a", "[0-9]", "o+", "1+", "(?s)f.o", "[^ ]{3}",
 		"\uFFFD", ".", "é|€", "[^a-z]{2}", `\B.`, "(?i)FO"}
 	for range 5000 {
 		var b []byte
@@ -251,13 +251,16 @@ func TestEditorStreams(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, delim, in, out string
 	}{
-		{"foo", "", "hello foo world", "hello bar wor"},                                // "ld" could begin "foo"? no, but "fo" could: 2 held
-		{"[fg]oo", "", "hello foo world", "hello bar wo"},                              // no literal prefix: 3 bytes held
-		{"foo", "\n", "hello foo\nworld", "hello bar\n"},                               // the open line is held
-		{"[0-9]+", "", "a 12 b 34", "a bar b "},                                        // skipper's rule: a match at the end may grow
-		{"x[0-9]+", "", "a x12 b 34 c", "a bar b 34 c"},                                // no x: no match can start
-		{"x[0-9]+", "", "a b 34 c x1", "a b 34 c "},                                    // a match at the end may grow
-		{"(?s)x.*y", "", "before x middle", "before "},                                 // held from the prefix on
+		{"foo", "", "hello foo world", "hello bar world"}, // no end of it could begin foo
+		{"[fg]oo", "", "hello foo world", "hello bar wo"}, // no literal prefix: 3 bytes held
+		{"foo", "\n", "hello foo\nworld", "hello bar\n"},  // the open line is held
+		{"[0-9]+", "", "a 12 b 34", "a bar b "},           // skipper's rule: a match at the end may grow
+		{"x[0-9]+", "", "a x12 b 34 c", "a bar b 34 c"},   // no x: no match can start
+		{"x[0-9]+", "", "a b 34 c x1", "a b 34 c "},       // a match at the end may grow
+		{"(?s)x.*y", "", "before x middle", "before "},
+		{"foo", "", "a foo b f", "a bar b "},                                           // f could begin foo
+		{"foo", "", "a foo b fo", "a bar b "},                                          // fo too
+		{"foo", "", "a foo b fx", "a bar b fx"},                                        // held from the prefix on
 		{`\d+`, "", "abc 1", "abc "},                                                   // a match at the end may grow
 		{`\d+`, "", "abc", ""},                                                         // unbounded, no prefix: nothing decided
 		{"o", "", "foo", "fbar"},                                                       // one byte held for \b or $
