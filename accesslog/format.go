@@ -109,7 +109,7 @@ func appendJSON(b []byte, e *Entry, stripQ bool) []byte {
 	if len(e.Additional) > 0 {
 		keys := make([]string, 0, len(e.Additional))
 		for k := range e.Additional {
-			if !fixedKeys[k] {
+			if !fixedKeys[k] && k != MaskedQueryParamsKey {
 				keys = append(keys, k)
 			}
 		}

@@ -150,6 +150,9 @@ func (l *Logger) run() {
 	}
 	write := func(e *Entry) {
 		buf = buf[:0]
+		if keys := MaskedQueryParams(e.Additional); keys != nil && !l.o.StripQuery {
+			e.URI = MaskQuery(e.URI, keys)
+		}
 		switch l.o.Format {
 		case FormatJSON:
 			buf = appendJSON(buf, e, l.o.StripQuery)

@@ -100,6 +100,11 @@ func routeFlags(fs *flag.FlagSet, o *skiff.Options) {
 	fs.Var(listFlag{&o.DisabledFilters, true}, "disabled-filters", "comma-separated filter names to unregister")
 	fs.BoolVar(&o.EnableRatelimits, "enable-ratelimits", false, "register the rate limit filters")
 	fs.BoolVar(&o.EnableBreakers, "enable-breakers", false, "enable circuit breakers")
+	fs.IntVar(&o.MaxAuditBody, "max-audit-body", 1024, "bytes of the request body auditLog logs (0: 1024, negative: none)")
+	fs.StringVar(&o.OAuth2TokeninfoURL, "oauth2-tokeninfo-url", "", "tokeninfo endpoint of the oauthTokeninfo* filters (without it, routes using them are invalid)")
+	fs.DurationVar(&o.OAuth2TokeninfoTimeout, "oauth2-tokeninfo-timeout", 2*time.Second, "bound on one tokeninfo request")
+	fs.IntVar(&o.OAuth2TokeninfoCacheSize, "oauth2-tokeninfo-cache-size", 0, "tokeninfo answers kept; 0: no cache")
+	fs.DurationVar(&o.OAuth2TokeninfoCacheTTL, "oauth2-tokeninfo-cache-ttl", 0, "longest time a tokeninfo answer is kept; 0: until the token's expires_in")
 
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/auth"
+	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -34,6 +36,11 @@ type Config struct {
 	// rate limit filters are not registered.
 	EnableBreakers   bool
 	EnableRatelimits bool
+	// Auth configures the shared state of the auth filters (key sets,
+	// tokeninfo); its Log defaults to Log.
+	Auth auth.Options
+	// Logging configures the logging filters (auditLog's body limit).
+	Logging logging.Options
 
 	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
 	// chains put before and after the filters of every route.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/filters/builtin"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
@@ -16,7 +17,7 @@ import (
 // pipeline, so that it survives routing table rebuilds; the returned func
 // releases it.
 func filterState(c *Config) (builtin.Options, func()) {
-	var bo builtin.Options
+	bo := builtin.Options{Logging: c.Logging}
 	if c.EnableBreakers {
 		bo.Breakers = breaker.NewRegistry(breaker.Options{})
 	}
@@ -24,8 +25,14 @@ func filterState(c *Config) (builtin.Options, func()) {
 		bo.Ratelimits = ratelimit.NewRegistry(ratelimit.Options{})
 	}
 	bo.Shadow = tee.NewShadow(tee.Options{})
+	ao := c.Auth
+	if ao.Log == nil && c.Log != nil {
+		ao.Log = c.Log
+	}
+	bo.Auth = auth.NewRegistry(ao)
 	return bo, func() {
 		bo.Shadow.Close()
+		_ = bo.Auth.Close()
 		if bo.Ratelimits != nil {
 			bo.Ratelimits.Close()
 		}

@@ -8,9 +8,12 @@ import (
 	"github.com/skiff-proxy/skiff/predicates/cookie"
 	"github.com/skiff-proxy/skiff/predicates/core"
 	"github.com/skiff-proxy/skiff/predicates/cron"
+	"github.com/skiff-proxy/skiff/predicates/forwarded"
 	"github.com/skiff-proxy/skiff/predicates/headersha256"
 	"github.com/skiff-proxy/skiff/predicates/interval"
+	"github.com/skiff-proxy/skiff/predicates/jwt"
 	"github.com/skiff-proxy/skiff/predicates/methods"
+	"github.com/skiff-proxy/skiff/predicates/otel"
 	"github.com/skiff-proxy/skiff/predicates/query"
 	"github.com/skiff-proxy/skiff/predicates/source"
 	"github.com/skiff-proxy/skiff/predicates/traffic"
@@ -57,6 +60,13 @@ func Specs(o Options) []routing.PredicateSpec {
 		cron.New(cron.Options{Now: o.Now}),
 		contentlength.New(),
 		headersha256.New(),
+		forwarded.NewHost(),
+		forwarded.NewProtocol(),
+		otel.New(),
+		jwt.NewAnyKV(),
+		jwt.NewAllKV(),
+		jwt.NewAnyKVRegexp(),
+		jwt.NewAllKVRegexp(),
 	}
 }
 

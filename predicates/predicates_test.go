@@ -13,7 +13,8 @@ func TestSpecs(t *testing.T) {
 	Register(reg, Options{})
 	want := []string{"True", "False", "Shutdown", "Methods", "Cookie", "QueryParam", "Traffic",
 		"TrafficSegment", "Source", "SourceFromLast", "ClientIP", "After", "Before", "Between",
-		"Cron", "ContentLengthBetween", "HeaderSHA256"}
+		"Cron", "ContentLengthBetween", "HeaderSHA256", "ForwardedHost", "ForwardedProtocol", "OTelBaggage",
+		"JWTPayloadAnyKV", "JWTPayloadAllKV", "JWTPayloadAnyKVRegexp", "JWTPayloadAllKVRegexp"}
 	if len(reg) != len(want) {
 		t.Fatalf("%d specs registered, want %d", len(reg), len(want))
 	}
@@ -56,7 +57,8 @@ func TestErrorsWrapSentinel(t *testing.T) {
 		"Shutdown": {1.0}, "Methods": {}, "Cookie": {"a"}, "QueryParam": {}, "Traffic": {2.0},
 		"TrafficSegment": {0.5}, "Source": {"x"}, "SourceFromLast": {}, "ClientIP": {"1.2.3.4/40"},
 		"After": {"x"}, "Before": {}, "Between": {1.0}, "Cron": {"* *"}, "ContentLengthBetween": {2.0, 1.0},
-		"HeaderSHA256": {"X-A", "00"},
+		"HeaderSHA256": {"X-A", "00"}, "ForwardedHost": {"("}, "ForwardedProtocol": {"ftp"}, "OTelBaggage": {},
+		"JWTPayloadAnyKV": {"uid"}, "JWTPayloadAllKVRegexp": {"a", "["},
 	} {
 		_, err := reg[name].Create(a)
 		if !errors.Is(err, ErrInvalidPredicateParameters) {

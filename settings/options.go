@@ -242,6 +242,21 @@ type Options struct {
 	EnableBreakers   bool
 	EnableRatelimits bool
 
+	// OAuth2TokeninfoURL is the tokeninfo endpoint of the oauthTokeninfo*
+	// filters (-oauth2-tokeninfo-url; empty: routes using them are
+	// invalid), with the bound of one request
+	// (-oauth2-tokeninfo-timeout, default 2s) and a cache of answers of
+	// OAuth2TokeninfoCacheSize entries (0: none) kept at most
+	// OAuth2TokeninfoCacheTTL (0: until the token's expires_in).
+	OAuth2TokeninfoURL       string
+	OAuth2TokeninfoTimeout   time.Duration
+	OAuth2TokeninfoCacheSize int
+	OAuth2TokeninfoCacheTTL  time.Duration
+
+	// MaxAuditBody is how many bytes of a request body auditLog logs
+	// (-max-audit-body): 0 means 1024, negative none.
+	MaxAuditBody int
+
 	// CustomFilters are registered after the built-ins (a custom spec with
 	// a built-in name replaces it); DisabledFilters are then removed and
 	// RegisterFilters, when set, runs last.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/filters/auth"
+	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/pipeline"
@@ -119,15 +121,22 @@ func Resolve(o Options) (*Resolved, error) {
 // check and explain commands, so that they judge routes as the server does.
 func (o *Options) RouteConfig() pipeline.Config {
 	return pipeline.Config{
-		RoutesFiles:           o.RoutesFiles,
-		InlineRoutes:          o.InlineRoutes,
-		DataClients:           o.CustomDataClients,
-		Filters:               o.CustomFilters,
-		DisabledFilters:       o.DisabledFilters,
-		RegisterFilters:       o.RegisterFilters,
-		Predicates:            o.CustomPredicates,
-		EnableBreakers:        o.EnableBreakers,
-		EnableRatelimits:      o.EnableRatelimits,
+		RoutesFiles:      o.RoutesFiles,
+		InlineRoutes:     o.InlineRoutes,
+		DataClients:      o.CustomDataClients,
+		Filters:          o.CustomFilters,
+		DisabledFilters:  o.DisabledFilters,
+		RegisterFilters:  o.RegisterFilters,
+		Predicates:       o.CustomPredicates,
+		EnableBreakers:   o.EnableBreakers,
+		EnableRatelimits: o.EnableRatelimits,
+		Logging:          logging.Options{MaxAuditBody: maxAuditBody(o.MaxAuditBody)},
+		Auth: auth.Options{
+			TokeninfoURL:       o.OAuth2TokeninfoURL,
+			TokeninfoTimeout:   o.OAuth2TokeninfoTimeout,
+			TokeninfoCacheSize: o.OAuth2TokeninfoCacheSize,
+			TokeninfoCacheTTL:  o.OAuth2TokeninfoCacheTTL,
+		},
 		DefaultFiltersPrepend: o.DefaultFiltersPrepend,
 		DefaultFiltersAppend:  o.DefaultFiltersAppend,
 		CloneRoute:            o.CloneRoute,
@@ -245,4 +254,16 @@ func backendTLS(insecure bool, caFile string) (*tls.Config, error) {
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
+}
+
+// maxAuditBody maps MaxAuditBody's convention (0 default, negative none)
+// onto the logging filters' (0 none).
+func maxAuditBody(n int) int {
+	switch {
+	case n == 0:
+		return logging.DefaultMaxAuditBody
+	case n < 0:
+		return 0
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/filters/filtertest"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
@@ -31,11 +33,12 @@ func fuzzRegistry(t testing.TB) (filters.Registry, func()) {
 	br := breaker.NewRegistry(breaker.Options{})
 	rl := ratelimit.NewRegistry(ratelimit.Options{})
 	sh := tee.NewShadow(tee.Options{})
-	reg, err := Registry(Options{Breakers: br, Ratelimits: rl, Shadow: sh})
+	au := auth.NewRegistry(auth.Options{})
+	reg, err := Registry(Options{Breakers: br, Ratelimits: rl, Shadow: sh, Auth: au})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reg, func() { _ = sh.Close(); _ = rl.Close() }
+	return reg, func() { _ = sh.Close(); _ = rl.Close(); _ = au.Close() }
 }
 
 func sortedNames(reg filters.Registry) []string {
@@ -69,7 +72,10 @@ func createAndRun(t testing.TB, spec filters.Spec, args []any) {
 	if strings.HasPrefix(spec.Name(), "tee") {
 		return // would send shadow requests
 	}
-	req := httptest.NewRequest("GET", "http://example.org/a/b?x=1", nil)
+	// A client that is gone ends every wait a filter may start (latency).
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(gone, "GET", "http://example.org/a/b?x=1", nil)
 	req.Header.Set("X-Header", "v")
 	ctx := filtertest.NewContext(req)
 	f.Request(ctx)

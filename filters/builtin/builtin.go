@@ -4,13 +4,17 @@ import (
 	"fmt"
 
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/annotate"
+	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/backend"
 	"github.com/skiff-proxy/skiff/filters/breaker"
+	"github.com/skiff-proxy/skiff/filters/chaos"
 	"github.com/skiff-proxy/skiff/filters/compress"
 	"github.com/skiff-proxy/skiff/filters/cookie"
 	"github.com/skiff-proxy/skiff/filters/cors"
 	"github.com/skiff-proxy/skiff/filters/flowid"
 	"github.com/skiff-proxy/skiff/filters/headers"
+	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/filters/path"
 	"github.com/skiff-proxy/skiff/filters/query"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
@@ -18,6 +22,7 @@ import (
 	"github.com/skiff-proxy/skiff/filters/status"
 	"github.com/skiff-proxy/skiff/filters/tee"
 	"github.com/skiff-proxy/skiff/filters/timeout"
+	"github.com/skiff-proxy/skiff/filters/tracing"
 )
 
 // Options carry the state of the stateful filters. The caller owns every
@@ -35,6 +40,12 @@ type Options struct {
 	// Shadow sends the copies of tee and teenf. nil: the two names are not
 	// registered.
 	Shadow *tee.Shadow
+	// Auth backs jwtValidation, jwtValidationKeys and the oauthTokeninfo*
+	// filters. nil: those refuse to be created; basicAuth, forwardToken and
+	// forwardTokenField work.
+	Auth *auth.Registry
+	// Logging configures the logging filters (-max-audit-body).
+	Logging logging.Options
 }
 
 // group is the spec list of one folder under filters/, named for errors.
@@ -45,7 +56,7 @@ type group struct {
 
 func groups(o Options) []group {
 	gs := []group{
-		{"filters/headers", headers.Specs()},
+		{"filters/headers", append(headers.Specs(), headers.EncodingSpecs()...)},
 		{"filters/path", path.Specs()},
 		{"filters/query", query.Specs()},
 		{"filters/redirect", redirect.Specs()},
@@ -58,6 +69,11 @@ func groups(o Options) []group {
 		{"filters/compress", compress.Specs()},
 		{"filters/cors", cors.Specs()},
 		{"filters/flowid", flowid.Specs()},
+		{"filters/auth", auth.Specs(o.Auth)},
+		{"filters/chaos", chaos.Specs()},
+		{"filters/annotate", annotate.Specs()},
+		{"filters/logging", logging.Specs(o.Logging)},
+		{"filters/tracing", tracing.Specs()},
 	}
 	if o.Shadow != nil {
 		gs = append(gs, group{"filters/tee", tee.Specs(o.Shadow)})

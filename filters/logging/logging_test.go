@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/filtertest"
 )
@@ -270,11 +271,11 @@ func TestMaskAccessLogQuery(t *testing.T) {
 		f.Request(ctx)
 		f.Response(ctx)
 	}
-	want := map[string]any{MaskedQueryParamsKey: map[string]struct{}{"key_1": {}, "key_2": {}}}
+	want := map[string]any{accesslog.MaskedQueryParamsKey: map[string]struct{}{"key_1": {}, "key_2": {}}}
 	if got := ctx.FStateBag[filters.AccessLogAdditional]; !reflect.DeepEqual(got, want) {
 		t.Errorf("additional %v, want %v", got, want)
 	}
-	if got := MaskedQueryParams(want); !reflect.DeepEqual(got, want[MaskedQueryParamsKey]) {
+	if got := accesslog.MaskedQueryParams(want); !reflect.DeepEqual(got, want[accesslog.MaskedQueryParamsKey]) {
 		t.Errorf("MaskedQueryParams %v", got)
 	}
 	if ctx.FRequest.URL.RawQuery != "a=1" || len(ctx.FStateBag) != 1 {
@@ -285,7 +286,7 @@ func TestMaskAccessLogQuery(t *testing.T) {
 	// replaced.
 	for _, bag := range []map[string]any{
 		{filters.AccessLogAdditional: map[string]any{"app_id": "x"}},
-		{filters.AccessLogAdditional: map[string]any{"app_id": "x", MaskedQueryParamsKey: []string{"k"}}},
+		{filters.AccessLogAdditional: map[string]any{"app_id": "x", accesslog.MaskedQueryParamsKey: []string{"k"}}},
 		{filters.AccessLogAdditional: "foreign"},
 	} {
 		ctx := filtertest.NewContext(httptest.NewRequest("GET", "/", nil))
@@ -294,52 +295,15 @@ func TestMaskAccessLogQuery(t *testing.T) {
 		}
 		filtertest.Create(t, spec(t, "maskAccessLogQuery"), "k").Request(ctx)
 		add := ctx.FStateBag[filters.AccessLogAdditional].(map[string]any)
-		if got := MaskedQueryParams(add); !reflect.DeepEqual(got, map[string]struct{}{"k": {}}) {
+		if got := accesslog.MaskedQueryParams(add); !reflect.DeepEqual(got, map[string]struct{}{"k": {}}) {
 			t.Errorf("%v: set %v", bag, got)
 		}
 		if _, ok := bag[filters.AccessLogAdditional].(map[string]any); ok && add["app_id"] != "x" {
 			t.Errorf("%v: app_id lost: %v", bag, add)
 		}
 	}
-	if MaskedQueryParams(nil) != nil || MaskedQueryParams(map[string]any{MaskedQueryParamsKey: map[string]struct{}{}}) != nil {
+	if accesslog.MaskedQueryParams(nil) != nil || accesslog.MaskedQueryParams(map[string]any{accesslog.MaskedQueryParamsKey: map[string]struct{}{}}) != nil {
 		t.Error("MaskedQueryParams of nothing is not nil")
-	}
-}
-
-func TestMaskQuery(t *testing.T) {
-	keys := map[string]struct{}{"key": {}, "a b": {}}
-	const (
-		secret = "2785137068760415354"  // xxhash64("secret")
-		one    = "13237225503670494420" // xxhash64("1")
-		space  = "1215304677793509912"  // xxhash64("a b")
-		bad    = "13671740546554638491" // xxhash64("x%zz")
-	)
-	for _, tc := range []struct{ uri, want string }{
-		{"/p?key=secret", "/p?key=" + secret},
-		{"/p?x=1&key=secret&y=2", "/p?x=1&key=" + secret + "&y=2"},
-		{"/p?key=secret&key=1", "/p?key=" + secret + "&key=" + one},
-		{"/p?key=a+b&k%65y=a%20b", "/p?key=" + space + "&k%65y=" + space},
-		{"/p?a+b=1&a%20b=1", "/p?a+b=" + one + "&a%20b=" + one},
-		{"/p?key=x%zz", "/p?key=" + bad},
-		{"/p?key=&key", "/p?key=&key"},
-		{"/p?other=secret", "/p?other=secret"},
-		{"/p?keys=secret&mykey=secret", "/p?keys=secret&mykey=secret"},
-		{"/p", "/p"},
-		{"/p?", "/p?"},
-		{"/p?&&key=1&&", "/p?&&key=" + one + "&&"},
-		{"/p?key=a=b", "/p?key=" + "8701684604110956767" /* xxhash64("a=b") */},
-		{"http://h/p?key=1", "http://h/p?key=" + one},
-	} {
-		if got := MaskQuery(tc.uri, keys); got != tc.want {
-			t.Errorf("MaskQuery(%q) = %q, want %q", tc.uri, got, tc.want)
-		}
-	}
-	if got := MaskQuery("/p?key=1", nil); got != "/p?key=1" {
-		t.Errorf("no keys: %q", got)
-	}
-	uri := "/p?x=1&y=2"
-	if n := testing.AllocsPerRun(100, func() { MaskQuery(uri, keys) }); n != 0 {
-		t.Errorf("%v allocations when nothing is masked", n)
 	}
 }
 

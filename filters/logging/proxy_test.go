@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/logging"
@@ -205,12 +206,12 @@ func TestThroughProxy(t *testing.T) {
 	t.Run("maskAccessLogQuery", func(t *testing.T) {
 		do("GET", "/mask?a=1&key=secret&token=t", "")
 		e := access.entry(t, "mask")
-		keys := logging.MaskedQueryParams(e.Additional)
+		keys := accesslog.MaskedQueryParams(e.Additional)
 		if !reflect.DeepEqual(keys, map[string]struct{}{"key": {}, "token": {}}) {
 			t.Fatalf("masked %v", keys)
 		}
 		// What the access log prints once it applies the mask.
-		if got, want := logging.MaskQuery(e.URI, keys), "/mask?a=1&key=2785137068760415354&token=10632242795325663332"; got != want {
+		if got, want := accesslog.MaskQuery(e.URI, keys), "/mask?a=1&key=2785137068760415354&token=10632242795325663332"; got != want {
 			t.Errorf("masked URI %q, want %q", got, want)
 		}
 	})
