@@ -13,6 +13,7 @@ import (
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/annotate"
 	"github.com/skiff-proxy/skiff/filters/headers"
@@ -205,7 +206,7 @@ func TestMiscMaskAccessLogQuery(t *testing.T) {
 		if !strings.Contains(log, "/mask?token=&key=2785137068760415354&a=1") || strings.Contains(log, "secret") {
 			t.Errorf("json %v: access log %q", asJSON, log)
 		}
-		if asJSON && strings.Contains(log, logging.MaskedQueryParamsKey) {
+		if asJSON && strings.Contains(log, accesslog.MaskedQueryParamsKey) {
 			t.Errorf("access log prints the set of masked names: %q", log)
 		}
 	}
