@@ -40,6 +40,31 @@ type edit struct {
 	abort  bool   // on a full buffer, fail instead of editing what is held
 	maxLen int    // longest match in bytes, or unbounded
 	prefix []byte // literal prefix every match starts with
+	// literal: the pattern is prefix and nothing else (no assertion, no
+	// flag), so matches are found with bytes.Index
+	literal bool
+}
+
+// findAll appends to dst the start and end of each leftmost-first match
+// in b, as regexp.FindAllIndex finds them; a literal pattern is looked up
+// without the regexp engine.
+func (e *edit) findAll(dst []int, b []byte) []int {
+	dst = dst[:0]
+	if !e.literal {
+		for _, m := range e.re.FindAllIndex(b, -1) {
+			dst = append(dst, m[0], m[1])
+		}
+		return dst
+	}
+	for pos := 0; ; {
+		i := bytes.Index(b[pos:], e.prefix)
+		if i < 0 {
+			return dst
+		}
+		pos += i
+		dst = append(dst, pos, pos+len(e.prefix))
+		pos += len(e.prefix)
+	}
 }
 
 // editor streams src through an edit. It holds back only what a later
@@ -71,6 +96,7 @@ type editor struct {
 	minNew     int // bytes to read before the next pass
 	newBytes   int // read since the last pass
 
+	ms     []int  // scratch for findAll
 	out    []byte // edited bytes not yet returned: out[outPos:]
 	outPos int
 
@@ -185,13 +211,13 @@ func (ed *editor) passStream(final bool) bool {
 	e := ed.e
 	w := ed.buf[ed.start:ed.end]
 	c := ed.ctx
-	ms := e.re.FindAllIndex(w, -1)
-	if c > 0 && len(ms) > 0 && ms[0][0] < c && ms[0][1] > c {
+	ed.ms = e.findAll(ed.ms, w)
+	if c > 0 && len(ed.ms) > 0 && ed.ms[0] < c && ed.ms[1] > c {
 		// A match through the context byte would hide one starting
 		// after it: look again without the context.
 		ed.start += c
 		w, c, ed.ctx = w[c:], 0, 0
-		ms = e.re.FindAllIndex(w, -1)
+		ed.ms = e.findAll(ed.ms, w)
 	}
 	bounded := e.maxLen != unbounded
 	// Below safe, every match that could start there ends inside the
@@ -201,17 +227,18 @@ func (ed *editor) passStream(final bool) bool {
 	// the end, so it is never decided on.)
 	safe := len(w) - e.maxLen
 	pos, hold := c, -1
-	for _, m := range ms {
-		if m[0] < c || m[0] == m[1] {
+	for i := 0; i < len(ed.ms); i += 2 {
+		m0, m1 := ed.ms[i], ed.ms[i+1]
+		if m0 < c || m0 == m1 {
 			continue // in the context, or empty: ignored
 		}
-		if !final && ((bounded && m[0] >= safe) || (!bounded && m[1] >= len(w))) {
-			hold = m[0] // later input may change this match
+		if !final && ((bounded && m0 >= safe) || (!bounded && m1 >= len(w))) {
+			hold = m0 // later input may change this match
 			break
 		}
-		ed.out = append(ed.out, w[pos:m[0]]...)
+		ed.out = append(ed.out, w[pos:m0]...)
 		ed.out = append(ed.out, e.repl...)
-		pos = m[1]
+		pos = m1
 	}
 	d := len(w) // end of what is released
 	if !final {
@@ -283,13 +310,15 @@ func prefixStart(w []byte, pos int, prefix []byte) int {
 // editChunk replaces every non-empty match in b, a complete piece.
 func (ed *editor) editChunk(b []byte) {
 	pos := 0
-	for _, m := range ed.e.re.FindAllIndex(b, -1) {
-		if m[0] == m[1] {
+	ed.ms = ed.e.findAll(ed.ms, b)
+	for i := 0; i < len(ed.ms); i += 2 {
+		m0, m1 := ed.ms[i], ed.ms[i+1]
+		if m0 == m1 {
 			continue
 		}
-		ed.out = append(ed.out, b[pos:m[0]]...)
+		ed.out = append(ed.out, b[pos:m0]...)
 		ed.out = append(ed.out, ed.e.repl...)
-		pos = m[1]
+		pos = m1
 	}
 	ed.out = append(ed.out, b[pos:]...)
 }

@@ -32,12 +32,12 @@ func reference(re *regexp.Regexp, repl, body string) string {
 func newEdit(t testing.TB, pattern, repl, delim string, maxBuf int, abort bool) *edit {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
-	prefix, _ := re.LiteralPrefix()
+	prefix, complete := re.LiteralPrefix()
 	if maxBuf <= 0 {
 		maxBuf = defaultMaxBuf
 	}
 	return &edit{re: re, repl: []byte(repl), delim: []byte(delim), maxBuf: maxBuf, abort: abort,
-		maxLen: maxMatchLen(pattern), prefix: []byte(prefix)}
+		maxLen: maxMatchLen(pattern), prefix: []byte(prefix), literal: complete && prefix != ""}
 }
 
 // chunked returns the body in reads of the given sizes, cycling.

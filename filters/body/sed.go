@@ -38,13 +38,14 @@ func (s *sedSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix, _ := re.LiteralPrefix()
+	prefix, complete := re.LiteralPrefix()
 	e := &edit{
-		re:     re,
-		repl:   []byte(repl),
-		maxBuf: defaultMaxBuf,
-		maxLen: maxMatchLen(re.String()),
-		prefix: []byte(prefix),
+		re:      re,
+		repl:    []byte(repl),
+		maxBuf:  defaultMaxBuf,
+		maxLen:  maxMatchLen(re.String()),
+		prefix:  []byte(prefix),
+		literal: complete && prefix != "",
 	}
 	if s.delimited {
 		delim, err := a.String(2, "delimiter")
