@@ -245,6 +245,33 @@ func TestEditorMaxBuffer(t *testing.T) {
 	}
 }
 
+// TestEditorTinyBuffer: buffers of a few bytes work; a one-byte pattern
+// still gives the one-piece result.
+func TestEditorTinyBuffer(t *testing.T) {
+	body := "foo bar 123 foo\nfoofoo 4"
+	for maxBuf := 1; maxBuf <= 5; maxBuf++ {
+		for _, delim := range []string{"", "\n"} {
+			for _, pattern := range []string{"o", "[0-9]", "foo", "o+", ".*"} {
+				for _, s := range [][]int{{1}, {3}, {100}} {
+					got, err := readAll(t, newEdit(t, pattern, "_", delim, maxBuf, false), &chunked{b: []byte(body), sizes: s})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := reference(regexp.MustCompile(pattern), "_", body); len(pattern) == 1 || pattern == "[0-9]" {
+						if got != want {
+							t.Errorf("%q, buffer %d, %q, reads of %v: got %q, want %q", pattern, maxBuf, delim, s, got, want)
+						}
+					}
+				}
+				_, err := readAll(t, newEdit(t, pattern, "_", delim, maxBuf, true), strings.NewReader(body))
+				if pattern == "foo" && err != ErrEditorBufferFull && maxBuf < 3 {
+					t.Errorf("%q, buffer %d, %q, abort: %v", pattern, maxBuf, delim, err)
+				}
+			}
+		}
+	}
+}
+
 // TestEditorStreams: edited bytes are returned while the source is still
 // open; only what a later byte could change is held.
 func TestEditorStreams(t *testing.T) {

@@ -108,6 +108,7 @@ func TestBodyThroughProxy(t *testing.T) {
 		sedAbort: Path("/sed-abort") -> sed("[a-z0-9 \n]+", "", 1000, "abort") -> "BE";
 		sedShort: Path("/short") -> sed("foo", "barbaz") -> "BE";
 		sedRequest: Path("/echo") && Header("X-Sed", "yes") -> sedRequest("foo", "barbaz") -> "BE";
+		sedRequestAbort: Path("/echo") && Header("X-Sed", "abort") -> sedRequest("[a-z]+", "", 100, "abort") -> "BE";
 		sedRequestDelim: Path("/echo") && Header("X-Sed", "delim") -> sedRequestDelim("^line", "LINE", "\n") -> "BE";
 		block: Path("/echo") && Header("X-Block", "yes") -> blockContent("evil", "bad") -> "BE";
 		blockHex: Path("/echo") && Header("X-Block", "hex") -> blockContentHex("00ff") -> "BE";
@@ -185,6 +186,10 @@ func TestBodyThroughProxy(t *testing.T) {
 		_, b, _ = do("POST", "/echo", "a foo", "X-Sed", "yes")
 		if b != "a barbaz" || gotContentLength.Load() != "8|" {
 			t.Errorf("%q, backend saw length %q", b, gotContentLength.Load())
+		}
+		// a body the editor gives up on fails the request
+		if rsp, _, _ := do("POST", "/echo", strings.Repeat("abc", 1000), "X-Sed", "abort"); rsp.StatusCode != 400 {
+			t.Errorf("abort: status %d", rsp.StatusCode)
 		}
 		_, b, _ = do("POST", "/echo", "line 1\nline 2\n", "X-Sed", "delim")
 		if b != "LINE 1\nLINE 2\n" {
