@@ -161,6 +161,11 @@ type Context = FilterContext
 // when the arguments are wrong.
 var ErrInvalidFilterParameters = errors.New("invalid filter parameters")
 
+// ErrRequestBodyRejected is returned, possibly wrapped, by a request-body
+// reader a filter installed when it refuses the body (blockContent): the
+// proxy answers 400, whichever transport was sending the body.
+var ErrRequestBodyRejected = errors.New("request body rejected")
+
 // State-bag keys the proxy interprets. Filters set them to ask the proxy for
 // a behaviour (docs/filters.md).
 const (

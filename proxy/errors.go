@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/proxy/internal/h1"
 )
 
@@ -152,7 +153,7 @@ func statusFor(clientCtx context.Context, err error) int {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusGatewayTimeout
 	}
-	if isInvalidRequest(err) {
+	if isInvalidRequest(err) || errors.Is(err, filters.ErrRequestBodyRejected) {
 		return http.StatusBadRequest
 	}
 	var be *h1.RequestBodyError

@@ -3,7 +3,7 @@ package body
 import (
 	"bytes"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -16,7 +16,7 @@ import (
 // ErrBlocked fails the read of a request body that holds content a
 // blockContent or blockContentHex filter blocks. The proxy answers such a
 // request 400.
-var ErrBlocked = errors.New("blocked string match found in stream")
+var ErrBlocked = fmt.Errorf("blocked string match found in stream: %w", filters.ErrRequestBodyRejected)
 
 // blockSpec makes blockContent and blockContentHex.
 type blockSpec struct {

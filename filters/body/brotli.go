@@ -1,4 +1,3 @@
-//go:build brotli
 
 package body
 

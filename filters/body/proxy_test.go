@@ -215,6 +215,12 @@ func TestBodyThroughProxy(t *testing.T) {
 				t.Errorf("%.20q…: status %d, %d bytes", tc.body, rsp.StatusCode, len(b))
 			}
 		}
+		// Through net/http's transport (Expect: 100-continue) a large
+		// blocked body is a 400 too.
+		blocked := large + strings.Repeat("x", 1<<20) + "evil"
+		if rsp, _, _ := do("POST", "/echo", blocked, "X-Block", "yes", "Expect", "100-continue"); rsp.StatusCode != 400 {
+			t.Errorf("blocked body with Expect: status %d, want 400", rsp.StatusCode)
+		}
 	})
 	t.Run("decompress", func(t *testing.T) {
 		rsp, b, err := do("GET", "/gzip", "", "Accept-Encoding", "gzip")

@@ -7,6 +7,7 @@ import (
 	"github.com/skiff-proxy/skiff/filters/annotate"
 	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/backend"
+	"github.com/skiff-proxy/skiff/filters/body"
 	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/filters/chaos"
 	"github.com/skiff-proxy/skiff/filters/compress"
@@ -71,6 +72,7 @@ func groups(o Options) []group {
 		{"filters/flowid", flowid.Specs()},
 		{"filters/auth", auth.Specs(o.Auth)},
 		{"filters/chaos", chaos.Specs()},
+		{"filters/body", body.Specs()},
 		{"filters/annotate", annotate.Specs()},
 		{"filters/logging", logging.Specs(o.Logging)},
 		{"filters/tracing", tracing.Specs()},
