@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,7 +150,7 @@ func TestNATSNoRetryAfterBodySent(t *testing.T) {
 	t.Parallel()
 	r := nrStart(t, nil)
 	var resets, closes atomic.Int64
-	resetter := atRawBackend(t, func(c net.Conn) {
+	_, resetter := nrHostPort(t, "http://"+rawBackend(t, func(c net.Conn) {
 		buf := make([]byte, 64<<10)
 		n, _ := c.Read(buf)
 		req := string(buf[:n])
@@ -166,7 +165,7 @@ func TestNATSNoRetryAfterBodySent(t *testing.T) {
 			return
 		}
 		closes.Add(1) // GET: close without answering
-	})
+	}))
 	good := newBackend(t, "good", nil)
 	r.nrKeep(t, nrReg("127.0.0.1", resetter, []string{"reset.test"}))
 	r.nrKeep(t, nrReg("127.0.0.1", atPort(t, good.URL), []string{"reset.test"}))
@@ -203,101 +202,5 @@ func TestNATSNoRetryAfterBodySent(t *testing.T) {
 	}
 	if closes.Load() == 0 {
 		t.Error("no GET reached the backend that closes: the test proves nothing")
-	}
-}
-
-// atRawBackend serves each connection with handle on a loopback listener
-// and returns its port.
-func atRawBackend(t *testing.T, handle func(net.Conn)) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// Spec §18 case 30: options.loadbalancing picks least-connection for a
-// pool; a bogus value means round robin; dropping the option later does
-// not change the pool's algorithm while it exists.
-func TestNATSLeastConnectionOption(t *testing.T) {
-	t.Parallel()
-	r := nrStart(t, nil)
-	var slowMu sync.Mutex
-	slowAt := ""
-	mk := func(name string) *backend {
-		return newBackend(t, name, func(w http.ResponseWriter, req *http.Request) {
-			if req.URL.Path == "/slow" {
-				slowMu.Lock()
-				slowAt = name
-				slowMu.Unlock()
-				time.Sleep(2 * time.Second)
-			}
-		})
-	}
-	a, b := mk("a"), mk("b")
-	lc := map[string]any{"loadbalancing": "least-connection"}
-	reg := func(key string, opts map[string]any) {
-		for _, be := range []*backend{a, b} {
-			m := nrReg("127.0.0.1", atPort(t, be.URL), []string{key})
-			if opts != nil {
-				m["options"] = opts
-			}
-			r.register(t, m)
-		}
-	}
-	checkLC := func(key string) {
-		t.Helper()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			r.get(t, "/slow", "Host", key)
-		}()
-		waitFor(t, func() bool { slowMu.Lock(); defer slowMu.Unlock(); return slowAt != "" })
-		slowMu.Lock()
-		busy := slowAt
-		slowAt = ""
-		slowMu.Unlock()
-		for i := range 10 {
-			if got := r.get(t, "/", "Host", key); got.header.Get("X-Backend") == busy {
-				t.Errorf("%s request %d went to %s, which has a request in flight", key, i, busy)
-			}
-		}
-		<-done
-	}
-	reg("lc.test", lc)
-	waitFor(t, func() bool { return len(r.nrPools(t)["lc.test"]) == 2 })
-	checkLC("lc.test")
-
-	reg("lc.test", nil) // no option now: the pool keeps least-connection
-	r.nrBarrier(t)
-	checkLC("lc.test")
-
-	reg("bogus.test", map[string]any{"loadbalancing": "bogus"})
-	waitFor(t, func() bool { return len(r.nrPools(t)["bogus.test"]) == 2 })
-	count := map[string]int{}
-	for range 10 {
-		count[r.get(t, "/", "Host", "bogus.test").header.Get("X-Backend")]++
-	}
-	if count["a"] != 5 || count["b"] != 5 {
-		t.Errorf("round robin over two: %v, want 5 each", count)
 	}
 }
