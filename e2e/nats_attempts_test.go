@@ -150,7 +150,7 @@ func TestNATSNoRetryAfterBodySent(t *testing.T) {
 	t.Parallel()
 	r := nrStart(t, nil)
 	var resets, closes atomic.Int64
-	_, resetter := nrHostPort(t, "http://"+rawBackend(t, func(c net.Conn) {
+	_, resetter := nrHostPort(t, rawBackend(t, func(c net.Conn) {
 		buf := make([]byte, 64<<10)
 		n, _ := c.Read(buf)
 		req := string(buf[:n])
