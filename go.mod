@@ -10,6 +10,7 @@ require (
 	github.com/klauspost/compress v1.20.3
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/pires/go-proxyproto v0.15.0
 	github.com/sirupsen/logrus v1.10.2
 	github.com/sony/gobreaker v1.0.0
 	go.etcd.io/etcd/api/v3 v3.7.3
