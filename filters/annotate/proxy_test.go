@@ -2,22 +2,15 @@ package annotate_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/annotate"
 	"github.com/skiff-proxy/skiff/filters/path"
-	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // showSpec makes show(), which answers with the annotations it finds, as
 // a filter that reads them would.
@@ -42,7 +35,7 @@ func (show) Response(filters.FilterContext) {}
 // annotations reach later filters of the route and of loopback routes,
 // and each request starts without any.
 func TestThroughProxy(t *testing.T) {
-	defs, err := eskip.Parse(`
+	srv := proxytest.Serve(t, `
 		doc: Path("/doc")
 		  -> annotate("never", "gonna give you up")
 		  -> annotate("never", "gonna let you down")
@@ -50,24 +43,8 @@ func TestThroughProxy(t *testing.T) {
 		outer: Path("/outer") -> annotate("a", "outer") -> annotate("b", "outer") -> setPath("/inner") -> <loopback>;
 		inner: Path("/inner") -> annotate("b", "inner") -> show() -> <shunt>;
 		plain: Path("/plain") -> originMarker("ingress", "default/app", "2019-08-30T09:55:51Z") -> show() -> <shunt>;
-	`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
-	for _, s := range append(append(annotate.Specs(), showSpec{}), path.Specs()...) {
-		reg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}})
-	defer p.Close()
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
+	`, proxytest.Options{Filters: append(append(annotate.Specs(), showSpec{}), path.Specs()...)})
+	client := srv.Client
 	for _, tc := range []struct{ path, want string }{
 		{"/doc", "never=gonna let you down"},
 		{"/outer", "a=outer;b=inner"},

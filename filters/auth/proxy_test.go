@@ -17,18 +17,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/status"
 	jwtpred "github.com/skiff-proxy/skiff/predicates/jwt"
-	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // TestThroughProxy runs the auth filters and the JWT predicates inside
 // the real proxy, with a local JWKS server, a local tokeninfo server and a
@@ -73,28 +66,11 @@ func TestThroughProxy(t *testing.T) {
 		google: Path("/pred") && JWTPayloadAnyKV("iss", "https://accounts.google.com") -> inlineContent("google") -> <shunt>;
 		other: Path("/pred") -> inlineContent("other") -> <shunt>;
 	`)
-	defs, err := eskip.Parse(routes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	freg := filters.Registry{}
-	for _, s := range append(auth.Specs(reg), status.Specs()...) {
-		freg.Register(s)
-	}
-	preg := routing.PredicateRegistry{}
-	for _, s := range jwtpred.Specs() {
-		preg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: freg, Predicates: preg})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}})
-	defer p.Close()
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
+	srv := proxytest.Serve(t, routes, proxytest.Options{
+		Filters:    append(auth.Specs(reg), status.Specs()...),
+		Predicates: jwtpred.Specs(),
+	})
+	client := srv.Client
 
 	sign := func(claims jwt.MapClaims) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)

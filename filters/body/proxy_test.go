@@ -14,41 +14,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/body"
 	"github.com/skiff-proxy/skiff/filters/status"
-	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // bodyProxy runs the proxy with routes (BE replaced by the backend's URL)
 // and this package's and the status filters.
 func bodyProxy(t *testing.T, routes string, be *httptest.Server) *httptest.Server {
 	t.Helper()
-	defs, err := eskip.Parse(strings.ReplaceAll(routes, "BE", be.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
-	for _, s := range append(body.Specs(), status.Specs()...) {
-		reg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}})
-	srv := httptest.NewServer(p)
-	t.Cleanup(func() {
-		srv.Close()
-		p.Close()
-	})
-	return srv
+	return proxytest.Serve(t, strings.ReplaceAll(routes, "BE", be.URL),
+		proxytest.Options{Filters: append(body.Specs(), status.Specs()...)}).Server
 }
 
 // large is a body of about 1 MiB with "foo" in it here and there, written

@@ -14,17 +14,11 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/chaos"
 	"github.com/skiff-proxy/skiff/filters/status"
 	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // entries passes the access log entries to the test.
 type entries chan proxy.AccessEntry
@@ -88,34 +82,11 @@ func newRig(t *testing.T, routes string) *rig {
 		w.Write(bytes.Repeat([]byte("d"), size))
 	}))
 	t.Cleanup(be.Close)
-	defs, err := eskip.Parse(strings.ReplaceAll(routes, "BE", be.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
-	for _, s := range append(chaos.Specs(), status.Specs()...) {
-		reg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
 	log := logrus.New()
 	log.SetOutput(r.log)
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}, Log: log, AccessLog: r.access})
-	srv := httptest.NewServer(p)
-	t.Cleanup(func() {
-		// Close waits for the requests in flight: a wait that outlives its
-		// client would hang here.
-		done := make(chan struct{})
-		go func() { srv.Close(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("proxy requests still running 10s after the test")
-			<-done
-		}
-		p.Close()
+	srv := proxytest.Serve(t, strings.ReplaceAll(routes, "BE", be.URL), proxytest.Options{
+		Filters: append(chaos.Specs(), status.Specs()...),
+		Proxy:   proxy.Options{Log: log, AccessLog: r.access},
 	})
 	r.url = srv.URL
 	r.client = &http.Client{Timeout: 10 * time.Second}

@@ -6,16 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/headers"
-	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // TestEncodingThroughProxy checks that re-encoded values, bytes above 0x7f
 // included, reach the backend and the client as the filters made them.
@@ -37,24 +30,8 @@ func TestEncodingThroughProxy(t *testing.T) {
 		  -> encodeBase64ResponseHeader("X-Token", 1)
 		  -> "BE";
 	`, "BE", be.URL)
-	defs, err := eskip.Parse(routes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
-	for _, s := range headers.EncodingSpecs() {
-		reg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}})
-	defer p.Close()
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
+	srv := proxytest.Serve(t, routes, proxytest.Options{Filters: headers.EncodingSpecs()})
+	client := srv.Client
 
 	for _, tc := range []struct {
 		path, hdr, value string

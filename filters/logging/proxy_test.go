@@ -15,16 +15,10 @@ import (
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/skiff-proxy/skiff/accesslog"
-	"github.com/skiff-proxy/skiff/eskip"
-	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 type accessLog struct {
 	mu      sync.Mutex
@@ -72,7 +66,10 @@ func TestThroughProxy(t *testing.T) {
 		}
 	}))
 	defer be.Close()
-	defs, err := eskip.Parse(strings.ReplaceAll(`
+	logger, hook := logtest.NewNullLogger()
+	logger.SetLevel(logrus.DebugLevel)
+	access := &accessLog{entries: map[string]proxy.AccessEntry{}}
+	srv := proxytest.Serve(t, strings.ReplaceAll(`
 		hdr: Path("/hdr") -> logHeader("request", "response") -> "BE";
 		body: Path("/body") -> logBody("request", 10) -> logBody("response", 4) -> "BE";
 		big: Path("/big") -> logBody("response", 100) -> "BE";
@@ -81,27 +78,11 @@ func TestThroughProxy(t *testing.T) {
 		shunt: Path("/shunt") -> auditLog() -> <shunt>;
 		unverified: Path("/unverified") -> unverifiedAuditLog() -> "BE";
 		mask: Path("/mask") -> maskAccessLogQuery("key") -> maskAccessLogQuery("token") -> "BE";
-	`, "BE", be.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
-	for _, s := range logging.Specs(logging.Options{MaxAuditBody: logging.DefaultMaxAuditBody}) {
-		reg.Register(s)
-	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	logger, hook := logtest.NewNullLogger()
-	logger.SetLevel(logrus.DebugLevel)
-	access := &accessLog{entries: map[string]proxy.AccessEntry{}}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}, Log: logger, AccessLog: access})
-	defer p.Close()
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
+	`, "BE", be.URL), proxytest.Options{
+		Filters: logging.Specs(logging.Options{MaxAuditBody: logging.DefaultMaxAuditBody}),
+		Proxy:   proxy.Options{Log: logger, AccessLog: access},
+	})
+	client := srv.Client
 
 	do := func(method, path, body string, hdr ...string) (*http.Response, string) {
 		t.Helper()

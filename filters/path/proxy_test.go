@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skiff-proxy/skiff/eskip"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/backend"
 	"github.com/skiff-proxy/skiff/filters/cookie"
@@ -20,13 +19,8 @@ import (
 	"github.com/skiff-proxy/skiff/filters/redirect"
 	"github.com/skiff-proxy/skiff/filters/status"
 	"github.com/skiff-proxy/skiff/filters/timeout"
-	"github.com/skiff-proxy/skiff/proxy"
-	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/proxy/proxytest"
 )
-
-type fixedTables struct{ t *routing.Table }
-
-func (f fixedTables) Acquire() *routing.Table { return f.t }
 
 // TestThroughProxy runs this group's filters inside the real proxy against
 // a real backend, checking what the backend and the client see.
@@ -62,25 +56,12 @@ func TestThroughProxy(t *testing.T) {
 		files: PathSubtree("/files") -> static("/files", "DIR") -> <shunt>;
 		dyn: Path("/dyn") -> setDynamicBackendUrl("BE") -> <dynamic>;
 	`)
-	defs, err := eskip.Parse(routes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := filters.Registry{}
+	var specs []filters.Spec
 	for _, group := range [][]filters.Spec{headers.Specs(), path.Specs(), redirect.Specs(), status.Specs(),
 		cookie.Specs(), timeout.Specs(), backend.Specs()} {
-		for _, s := range group {
-			reg.Register(s)
-		}
+		specs = append(specs, group...)
 	}
-	table := routing.Build(defs, routing.BuildOptions{Filters: reg, Predicates: routing.PredicateRegistry{}})
-	if inv := table.Invalid(); len(inv) > 0 {
-		t.Fatalf("invalid routes: %+v", inv)
-	}
-	p := proxy.New(proxy.Options{Tables: fixedTables{table}})
-	defer p.Close()
-	srv := httptest.NewServer(p)
-	defer srv.Close()
+	srv := proxytest.Serve(t, routes, proxytest.Options{Filters: specs})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	defer client.CloseIdleConnections()
 	beHost := strings.TrimPrefix(be.URL, "http://")
