@@ -12,13 +12,15 @@ import (
 
 // Options configure a Shadow.
 type Options struct {
-	// Timeout bounds each shadow request, body included; default 1 s.
+	// Timeout bounds each copy, body included (for teeLoopback the whole
+	// route of the copy); default 1 s.
 	Timeout time.Duration
 	// MaxConcurrent is the number of shadow requests in flight; a request
 	// arriving when that many are running gets no shadow. Default 64.
 	MaxConcurrent int
-	// BufferSize bounds the request-body bytes waiting for one shadow
-	// request; beyond it that shadow request is abandoned. Default 256 KiB.
+	// BufferSize bounds the body bytes waiting for one copy (request
+	// bodies; response bodies for teeResponse); beyond it that copy is
+	// abandoned. Default 256 KiB.
 	BufferSize int
 	// Transport replaces the shadow HTTP transport (tests, custom TLS).
 	// Close does not close its idle connections then.
@@ -34,8 +36,9 @@ const (
 	drainLimit = 64 << 10
 )
 
-// Shadow sends the shadow requests of the tee filters. Create one, pass it
-// to Specs, and Close it at shutdown.
+// Shadow sends the copies of the tee filters. Create one, pass it to
+// Specs, LoopbackSpec and ResponseSpec, give it the proxy with SetRouter
+// (for teeLoopback), and Close it at shutdown.
 type Shadow struct {
 	opts      Options
 	transport *http.Transport // nil when Options.Transport was given
@@ -52,6 +55,9 @@ type Shadow struct {
 	inflight atomic.Int64
 	sent     atomic.Int64
 	dropped  atomic.Int64
+
+	// router serves the copies of teeLoopback (SetRouter).
+	router atomic.Pointer[http.Handler]
 }
 
 // NewShadow returns a Shadow ready to send.
@@ -104,6 +110,25 @@ func (s *Shadow) Close() error {
 	return nil
 }
 
+// SetRouter gives teeLoopback the handler that routes its copies: the
+// proxy serving the routing table, which the filters are created before.
+// Until it is called teeLoopback sends nothing (its requests count as
+// dropped).
+func (s *Shadow) SetRouter(h http.Handler) {
+	if h == nil {
+		s.router.Store(nil)
+		return
+	}
+	s.router.Store(&h)
+}
+
+func (s *Shadow) routerOf() http.Handler {
+	if h := s.router.Load(); h != nil {
+		return *h
+	}
+	return nil
+}
+
 // Stats: shadow requests started, skipped (limit reached or closed), and
 // currently running.
 func (s *Shadow) Sent() int64     { return s.sent.Load() }
@@ -129,16 +154,26 @@ func (s *Shadow) start() bool {
 	return true
 }
 
-// send runs on its own goroutine; body is nil for requests without one.
+// send sends req with client on its own goroutine and discards the
+// answer; body is nil for requests without one.
 func (s *Shadow) send(client *http.Client, req *http.Request, cancel context.CancelFunc, body *pipe) {
+	s.run(cancel, body, func() {
+		rsp, err := client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, io.LimitReader(rsp.Body, drainLimit))
+			rsp.Body.Close()
+		}
+	})
+}
+
+// run is the goroutine of one copy, whose slot start reserved: it runs do,
+// then closes the copy's body (nil: none), cancels its context and frees
+// the slot.
+func (s *Shadow) run(cancel context.CancelFunc, body *pipe, do func()) {
 	defer s.wg.Done()
 	defer s.inflight.Add(-1)
 	defer cancel()
-	rsp, err := client.Do(req)
-	if err == nil {
-		io.Copy(io.Discard, io.LimitReader(rsp.Body, drainLimit))
-		rsp.Body.Close()
-	}
+	do()
 	if body != nil {
 		body.Close()
 	}
