@@ -1,7 +1,8 @@
 // Package backend holds filters that talk to the proxy and the load
 // balancer rather than to the request: dynamic
-// backend targets, per-route access-log switches, and the load-balancing
-// settings fadeIn, endpointCreated, consistentHashKey and
+// backend targets, per-route access-log switches, backendIsProxy (the
+// backend is an HTTP forward proxy), and the load-balancing settings
+// fadeIn, endpointCreated, consistentHashKey and
 // consistentHashBalanceFactor.
 //
 // fadeIn and endpointCreated do nothing per request; the load balancer's

@@ -20,3 +20,9 @@ func Specs() []filters.Spec {
 		balanceFactorSpec{},
 	}
 }
+
+// ProxySpec returns backendIsProxy: the route's backend (network, load
+// balanced or dynamic) is an HTTP proxy, and the request goes to it in
+// absolute form for the Host the client asked for. It sets
+// filters.BackendIsProxy in the state bag; the proxy acts on it.
+func ProxySpec() filters.Spec { return isProxySpec{} }
