@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
+	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -76,6 +78,12 @@ type Options struct {
 	// (loopback only; default 127.0.0.1:4222).
 	NATS                nats.Options
 	NATSEmbeddedAddress string
+	// RoutesURLs are eskip documents over HTTP(S), fetched at start (a
+	// failure stops it) and polled every SourcePollTimeout (3 s), which
+	// also bounds each request (-routes-urls, -source-poll-timeout). An
+	// entry that is not an http(s) URL is a routes file, as in skipper.
+	RoutesURLs        []string
+	SourcePollTimeout time.Duration
 	// CustomDataClients are further route sources.
 	CustomDataClients []dataclients.DataClient
 	// WaitFirstRouteLoad delays opening the proxy listener until every data
@@ -87,6 +95,25 @@ type Options struct {
 	// Listener, when set, is used instead of listening on Address (tests
 	// and socket activation); Run closes it.
 	Listener net.Listener
+	// EnableProxyProtocol reads a PROXY protocol (v1 or v2) header at the
+	// start of proxy listener connections from peers in ProxyAllowCIDRs,
+	// whose address is then the client's; a header from any other peer, or
+	// one in ProxyDenyCIDRs, fails the connection, and peers in
+	// ProxySkipCIDRs are served as they are (-enable-proxy-protocol,
+	// -proxy-allow-cidrs, -proxy-deny-cidrs, -proxy-skip-cidrs).
+	EnableProxyProtocol                             bool
+	ProxyAllowCIDRs, ProxyDenyCIDRs, ProxySkipCIDRs []string
+	// EnableTCPQueue bounds the proxy listener's connections served at
+	// once to MaxTCPListenerConcurrency (default: the memory limit over
+	// ExpectedBytesPerRequest); the others wait in a queue of
+	// MaxTCPListenerQueue (default ten times that, at most 50 000), the
+	// newest served first, and are closed when the queue overflows or
+	// after the read header timeout (-enable-tcp-queue and skipper's
+	// flags of the same names).
+	EnableTCPQueue            bool
+	MaxTCPListenerConcurrency int
+	MaxTCPListenerQueue       int
+	ExpectedBytesPerRequest   int
 
 	// SupportListener serves /health, /routes and /debug/pprof
 	// ("127.0.0.1:9911"); DisableSupportListener turns it off.
@@ -146,6 +173,26 @@ type Options struct {
 	// BackendCAFile is a PEM file of CA certificates https backends are
 	// verified with, besides the system's (-backend-ca-file).
 	BackendCAFile string
+	// ClientTLSCert and ClientTLSKey are comma-separated PEM files of the
+	// certificates, and their keys in the same order, presented to https
+	// backends that ask for one (-client-tls-cert, -client-tls-key). With
+	// EnableMTLS they are one pair, read again once it is older than
+	// ClientTLSCertRefreshInterval (5 min), so that rotated files take
+	// effect without a restart (-enable-mtls).
+	ClientTLSCert, ClientTLSKey  string
+	EnableMTLS                   bool
+	ClientTLSCertRefreshInterval time.Duration
+	// TLSMinVersion is the lowest TLS version of the proxy listener and of
+	// https backends (-tls-min-version; 0: TLS 1.2). TLSClientAuth is the
+	// listener's client certificate policy (-tls-client-auth).
+	// TLSKeyLogWriter receives the TLS secrets of both sides in NSS key
+	// log format, for debugging (-tls-key-log-file).
+	TLSMinVersion   uint16
+	TLSClientAuth   tls.ClientAuthType
+	TLSKeyLogWriter io.Writer
+	// MaxIdleConnsBackend bounds the idle backend connections of all
+	// hosts together (-max-idle-connection-backend; 0: no bound).
+	MaxIdleConnsBackend int
 
 	// DefaultFiltersPrepend and DefaultFiltersAppend are eskip filter
 	// chains added to the front and the back of every route.
@@ -241,6 +288,18 @@ type Options struct {
 	// rate limit filters' global machinery.
 	EnableBreakers   bool
 	EnableRatelimits bool
+	// Breakers are skipper's -breaker settings: one without Host is the
+	// default of every backend, the others apply to their host. Giving any
+	// enables breakers and, unless all are disabled, appends hostBreaker()
+	// to every route, so that they apply to routes without a breaker
+	// filter, as in skipper.
+	Breakers []breaker.Settings
+	// Ratelimits are skipper's -ratelimits: the first limits every request
+	// before routing (a client limit per client IP, a service limit all
+	// requests together), answering 429 with X-Rate-Limit and Retry-After;
+	// as in skipper, later ones are not used. Giving any enables the rate
+	// limit filters.
+	Ratelimits []Ratelimit
 
 	// OAuth2TokeninfoURL is the tokeninfo endpoint of the oauthTokeninfo*
 	// filters (-oauth2-tokeninfo-url; empty: routes using them are

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 
@@ -27,6 +28,9 @@ type Resolved struct {
 	// BackendTLS is the TLS configuration for https backends (proxy and
 	// active probes): nil means Go's defaults.
 	BackendTLS *tls.Config
+	// ServerTLS is the proxy listener's TLS configuration with every
+	// certificate loaded (Inbound.Cert is the first): nil without TLS.
+	ServerTLS *tls.Config
 }
 
 // Resolve applies defaults and checks everything that can be checked
@@ -87,22 +91,27 @@ func Resolve(o Options) (*Resolved, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, &ConfigError{"TLSCert/TLSKey", errors.New("give both or neither")}
 	}
-	if c.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
-		if err != nil {
-			return nil, &ConfigError{"TLSCert/TLSKey", err}
-		}
-		c.Inbound.Cert = &cert
+	if c.TLSMinVersion != 0 && (c.TLSMinVersion < tls.VersionTLS10 || c.TLSMinVersion > tls.VersionTLS13) {
+		return nil, &ConfigError{"TLSMinVersion", fmt.Errorf("0x%04x is not a TLS version", c.TLSMinVersion)}
 	}
-
-	if c.BackendTLS, err = backendTLS(c.Insecure, c.BackendCAFile); err != nil {
-		return nil, &ConfigError{"BackendCAFile", err}
+	if c.ServerTLS, err = serverTLS(&c.Options); err != nil {
+		return nil, &ConfigError{"TLSCert/TLSKey", err}
+	}
+	if c.ServerTLS != nil {
+		c.Inbound.Cert = &c.ServerTLS.Certificates[0]
+	}
+	if err := c.checkSkipperOptions(); err != nil {
+		return nil, err
 	}
 
 	if c.Log = o.Log; c.Log == nil {
 		if c.Log, err = applog.New(os.Stderr, c.LogLevel); err != nil {
 			return nil, &ConfigError{"LogLevel", err}
 		}
+	}
+
+	if c.BackendTLS, err = backendTLS(&c.Options, c.Log); err != nil {
+		return nil, err
 	}
 
 	in := &c.Inbound
@@ -121,15 +130,15 @@ func Resolve(o Options) (*Resolved, error) {
 // check and explain commands, so that they judge routes as the server does.
 func (o *Options) RouteConfig() pipeline.Config {
 	return pipeline.Config{
-		RoutesFiles:      o.RoutesFiles,
+		RoutesFiles:      o.routesFiles(),
 		InlineRoutes:     o.InlineRoutes,
 		DataClients:      o.CustomDataClients,
 		Filters:          o.CustomFilters,
 		DisabledFilters:  o.DisabledFilters,
 		RegisterFilters:  o.RegisterFilters,
 		Predicates:       o.CustomPredicates,
-		EnableBreakers:   o.EnableBreakers,
-		EnableRatelimits: o.EnableRatelimits,
+		EnableBreakers:   o.EnableBreakers || len(o.Breakers) > 0,
+		EnableRatelimits: o.EnableRatelimits || len(o.Ratelimits) > 0,
 		Logging:          logging.Options{MaxAuditBody: maxAuditBody(o.MaxAuditBody)},
 		Auth: auth.Options{
 			TokeninfoURL:       o.OAuth2TokeninfoURL,
@@ -138,7 +147,7 @@ func (o *Options) RouteConfig() pipeline.Config {
 			TokeninfoCacheTTL:  o.OAuth2TokeninfoCacheTTL,
 		},
 		DefaultFiltersPrepend: o.DefaultFiltersPrepend,
-		DefaultFiltersAppend:  o.DefaultFiltersAppend,
+		DefaultFiltersAppend:  o.defaultFiltersAppend(),
 		CloneRoute:            o.CloneRoute,
 		EditRoute:             o.EditRoute,
 		ForwardBackendURL:     o.ForwardBackendURL,
@@ -152,7 +161,7 @@ func (o *Options) RouteConfig() pipeline.Config {
 				Interval: max(o.LBHealthcheckInterval, 0),
 				Path:     o.LBHealthcheckPath,
 				Timeout:  o.LBHealthcheckTimeout,
-				TLS:      probeTLS(o.Insecure, o.BackendCAFile),
+				TLS:      probeTLS(o),
 			},
 		},
 		PassiveHealthCheck:  o.PassiveHealthCheck,
@@ -171,6 +180,11 @@ func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline
 	rc := c.RouteConfig()
 	rc.Log = c.Log
 	rc.ShutdownStarted = shutdownStarted
+	urls, err := c.routesURLClients()
+	if err != nil {
+		return nil, err
+	}
+	rc.DataClients = append(slices.Clip(rc.DataClients), urls...)
 	p, err := pipeline.New(rc)
 	var pe *pipeline.Error
 	switch {
@@ -222,35 +236,42 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 }
 
 // probeTLS is the TLS configuration of active health probes: they trust
-// what the proxy trusts (-insecure, -backend-ca-file), so that a backend
-// the proxy can use is not taken for a lame duck. RouteConfig has no
-// error to return: Resolve has read the CA file already.
-func probeTLS(insecure bool, caFile string) *tls.Config {
-	cfg, _ := backendTLS(insecure, caFile)
+// what the proxy trusts (-insecure, -backend-ca-file) and show the same
+// client certificate, so that a backend the proxy can use is not taken
+// for a lame duck. RouteConfig has no error to return: Resolve has read
+// the files already.
+func probeTLS(o *Options) *tls.Config {
+	cfg, _ := backendTLS(o, o.Log)
 	return cfg
 }
 
 // backendTLS is the client TLS configuration for https backends: nil
-// (Go's defaults) unless -insecure or -backend-ca-file change it. The CA
-// file's certificates are trusted besides the system's.
-func backendTLS(insecure bool, caFile string) (*tls.Config, error) {
-	if !insecure && caFile == "" {
+// (Go's defaults) unless -insecure, -backend-ca-file, -tls-min-version,
+// -client-tls-cert or -tls-key-log-file change it. The CA file's
+// certificates are trusted besides the system's. An error is a
+// *ConfigError naming the option.
+func backendTLS(o *Options, log logrus.FieldLogger) (*tls.Config, error) {
+	if !o.Insecure && o.BackendCAFile == "" && o.TLSMinVersion == 0 && o.ClientTLSCert == "" && o.ClientTLSKey == "" &&
+		!o.EnableMTLS && o.TLSKeyLogWriter == nil {
 		return nil, nil
 	}
-	cfg := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the operator asked for it with -insecure
-	if caFile == "" {
+	cfg := &tls.Config{InsecureSkipVerify: o.Insecure, MinVersion: o.TLSMinVersion, KeyLogWriter: o.TLSKeyLogWriter} //nolint:gosec // the operator asked for it with -insecure
+	if err := clientCerts(cfg, o, log); err != nil {
+		return nil, &ConfigError{"ClientTLSCert/ClientTLSKey", err}
+	}
+	if o.BackendCAFile == "" {
 		return cfg, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pem, err := os.ReadFile(o.BackendCAFile)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{"BackendCAFile", err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no PEM certificate found", caFile)
+		return nil, &ConfigError{"BackendCAFile", fmt.Errorf("%s: no PEM certificate found", o.BackendCAFile)}
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
