@@ -70,6 +70,12 @@ type Route struct {
 	LBEndpoints []LBEndpoint
 	Balancer    Balancer
 
+	// Metrics receives the route's requests when metrics are on: package
+	// metrics binds it with a post-processor when the route is built, so
+	// that the proxy looks nothing up per request. Routing itself does not
+	// use it. nil when metrics are off.
+	Metrics RouteMetrics
+
 	// inst is what Build instantiated for the route; copies of the route
 	// (made by post-processors or reused by a later table) share it.
 	inst *instance

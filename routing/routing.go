@@ -29,6 +29,9 @@ type Options struct {
 	// a quiet period is applied at once, and a burst of changes costs one
 	// build per Coalesce. Negative means no limit.
 	Coalesce time.Duration
+	// Observer, when set, is told of the updates and table builds (for
+	// metrics).
+	Observer Observer
 }
 
 // Routing owns the current Table: it runs the data clients, merges their
@@ -54,6 +57,9 @@ type Routing struct {
 	dirtyAll  bool
 	warnedIDs map[string]bool // odd ids already warned about
 	gen       uint64
+	// building are the updates the running build takes in, for
+	// Observer.UpdateServed; only the goroutine of Run touches it.
+	building  []pendingUpdate
 	afterSwap func(*Table) // test hook
 	rebuilt   func()       // test hook: a rebuild is done, swapped or not
 }
@@ -66,6 +72,9 @@ type clientState struct {
 	// placeholder for each (brokenDef), so that merging by id and the
 	// change tracking treat them as any other definition.
 	broken map[string]dataclients.InvalidRoute
+	// pending are the receipt times of the updates since the last build,
+	// kept only with an Observer.
+	pending []time.Time
 }
 
 // New returns a Routing serving an empty table until Run loads routes.
@@ -189,8 +198,16 @@ func (r *Routing) Run(ctx context.Context) error {
 
 // apply records an update of client i and asks for a rebuild.
 func (r *Routing) apply(i int, u dataclients.Update) {
+	var received time.Time
+	if r.o.Observer != nil {
+		received = time.Now()
+		r.o.Observer.UpdateReceived(r.clients[i].name, u.Reset, received)
+	}
 	r.mu.Lock()
 	cs := r.clients[i]
+	if r.o.Observer != nil && len(cs.pending) < maxPendingUpdates {
+		cs.pending = append(cs.pending, received)
+	}
 	if u.Reset {
 		cs.routes = make(map[string]*eskip.Route, len(u.Upserts)+len(u.Invalid))
 		cs.broken = nil
@@ -383,6 +400,16 @@ func (r *Routing) dirtyDeltas() (ds []delta, complete, ok bool) {
 // its largest size, and ranging over it costs that much even when empty:
 // after a burst, a fresh map keeps the next small change small.
 func (r *Routing) clearDirty() {
+	// The build that takes the changes in serves the updates that made
+	// them.
+	if r.o.Observer != nil {
+		for _, cs := range r.clients {
+			for _, at := range cs.pending {
+				r.building = append(r.building, pendingUpdate{client: cs.name, at: at})
+			}
+			cs.pending = cs.pending[:0]
+		}
+	}
 	if len(r.dirty) > 1024 {
 		r.dirty = map[string]bool{}
 		return
@@ -394,12 +421,18 @@ func (r *Routing) rebuild() {
 	if r.rebuilt != nil {
 		defer r.rebuilt()
 	}
+	var start time.Time
+	if r.o.Observer != nil {
+		start = time.Now()
+		defer r.served()
+	}
 	r.gen++
 	in := buildInput{unique: true, cache: r.cache, gen: r.gen, managed: true, prev: r.current.Load()}
 	if ds, complete, ok := r.deltas(); ok {
 		t, changed := applyDeltas(in, r.o.BuildOptions, ds)
 		if t != nil {
 			if changed {
+				r.built(t, start)
 				r.swap(t)
 			}
 			if complete {
@@ -415,11 +448,29 @@ func (r *Routing) rebuild() {
 	// itself would drop the owner's reference and close it while it
 	// serves.
 	if t := build(in, r.o.BuildOptions); t != in.prev {
+		r.built(t, start)
 		r.swap(t)
 	}
 	if complete {
 		r.firstLoadOnce.Do(func() { close(r.firstLoad) })
 	}
+}
+
+// built tells the Observer of a table about to go live.
+func (r *Routing) built(t *Table, start time.Time) {
+	if r.o.Observer != nil {
+		r.o.Observer.TableBuilt(t.incremental, time.Since(start))
+	}
+}
+
+// served tells the Observer that the updates the build took in are live.
+func (r *Routing) served() {
+	now := time.Now()
+	for _, p := range r.building {
+		r.o.Observer.UpdateServed(p.client, p.at, now)
+	}
+	clear(r.building)
+	r.building = r.building[:0]
 }
 
 func (r *Routing) swap(t *Table) {
