@@ -62,10 +62,12 @@ func (r *Registry) check(ctx context.Context, p *prober, e *Endpoint) {
 		return // Run is ending: a probe cut short says nothing about e
 	}
 	if !res.ok {
+		r.counts.probes[probeInconclusive].Add(1)
 		// Per endpoint and every round: not worth more than debug.
 		r.log.Debug("endpoint " + e.Address() + " not probed: " + res.reason)
 		return
 	}
+	r.counts.probes[res.state].Add(1)
 	if res.state != Healthy {
 		r.log.Debug(res.reason)
 	}

@@ -80,6 +80,21 @@ func TestNewEndpointProbedAtOnce(t *testing.T) {
 	if d, l := r.DeadEndpoints(), r.LameDuckEndpoints(); d != 1 || l != 1 {
 		t.Errorf("counted %d dead, %d lame duck; want 1, 1", d, l)
 	}
+	if p := r.Probes(); p.Dead < 1 || p.LameDuck < 1 || p.Healthy != 0 || p.Inconclusive != 0 {
+		t.Errorf("probes %+v, want at least one dead and one lame duck, nothing else", p)
+	}
+}
+
+// Probes that learn nothing are counted as inconclusive.
+func TestInconclusiveProbeCounted(t *testing.T) {
+	r := New(Config{Active: ActiveConfig{Interval: time.Hour, Timeout: time.Second}})
+	run(t, r, nil)
+	r.Endpoint("ftp", "127.0.0.1:21") // no probe for the scheme
+	ok := r.Endpoint("http", backend(t, status(200)))
+	waitFor(t, "the probes", func() bool { p := r.Probes(); return p.Inconclusive == 1 && p.Healthy == 1 })
+	if ok.State() != Healthy {
+		t.Errorf("state %v", ok.State())
+	}
 }
 
 func TestProbeRoundBounded(t *testing.T) {

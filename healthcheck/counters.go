@@ -10,7 +10,14 @@ type counters struct {
 	dead        atomic.Int64
 	lameDuck    atomic.Int64
 	transitions atomic.Uint64
+	// probes counts the active probes by what they found: the state
+	// (Healthy, LameDuck, Dead) or, at probeInconclusive, nothing.
+	probes [probeInconclusive + 1]atomic.Uint64
 }
+
+// probeInconclusive indexes the probes that learnt nothing about their
+// endpoint (no probe for the scheme, a probe cut short).
+const probeInconclusive = Dead + 1
 
 // gauge is the counter of endpoints in state s, nil for healthy.
 func (c *counters) gauge(s State) *atomic.Int64 {
@@ -51,3 +58,18 @@ func (r *Registry) LameDuckEndpoints() int64 { return r.counts.lameDuck.Load() }
 // Transitions is the number of health state changes of endpoints in the
 // registry since it was created.
 func (r *Registry) Transitions() uint64 { return r.counts.transitions.Load() }
+
+// ProbeCounts are the active probes since the registry was created, by
+// what they found.
+type ProbeCounts struct {
+	Healthy, LameDuck, Dead uint64
+	// Inconclusive probes learnt nothing about their endpoint: there is
+	// no probe for its scheme, or the probe could not be judged.
+	Inconclusive uint64
+}
+
+// Probes counts the active probes by result.
+func (r *Registry) Probes() ProbeCounts {
+	p := &r.counts.probes
+	return ProbeCounts{Healthy: p[Healthy].Load(), LameDuck: p[LameDuck].Load(), Dead: p[Dead].Load(), Inconclusive: p[probeInconclusive].Load()}
+}
