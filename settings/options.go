@@ -300,6 +300,10 @@ type Options struct {
 	// as in skipper, later ones are not used. Giving any enables the rate
 	// limit filters.
 	Ratelimits []Ratelimit
+	// RefusePayload answers 400 "Invalid request" to requests whose
+	// target (as sent or unescaped), header names or header values contain
+	// one of these strings (-refuse-payload).
+	RefusePayload []string
 
 	// OAuth2TokeninfoURL is the tokeninfo endpoint of the oauthTokeninfo*
 	// filters (-oauth2-tokeninfo-url; empty: routes using them are

@@ -3,9 +3,12 @@ package settings
 import (
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,13 +58,62 @@ func (r Ratelimit) check() error {
 }
 
 // WrapHandler puts the steps that skipper runs on every request before
-// routing and skiff keeps out of the proxy in front of h: the global rate
-// limit of Ratelimits. Without them it returns h.
+// routing and skiff keeps out of the proxy in front of h: RefusePayload,
+// then the global rate limit of Ratelimits. Without them it returns h.
 func (c *Resolved) WrapHandler(h http.Handler) http.Handler {
-	if len(c.Ratelimits) == 0 || c.Ratelimits[0].Type == DisableRatelimit {
-		return h
+	if len(c.Ratelimits) > 0 && c.Ratelimits[0].Type != DisableRatelimit {
+		h = newGlobalLimit(c.Ratelimits[0], time.Now, h)
 	}
-	return newGlobalLimit(c.Ratelimits[0], time.Now, h)
+	if len(c.RefusePayload) > 0 {
+		h = refusePayload{c.RefusePayload, h}
+	}
+	return h
+}
+
+// refusePayload answers 400 to requests carrying one of the strings in
+// their target or headers, as skipper's -refuse-payload does.
+type refusePayload struct {
+	match []string
+	next  http.Handler
+}
+
+func (p refusePayload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.matches(r) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "Invalid request\n")
+		return
+	}
+	p.next.ServeHTTP(w, r)
+}
+
+func (p refusePayload) matches(r *http.Request) bool {
+	if p.in(r.RequestURI) {
+		return true
+	}
+	if u, err := url.QueryUnescape(r.RequestURI); err == nil && p.in(u) {
+		return true
+	}
+	for name, values := range r.Header {
+		if p.in(name) {
+			return true
+		}
+		for _, v := range values {
+			if p.in(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p refusePayload) in(s string) bool {
+	for _, m := range p.match {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // globalLimit is a sliding-window limit in front of a handler: a client

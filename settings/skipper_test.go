@@ -370,3 +370,31 @@ func TestWrapListener(t *testing.T) {
 	}
 	ln2.Close()
 }
+
+func TestRefusePayload(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	c := &Resolved{Options: Options{RefusePayload: []string{"../", "evil", "X-Bad"}}}
+	h := c.WrapHandler(ok)
+	for _, tc := range []struct {
+		target string
+		header http.Header
+		want   int
+	}{
+		{"/fine?q=1", nil, 200},
+		{"/a/../b", nil, 400},
+		{"/a/%2E%2E%2Fb", nil, 400}, // unescaped
+		{"/x", http.Header{"X-Bad-Thing": {"1"}}, 400},
+		{"/x", http.Header{"X-Y": {"very evil"}}, 400},
+	} {
+		r := httptest.NewRequest("GET", "http://x"+tc.target, nil)
+		r.RequestURI = tc.target
+		for k, v := range tc.header {
+			r.Header[k] = v
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.want || (w.Code == 400 && w.Body.String() != "Invalid request\n") {
+			t.Errorf("%s %v: %d %q", tc.target, tc.header, w.Code, w.Body)
+		}
+	}
+}
