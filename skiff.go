@@ -83,6 +83,9 @@ func Run(ctx context.Context, o Options) error {
 
 	px := proxy.New(c.Proxy(rt, al))
 	defer px.Close()
+	// teeLoopback's copies go through the proxy; routes.Close (deferred
+	// earlier, so run later) ends the copies still in flight.
+	routes.Shadow.SetRouter(px)
 
 	// The support listener opens first so that /health and /routes answer
 	// while the first routes load.

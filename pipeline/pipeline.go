@@ -6,6 +6,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
+	"github.com/skiff-proxy/skiff/filters/tee"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -24,8 +25,11 @@ type Pipeline struct {
 	// LastContact tells /health how long etcd has been out of reach.
 	Etcd *etcd.Client
 	// NATS is the NATS route source, nil without -nats-servers.
-	NATS  *nats.Client
-	close func()
+	NATS *nats.Client
+	// Shadow sends the copies of the tee filters; whoever creates the
+	// proxy hands it over (Shadow.SetRouter) for teeLoopback's copies.
+	Shadow *tee.Shadow
+	close  func()
 }
 
 // New assembles c. Everything that can be checked before anything starts
@@ -44,7 +48,7 @@ func New(c Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, preds, closeState, err := registries(&c)
+	reg, preds, shadow, closeState, err := registries(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +84,7 @@ func New(c Config) (*Pipeline, error) {
 	}
 	clients = append(clients, c.DataClients...)
 	return &Pipeline{
+		Shadow:    shadow,
 		Etcd:      etcdClient,
 		NATS:      natsClient,
 		Endpoints: endpoints,

@@ -43,12 +43,12 @@ func filterState(c *Config) (builtin.Options, func()) {
 // then the custom specs (replacing built-ins of the same name), then the
 // disabled names removed, then the RegisterFilters hook. On error nothing
 // is left to close.
-func registries(c *Config) (filters.Registry, routing.PredicateRegistry, func(), error) {
+func registries(c *Config) (filters.Registry, routing.PredicateRegistry, *tee.Shadow, func(), error) {
 	state, closeState := filterState(c)
 	reg, err := builtin.Registry(state)
 	if err != nil {
 		closeState()
-		return nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
 	}
 	for _, s := range c.Filters {
 		reg.Register(s)
@@ -65,5 +65,5 @@ func registries(c *Config) (filters.Registry, routing.PredicateRegistry, func(),
 	for _, s := range c.Predicates {
 		preds.Register(s)
 	}
-	return reg, preds, closeState, nil
+	return reg, preds, state.Shadow, closeState, nil
 }

@@ -31,7 +31,7 @@ func TestRegistries(t *testing.T) {
 			r.Register(namedSpec("fromHook"))
 		},
 	}
-	reg, preds, closeFilters, err := registries(c)
+	reg, preds, _, closeFilters, err := registries(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestRegistries(t *testing.T) {
 	}
 
 	c = &Config{EnableRatelimits: true}
-	reg, _, closeFilters2, _ := registries(c)
+	reg, _, _, closeFilters2, _ := registries(c)
 	defer closeFilters2()
 	for _, name := range []string{"ratelimit", "clientRatelimit", "tee", "teenf", "hostBreaker"} {
 		if _, ok := reg[name]; !ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/skiff-proxy/skiff/predicates/otel"
 	"github.com/skiff-proxy/skiff/predicates/query"
 	"github.com/skiff-proxy/skiff/predicates/source"
+	"github.com/skiff-proxy/skiff/predicates/tee"
 	"github.com/skiff-proxy/skiff/predicates/traffic"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -67,6 +68,7 @@ func Specs(o Options) []routing.PredicateSpec {
 		jwt.NewAllKV(),
 		jwt.NewAnyKVRegexp(),
 		jwt.NewAllKVRegexp(),
+		tee.New(),
 	}
 }
 

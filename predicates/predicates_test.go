@@ -14,7 +14,7 @@ func TestSpecs(t *testing.T) {
 	want := []string{"True", "False", "Shutdown", "Methods", "Cookie", "QueryParam", "Traffic",
 		"TrafficSegment", "Source", "SourceFromLast", "ClientIP", "After", "Before", "Between",
 		"Cron", "ContentLengthBetween", "HeaderSHA256", "ForwardedHost", "ForwardedProtocol", "OTelBaggage",
-		"JWTPayloadAnyKV", "JWTPayloadAllKV", "JWTPayloadAnyKVRegexp", "JWTPayloadAllKVRegexp"}
+		"JWTPayloadAnyKV", "JWTPayloadAllKV", "JWTPayloadAnyKVRegexp", "JWTPayloadAllKVRegexp", "Tee"}
 	if len(reg) != len(want) {
 		t.Fatalf("%d specs registered, want %d", len(reg), len(want))
 	}

@@ -38,8 +38,9 @@ type Options struct {
 	// disabled and the two names are not registered, so routes using them
 	// are invalid.
 	Ratelimits *ratelimit.Registry
-	// Shadow sends the copies of tee and teenf. nil: the two names are not
-	// registered.
+	// Shadow sends the copies of tee, teenf, teeLoopback and teeResponse
+	// (teeLoopback's once Shadow.SetRouter got the proxy). nil: the four
+	// names are not registered.
 	Shadow *tee.Shadow
 	// Auth backs jwtValidation, jwtValidationKeys and the oauthTokeninfo*
 	// filters. nil: those refuse to be created; basicAuth, forwardToken and
@@ -64,7 +65,7 @@ func groups(o Options) []group {
 		{"filters/status", status.Specs()},
 		{"filters/cookie", cookie.Specs()},
 		{"filters/timeout", timeout.Specs()},
-		{"filters/backend", backend.Specs()},
+		{"filters/backend", append(backend.Specs(), backend.ProxySpec())},
 		{"filters/breaker", append(breaker.Specs(o.Breakers), breaker.HostSpec(o.Breakers))},
 		{"filters/ratelimit", ratelimit.Specs(o.Ratelimits)},
 		{"filters/compress", compress.Specs()},
@@ -78,7 +79,7 @@ func groups(o Options) []group {
 		{"filters/tracing", tracing.Specs()},
 	}
 	if o.Shadow != nil {
-		gs = append(gs, group{"filters/tee", tee.Specs(o.Shadow)})
+		gs = append(gs, group{"filters/tee", append(tee.Specs(o.Shadow), tee.LoopbackSpec(o.Shadow), tee.ResponseSpec(o.Shadow))})
 	}
 	return gs
 }
