@@ -25,6 +25,11 @@ type serveConfig struct {
 	helpFlags     bool
 	finish        func() // applies flags that map onto Options indirectly
 	natsFinish    func() error
+	// skipper's flags (skipperflags.go, skipperserve.go)
+	skipper       skipperExtras
+	skipperFinish func() error
+	skipperUsed   []skipperOnly // skipper flags skiff warns about or refuses
+	warnings      []string      // one line each, printed before serving
 }
 
 // listFlag collects a flag that may repeat; each use may itself be a
@@ -167,7 +172,7 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 
 	// proxy behaviour
 	fs.BoolVar(&o.PreserveHost, "proxy-preserve-host", false, "send the client's Host header to backends")
-	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", settings.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback>")
+	fs.IntVar(&o.MaxLoopbacks, "max-loopbacks", settings.DefaultMaxLoopbacks, "how many times a request may be re-matched through <loopback> (0 or negative: never)")
 	fs.IntVar(&o.DefaultHTTPStatus, "default-http-status", settings.DefaultHTTPStatus, "status of requests no route matches")
 	fs.BoolVar(&o.KeepHopHeaders, "keep-hop-headers", false, "forward hop-by-hop headers instead of removing them")
 	fs.Var(listFlag{&o.ForwardedHeaders, true}, "forwarded-headers",
@@ -221,7 +226,9 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.IntVar(&o.IdleConnsPerHost, "idle-conns-num", settings.DefaultIdleConnsPerHost, "idle connections kept per backend host")
 	dur(&o.CloseIdleConnsPeriod, "close-idle-conns-period", settings.DefaultCloseIdleConnsPeriod, "period of closing idle backend connections")
 	fs.BoolVar(&o.DisableHTTPKeepalives, "disable-http-keepalives", false, "use a new backend connection for every request")
-	dur(&o.UpgradeDialTimeout, "upgrade-dial-timeout", settings.DefaultUpgradeDialTimeout, "backend dial timeout of WebSocket/Upgrade requests")
+	o.UpgradeDialTimeout = settings.DefaultUpgradeDialTimeout
+	fs.Var(skipperDuration{&o.UpgradeDialTimeout}, "upgrade-dial-timeout",
+		"backend dial timeout of WebSocket/Upgrade requests (0: 30s, negative: none, as in skipper)")
 	fs.BoolVar(&o.BackendHTTP1Only, "backend-http1-only", false, "talk HTTP/1.1 to https backends instead of offering HTTP/2")
 
 	// load-balanced endpoints' health
@@ -237,6 +244,9 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	dur(&o.WaitForHealthcheckInterval, "wait-for-healthcheck-interval", settings.DefaultWaitForHealthcheckInterval,
 		"after SIGTERM/SIGINT, keep serving this long with /health at 503 before closing the listeners")
 	dur(&o.ShutdownTimeout, "shutdown-timeout", settings.DefaultShutdownTimeout, "limit for requests in flight to finish after the listeners closed")
+
+	c.skipperFinish = skipperFlags(fs, c, dur)
+	defineSkipperOnly(fs, &c.skipperUsed)
 
 	c.finish = func() {
 		o.DisableValidateQuery = !validateQuery
@@ -257,8 +267,20 @@ func parseServeFlags(args []string, e Extensions) (*serveConfig, *flag.FlagSet, 
 		}
 		return nil, fs, err
 	}
+	if path := c.skipper.configFile; path != "" && !c.helpFlags && !c.skipper.version {
+		// As in skipper: the file's values first, then the command line
+		// again, so that it wins (repeatable flags add to the file's).
+		c = &serveConfig{}
+		fs = newServeFlags(c)
+		if err := applyConfigFile(fs, path); err != nil {
+			return nil, fs, err
+		}
+		if err := fs.Parse(args); err != nil {
+			return nil, fs, err
+		}
+	}
 	c.finish()
-	if c.helpFlags {
+	if c.helpFlags || c.skipper.version {
 		return c, fs, nil
 	}
 	if fs.NArg() > 0 {
@@ -290,11 +312,8 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if o.DefaultHTTPStatus < 100 || o.DefaultHTTPStatus > 599 {
 		return fmt.Errorf("-default-http-status: %d is not an HTTP status (100-599)", o.DefaultHTTPStatus)
 	}
-	if o.MaxLoopbacks < 0 {
-		return fmt.Errorf("-max-loopbacks: %d must not be negative", o.MaxLoopbacks)
-	}
-	if o.MaxLoopbacks == 0 {
-		o.MaxLoopbacks = -1 // Options spell "no loopbacks" as negative
+	if o.MaxLoopbacks <= 0 {
+		o.MaxLoopbacks = -1 // Options spell "no loopbacks" as negative; skipper's -1 means the same
 	}
 	if o.MaxHeaderBytes <= 0 {
 		return fmt.Errorf("-max-header-bytes: %d must be positive", o.MaxHeaderBytes)
@@ -320,8 +339,17 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if err := c.natsFinish(); err != nil {
 		return err
 	}
-	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.Etcd.Endpoints) == 0 && len(o.NATS.Transport.Servers) == 0 && len(o.CustomDataClients) == 0 {
-		return errors.New("no routes: give -routes-file, -inline-routes, -etcd-urls or -nats-servers")
+	if err := c.skipperFinish(); err != nil {
+		return err
+	}
+	warnings, err := skipperOnlyResult(c.skipperUsed)
+	if err != nil {
+		return err
+	}
+	c.warnings = append(warnings, c.warnings...)
+	if len(o.RoutesFiles) == 0 && o.InlineRoutes == "" && len(o.RoutesURLs) == 0 && len(o.Etcd.Endpoints) == 0 &&
+		len(o.NATS.Transport.Servers) == 0 && len(o.CustomDataClients) == 0 {
+		return errors.New("no routes: give -routes-file, -routes-urls, -inline-routes, -etcd-urls or -nats-servers")
 	}
 	return nil
 }

@@ -29,6 +29,19 @@ func runServe(e Extensions, args []string, stdin io.Reader, stdout, stderr io.Wr
 		printFlags(stdout, fs)
 		return 0
 	}
+	if c.skipper.version {
+		fmt.Fprintf(stdout, "skiff %s\n", Version())
+		return 0
+	}
+	for _, w := range c.warnings {
+		fmt.Fprintf(stderr, "skiff: warning: %s\n", w)
+	}
+	closeExtras, err := applySkipperExtras(c, stderr)
+	defer closeExtras()
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff: %v\n", err)
+		return 2
+	}
 	if c.accessLogFile != "" && !c.opts.AccessLogDisabled {
 		f, err := os.OpenFile(c.accessLogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
