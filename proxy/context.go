@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/healthcheck"
@@ -72,6 +73,11 @@ type reqCtx struct {
 	directWrote bool         // ... and has written a final status
 	orig        origRequest  // the request before filters, for OriginalRequest
 	origRsp     origResponse // the response before response filters
+
+	// With Options.Tracer: the request's server span and the client span
+	// of the backend attempt whose response is being streamed (observe.go).
+	span, clientSpan trace.Span
+	retry            int // attempts before the current one, for its span
 }
 
 var _ filters.FilterContext = (*reqCtx)(nil)

@@ -55,6 +55,7 @@ func (p *Proxy) forwardLB(c *reqCtx, route *routing.Route) {
 		if n > 1 && slices.Contains(failed, m.Endpoint) {
 			break // every endpoint failed this request
 		}
+		c.retry = n - 1
 		if err = p.attempt(c, m); err == nil {
 			return
 		}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/routing"
@@ -139,6 +141,25 @@ type Options struct {
 	// Transport replaces the backend client for every scheme, for tests
 	// and embedders with special needs. Upgrade requests still dial.
 	Transport http.RoundTripper
+
+	// Metrics, when set, turns on the proxy's reports to the routes'
+	// metric handles (routing.Route.Metrics, bound when routes are built)
+	// and receives the requests no route matched itself. nil: the proxy
+	// measures nothing.
+	Metrics routing.RouteMetrics
+	// Tracer, when set, traces every request: a server span from before
+	// routing to the end of the response, in the request's context while
+	// predicates and filters run, and a client span per backend attempt
+	// whose context goes to the backend in the request's headers. nil: no
+	// tracing, at the cost of a nil check.
+	Tracer trace.Tracer
+	// Propagator reads the trace context of incoming requests and writes
+	// it into the requests to backends; nil means W3C trace context and
+	// baggage.
+	Propagator propagation.TextMapPropagator
+
+	// observe is set by withDefaults when Metrics or Tracer is.
+	observe bool
 }
 
 const (
@@ -191,5 +212,9 @@ func (o Options) withDefaults() Options {
 	if o.Log == nil {
 		o.Log = logrus.StandardLogger()
 	}
+	if o.Propagator == nil {
+		o.Propagator = defaultPropagator
+	}
+	o.observe = o.Metrics != nil || o.Tracer != nil
 	return o
 }

@@ -29,6 +29,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = c.bodyRead
 	}
 	c.clientCtx = r.Context()
+	if p.opts.Tracer != nil {
+		p.startServerSpan(c)
+	}
 	c.upgrade = !p.opts.DisableUpgrade && r.ProtoMajor == 1 && isUpgrade(r.Header)
 	p.initDeadlines(c)
 	uri, method, proto := r.RequestURI, r.Method, r.Proto
@@ -36,7 +39,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if usesSegments(c.table) {
 		// One TrafficSegment number for every candidate route and every
 		// loopback re-match of this request.
-		c.req = withSegment(r)
+		c.req = withSegment(c.req)
 	}
 
 	abort, panicked := p.serveSafely(c)
@@ -51,6 +54,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.status = statusClientClosed
 	}
 	p.accessLog(c, uri, method, proto)
+	if p.opts.observe {
+		p.requestDone(c, method)
+	}
 	c.releaseTable()
 	if !panicked {
 		// A context a panic went through may be half-updated: drop it.
@@ -122,6 +128,8 @@ func (p *Proxy) serveRoute(c *reqCtx) {
 	}
 	if !c.served {
 		p.backend(c, route)
+	} else if route.Metrics != nil {
+		route.Metrics.FilterAnswered(ran - 1)
 	}
 	if c.hijacked {
 		return
@@ -321,9 +329,16 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 		out = clientRequest(r)
 	}
 	c.backendAddr = host
+	if c.span != nil {
+		p.startAttempt(c, r, host)
+	}
 	sent := time.Now()
 	rsp, err := rt.RoundTrip(out)
-	c.backendTime += time.Since(sent)
+	took := time.Since(sent)
+	c.backendTime += took
+	if p.opts.observe {
+		p.attemptDone(c, rsp, err, took)
+	}
 	if err != nil {
 		return c.bodyError(err)
 	}
