@@ -515,29 +515,118 @@ func TestUpdates(t *testing.T) {
 		t.Errorf("9002 after the update: %+v", rp)
 	}
 
-	// A hook takes over.
-	d.RecordUpdate(Update{Time: time.Unix(1700000000, 0), Client: "etcd", Routes: 3, Latency: 1500 * time.Microsecond, Valid: 7})
-	c.ch <- dataclients.Update{Deletes: []string{"extra"}}
-	waitFor(t, func() bool {
-		var p routesAnswer
-		getJSON(t, d, "/dashboard/api/routes?q=extra", &p)
-		return p.Matched == 0
-	})
-	d.sample()
-	u.Updates = nil
-	getJSON(t, d, "/dashboard/api/updates", &u)
-	if !u.Hooked || len(u.Updates) != 3 || u.Updates[0].Client != "etcd" || u.Updates[0].LatencyMs != 1.5 || u.Updates[0].Observed {
-		t.Fatalf("hooked: %+v", u.Updates)
+}
+
+// recorder is an observer that counts what it is told.
+type recorder struct {
+	mu                      sync.Mutex
+	received, built, served int
+}
+
+func (r *recorder) UpdateReceived(string, bool, time.Time) { r.mu.Lock(); r.received++; r.mu.Unlock() }
+func (r *recorder) TableBuilt(bool, time.Duration)         { r.mu.Lock(); r.built++; r.mu.Unlock() }
+func (r *recorder) UpdateServed(string, time.Time, time.Time) {
+	r.mu.Lock()
+	r.served++
+	r.mu.Unlock()
+}
+
+// With Updates as routing's observer, the list has each build's updates
+// per data client, and routing's other observer is told everything.
+func TestUpdatesObserved(t *testing.T) {
+	inner := &recorder{}
+	ups := NewUpdates(inner)
+	c := &pushClient{name: "etcd", ch: make(chan dataclients.Update, 1)}
+	log := logrus.New()
+	log.SetOutput(discard{})
+	rt := routing.New(routing.Options{DataClients: []dataclients.DataClient{c}, Log: log, Coalesce: -1, Observer: ups})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); rt.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	d := New(Options{Tables: rt, Updates: ups})
+
+	type answer struct {
+		Hooked  bool
+		Updates []updateView
 	}
+	list := func() answer {
+		var u answer
+		getJSON(t, d, "/dashboard/api/updates", &u)
+		return u
+	}
+	c.ch <- dataclients.Update{Reset: true, Upserts: parse(t, testRoutes)}
+	waitFor(t, func() bool { return len(list().Updates) == 1 })
+	u := list()
+	if !u.Hooked {
+		t.Error("not hooked")
+	}
+	first := u.Updates[0]
+	if first.Client != "etcd" || !first.Full || first.Updates != 1 || first.Build == "" || first.Valid != 6 || first.Invalid != 1 || first.Observed {
+		t.Errorf("first update %+v", first)
+	}
+	c.ch <- dataclients.Update{Upserts: parse(t, `extra: Path("/extra") -> <shunt>;`)}
+	waitFor(t, func() bool { return len(list().Updates) == 2 })
+	second := list().Updates[0]
+	if second.Full || second.Build != "incremental" || second.Valid != 7 || second.LatencyMs <= 0 || second.LatencyMs > 10_000 {
+		t.Errorf("second update %+v", second)
+	}
+	inner.mu.Lock()
+	if inner.received != 2 || inner.built != 2 || inner.served != 2 {
+		t.Errorf("inner observer: %+v", inner)
+	}
+	inner.mu.Unlock()
+
 	var s summaryView
 	getJSON(t, d, "/dashboard/api/summary", &s)
-	if !s.Hooked || len(s.Updates) != 3 || s.Table.Routes != 5 || s.Table.Invalid != 1 {
-		t.Errorf("summary %+v", s)
+	if !s.Hooked || len(s.Updates) != 2 || s.Updates[0].Valid != 7 {
+		t.Errorf("summary %+v", s.Updates)
 	}
-	for range 2 * maxUpdates {
-		d.RecordUpdate(Update{})
+}
+
+// The updates of one build are one entry per client; an update that
+// builds no table has no build; sizes are those of the table serving it.
+func TestUpdatesMerged(t *testing.T) {
+	ups := NewUpdates(nil)
+	t0 := time.Unix(1700000000, 0)
+	ups.UpdateReceived("a", true, t0)
+	ups.UpdateReceived("a", false, t0.Add(time.Millisecond))
+	ups.UpdateReceived("b", false, t0.Add(2*time.Millisecond))
+	ups.TableBuilt(false, 3*time.Millisecond)
+	served := t0.Add(10 * time.Millisecond)
+	ups.UpdateServed("a", t0, served)
+	ups.UpdateServed("a", t0.Add(time.Millisecond), served)
+	ups.UpdateServed("b", t0.Add(2*time.Millisecond), served)
+	// Next: an endpoint-only change, no table built.
+	ups.UpdateReceived("b", false, t0.Add(time.Second))
+	ups.UpdateServed("b", t0.Add(time.Second), t0.Add(time.Second+time.Millisecond))
+	l := ups.list()
+	if len(l) != 3 {
+		t.Fatalf("%d entries: %+v", len(l), l)
 	}
-	if n := len(d.updates.list()); n != maxUpdates {
+	a, b, b2 := l[2], l[1], l[0]
+	if a.Client != "a" || a.Updates != 2 || !a.Full || a.LatencyMs != 10 || a.Build != "full" || a.BuildMs != 3 || a.Valid != -1 {
+		t.Errorf("a %+v", a)
+	}
+	if b.Client != "b" || b.Updates != 1 || b.Full || b.LatencyMs != 8 || b.Build != "full" {
+		t.Errorf("b %+v", b)
+	}
+	if b2.Build != "" || b2.LatencyMs != 1 {
+		t.Errorf("b2 %+v", b2)
+	}
+	if len(ups.full) != 0 {
+		t.Errorf("full updates left: %v", ups.full)
+	}
+	for i := range maxReceived + 10 {
+		ups.UpdateReceived("c", true, t0.Add(time.Duration(i)))
+	}
+	if len(ups.full) > maxReceived {
+		t.Errorf("%d full updates kept", len(ups.full))
+	}
+	for i := range 2 * maxUpdates {
+		ups.UpdateServed("d", t0, t0.Add(time.Duration(i)))
+	}
+	if n := len(ups.list()); n != maxUpdates {
 		t.Errorf("%d updates kept", n)
 	}
 }

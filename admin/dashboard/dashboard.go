@@ -56,6 +56,9 @@ type Options struct {
 	// how far back the rates go (DefaultWindow).
 	Interval time.Duration
 	Window   time.Duration
+	// Updates, the routing.Observer given to routing, lists the routing
+	// updates. Without it the dashboard lists the new tables it sees.
+	Updates *Updates
 	// Poll is how often the open page refreshes itself (DefaultPoll).
 	Poll time.Duration
 	// Prefix is the path the handler is mounted at (DefaultPrefix); it
@@ -71,7 +74,8 @@ type Dashboard struct {
 	o       Options
 	assets  http.Handler
 	sampler *sampler
-	updates *updateLog
+	updates *Updates
+	watch   *tableWatch // nil with Options.Updates
 	index   routeIndex
 
 	epMu   sync.Mutex
@@ -111,13 +115,18 @@ func New(o Options) *Dashboard {
 		o:       o,
 		assets:  http.FileServerFS(sub),
 		sampler: newSampler(int(o.Window/o.Interval), o.Interval),
-		updates: newUpdateLog(maxUpdates),
+		updates: o.Updates,
+	}
+	if d.updates == nil {
+		d.updates = NewUpdates(nil)
+		d.watch = &tableWatch{log: d.updates}
 	}
 	return d
 }
 
-// Run samples the route counts every Interval, and notes routing tables
-// that RecordUpdate was not told about, until ctx is done.
+// Run samples the route counts every Interval, and looks at the routing
+// table (the sizes of the tables updates made, or, without
+// Options.Updates, the new tables), until ctx is done.
 func (d *Dashboard) Run(ctx context.Context) {
 	tick := time.NewTicker(d.o.Interval)
 	defer tick.Stop()
@@ -138,10 +147,12 @@ func (d *Dashboard) sample() {
 	if d.o.Counts != nil {
 		d.sampler.add(now, d.o.Counts.RouteCounts())
 	}
-	if !d.updates.hooked() {
-		t := d.o.Tables.Acquire()
-		d.updates.observe(t)
-		t.Release()
+	t := d.o.Tables.Acquire()
+	defer t.Release()
+	if d.watch != nil {
+		d.watch.observe(t)
+	} else {
+		d.updates.sized(t)
 	}
 }
 

@@ -55,6 +55,7 @@ func (d *Dashboard) summary() summaryView {
 		IntervalS: d.o.Interval.Seconds(), WindowS: d.o.Window.Seconds(),
 	}
 	t := d.o.Tables.Acquire()
+	defer t.Release()
 	s.Table.Created = t.Created().UTC()
 	s.Table.Routes = len(t.Routes())
 	for _, ir := range t.Invalid() {
@@ -64,7 +65,6 @@ func (d *Dashboard) summary() summaryView {
 			s.Table.Invalid++
 		}
 	}
-	t.Release()
 
 	eps := d.endpoints()
 	s.Endpoints = stateCounts(eps)
@@ -88,9 +88,9 @@ func (d *Dashboard) summary() summaryView {
 	s.Busiest = top(rts, func(r rates) float64 { return r.Requests })
 	s.Failing = top(rts, func(r rates) float64 { return r.Errors })
 
-	ups := d.updates.list()
+	ups := d.updateList(t)
 	s.Updates = ups[:min(len(ups), summaryUpdates)]
-	s.Hooked = d.updates.hooked()
+	s.Hooked = d.watch == nil
 	return s
 }
 

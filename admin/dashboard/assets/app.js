@@ -237,6 +237,17 @@
     el.className = "badge" + (bad ? " bad" : "");
   }
 
+  // where shows a source position by its file's base name, the whole
+  // path in the tooltip.
+  function where(pos) {
+    return pos ? h("span", { class: "pos", title: pos }, baseName(pos)) : null;
+  }
+
+  function baseName(pos) {
+    const m = /([^\/]*:\d+:\d+)$/.exec(pos || "");
+    return m ? m[1] : pos;
+  }
+
   function routeLink(id) {
     return h("a", { href: "#routes?q=" + encodeURIComponent(id) }, id);
   }
@@ -265,19 +276,17 @@
   function updatesTable(rows, now, hooked) {
     if (!rows || rows.length === 0) return h("div", { class: "empty" }, "No routing update seen yet.");
     return h("table", { class: "mini" },
-      h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Data client"), h("th", { class: "num" }, "Routes"), h("th", { class: "num" }, "Until live"), h("th", { class: "num" }, "Table"))),
+      h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Data client"), h("th", { class: "num" }, hooked ? "Updates" : "Routes changed"),
+        h("th", { class: "num", title: "from routing receiving the update to the table with it serving (the longest of the entry's updates)" }, "Until live"),
+        h("th", null, "Table build"), h("th", { class: "num", title: "valid / invalid routes of the table serving it" }, "Routes"))),
       h("tbody", null, rows.map(u => h("tr", null,
         h("td", { title: stamp(u.time) }, clock(u.time), " ", h("span", { class: "muted" }, ago(u.time, now))),
-        h("td", null, u.observed ? h("span", { class: "muted", title: "No routing hook reports updates: this is a new table the dashboard saw." }, "new table") : u.client || "–",
+        h("td", null, u.observed ? h("span", { class: "muted", title: "Routing does not report its updates here: a new table the dashboard saw." }, "new table") : u.client || "–",
           u.full ? h("span", { class: "muted" }, " (full set)") : null),
-        h("td", { class: "num" }, updateRoutes(u)),
+        h("td", { class: "num" }, u.observed ? (u.changed > 0 ? fmtInt(u.changed) : u.changed < 0 ? "initial" : "–") : fmtInt(u.updates)),
         h("td", { class: "num" }, u.latency_ms > 0 ? fmtMs(u.latency_ms) : "–"),
-        h("td", { class: "num", title: "valid / invalid routes of the table it made" }, fmtInt(u.valid) + (u.invalid ? " / " + fmtInt(u.invalid) : ""))))));
-  }
-
-  function updateRoutes(u) {
-    if (u.observed) return u.changed > 0 ? fmtInt(u.changed) + " changed" : u.changed < 0 ? "initial" : "–";
-    return u.routes >= 0 ? fmtInt(u.routes) : "–";
+        h("td", null, u.observed ? "–" : u.build ? u.build + " · " + fmtMs(u.build_ms) : h("span", { class: "muted", title: "nothing a table holds changed, e.g. an endpoint list applied in place" }, "none")),
+        h("td", { class: "num" }, u.valid >= 0 ? fmtInt(u.valid) + (u.invalid ? " / " + fmtInt(u.invalid) : "") : "–")))));
   }
 
   function fmtMs(ms) {
@@ -372,7 +381,7 @@
     } else {
       replace(body, p.rows.map(r => h("tr", { "data-route": r.id },
         h("td", { class: "id" }, r.id, r.stale ? [" ", pill("stale", "stale", "its new version was rejected: " + r.stale)] : null, expr(r.text, r.id)),
-        h("td", null, r.source || "–", r.position ? h("span", { class: "pos" }, r.position) : null),
+        h("td", null, r.source || "–", where(r.position)),
         h("td", null, r.backend, r.endpoints ? [" ", endpointsPill(r.endpoints)] : null, r.weight ? h("span", { class: "pos" }, "weight " + r.weight) : null),
         h("td", { class: "num" }, p.rates ? fmtRate(r.rate.rps) : "–"),
         h("td", { class: "num" + (r.rate.eps > 0 ? " bad-text" : "") }, p.rates ? fmtRate(r.rate.eps) : "–"),
@@ -433,6 +442,7 @@
   }
 
   function fadeBar(f) {
+    if (f >= 1) return h("span", { class: "muted", title: "full share of the traffic" }, "done");
     const pct = Math.max(0, Math.min(1, f)) * 100;
     const fill = h("div");
     fill.style.width = pct.toFixed(0) + "%";
@@ -455,7 +465,7 @@
     } else {
       replace(body, p.rows.map(r => h("tr", { "data-invalid": r.id },
         h("td", { class: "id" }, r.id, r.stale ? [" ", pill("stale", "stale", "the table serves the route's last valid version")] : null),
-        h("td", null, r.source || "–", r.position ? h("span", { class: "pos" }, r.position) : null),
+        h("td", null, r.source || "–", where(r.position)),
         h("td", null, pill(r.reason, "dead")),
         h("td", { class: "mono" }, r.error))));
     }
@@ -465,7 +475,7 @@
   // ---- updates ------------------------------------------------------
 
   function renderUpdates(u) {
-    $("updates-note").textContent = u.hooked ? "Updates as routing reports them: the data client, the routes it sent, and the time from routing receiving them to the table with them serving." :
+    $("updates-note").textContent = u.hooked ? "Updates as routing reports them: per table build and data client, how many updates it took in, the longest time one waited from routing receiving it to serving, and the build." :
       "Routing does not report its updates to the dashboard here: the list shows the new tables the dashboard saw (sampled), with how many routes changed.";
     replace($("updates-list"), updatesTable(u.updates, Date.now(), u.hooked));
   }
@@ -499,7 +509,7 @@
     if (x.route) {
       winner = h("div", { class: "panel winner", id: "explain-winner", "data-route": x.route.id },
         h("h3", null, "→ route ", h("a", { href: "#routes?q=" + encodeURIComponent(x.route.id) }, x.route.id)),
-        h("div", { class: "muted" }, (x.route.source || "") + (x.route.position ? " · " + x.route.position : "") + " · weight " + x.route.weight),
+        h("div", { class: "muted" }, x.route.source || "", x.route.position ? [" · ", h("span", { title: x.route.position }, baseName(x.route.position))] : null, " · weight " + x.route.weight),
         h("code", { class: "expr open" }, x.route.text),
         x.params && x.params.length ? h("div", null, "params: ", x.params.map((p, i) => [i ? ", " : "", h("code", null, p.name + "=" + p.value)])) : null);
     } else {
@@ -515,7 +525,7 @@
       const cls = v.outcome.replace(" ", "-");
       rows.push(h("tr", { "data-verdict": v.id, "data-outcome": v.outcome },
         h("td", null, pill(v.outcome, cls), v.tried ? null : h("span", { class: "pos", title: "Match would not evaluate it for this request: it ranks after the winner or is filed under another host" }, "not tried")),
-        h("td", { class: "id" }, routeLink(v.id), h("span", { class: "pos" }, (v.source || "") + (v.position ? " · " + v.position : ""))),
+        h("td", { class: "id" }, routeLink(v.id), h("span", { class: "pos", title: v.position || "" }, (v.source || "") + (v.position ? " · " + baseName(v.position) : ""))),
         h("td", { class: "num" }, v.weight),
         h("td", null, v.reason, expr(v.text, "ex:" + v.id))));
     }
