@@ -494,3 +494,34 @@ func TestSnapshotJSON(t *testing.T) {
 		t.Errorf("nil registry: %s", b)
 	}
 }
+
+// TestOrphanRevived: a route whose filters all went finds its queue, with
+// its counters, when a filter for it comes back within the grace period.
+func TestOrphanRevived(t *testing.T) {
+	reg, ft := fakeRegistry()
+	use := func(f filters.Filter) {
+		c, cancel := reqCtx("r")
+		defer cancel()
+		f.Request(c)
+		c.FResponse = &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody}
+		f.Response(c)
+	}
+	f := create(t, reg, "lifo", 1.0)
+	use(f)
+	f.(filters.Closer).Close()
+	ft.add(orphanGrace - time.Second)
+	g := create(t, reg, "lifo", 1.0)
+	use(g)
+	if st := queueStats(t, reg, "lifo", "r"); st.Admitted != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	ft.add(time.Hour)
+	if st := queueStats(t, reg, "lifo", "r"); st.Admitted != 2 {
+		t.Errorf("a queue in use was dropped: %+v", st)
+	}
+	g.(filters.Closer).Close()
+	ft.add(time.Hour)
+	if n := len(reg.Snapshot().Queues); n != 0 {
+		t.Errorf("%d queues left", n)
+	}
+}

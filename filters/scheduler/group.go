@@ -109,6 +109,7 @@ func (r *Registry) joinGroup(name string, c *claim) *queue {
 		q.grp = &group{name: name, places: map[string]uint64{}, applied: s}
 	} else {
 		q.refs++
+		delete(r.orphans, q)
 	}
 	if c != nil {
 		q.grp.claims = append(q.grp.claims, c)

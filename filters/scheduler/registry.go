@@ -30,6 +30,7 @@ type Registry struct {
 	mu         sync.Mutex
 	seq        uint64
 	queues     map[queueKey]*queue
+	orphans    map[*queue]struct{} // queues without filters
 	admissions map[*admissionFilter]struct{}
 	limiters   map[limiterKey]*limiter
 	closed     bool
@@ -75,6 +76,7 @@ func NewRegistry(o Options) *Registry {
 		base:       time.Now(),
 		rand:       rand.Float64,
 		queues:     map[queueKey]*queue{},
+		orphans:    map[*queue]struct{}{},
 		admissions: map[*admissionFilter]struct{}{},
 		limiters:   map[limiterKey]*limiter{},
 	}
@@ -119,6 +121,7 @@ func (r *Registry) queueLocked(key queueKey, s settings, seq uint64) *queue {
 		r.queues[key] = q
 	}
 	q.refs++
+	delete(r.orphans, q)
 	return q
 }
 
@@ -127,15 +130,22 @@ func (r *Registry) unrefLocked(q *queue) {
 	q.refs--
 	if q.refs == 0 {
 		q.orphaned = r.clock()
+		r.orphans[q] = struct{}{}
 	}
 }
 
 // sweepLocked forgets the idle queues that no filter used for orphanGrace.
 func (r *Registry) sweepLocked() {
+	if len(r.orphans) == 0 {
+		return
+	}
 	now := r.clock()
-	for k, q := range r.queues {
-		if q.refs == 0 && now.Sub(q.orphaned) >= orphanGrace && q.idle() {
-			delete(r.queues, k)
+	for q := range r.orphans {
+		if now.Sub(q.orphaned) >= orphanGrace && q.idle() {
+			delete(r.orphans, q)
+			if r.queues[q.key] == q {
+				delete(r.queues, q.key)
+			}
 		}
 	}
 }
