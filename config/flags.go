@@ -357,7 +357,15 @@ func (c *serveConfig) validate(set map[string]bool) error {
 // printFlags writes the flag list for -help-flags.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "skiff serve flags (skipper-compatible names):")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	// skipper's flags that skiff only warns about or refuses are left out.
+	own := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, skipperOnly := f.Value.(*skipperOnlyValue); !skipperOnly {
+			own.Var(f.Value, f.Name, f.Usage)
+			own.Lookup(f.Name).DefValue = f.DefValue
+		}
+	})
+	own.SetOutput(w)
+	own.PrintDefaults()
+	fmt.Fprintln(w, "\nskipper's other flags are accepted with a warning or refused with a message:\nsee docs/migrating-from-skipper.md")
 }

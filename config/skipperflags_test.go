@@ -317,6 +317,12 @@ func TestSkipperRunMessages(t *testing.T) {
 		t.Errorf("message %q", errOut.String())
 	}
 	out.Reset()
+	if code := Run(Extensions{}, []string{"-help-flags"}, nil, &out, &errOut); code != 0 ||
+		strings.Contains(out.String(), "-kubernetes") || !strings.Contains(out.String(), "-breaker") ||
+		!strings.Contains(out.String(), "migrating-from-skipper.md") {
+		t.Errorf("-help-flags: exit %d, lists skipper's refused flags or not the working ones", code)
+	}
+	out.Reset()
 	if code := Run(Extensions{}, []string{"-version"}, nil, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "skiff ") {
 		t.Errorf("-version: exit %d, %q", code, out.String())
 	}
