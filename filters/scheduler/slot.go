@@ -11,11 +11,9 @@ import (
 	"github.com/skiff-proxy/skiff/filters"
 )
 
-// slotsKey holds the request's slots (*held) in the state bag.
+// slotsKey holds the request's slots in the state bag: the *slot taken
+// last, which links to the ones taken before.
 const slotsKey = "filters/scheduler:slots"
-
-// held lists the slots one request holds, in the order it took them.
-type held struct{ slots []*slot }
 
 // slot is a request's place in a queue. It is given back once: by the
 // filter's Response (the non-body variants), when the response body is
@@ -32,6 +30,7 @@ type slot struct {
 	depth    int
 	released atomic.Bool
 	stop     func() bool // unregisters the context hook
+	outer    *slot       // the slot the request took before this one
 }
 
 func (s *slot) release() {
@@ -51,13 +50,11 @@ func (s *slot) finish() {
 // left while waiting (nobody reads that answer; the access log shows it).
 func acquire(ctx filters.FilterContext, q *queue, withBody bool) {
 	bag := ctx.StateBag()
-	h, _ := bag[slotsKey].(*held)
-	if h != nil {
-		for _, s := range h.slots {
-			if s.q == q && !s.released.Load() {
-				s.depth++
-				return
-			}
+	last, _ := bag[slotsKey].(*slot)
+	for s := last; s != nil; s = s.outer {
+		if s.q == q && !s.released.Load() {
+			s.depth++
+			return
 		}
 	}
 	rctx := ctx.Request().Context()
@@ -65,33 +62,34 @@ func acquire(ctx filters.FilterContext, q *queue, withBody bool) {
 		ctx.Serve(rejection(err))
 		return
 	}
-	s := &slot{q: q, withBody: withBody, depth: 1}
+	s := &slot{q: q, withBody: withBody, depth: 1, outer: last}
 	s.stop = context.AfterFunc(rctx, s.release)
-	if h == nil {
-		h = &held{}
-		bag[slotsKey] = h
-	}
-	h.slots = append(h.slots, s)
+	bag[slotsKey] = s
 }
 
 // done is the response phase of a queue filter: the slot of q goes back
 // now, or with a WithBody variant when the response body has been sent.
 func done(ctx filters.FilterContext, q *queue) {
-	h, _ := ctx.StateBag()[slotsKey].(*held)
-	if h == nil {
-		return
+	bag := ctx.StateBag()
+	var inner *slot // the slot taken after s
+	s, _ := bag[slotsKey].(*slot)
+	for ; s != nil && s.q != q; s = s.outer {
+		inner = s
 	}
-	i := len(h.slots) - 1
-	for ; i >= 0 && h.slots[i].q != q; i-- {
-	}
-	if i < 0 {
+	if s == nil {
 		return // the request was turned away
 	}
-	s := h.slots[i]
 	if s.depth--; s.depth > 0 {
 		return
 	}
-	h.slots = append(h.slots[:i], h.slots[i+1:]...)
+	switch {
+	case inner != nil:
+		inner.outer = s.outer
+	case s.outer != nil:
+		bag[slotsKey] = s.outer
+	default:
+		delete(bag, slotsKey)
+	}
 	if s.withBody {
 		if rsp := ctx.Response(); rsp != nil && rsp.Body != nil && rsp.Body != http.NoBody {
 			rsp.Body = &releasingBody{ReadCloser: rsp.Body, s: s}
