@@ -490,6 +490,9 @@ func TestSnapshotJSON(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b, want)
 	}
 	var nilReg *Registry
+	if err := nilReg.Close(); err != nil {
+		t.Error(err)
+	}
 	if b, _ := json.Marshal(nilReg.Snapshot()); string(b) != `{"queues":[],"admission_control":[],"backend_ratelimits":[]}` {
 		t.Errorf("nil registry: %s", b)
 	}

@@ -83,8 +83,12 @@ func NewRegistry(o Options) *Registry {
 }
 
 // Close turns away the requests waiting in any queue (503) and every
-// request that would wait later. The other filters go on working.
+// request that would wait later. The other filters go on working. A nil
+// registry has nothing to close.
 func (r *Registry) Close() error {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	r.closed = true
 	qs := make([]*queue, 0, len(r.queues))
