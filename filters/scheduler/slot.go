@@ -39,7 +39,7 @@ func (s *slot) release() {
 	}
 }
 
-// finish gives the slot back from the request's own goroutine.
+// finish gives the slot back and drops the context hook.
 func (s *slot) finish() {
 	s.stop()
 	s.release()
