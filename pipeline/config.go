@@ -10,6 +10,7 @@ import (
 	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
+	"github.com/skiff-proxy/skiff/metrics"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -94,4 +95,7 @@ type Config struct {
 	ShutdownStarted <-chan struct{}
 	// Log receives the warnings of the route sources and processors.
 	Log logrus.FieldLogger
+	// Metrics, when set, has every route bound to its metric handle (its
+	// post-processor runs last) and counts the circuit breakers.
+	Metrics *metrics.Registry
 }

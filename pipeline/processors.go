@@ -51,9 +51,14 @@ func preProcessors(c *Config) ([]routing.PreProcessor, error) {
 }
 
 // postProcessors: the load balancer set-up, then <forward> routes that no
-// forward backend resolved are dropped with a reason, then the custom ones.
+// forward backend resolved are dropped with a reason, then the custom
+// ones, and last the routes that are left are bound to their metrics.
 func postProcessors(c *Config, endpoints *healthcheck.Registry) []routing.PostProcessor {
-	return append([]routing.PostProcessor{loadbalancer.NewPostProcessor(endpoints), routing.ForwardUnresolved{}}, c.PostProcessors...)
+	pps := append([]routing.PostProcessor{loadbalancer.NewPostProcessor(endpoints), routing.ForwardUnresolved{}}, c.PostProcessors...)
+	if c.Metrics != nil {
+		pps = append(pps, c.Metrics.PostProcessor())
+	}
+	return pps
 }
 
 func parseChains(chains []string) ([]*eskip.Filter, error) {

@@ -19,7 +19,14 @@ import (
 func filterState(c *Config) (builtin.Options, func()) {
 	bo := builtin.Options{Logging: c.Logging}
 	if c.EnableBreakers {
-		bo.Breakers = breaker.NewRegistry(breaker.Options{})
+		var bopts breaker.Options
+		if c.Metrics != nil {
+			bopts.OnStateChange = c.Metrics.BreakerStateChange
+		}
+		bo.Breakers = breaker.NewRegistry(bopts)
+		if c.Metrics != nil {
+			c.Metrics.WatchBreakers(bo.Breakers.Len)
+		}
 	}
 	if c.EnableRatelimits {
 		bo.Ratelimits = ratelimit.NewRegistry(ratelimit.Options{})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/dataclients"
@@ -14,6 +15,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/breaker"
+	"github.com/skiff-proxy/skiff/metrics"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
 	"github.com/skiff-proxy/skiff/routing"
 )
@@ -24,6 +26,9 @@ const (
 	DefaultSupportListener = "127.0.0.1:9911"
 	DefaultMaxLoopbacks    = 9
 	DefaultHTTPStatus      = 404
+
+	// DefaultMetricsMaxRoutes is MetricsMaxRoutes' default.
+	DefaultMetricsMaxRoutes = metrics.DefaultMaxRoutes
 
 	DefaultReadTimeoutServer       = 5 * time.Minute
 	DefaultReadHeaderTimeoutServer = 60 * time.Second
@@ -125,6 +130,18 @@ type Options struct {
 	// EnableProfile serves /debug/pprof on the support listener. Off by
 	// default: profiles expose memory contents and cost CPU on demand.
 	EnableProfile bool
+	// MetricsMaxRoutes bounds the route ids with metric series of their
+	// own (-metrics-max-routes, DefaultMetricsMaxRoutes): the routes
+	// beyond share the series route="other"; negative: every route does.
+	// DisableMetrics turns metrics off (-disable-metrics): no /metrics on
+	// the support listener, and requests measure nothing.
+	MetricsMaxRoutes int
+	DisableMetrics   bool
+	// TracerProvider traces requests with an embedding program's own
+	// provider (W3C trace context and baggage propagated) instead of one
+	// Run makes from the OTEL_* environment (docs/metrics.md, "Traces");
+	// Run does not shut it down.
+	TracerProvider trace.TracerProvider
 
 	// AccessLogDisabled turns the access log off except for routes that
 	// switch it on with enableAccessLog; AccessLogFormat chooses the

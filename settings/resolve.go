@@ -9,14 +9,18 @@ import (
 	"slices"
 
 	"github.com/sirupsen/logrus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/internal/applog"
+	"github.com/skiff-proxy/skiff/metrics"
 	"github.com/skiff-proxy/skiff/pipeline"
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
+	"github.com/skiff-proxy/skiff/routing"
 )
 
 // Resolved is Options with its defaults applied, checked, and split into
@@ -31,6 +35,13 @@ type Resolved struct {
 	// ServerTLS is the proxy listener's TLS configuration with every
 	// certificate loaded (Inbound.Cert is the first): nil without TLS.
 	ServerTLS *tls.Config
+	// Metrics is the metrics registry, nil with DisableMetrics: Pipeline
+	// binds the routes to it and Proxy reports to it.
+	Metrics *metrics.Registry
+	// Tracer and Propagator trace requests when Tracer is set; Run sets
+	// them from TracerProvider or the OTEL_* environment.
+	Tracer     trace.Tracer
+	Propagator propagation.TextMapPropagator
 }
 
 // Resolve applies defaults and checks everything that can be checked
@@ -122,6 +133,9 @@ func Resolve(o Options) (*Resolved, error) {
 	in.MaxContentLength, in.ValidateQuery, in.NormalizeHost = c.MaxContentLength, !c.DisableValidateQuery, c.NormalizeHost
 	in.Forwarded = fwd
 	in.Log = c.Log
+	if !c.DisableMetrics {
+		c.Metrics = metrics.New(metrics.Options{MaxRoutes: c.MetricsMaxRoutes})
+	}
 	return c, nil
 }
 
@@ -180,6 +194,7 @@ func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline
 	rc := c.RouteConfig()
 	rc.Log = c.Log
 	rc.ShutdownStarted = shutdownStarted
+	rc.Metrics = c.Metrics
 	urls, err := c.routesURLClients()
 	if err != nil {
 		return nil, err
@@ -232,7 +247,18 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 		AccessLog:          al,
 		AccessLogDisabled:  c.AccessLogDisabled,
 		Log:                c.Log,
+		Metrics:            noRouteMetrics(c.Metrics),
+		Tracer:             c.Tracer,
+		Propagator:         c.Propagator,
 	}
+}
+
+// noRouteMetrics is the proxy's Options.Metrics: nil when metrics are off.
+func noRouteMetrics(m *metrics.Registry) routing.RouteMetrics {
+	if m == nil {
+		return nil
+	}
+	return m.NoRoute()
 }
 
 // probeTLS is the TLS configuration of active health probes: they trust
