@@ -37,6 +37,13 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := c.Log
+	// Deferred first, so run last: the spans of the last requests are
+	// exported after the listeners stopped.
+	stopTracing, err := startTracing(c)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 
 	draining := &atomic.Bool{}
 	starting := &atomic.Bool{}
@@ -53,7 +60,11 @@ func Run(ctx context.Context, o Options) error {
 	defer routes.Close()
 
 	routingCtx, stopRouting := context.WithCancel(context.Background())
-	rt := routing.New(routing.Options{BuildOptions: routes.Build, DataClients: routes.DataClients, Log: log})
+	rt := routing.New(routing.Options{BuildOptions: routes.Build, DataClients: routes.DataClients, Log: log, Observer: routingObserver(c.Metrics)})
+	if c.Metrics != nil {
+		c.Metrics.WatchRouting(rt, routes.DataClients)
+		c.Metrics.WatchEndpoints(routes.Endpoints)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -80,6 +91,9 @@ func Run(ctx context.Context, o Options) error {
 		Output: c.AccessLogOutput, Format: c.AccessLogFormat, JSON: c.AccessLogJSON, StripQuery: c.AccessLogStripQuery, Log: log,
 	})
 	defer al.Close()
+	if c.Metrics != nil {
+		c.Metrics.WatchAccessLog(al.Dropped)
+	}
 
 	px := proxy.New(c.Proxy(rt, al))
 	defer px.Close()
@@ -98,7 +112,7 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("support listener %s: %w", c.SupportListener, err)
 			}
 		}
-		support = admin.NewServer(admin.Handler(admin.Options{
+		support = admin.NewServer(withMetrics(admin.Handler(admin.Options{
 			Routes:    admin.SnapshotsOf(rt),
 			Endpoints: withDamping(admin.EndpointsOf(rt, routes.Endpoints), routes.NATS),
 			Printer:   admin.EskipPrinter{},
@@ -106,7 +120,7 @@ func Run(ctx context.Context, o Options) error {
 			Warnings:  routes.HealthWarnings(c.EtcdUnreachableAfter),
 			Starting:  starting.Load,
 			Profile:   c.EnableProfile,
-		}), c.IdleTimeoutServer, applog.ServerLog(log))
+		}), c.Metrics), c.IdleTimeoutServer, applog.ServerLog(log))
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- admin.Serve(support, ln) }()
 	}

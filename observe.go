@@ -1,0 +1,62 @@
+package skiff
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/skiff-proxy/skiff/admin"
+	"github.com/skiff-proxy/skiff/metrics"
+	"github.com/skiff-proxy/skiff/routing"
+	"github.com/skiff-proxy/skiff/settings"
+)
+
+// tracingShutdownTimeout bounds the export of the last spans at shutdown.
+const tracingShutdownTimeout = 5 * time.Second
+
+// startTracing sets c.Tracer from Options.TracerProvider or, without
+// one, from the OTEL_* environment (off unless it asks for traces). The
+// returned func exports the spans still buffered and stops the exporter
+// Run made; Run calls it last, after the listeners stopped.
+func startTracing(c *settings.Resolved) (func(), error) {
+	if c.TracerProvider != nil {
+		c.Tracer = c.TracerProvider.Tracer(metrics.TracerName)
+		return func() {}, nil
+	}
+	tr, err := metrics.TracingFromEnv(context.Background())
+	if err != nil {
+		return nil, &settings.ConfigError{Option: "OTEL_* environment", Err: err}
+	}
+	if tr == nil {
+		return func() {}, nil
+	}
+	c.Tracer, c.Propagator = tr.Tracer(), tr.Propagator
+	c.Log.Info("tracing: spans exported with OTLP over HTTP")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := tr.Shutdown(ctx); err != nil {
+			c.Log.Warnf("tracing: exporting the last spans: %v", err)
+		}
+	}, nil
+}
+
+// routingObserver is routing's Observer: nil when metrics are off.
+func routingObserver(m *metrics.Registry) routing.Observer {
+	if m == nil {
+		return nil
+	}
+	return m.RoutingObserver()
+}
+
+// withMetrics serves /metrics from m on the support listener, in front of
+// admin's handler h.
+func withMetrics(h http.Handler, m *metrics.Registry) http.Handler {
+	if m == nil {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", admin.MetricsHandler(m.Handler()))
+	mux.Handle("/", h)
+	return mux
+}
