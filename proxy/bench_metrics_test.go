@@ -14,10 +14,10 @@ import (
 
 // metricsProxy is a proxy serving defs, with skiff's metrics when reg is
 // set: the routes are bound to it when the table is built, as in Run.
-func metricsProxy(tb testing.TB, reg *metrics.Registry, defs ...*eskip.Route) *Proxy {
+func metricsProxy(tb testing.TB, reg *metrics.Registry, rt http.RoundTripper, defs ...*eskip.Route) *Proxy {
 	tb.Helper()
 	pps := []routing.PostProcessor{loadbalancer.NewPostProcessor(healthcheck.New(healthcheck.Config{}))}
-	o := Options{}
+	o := Options{Transport: rt}
 	if reg != nil {
 		pps = append(pps, reg.PostProcessor())
 		o.Metrics = reg.NoRoute()
@@ -39,30 +39,38 @@ func metricsBenchRoutes(tb testing.TB) []*eskip.Route {
 	return append(benchRoutes(be), lbRoute("lb", "/lb", lb...))
 }
 
-// BenchmarkProxyMetrics is BenchmarkProxy's request path (h1 client) with
-// metrics off and on; compare with benchstat -col /metrics.
+// BenchmarkProxyMetrics is BenchmarkProxy's request path with metrics
+// off and on, over loopback TCP (h1 client, canned backends) and with the
+// in-memory backend client of BenchmarkProxyMem; compare with
+// benchstat -col /metrics.
 func BenchmarkProxyMetrics(b *testing.B) {
 	routes := metricsBenchRoutes(b)
-	for _, on := range []bool{false, true} {
-		name := "metrics=off"
-		var reg *metrics.Registry
-		if on {
-			name = "metrics=on"
-			reg = metrics.New(metrics.Options{})
-		}
+	reg := metrics.New(metrics.Options{})
+	for _, tr := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{{"net", nil}, {"mem", memTransport{}}} {
 		for _, path := range []string{"/bench", "/filters", "/lb"} {
-			b.Run(name+path, func(b *testing.B) {
-				p := metricsProxy(b, reg, routes...)
-				defer p.Close()
-				req := httptest.NewRequest("GET", path, nil)
-				w := &discardWriter{h: http.Header{}}
-				b.ReportAllocs()
-				for b.Loop() {
-					clear(w.h)
-					delete(req.Header, "X-Trace")
-					p.ServeHTTP(w, req)
+			for _, on := range []bool{false, true} {
+				name := tr.name + path + "/metrics=off"
+				var r *metrics.Registry
+				if on {
+					name = tr.name + path + "/metrics=on"
+					r = reg
 				}
-			})
+				b.Run(name, func(b *testing.B) {
+					p := metricsProxy(b, r, tr.rt, routes...)
+					defer p.Close()
+					req := httptest.NewRequest("GET", path, nil)
+					w := &discardWriter{h: http.Header{}}
+					b.ReportAllocs()
+					for b.Loop() {
+						clear(w.h)
+						delete(req.Header, "X-Trace")
+						p.ServeHTTP(w, req)
+					}
+				})
+			}
 		}
 	}
 }
@@ -76,7 +84,7 @@ func TestMetricsAllocFree(t *testing.T) {
 	reg := metrics.New(metrics.Options{})
 	for _, path := range []string{"/bench", "/filters", "/lb", "/none"} {
 		allocs := func(reg *metrics.Registry) float64 {
-			p := metricsProxy(t, reg, routes...)
+			p := metricsProxy(t, reg, nil, routes...)
 			defer p.Close()
 			req := httptest.NewRequest("GET", path, nil)
 			w := &discardWriter{h: http.Header{}}
