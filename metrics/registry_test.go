@@ -112,7 +112,7 @@ func registryOf(names ...string) filters.Registry {
 
 // build makes a table with the registry's post-processor, the load
 // balancer's before it.
-func build(t *testing.T, r *Registry, hc *healthcheck.Registry, doc string) *routing.Table {
+func build(t testing.TB, r *Registry, hc *healthcheck.Registry, doc string) *routing.Table {
 	t.Helper()
 	defs, err := eskip.Parse(doc)
 	if err != nil {
