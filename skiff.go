@@ -120,6 +120,7 @@ func Run(ctx context.Context, o Options) error {
 			Warnings:  routes.HealthWarnings(c.EtcdUnreachableAfter),
 			Starting:  starting.Load,
 			Profile:   c.EnableProfile,
+			Queues:    admin.QueuesOf(routes.Scheduler),
 		}), c.Metrics), c.IdleTimeoutServer, applog.ServerLog(log))
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- admin.Serve(support, ln) }()

@@ -68,6 +68,9 @@ type Options struct {
 	// Endpoints lists the load-balanced endpoints for /endpoints; nil
 	// disables it.
 	Endpoints func() []EndpointView
+	// Queues snapshots the load-shedding queues for /queues; nil
+	// disables it.
+	Queues func() QueueSnapshot
 	// Profile mounts /debug/pprof/.
 	Profile bool
 }
@@ -82,6 +85,9 @@ func Handler(o Options) http.Handler {
 	}
 	if o.Endpoints != nil {
 		mux.Handle("/endpoints", endpointsHandler(o.Endpoints))
+	}
+	if o.Queues != nil {
+		mux.Handle("/queues", queuesHandler(o.Queues))
 	}
 	if o.Profile {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

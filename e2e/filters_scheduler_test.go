@@ -258,13 +258,12 @@ func TestSchedulerStreamHoldsSlot(t *testing.T) {
 }
 
 // TestSchedulerQueuesEndpoint: with the filters built in, the support
-// listener's /queues shows their queues. It skips while filters/builtin
-// does not register them or admin does not serve /queues.
+// listener's /queues shows their queues.
 func TestSchedulerQueuesEndpoint(t *testing.T) {
 	be := newBackend(t, "be", nil)
 	in := start(t, routes(`api: Path("/api") -> lifo(3, 4, "5s") -> "`+be.URL+`";`), skiff.Options{})
-	if _, ok := schedulerInvalid(t, in)["api"]; ok {
-		t.Skip("lifo is not a built-in filter yet (filters/builtin)")
+	if reason, ok := schedulerInvalid(t, in)["api"]; ok {
+		t.Fatalf("lifo route invalid: %v", reason)
 	}
 	if got := in.get(t, "/api"); got.status != 200 {
 		t.Fatalf("/api: %d", got.status)
@@ -274,8 +273,8 @@ func TestSchedulerQueuesEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rsp.Body.Close()
-	if rsp.StatusCode == 404 {
-		t.Skip("/queues is not served yet (admin.Options.Queues)")
+	if rsp.StatusCode != 200 {
+		t.Fatalf("/queues: %d", rsp.StatusCode)
 	}
 	var snap scheduler.Snapshot
 	if err := json.NewDecoder(rsp.Body).Decode(&snap); err != nil {
@@ -294,8 +293,6 @@ func TestSchedulerQueuesEndpoint(t *testing.T) {
 // gets at most maxHits requests per window; the others are refused
 // without reaching a backend.
 func TestSchedulerBackendRatelimitLB(t *testing.T) {
-	t.Skip("needs the proxy to ask filters' RefuseAttempt before each attempt of a load-balanced route " +
-		"(filters/scheduler README, Load-balanced routes); remove this skip with that change")
 	a := newBackend(t, "a", nil)
 	b := newBackend(t, "b", nil)
 	r := schedulerStart(t, routes(

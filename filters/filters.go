@@ -212,6 +212,17 @@ type AttemptFilter interface {
 	Attempt(ctx FilterContext, endpoint string)
 }
 
+// AttemptGate is implemented by filters that may refuse an attempt of a
+// load-balanced route before the chosen endpoint (host:port) is contacted
+// (backendRatelimit). It is asked after the AttemptFilters; a non-nil
+// response is the answer, as the backend's would be (response filters
+// run): the endpoint is not contacted, its health is not touched, and no
+// other endpoint is tried.
+type AttemptGate interface {
+	Filter
+	RefuseAttempt(ctx FilterContext, endpoint string) *http.Response
+}
+
 // RetryFilter is implemented by filters that decide whether a request to
 // a load-balanced route goes on to another endpoint after an attempt
 // failed without a response: an attempt budget and the error classes

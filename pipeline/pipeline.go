@@ -6,6 +6,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/etcd"
 	"github.com/skiff-proxy/skiff/dataclients/nats"
+	"github.com/skiff-proxy/skiff/filters/scheduler"
 	"github.com/skiff-proxy/skiff/filters/tee"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/routing"
@@ -29,7 +30,9 @@ type Pipeline struct {
 	// Shadow sends the copies of the tee filters; whoever creates the
 	// proxy hands it over (Shadow.SetRouter) for teeLoopback's copies.
 	Shadow *tee.Shadow
-	close  func()
+	// Scheduler holds the load-shedding filters' queues, for /queues.
+	Scheduler *scheduler.Registry
+	close     func()
 }
 
 // New assembles c. Everything that can be checked before anything starts
@@ -48,7 +51,7 @@ func New(c Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, preds, shadow, closeState, err := registries(&c)
+	reg, preds, state, closeState, err := registries(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +87,8 @@ func New(c Config) (*Pipeline, error) {
 	}
 	clients = append(clients, c.DataClients...)
 	return &Pipeline{
-		Shadow:    shadow,
+		Shadow:    state.Shadow,
+		Scheduler: state.Scheduler,
 		Etcd:      etcdClient,
 		NATS:      natsClient,
 		Endpoints: endpoints,

@@ -8,6 +8,7 @@ import (
 	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/filters/builtin"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
+	"github.com/skiff-proxy/skiff/filters/scheduler"
 	"github.com/skiff-proxy/skiff/filters/tee"
 	"github.com/skiff-proxy/skiff/predicates"
 	"github.com/skiff-proxy/skiff/routing"
@@ -37,8 +38,10 @@ func filterState(c *Config) (builtin.Options, func()) {
 		ao.Log = c.Log
 	}
 	bo.Auth = auth.NewRegistry(ao)
+	bo.Scheduler = scheduler.NewRegistry(scheduler.Options{Log: c.Log})
 	return bo, func() {
 		bo.Shadow.Close()
+		_ = bo.Scheduler.Close()
 		_ = bo.Auth.Close()
 		if bo.Ratelimits != nil {
 			bo.Ratelimits.Close()
@@ -50,12 +53,13 @@ func filterState(c *Config) (builtin.Options, func()) {
 // then the custom specs (replacing built-ins of the same name), then the
 // disabled names removed, then the RegisterFilters hook. On error nothing
 // is left to close.
-func registries(c *Config) (filters.Registry, routing.PredicateRegistry, *tee.Shadow, func(), error) {
+// state is the shared state of the stateful filters (filterState).
+func registries(c *Config) (filters.Registry, routing.PredicateRegistry, builtin.Options, func(), error) {
 	state, closeState := filterState(c)
 	reg, err := builtin.Registry(state)
 	if err != nil {
 		closeState()
-		return nil, nil, nil, nil, fmt.Errorf("built-in filters: %w", err)
+		return nil, nil, builtin.Options{}, nil, fmt.Errorf("built-in filters: %w", err)
 	}
 	for _, s := range c.Filters {
 		reg.Register(s)
@@ -72,5 +76,5 @@ func registries(c *Config) (filters.Registry, routing.PredicateRegistry, *tee.Sh
 	for _, s := range c.Predicates {
 		preds.Register(s)
 	}
-	return reg, preds, state.Shadow, closeState, nil
+	return reg, preds, state, closeState, nil
 }

@@ -98,6 +98,14 @@ func (p *Proxy) attempt(c *reqCtx, m *loadbalancer.Member) error {
 				af.Attempt(c, m.Host)
 			}
 		}
+		for _, f := range c.route.Filters {
+			if g, ok := f.Filter.(filters.AttemptGate); ok {
+				if rsp := g.RefuseAttempt(c, m.Host); rsp != nil {
+					c.resp = rsp
+					return nil
+				}
+			}
+		}
 	}
 	ep := m.Endpoint
 	ep.Begin()

@@ -37,8 +37,12 @@ type Proxy struct {
 	h1     *h1.Client        // plain http backends
 	std    *http.Transport   // https, Expect: 100-continue
 	h2c    *http.Transport   // h2c:// backends (HTTP/2 prior knowledge only)
-	tlsCfg *tls.Config       // for upgrade dials to https backends
-	named  tlsNames          // https endpoints verified against a given name
+	// viaProxy sends the requests of routes whose backend is an HTTP
+	// proxy (filters.BackendIsProxy) to the proxy in the request's
+	// context (proxyURLKey): absolute form, CONNECT for https targets.
+	viaProxy *http.Transport
+	tlsCfg   *tls.Config // for upgrade dials to https backends
+	named    tlsNames    // https endpoints verified against a given name
 
 	panics panicLimiter
 
@@ -108,6 +112,8 @@ func New(o Options) *Proxy {
 		ForceAttemptHTTP2:      !o.BackendHTTP1Only,
 	}
 	p.named.base = p.std
+	p.viaProxy = p.std.Clone()
+	p.viaProxy.Proxy = proxyFromContext
 	if o.BackendHTTP1Only {
 		p.std.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
@@ -144,6 +150,7 @@ func (p *Proxy) closeIdleLoop(period time.Duration) {
 		case <-tk.C:
 			p.h1.CloseIdle()
 			p.std.CloseIdleConnections()
+			p.viaProxy.CloseIdleConnections()
 			p.h2c.CloseIdleConnections()
 			p.named.sweep()
 		}
@@ -172,6 +179,7 @@ func (p *Proxy) Close() error {
 	p.wg.Wait()
 	p.h1.Close()
 	p.std.CloseIdleConnections()
+	p.viaProxy.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
 	p.named.sweep()
 	p.named.sweep() // the second forgets every name, used or not

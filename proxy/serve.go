@@ -317,6 +317,13 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 	if r.Host == "" {
 		r.Host = stripDefaultPort(scheme, host)
 	}
+	// A route whose backend is an HTTP proxy (backendIsProxy) sends
+	// through it; a custom Transport is left alone.
+	_, viaProxy := c.bag[filters.BackendIsProxy]
+	viaProxy = viaProxy && p.custom == nil
+	if viaProxy {
+		rt = p.viaProxy
+	}
 	out := r
 	own := rt == roundTripper(p.h1)
 	if !own {
@@ -327,6 +334,9 @@ func (p *Proxy) forwardOnce(c *reqCtx, scheme, host string) error {
 			return err
 		}
 		out = clientRequest(r)
+	}
+	if viaProxy {
+		out = toProxy(out, c, urlScheme, host)
 	}
 	c.backendAddr = host
 	if c.span != nil {
@@ -456,4 +466,27 @@ func clientRequest(r *http.Request) *http.Request {
 		out.ContentLength = -1
 	}
 	return out
+}
+
+type proxyURLKey struct{}
+
+// proxyFromContext is the Proxy function of Proxy.viaProxy.
+func proxyFromContext(r *http.Request) (*url.URL, error) {
+	u, _ := r.Context().Value(proxyURLKey{}).(*url.URL)
+	return u, nil
+}
+
+// toProxy turns out, addressed to the route's backend scheme://host, into
+// a request for the target the client asked for (its Host, the listener's
+// scheme), sent through that backend as an HTTP proxy: absolute form with
+// the target as Host (RFC 9112 §3.2), or a CONNECT tunnel for https
+// targets. out is the caller's own copy (clientRequest).
+func toProxy(out *http.Request, c *reqCtx, scheme, host string) *http.Request {
+	target := "http"
+	if out.TLS != nil {
+		target = "https"
+	}
+	out.URL.Scheme, out.URL.Host = target, c.requestHost
+	out.Host = c.requestHost
+	return out.WithContext(context.WithValue(out.Context(), proxyURLKey{}, &url.URL{Scheme: scheme, Host: host}))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/skiff-proxy/skiff/filters/query"
 	"github.com/skiff-proxy/skiff/filters/ratelimit"
 	"github.com/skiff-proxy/skiff/filters/redirect"
+	"github.com/skiff-proxy/skiff/filters/scheduler"
 	"github.com/skiff-proxy/skiff/filters/status"
 	"github.com/skiff-proxy/skiff/filters/tee"
 	"github.com/skiff-proxy/skiff/filters/timeout"
@@ -46,6 +47,10 @@ type Options struct {
 	// filters. nil: those refuse to be created; basicAuth, forwardToken and
 	// forwardTokenField work.
 	Auth *auth.Registry
+	// Scheduler backs the load-shedding filters (fifo, lifo, lifoGroup and
+	// their WithBody variants, admissionControl, backendRatelimit) and
+	// /queues. nil: they get a registry of their own that nothing shows.
+	Scheduler *scheduler.Registry
 	// Logging configures the logging filters (-max-audit-body).
 	Logging logging.Options
 }
@@ -74,12 +79,16 @@ func groups(o Options) []group {
 		{"filters/auth", auth.Specs(o.Auth)},
 		{"filters/chaos", chaos.Specs()},
 		{"filters/body", body.Specs()},
+		{"filters/scheduler", scheduler.Specs(o.Scheduler)},
 		{"filters/annotate", annotate.Specs()},
 		{"filters/logging", logging.Specs(o.Logging)},
 		{"filters/tracing", tracing.Specs()},
 	}
 	if o.Shadow != nil {
 		gs = append(gs, group{"filters/tee", append(tee.Specs(o.Shadow), tee.LoopbackSpec(o.Shadow), tee.ResponseSpec(o.Shadow))})
+	}
+	if o.Ratelimits != nil {
+		gs = append(gs, group{"filters/scheduler", []filters.Spec{scheduler.BackendRatelimitSpec(o.Scheduler)}})
 	}
 	return gs
 }
