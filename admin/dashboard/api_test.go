@@ -657,3 +657,68 @@ func TestRun(t *testing.T) {
 		t.Errorf("window %v", d.o.Window)
 	}
 }
+
+// fakeBalancer is a pool that takes endpoint lists in place.
+type fakeBalancer struct {
+	mu  sync.Mutex
+	eps []routing.LBEndpoint
+}
+
+func (b *fakeBalancer) Endpoints() []routing.LBEndpoint {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eps
+}
+
+func (b *fakeBalancer) UpdateEndpoints(eps []routing.LBEndpoint) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.eps = eps
+	return true
+}
+
+type poolMaker struct{}
+
+func (poolMaker) Do(rs []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
+	for _, r := range rs {
+		if r.BackendType == eskip.LBBackend && r.Balancer == nil {
+			r.Balancer = &fakeBalancer{eps: r.LBEndpoints}
+		}
+	}
+	return rs, nil
+}
+
+// A load-balanced route shows, and is found by, the endpoints its pool
+// uses now, also after an endpoint-only update that built no table.
+func TestRoutesShowLiveEndpoints(t *testing.T) {
+	c := &pushClient{name: "nats", ch: make(chan dataclients.Update, 1)}
+	log := logrus.New()
+	log.SetOutput(discard{})
+	rt := routing.New(routing.Options{DataClients: []dataclients.DataClient{c}, Log: log, Coalesce: -1,
+		BuildOptions: routing.BuildOptions{PostProcessors: []routing.PostProcessor{poolMaker{}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); rt.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	c.ch <- dataclients.Update{Reset: true, Upserts: parse(t, `pool: Path("/pool") -> <roundRobin, "http://127.0.0.1:9005", "http://127.0.0.1:9006">;`)}
+	<-rt.FirstLoad()
+	d := New(Options{Tables: rt})
+	var p routesAnswer
+	getJSON(t, d, "/dashboard/api/routes?q=9006", &p)
+	if p.Matched != 1 {
+		t.Fatalf("before: %+v", p)
+	}
+	c.ch <- dataclients.Update{Upserts: parse(t, `pool: Path("/pool") -> <roundRobin, "http://127.0.0.1:9005", "http://127.0.0.1:9007">;`)}
+	waitFor(t, func() bool {
+		getJSON(t, d, "/dashboard/api/routes?q=9007", &p)
+		return p.Matched == 1
+	})
+	if !strings.Contains(p.Rows[0].Text, `"http://127.0.0.1:9007"`) || strings.Contains(p.Rows[0].Text, "9006") {
+		t.Errorf("text %s", p.Rows[0].Text)
+	}
+	var v explainView
+	getJSON(t, d, "/dashboard/api/explain?url=/pool", &v)
+	if v.Route == nil || !strings.Contains(v.Route.Text, "9007") {
+		t.Errorf("explained route %+v", v.Route)
+	}
+}

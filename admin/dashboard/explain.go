@@ -61,11 +61,7 @@ type verdictView struct {
 }
 
 func briefOf(r *routing.Route) verdictRoute {
-	text := r.Def.String()
-	if len(text) > maxText {
-		text = truncate(text, maxText)
-	}
-	return verdictRoute{Id: r.Id, Source: r.Source, Position: position(r.Def.Pos, r.Source), Text: text, Weight: r.Weight}
+	return verdictRoute{Id: r.Id, Source: r.Source, Position: position(r.Def.Pos, r.Source), Text: routeText(r), Weight: r.Weight}
 }
 
 // explainRequest makes the request to explain: method, URL (a path alone

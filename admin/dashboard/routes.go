@@ -50,20 +50,31 @@ func (x *routeIndex) get(t *routing.Table) []string {
 	byDef := make(map[*eskip.Route]string, len(routes))
 	var b strings.Builder
 	for i, r := range routes {
-		if s, ok := x.byDef[r.Def]; ok && strings.HasPrefix(s, strings.ToLower(r.Id)+"\x00"+strings.ToLower(r.Source)+"\x00") {
-			text[i], byDef[r.Def] = s, s
-			continue
+		s, ok := x.byDef[r.Def]
+		if !ok || !strings.HasPrefix(s, strings.ToLower(r.Id)+"\x00"+strings.ToLower(r.Source)+"\x00") {
+			b.Reset()
+			b.WriteString(r.Id)
+			b.WriteByte(0)
+			b.WriteString(r.Source)
+			b.WriteByte(0)
+			b.WriteString(position(r.Def.Pos, r.Source))
+			b.WriteByte(0)
+			b.WriteString(r.Def.String())
+			s = strings.ToLower(b.String())
 		}
-		b.Reset()
-		b.WriteString(r.Id)
-		b.WriteByte(0)
-		b.WriteString(r.Source)
-		b.WriteByte(0)
-		b.WriteString(position(r.Def.Pos, r.Source))
-		b.WriteByte(0)
-		b.WriteString(r.Def.String())
-		text[i] = strings.ToLower(b.String())
-		byDef[r.Def] = text[i]
+		byDef[r.Def] = s
+		text[i] = s
+		if r.Balancer != nil {
+			// The pool may have taken endpoint-only updates since the
+			// route was built: its endpoints now are searched too.
+			b.Reset()
+			b.WriteString(s)
+			for _, e := range r.Balancer.Endpoints() {
+				b.WriteByte(0)
+				b.WriteString(e.Scheme + "://" + e.Host)
+			}
+			text[i] = strings.ToLower(b.String())
+		}
 	}
 	x.table, x.text, x.byDef = weak.Make(t), text, byDef
 	return text
@@ -213,12 +224,8 @@ func (d *Dashboard) routes(q url.Values) (any, error) {
 	ids := make([]string, 0, end-start)
 	lb := map[string]*stateCount{}
 	for _, r := range sel[start:end] {
-		text := r.Def.String()
-		if len(text) > maxText {
-			text = truncate(text, maxText)
-		}
 		row := routeRow{
-			Id: r.Id, Source: r.Source, Position: position(r.Def.Pos, r.Source), Text: text,
+			Id: r.Id, Source: r.Source, Position: position(r.Def.Pos, r.Source), Text: routeText(r),
 			Backend: backendKind(r.BackendType), Weight: r.Weight, Stale: stale[r.Id], Rate: rts[r.Id],
 		}
 		if r.BackendType == eskip.LBBackend {
@@ -275,6 +282,27 @@ func byRate(sel []*routing.Route, rts map[string]rates, errors bool) []*routing.
 		}
 	}
 	return out
+}
+
+// routeText is the route's expression, with the endpoints a load-balanced
+// route's pool uses now (it may have taken endpoint-only updates since the
+// route was built), cut at maxText.
+func routeText(r *routing.Route) string {
+	def := r.Def
+	if r.Balancer != nil {
+		eps := r.Balancer.Endpoints()
+		cp := *def
+		cp.LBEndpoints = make([]*eskip.LBEndpoint, len(eps))
+		for i, e := range eps {
+			cp.LBEndpoints[i] = &eskip.LBEndpoint{Address: e.Scheme + "://" + e.Host, Zone: e.Zone}
+		}
+		def = &cp
+	}
+	text := def.String()
+	if len(text) > maxText {
+		text = truncate(text, maxText)
+	}
+	return text
 }
 
 // truncate cuts s to at most n bytes at a rune boundary and marks the cut.

@@ -243,6 +243,17 @@
     return pos ? h("span", { class: "pos", title: pos }, baseName(pos)) : null;
   }
 
+  // client shows a data client's name, its middle cut when long (file
+  // clients are named by their paths), the whole name in the tooltip.
+  function shortName(name) {
+    return name && name.length > 44 ? name.slice(0, 14) + "…" + name.slice(-28) : name || "";
+  }
+
+  function client(name) {
+    if (!name) return "–";
+    return h("span", { class: "client", title: name }, shortName(name));
+  }
+
   function baseName(pos) {
     const m = /([^\/]*:\d+:\d+)$/.exec(pos || "");
     return m ? m[1] : pos;
@@ -281,7 +292,7 @@
         h("th", null, "Table build"), h("th", { class: "num", title: "valid / invalid routes of the table serving it" }, "Routes"))),
       h("tbody", null, rows.map(u => h("tr", null,
         h("td", { title: stamp(u.time) }, clock(u.time), " ", h("span", { class: "muted" }, ago(u.time, now))),
-        h("td", null, u.observed ? h("span", { class: "muted", title: "Routing does not report its updates here: a new table the dashboard saw." }, "new table") : u.client || "–",
+        h("td", null, u.observed ? h("span", { class: "muted", title: "Routing does not report its updates here: a new table the dashboard saw." }, "new table") : client(u.client),
           u.full ? h("span", { class: "muted" }, " (full set)") : null),
         h("td", { class: "num" }, u.observed ? (u.changed > 0 ? fmtInt(u.changed) : u.changed < 0 ? "initial" : "–") : fmtInt(u.updates)),
         h("td", { class: "num" }, u.latency_ms > 0 ? fmtMs(u.latency_ms) : "–"),
@@ -381,7 +392,7 @@
     } else {
       replace(body, p.rows.map(r => h("tr", { "data-route": r.id },
         h("td", { class: "id" }, r.id, r.stale ? [" ", pill("stale", "stale", "its new version was rejected: " + r.stale)] : null, expr(r.text, r.id)),
-        h("td", null, r.source || "–", where(r.position)),
+        h("td", null, client(r.source), where(r.position)),
         h("td", null, r.backend, r.endpoints ? [" ", endpointsPill(r.endpoints)] : null, r.weight ? h("span", { class: "pos" }, "weight " + r.weight) : null),
         h("td", { class: "num" }, p.rates ? fmtRate(r.rate.rps) : "–"),
         h("td", { class: "num" + (r.rate.eps > 0 ? " bad-text" : "") }, p.rates ? fmtRate(r.rate.eps) : "–"),
@@ -465,7 +476,7 @@
     } else {
       replace(body, p.rows.map(r => h("tr", { "data-invalid": r.id },
         h("td", { class: "id" }, r.id, r.stale ? [" ", pill("stale", "stale", "the table serves the route's last valid version")] : null),
-        h("td", null, r.source || "–", where(r.position)),
+        h("td", null, client(r.source), where(r.position)),
         h("td", null, pill(r.reason, "dead")),
         h("td", { class: "mono" }, r.error))));
     }
@@ -509,7 +520,7 @@
     if (x.route) {
       winner = h("div", { class: "panel winner", id: "explain-winner", "data-route": x.route.id },
         h("h3", null, "→ route ", h("a", { href: "#routes?q=" + encodeURIComponent(x.route.id) }, x.route.id)),
-        h("div", { class: "muted" }, x.route.source || "", x.route.position ? [" · ", h("span", { title: x.route.position }, baseName(x.route.position))] : null, " · weight " + x.route.weight),
+        h("div", { class: "muted" }, client(x.route.source), x.route.position ? [" · ", h("span", { title: x.route.position }, baseName(x.route.position))] : null, " · weight " + x.route.weight),
         h("code", { class: "expr open" }, x.route.text),
         x.params && x.params.length ? h("div", null, "params: ", x.params.map((p, i) => [i ? ", " : "", h("code", null, p.name + "=" + p.value)])) : null);
     } else {
@@ -525,7 +536,7 @@
       const cls = v.outcome.replace(" ", "-");
       rows.push(h("tr", { "data-verdict": v.id, "data-outcome": v.outcome },
         h("td", null, pill(v.outcome, cls), v.tried ? null : h("span", { class: "pos", title: "Match would not evaluate it for this request: it ranks after the winner or is filed under another host" }, "not tried")),
-        h("td", { class: "id" }, routeLink(v.id), h("span", { class: "pos", title: v.position || "" }, (v.source || "") + (v.position ? " · " + baseName(v.position) : ""))),
+        h("td", { class: "id" }, routeLink(v.id), h("span", { class: "pos", title: (v.source || "") + (v.position ? " · " + v.position : "") }, shortName(v.source) + (v.position ? " · " + baseName(v.position) : ""))),
         h("td", { class: "num" }, v.weight),
         h("td", null, v.reason, expr(v.text, "ex:" + v.id))));
     }
