@@ -152,6 +152,9 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 		"support listener address for /health, /routes and /debug/pprof; empty disables it")
 	fs.StringVar(&o.SupportListener, "metrics-listener", settings.DefaultSupportListener, "legacy name of -support-listener")
 	fs.BoolVar(&o.EnableProfile, "enable-profile", false, "serve /debug/pprof on the support listener")
+	fs.BoolVar(&o.DisableMetrics, "disable-metrics", false, "serve no /metrics on the support listener; requests measure nothing")
+	fs.IntVar(&o.MetricsMaxRoutes, "metrics-max-routes", settings.DefaultMetricsMaxRoutes,
+		`route ids with metric series of their own; the others share route="other" (negative: none)`)
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS key file of the proxy listener")
 	fs.BoolVar(&o.EnableH2C, "enable-h2c-server", false, "serve cleartext HTTP/2 (h2c) on a non-TLS proxy listener")

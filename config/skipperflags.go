@@ -37,8 +37,8 @@ type skipperOnly struct {
 
 // Reasons shared by families of flags.
 const (
-	whyMetrics  = "skiff does not serve /metrics yet; ignored"
-	whyTracing  = "skiff creates no tracing spans yet (the tracing filters are accepted and do nothing); ignored"
+	whyMetrics  = "skiff's /metrics serves a fixed set of Prometheus series (docs/metrics.md); ignored"
+	whyTracing  = "skiff traces with OpenTelemetry as the OTEL_* environment variables say (docs/metrics.md); ignored"
 	whyKube     = "skiff has no Kubernetes data client (Ingress, RouteGroup, endpoints); generate eskip routes and feed them from files, -routes-urls or etcd"
 	whyOPA      = "skiff has no Open Policy Agent filters"
 	whySwarm    = "skiff instances form no swarm, so there are no cluster rate limits (clientRatelimit, ratelimit and -ratelimits limit per instance)"

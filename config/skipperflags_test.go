@@ -263,6 +263,13 @@ enable-proxy-protocol: true
 	if c.opts.TLSMinVersion != tls.VersionTLS12 {
 		t.Errorf("default TLS min version %x", c.opts.TLSMinVersion)
 	}
+	if c.opts.MetricsMaxRoutes != settings.DefaultMetricsMaxRoutes || c.opts.DisableMetrics {
+		t.Errorf("metrics defaults: %d routes, disabled %v", c.opts.MetricsMaxRoutes, c.opts.DisableMetrics)
+	}
+	c, _, err = parseServeFlags([]string{"-inline-routes", "r: * -> <shunt>;", "-metrics-max-routes", "-1", "-disable-metrics"}, Extensions{})
+	if err != nil || c.opts.MetricsMaxRoutes != -1 || !c.opts.DisableMetrics {
+		t.Errorf("metrics flags: %v %+v", err, c)
+	}
 }
 
 func TestSkipperFlagErrors(t *testing.T) {
