@@ -268,7 +268,7 @@
     if (!rows || rows.length === 0) return h("div", { class: "empty" }, emptyText);
     return h("table", { class: "mini" },
       h("thead", null, h("tr", null, h("th", null, "Route"), h("th", { class: "num" }, "Req/s"), h("th", { class: "num" }, "5xx/s"), h("th", { class: "num" }, "5xx %"))),
-      h("tbody", null, rows.map(r => h("tr", null,
+      h("tbody", null, rows.map(r => h("tr", { "data-route": r.id },
         h("td", null, routeLink(r.id)),
         h("td", { class: "num" }, fmtRate(r.rps)),
         h("td", { class: "num" + (r.eps > 0 ? " bad-text" : "") }, fmtRate(r.eps)),
