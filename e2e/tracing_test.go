@@ -137,7 +137,6 @@ func TestTracingOTLP(t *testing.T) {
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "20")
 	t.Setenv("OTEL_SERVICE_NAME", "edge-proxy")
 	t.Setenv("OTEL_TRACES_EXPORTER", "")
-	t.Setenv("OTEL_TRACES_SAMPLER", "")
 	t.Setenv("OTEL_PROPAGATORS", "")
 
 	var seen sync.Map // path -> traceparent
