@@ -152,7 +152,14 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("proxy listener %s: %w", c.Address, err)
 			}
 		}
-		main = inbound.NewServer(c.Inbound, px)
+		// skipper's listener options: the TCP queue and the PROXY protocol.
+		if ln, err = c.WrapListener(ln); err != nil {
+			admin.Shutdown(support)
+			return err
+		}
+		// skipper's steps before routing that skiff keeps out of the proxy:
+		// -refuse-payload and the global -ratelimits limit.
+		main = inbound.NewServer(c.Inbound, c.WrapHandler(px))
 		log.Infof("proxy listener on %s", ln.Addr())
 		go func() { serveErr <- inbound.Serve(main, ln, c.Inbound) }()
 		starting.Store(false)

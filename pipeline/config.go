@@ -8,6 +8,7 @@ import (
 	"github.com/skiff-proxy/skiff/dataclients/nats"
 	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/auth"
+	"github.com/skiff-proxy/skiff/filters/breaker"
 	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
 	"github.com/skiff-proxy/skiff/metrics"
@@ -37,6 +38,9 @@ type Config struct {
 	// rate limit filters are not registered.
 	EnableBreakers   bool
 	EnableRatelimits bool
+	// Breakers are the default and host settings of the breakers
+	// (-breaker), used when EnableBreakers is set.
+	Breakers breaker.Options
 	// Auth configures the shared state of the auth filters (key sets,
 	// tokeninfo); its Log defaults to Log.
 	Auth auth.Options

@@ -20,7 +20,7 @@ import (
 func filterState(c *Config) (builtin.Options, func()) {
 	bo := builtin.Options{Logging: c.Logging}
 	if c.EnableBreakers {
-		var bopts breaker.Options
+		bopts := c.Breakers
 		if c.Metrics != nil {
 			bopts.OnStateChange = c.Metrics.BreakerStateChange
 		}

@@ -98,6 +98,9 @@ type Options struct {
 	// MaxIdleConnsPerHost is the number of idle connections kept per
 	// backend host (-idle-conns-num): 0 means 64, negative keeps none.
 	MaxIdleConnsPerHost int
+	// MaxIdleConns bounds the idle connections kept for all backend hosts
+	// together (-max-idle-connection-backend): 0 means no such bound.
+	MaxIdleConns int
 	// DisableKeepAlives opens a new backend connection per request
 	// (-disable-http-keepalives).
 	DisableKeepAlives bool

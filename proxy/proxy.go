@@ -79,6 +79,7 @@ func New(o Options) *Proxy {
 		ReadIdleTimeout:       t.ReadIdle,
 		IdleConnTimeout:       t.IdleConn,
 		MaxIdlePerHost:        o.MaxIdleConnsPerHost,
+		MaxIdle:               max(o.MaxIdleConns, 0),
 		DisableKeepAlives:     o.DisableKeepAlives,
 		Buffers:               p.bufPool,
 	})
@@ -107,6 +108,7 @@ func New(o Options) *Proxy {
 		MaxResponseHeaderBytes: h1.MaxResponseHeaderBytes,
 		IdleConnTimeout:        t.IdleConn,
 		MaxIdleConnsPerHost:    idlePerHost,
+		MaxIdleConns:           max(o.MaxIdleConns, 0),
 		DisableKeepAlives:      o.DisableKeepAlives || o.MaxIdleConnsPerHost < 0,
 		DisableCompression:     true,
 		ForceAttemptHTTP2:      !o.BackendHTTP1Only,
@@ -124,6 +126,7 @@ func New(o Options) *Proxy {
 		DialContext:            dialer.DialContext,
 		ResponseHeaderTimeout:  t.ResponseHeader,
 		IdleConnTimeout:        t.IdleConn,
+		MaxIdleConns:           max(o.MaxIdleConns, 0),
 		MaxResponseHeaderBytes: h1.MaxResponseHeaderBytes,
 		DisableCompression:     true,
 		Protocols:              new(http.Protocols),

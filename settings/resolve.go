@@ -130,6 +130,7 @@ func Resolve(o Options) (*Resolved, error) {
 	in.WriteTimeout, in.IdleTimeout = c.WriteTimeoutServer, c.IdleTimeoutServer
 	in.MaxHeaderBytes, in.MaxRequestLineBytes, in.MaxTotalHeaderBytes = c.MaxHeaderBytes, c.MaxRequestLineBytes, c.MaxTotalHeaderBytes
 	in.EnableH2C = c.EnableH2C
+	in.TLS = c.ServerTLS
 	in.MaxContentLength, in.ValidateQuery, in.NormalizeHost = c.MaxContentLength, !c.DisableValidateQuery, c.NormalizeHost
 	in.Forwarded = fwd
 	in.Log = c.Log
@@ -152,6 +153,7 @@ func (o *Options) RouteConfig() pipeline.Config {
 		RegisterFilters:  o.RegisterFilters,
 		Predicates:       o.CustomPredicates,
 		EnableBreakers:   o.EnableBreakers || len(o.Breakers) > 0,
+		Breakers:         breakerOptions(o.Breakers),
 		EnableRatelimits: o.EnableRatelimits || len(o.Ratelimits) > 0,
 		Logging:          logging.Options{MaxAuditBody: maxAuditBody(o.MaxAuditBody)},
 		Auth: auth.Options{
@@ -225,6 +227,7 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 		DefaultHTTPStatus:   c.DefaultHTTPStatus,
 		KeepHopHeaders:      c.KeepHopHeaders,
 		MaxIdleConnsPerHost: c.IdleConnsPerHost,
+		MaxIdleConns:        c.MaxIdleConnsBackend,
 		DisableKeepAlives:   c.DisableHTTPKeepalives,
 		Insecure:            c.Insecure,
 		ClientTLS:           c.BackendTLS,

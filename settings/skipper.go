@@ -113,3 +113,17 @@ func (c *Resolved) WrapListener(ln net.Listener) (net.Listener, error) {
 	}
 	return ln, nil
 }
+
+// breakerOptions splits -breaker settings into the default (the last
+// without a host, as in skipper) and the host settings.
+func breakerOptions(l []breaker.Settings) breaker.Options {
+	var o breaker.Options
+	for _, s := range l {
+		if s.Host == "" {
+			o.Global = s
+		} else {
+			o.Hosts = append(o.Hosts, s)
+		}
+	}
+	return o
+}

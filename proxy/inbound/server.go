@@ -24,7 +24,12 @@ type Config struct {
 	MaxTotalHeaderBytes                                       int64 // unfinished heads of all connections
 	// Cert makes the listener serve TLS, with HTTP/2 negotiated by ALPN;
 	// EnableH2C serves cleartext HTTP/2 with prior knowledge without it.
+	// TLS, when set, is the TLS configuration instead of Cert's (all
+	// certificates, minimum version, client authentication, key log); it
+	// is cloned and the protocols to negotiate are set on the clone. Cert
+	// must then be one of its certificates.
 	Cert      *tls.Certificate
+	TLS       *tls.Config
 	EnableH2C bool
 
 	// The steps before routing, in the order they run.
@@ -91,11 +96,15 @@ func Serve(s *http.Server, ln net.Listener, c Config) error {
 		Logger:              c.Log,
 	}
 	if c.Cert != nil {
-		s.TLSConfig = &tls.Config{
-			Certificates: []tls.Certificate{*c.Cert},
-			MinVersion:   tls.VersionTLS12,
-			NextProtos:   []string{"h2", "http/1.1"},
+		if c.TLS != nil {
+			s.TLSConfig = c.TLS.Clone()
+		} else {
+			s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*c.Cert}}
 		}
+		if s.TLSConfig.MinVersion == 0 {
+			s.TLSConfig.MinVersion = tls.VersionTLS12
+		}
+		s.TLSConfig.NextProtos = []string{"h2", "http/1.1"}
 		// The guard's listener does the handshakes (net/http would bound
 		// them by the header timeout too) and hands HTTP/2 connections
 		// to net/http as they are.

@@ -41,6 +41,10 @@ type Config struct {
 	// MaxIdlePerHost bounds the idle connections kept per host:port; zero
 	// means no bound, negative keeps none.
 	MaxIdlePerHost int
+	// MaxIdle bounds the idle connections kept for all hosts together; zero
+	// or negative: no bound. A connection released while the bound is
+	// reached is closed.
+	MaxIdle int
 	// DisableKeepAlives closes every connection after its exchange.
 	DisableKeepAlives bool
 	// Buffers lends the buffers request bodies are copied through, so that
@@ -57,6 +61,8 @@ type Config struct {
 type Client struct {
 	dialer            net.Dialer
 	maxIdlePerHost    int
+	maxIdle           int
+	idleTotal         atomic.Int64 // connections in all pools
 	idleTimeout       time.Duration
 	respHeaderTimeout time.Duration
 	readIdle          time.Duration // bound on the wait for more of a response body
@@ -144,6 +150,7 @@ func NewClient(cfg Config) *Client {
 	return &Client{
 		dialer:            net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: cfg.KeepAlive},
 		maxIdlePerHost:    cfg.MaxIdlePerHost,
+		maxIdle:           cfg.MaxIdle,
 		idleTimeout:       cfg.IdleConnTimeout,
 		respHeaderTimeout: cfg.ResponseHeaderTimeout,
 		readIdle:          max(cfg.ReadIdleTimeout, 0),
@@ -194,6 +201,7 @@ func (c *Client) takeIdle(addr string) *conn {
 		hp.idle[n-1] = nil
 		hp.idle = hp.idle[:n-1]
 		hp.mu.Unlock()
+		c.idleTotal.Add(-1)
 		if c.idleTimeout > 0 && now.Sub(pc.idleSince) > c.idleTimeout {
 			pc.close()
 			continue
@@ -272,6 +280,12 @@ func (pc *conn) release(keep bool) {
 		pc.close()
 		return
 	}
+	if n := c.idleTotal.Add(1); c.maxIdle > 0 && n > int64(c.maxIdle) {
+		c.idleTotal.Add(-1)
+		hp.mu.Unlock()
+		pc.close()
+		return
+	}
 	hp.idle = append(hp.idle, pc)
 	hp.mu.Unlock()
 }
@@ -299,6 +313,7 @@ func (c *Client) closeIdle(final bool) {
 	for addr, hp := range c.pools {
 		hp.mu.Lock()
 		idle = append(idle, hp.idle...)
+		c.idleTotal.Add(-int64(len(hp.idle)))
 		clear(hp.idle)
 		hp.idle = hp.idle[:0]
 		hp.mu.Unlock()

@@ -128,6 +128,49 @@ func TestH1ClientIdleLimit(t *testing.T) {
 	}
 }
 
+// TestH1ClientTotalIdleLimit: MaxIdle bounds the idle connections of all
+// hosts together; connections released beyond it are closed.
+func TestH1ClientTotalIdleLimit(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }
+	s1, _ := countingServer(t, ok)
+	s2, _ := countingServer(t, ok)
+	cfg := testConfig()
+	cfg.MaxIdle = 1
+	c := NewClient(cfg)
+	t.Cleanup(c.Close)
+	for _, u := range []string{s1.URL, s2.URL} {
+		rsp, err := c.RoundTrip(clientReq(t, context.Background(), "GET", u, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(rsp.Body)
+		rsp.Body.Close()
+	}
+	total := 0
+	c.mu.Lock()
+	for _, hp := range c.pools {
+		total += len(hp.idle)
+	}
+	c.mu.Unlock()
+	if total != 1 || c.idleTotal.Load() != 1 {
+		t.Errorf("%d idle connections kept (count %d), want 1", total, c.idleTotal.Load())
+	}
+	// Taking the idle one frees the slot.
+	rsp, err := c.RoundTrip(clientReq(t, context.Background(), "GET", s1.URL, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.idleTotal.Load() != 0 {
+		t.Errorf("count %d while the idle connection is in use", c.idleTotal.Load())
+	}
+	io.ReadAll(rsp.Body)
+	rsp.Body.Close()
+	c.CloseIdle()
+	if c.idleTotal.Load() != 0 {
+		t.Errorf("count %d after CloseIdle", c.idleTotal.Load())
+	}
+}
+
 func TestH1ClientDeadlineDuringBody(t *testing.T) {
 	s, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "start")
