@@ -64,11 +64,13 @@ func BenchmarkProxyMetrics(b *testing.B) {
 					req := httptest.NewRequest("GET", path, nil)
 					w := &discardWriter{h: http.Header{}}
 					b.ReportAllocs()
+					cpu := cpuTime()
 					for b.Loop() {
 						clear(w.h)
 						delete(req.Header, "X-Trace")
 						p.ServeHTTP(w, req)
 					}
+					reportCPU(b, cpu)
 				})
 			}
 		}
