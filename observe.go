@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/skiff-proxy/skiff/admin"
+	"github.com/skiff-proxy/skiff/admin/dashboard"
 	"github.com/skiff-proxy/skiff/metrics"
 	"github.com/skiff-proxy/skiff/routing"
 	"github.com/skiff-proxy/skiff/settings"
@@ -59,4 +60,20 @@ func withMetrics(h http.Handler, m *metrics.Registry) http.Handler {
 	mux.Handle("/metrics", admin.MetricsHandler(m.Handler()))
 	mux.Handle("/", h)
 	return mux
+}
+
+// routeCounts gives the dashboard the metrics' cumulative counts per
+// route: nil when metrics are off.
+func routeCounts(m *metrics.Registry) dashboard.RouteCounter {
+	if m == nil {
+		return nil
+	}
+	return dashboard.CountsFunc(func() map[string]dashboard.RouteCount {
+		counts := m.RouteCounts()
+		out := make(map[string]dashboard.RouteCount, len(counts))
+		for id, c := range counts {
+			out[id] = dashboard.RouteCount{Requests: c.Requests, Errors5xx: c.Errors5xx}
+		}
+		return out
+	})
 }

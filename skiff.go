@@ -11,6 +11,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
+	"github.com/skiff-proxy/skiff/admin/dashboard"
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
@@ -60,7 +61,9 @@ func Run(ctx context.Context, o Options) error {
 	defer routes.Close()
 
 	routingCtx, stopRouting := context.WithCancel(context.Background())
-	rt := routing.New(routing.Options{BuildOptions: routes.Build, DataClients: routes.DataClients, Log: log, Observer: routingObserver(c.Metrics)})
+	// The dashboard lists routing's updates; it passes them on to the metrics.
+	updates := dashboard.NewUpdates(routingObserver(c.Metrics))
+	rt := routing.New(routing.Options{BuildOptions: routes.Build, DataClients: routes.DataClients, Log: log, Observer: updates})
 	if c.Metrics != nil {
 		c.Metrics.WatchRouting(rt, routes.DataClients)
 		c.Metrics.WatchEndpoints(routes.Endpoints)
@@ -112,9 +115,17 @@ func Run(ctx context.Context, o Options) error {
 				return fmt.Errorf("support listener %s: %w", c.SupportListener, err)
 			}
 		}
+		endpoints := withDamping(admin.EndpointsOf(rt, routes.Endpoints), routes.NATS)
+		dash := dashboard.New(dashboard.Options{Tables: rt, Endpoints: endpoints, Counts: routeCounts(c.Metrics), Updates: updates})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dash.Run(routingCtx) // until stopRouting
+		}()
 		support = admin.NewServer(withMetrics(admin.Handler(admin.Options{
 			Routes:    admin.SnapshotsOf(rt),
-			Endpoints: withDamping(admin.EndpointsOf(rt, routes.Endpoints), routes.NATS),
+			Endpoints: endpoints,
+			Dashboard: dash,
 			Printer:   admin.EskipPrinter{},
 			Draining:  draining.Load,
 			Warnings:  routes.HealthWarnings(c.EtcdUnreachableAfter),

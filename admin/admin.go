@@ -73,6 +73,9 @@ type Options struct {
 	Queues func() QueueSnapshot
 	// Profile mounts /debug/pprof/.
 	Profile bool
+	// Dashboard serves /dashboard and everything under it (package
+	// admin/dashboard); nil leaves it out.
+	Dashboard http.Handler
 }
 
 // Handler returns the support listener's handler.
@@ -88,6 +91,10 @@ func Handler(o Options) http.Handler {
 	}
 	if o.Queues != nil {
 		mux.Handle("/queues", queuesHandler(o.Queues))
+	}
+	if o.Dashboard != nil {
+		mux.Handle("/dashboard", o.Dashboard)
+		mux.Handle("/dashboard/", o.Dashboard)
 	}
 	if o.Profile {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
