@@ -2,10 +2,8 @@ package skiff
 
 import (
 	"context"
-	"net/http"
 	"time"
 
-	"github.com/skiff-proxy/skiff/admin"
 	"github.com/skiff-proxy/skiff/admin/dashboard"
 	"github.com/skiff-proxy/skiff/metrics"
 	"github.com/skiff-proxy/skiff/routing"
@@ -48,18 +46,6 @@ func routingObserver(m *metrics.Registry) routing.Observer {
 		return nil
 	}
 	return m.RoutingObserver()
-}
-
-// withMetrics serves /metrics from m on the support listener, in front of
-// admin's handler h.
-func withMetrics(h http.Handler, m *metrics.Registry) http.Handler {
-	if m == nil {
-		return h
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", admin.MetricsHandler(m.Handler()))
-	mux.Handle("/", h)
-	return mux
 }
 
 // routeCounts gives the dashboard the metrics' cumulative counts per

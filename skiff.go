@@ -122,7 +122,11 @@ func Run(ctx context.Context, o Options) error {
 			defer wg.Done()
 			dash.Run(routingCtx) // until stopRouting
 		}()
-		support = admin.NewServer(withMetrics(admin.Handler(admin.Options{
+		var metricsHandler http.Handler
+		if c.Metrics != nil {
+			metricsHandler = c.Metrics.Handler()
+		}
+		support = admin.NewServer(admin.Handler(admin.Options{
 			Routes:    admin.SnapshotsOf(rt),
 			Endpoints: endpoints,
 			Dashboard: dash,
@@ -132,7 +136,8 @@ func Run(ctx context.Context, o Options) error {
 			Starting:  starting.Load,
 			Profile:   c.EnableProfile,
 			Queues:    admin.QueuesOf(routes.Scheduler),
-		}), c.Metrics), c.IdleTimeoutServer, applog.ServerLog(log))
+			Metrics:   metricsHandler,
+		}), c.IdleTimeoutServer, applog.ServerLog(log))
 		log.Infof("support listener on %s", ln.Addr())
 		go func() { serveErr <- admin.Serve(support, ln) }()
 	}

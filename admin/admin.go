@@ -71,6 +71,8 @@ type Options struct {
 	// Queues snapshots the load-shedding queues for /queues; nil
 	// disables it.
 	Queues func() QueueSnapshot
+	// Metrics serves /metrics (metrics.Registry.Handler); nil disables it.
+	Metrics http.Handler
 	// Profile mounts /debug/pprof/.
 	Profile bool
 	// Dashboard serves /dashboard and everything under it (package
@@ -88,6 +90,9 @@ func Handler(o Options) http.Handler {
 	}
 	if o.Endpoints != nil {
 		mux.Handle("/endpoints", endpointsHandler(o.Endpoints))
+	}
+	if o.Metrics != nil {
+		mux.Handle("/metrics", MetricsHandler(o.Metrics))
 	}
 	if o.Queues != nil {
 		mux.Handle("/queues", queuesHandler(o.Queues))
