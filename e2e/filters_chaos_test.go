@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"sort"
@@ -27,27 +26,6 @@ func chaosStart(t *testing.T, routeFile string) (*instance, *syncBuffer) {
 	l.SetOutput(logs)
 	in := start(t, strings.ReplaceAll(routeFile, "BE", be.URL), skiff.Options{CustomFilters: chaos.Specs(), Log: l})
 	return in, logs
-}
-
-// chaosInvalid returns the ids of the invalid routes and their errors.
-func chaosInvalid(t *testing.T, in *instance) map[string]string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", in.support+"/routes?invalid=true", nil)
-	req.Header.Set("Accept", "application/json")
-	rsp, err := in.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rsp.Body.Close()
-	var inv []map[string]string
-	if err := json.NewDecoder(rsp.Body).Decode(&inv); err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, r := range inv {
-		m[r["id"]] = r["error"]
-	}
-	return m
 }
 
 // TestChaosSkipperRoutes: every example of skipper's reference for these
@@ -79,7 +57,7 @@ func TestChaosSkipperRoutes(t *testing.T) {
 		`badJitter: Path("/b5") -> uniformRequestLatency("1s", "1s", 0.4) -> "BE";`,
 		`badHistogram: Path("/b6") -> histogramResponseLatency("0ms", 1, "0ms") -> "BE";`,
 	))
-	inv := chaosInvalid(t, in)
+	inv := invalidRoutes(t, in)
 	var ids []string
 	for id := range inv {
 		ids = append(ids, id)

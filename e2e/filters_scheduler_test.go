@@ -85,27 +85,6 @@ func schedulerGo(in *instance, path string) chan response {
 	return ch
 }
 
-// schedulerInvalid returns the invalid routes' ids and errors.
-func schedulerInvalid(t *testing.T, in *instance) map[string]string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", in.support+"/routes?invalid=true", nil)
-	req.Header.Set("Accept", "application/json")
-	rsp, err := in.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rsp.Body.Close()
-	var inv []map[string]string
-	if err := json.NewDecoder(rsp.Body).Decode(&inv); err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, r := range inv {
-		m[r["id"]] = r["error"]
-	}
-	return m
-}
-
 // TestSchedulerSkipperRoutes: skipper's reference examples load; the
 // arguments skipper refuses make the route invalid, naming the filter.
 func TestSchedulerSkipperRoutes(t *testing.T) {
@@ -128,7 +107,7 @@ func TestSchedulerSkipperRoutes(t *testing.T) {
 		`badAdmission: Path("/b5") -> admissionControl("myapp", "on", "1s", 5, 10, 0.95, 0.9, 0.5) -> "BE";`,
 		`badRatelimit: Path("/b6") -> backendRatelimit("g", 0, "1s") -> "BE";`,
 	))
-	inv := schedulerInvalid(t, r.in)
+	inv := invalidRoutes(t, r.in)
 	want := map[string]string{
 		"badFifo": "fifo: ", "badFifoCount": "fifo: ", "badLifo": "lifo: ", "badLifoGroup": "lifoGroup: ",
 		"badAdmission": "admissionControl: ", "badRatelimit": "backendRatelimit: ",
@@ -262,7 +241,7 @@ func TestSchedulerStreamHoldsSlot(t *testing.T) {
 func TestSchedulerQueuesEndpoint(t *testing.T) {
 	be := newBackend(t, "be", nil)
 	in := start(t, routes(`api: Path("/api") -> lifo(3, 4, "5s") -> "`+be.URL+`";`), skiff.Options{})
-	if reason, ok := schedulerInvalid(t, in)["api"]; ok {
+	if reason, ok := invalidRoutes(t, in)["api"]; ok {
 		t.Fatalf("lifo route invalid: %v", reason)
 	}
 	if got := in.get(t, "/api"); got.status != 200 {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -229,3 +230,25 @@ func deadAddress(t *testing.T) string {
 }
 
 func routes(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
+// invalidRoutes returns the ids of the instance's invalid routes with
+// their errors, from the support listener's /routes?invalid=true.
+func invalidRoutes(t *testing.T, in *instance) map[string]string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", in.support+"/routes?invalid=true", nil)
+	req.Header.Set("Accept", "application/json")
+	rsp, err := in.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	var inv []map[string]string
+	if err := json.NewDecoder(rsp.Body).Decode(&inv); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, r := range inv {
+		m[r["id"]] = r["error"]
+	}
+	return m
+}
