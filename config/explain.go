@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 
@@ -74,7 +72,7 @@ func runExplain(e Extensions, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	r, err := explainRequest(fs.Arg(0), fs.Arg(1), headers, *remote)
+	r, err := routing.ExplainRequest(fs.Arg(0), fs.Arg(1), headers, *remote)
 	if err != nil {
 		fmt.Fprintf(stderr, "skiff explain: %v\n", err)
 		return 2
@@ -99,38 +97,6 @@ func runExplain(e Extensions, args []string, stdin io.Reader, stdout, stderr io.
 	defer done()
 	writeExplanation(stdout, tbl, tbl.Explain(r), headers, defs)
 	return 0
-}
-
-func explainRequest(method, target string, headers []string, remote string) (*http.Request, error) {
-	if !strings.Contains(target, "://") {
-		if strings.HasPrefix(target, "/") {
-			target = "http://localhost" + target
-		} else {
-			target = "http://" + target
-		}
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %w", target, err)
-	}
-	r, err := http.NewRequest(method, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("bad request %s %s: %w", method, target, err)
-	}
-	r.RemoteAddr = remote
-	for _, h := range headers {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("bad header %q: want 'Name: value'", h)
-		}
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if strings.EqualFold(name, "Host") {
-			r.Host = value
-			continue
-		}
-		r.Header.Add(name, value)
-	}
-	return r, nil
 }
 
 func writeExplanation(w io.Writer, tbl *routing.Table, ex routing.Explanation, headers []string, defs []*eskip.Route) {

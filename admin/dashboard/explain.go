@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -64,55 +62,6 @@ func briefOf(r *routing.Route) verdictRoute {
 	return verdictRoute{Id: r.Id, Source: r.Source, Position: position(r.Def.Pos, r.Source), Text: routeText(r), Weight: r.Weight}
 }
 
-// explainRequest makes the request to explain: method, URL (a path alone
-// is taken on host localhost, a URL without scheme as http), headers as
-// "Name: value" lines (Host sets the host) and the client address.
-func explainRequest(method, target string, headers []string, remote string) (*http.Request, error) {
-	method = strings.ToUpper(strings.TrimSpace(method))
-	if method == "" {
-		method = http.MethodGet
-	}
-	target = strings.TrimSpace(target)
-	if target == "" {
-		return nil, fmt.Errorf("no URL: give a path (/api) or a URL (http://host/api)")
-	}
-	if !strings.Contains(target, "://") {
-		if strings.HasPrefix(target, "/") {
-			target = "http://localhost" + target
-		} else {
-			target = "http://" + target
-		}
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %v", target, err)
-	}
-	r, err := http.NewRequest(method, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("bad request %s %s: %v", method, target, err)
-	}
-	r.RemoteAddr = strings.TrimSpace(remote)
-	if r.RemoteAddr == "" {
-		r.RemoteAddr = defaultRemoteAddr
-	}
-	for _, line := range headers {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		name, value, ok := strings.Cut(line, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return nil, fmt.Errorf("bad header %q: want 'Name: value'", line)
-		}
-		if strings.EqualFold(name, "Host") {
-			r.Host = value
-			continue
-		}
-		r.Header.Add(name, value)
-	}
-	return r, nil
-}
-
 // explain matches the request described by q (method, url, header lines
 // in headers or repeated h, remote) against the current table.
 func (d *Dashboard) explain(q url.Values) (any, error) {
@@ -121,7 +70,11 @@ func (d *Dashboard) explain(q url.Values) (any, error) {
 		headers = append(headers, strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n")...)
 	}
 	headers = append(headers, q["h"]...)
-	req, err := explainRequest(q.Get("method"), q.Get("url"), headers, q.Get("remote"))
+	remote := strings.TrimSpace(q.Get("remote"))
+	if remote == "" {
+		remote = defaultRemoteAddr
+	}
+	req, err := routing.ExplainRequest(q.Get("method"), q.Get("url"), headers, remote)
 	if err != nil {
 		return nil, err
 	}
