@@ -10,6 +10,9 @@ type counters struct {
 	dead        atomic.Int64
 	lameDuck    atomic.Int64
 	transitions atomic.Uint64
+	// passiveDrops counts the endpoints the passive health check left
+	// out of a request's choice, once per request and endpoint.
+	passiveDrops atomic.Uint64
 	// probes counts the active probes by what they found: the state
 	// (Healthy, LameDuck, Dead) or, at probeInconclusive, nothing.
 	probes [probeInconclusive + 1]atomic.Uint64
@@ -73,3 +76,11 @@ func (r *Registry) Probes() ProbeCounts {
 	p := &r.counts.probes
 	return ProbeCounts{Healthy: p[Healthy].Load(), LameDuck: p[LameDuck].Load(), Dead: p[Dead].Load(), Inconclusive: p[probeInconclusive].Load()}
 }
+
+// PassiveDropped records that the passive health check left n endpoints
+// out of one request's choice (the load balancer calls it).
+func (r *Registry) PassiveDropped(n int) { r.counts.passiveDrops.Add(uint64(n)) }
+
+// PassiveDrops is the number of times since the registry was created that
+// the passive health check left an endpoint out of a request's choice.
+func (r *Registry) PassiveDrops() uint64 { return r.counts.passiveDrops.Load() }

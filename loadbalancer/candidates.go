@@ -163,6 +163,9 @@ func (b *Balancer) hide(p *pool, flags []uint8, exclude []*healthcheck.Endpoint)
 		before, after := left(&count, mask), left(&count, mask|hidePassive)
 		if after > 0 && float64(before-after) <= float64(before)*b.passive.MaxUnhealthyEndpointsRatio {
 			mask |= hidePassive
+			if before > after {
+				b.reg.PassiveDropped(int(before - after))
+			}
 		}
 	}
 	kept := int(left(&count, mask))

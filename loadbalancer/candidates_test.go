@@ -195,17 +195,18 @@ func TestPassiveDrops(t *testing.T) {
 		fail  map[string]int // failures of 100 by endpoint
 		dead  []int
 		share []float64 // expected share per endpoint
+		drops float64   // expected drops per request
 	}{
 		// Endpoint 0 drops half its requests; they go to the others.
-		{"one endpoint", 1, map[string]int{all[0].Host: 50}, nil, []float64{0.125, 0.2917, 0.2917, 0.2917}},
+		{"one endpoint", 1, map[string]int{all[0].Host: 50}, nil, []float64{0.125, 0.2917, 0.2917, 0.2917}, 0.5},
 		// One dropped endpoint is more than 0.2 × 4: nothing is dropped.
-		{"ratio exceeded", 0.2, map[string]int{all[0].Host: 90}, nil, []float64{0.25, 0.25, 0.25, 0.25}},
+		{"ratio exceeded", 0.2, map[string]int{all[0].Host: 90}, nil, []float64{0.25, 0.25, 0.25, 0.25}, 0},
 		// All with the same draw: all are dropped or none.
-		{"all dropped", 1, map[string]int{all[0].Host: 90, all[1].Host: 90, all[2].Host: 90, all[3].Host: 90}, nil, []float64{0.25, 0.25, 0.25, 0.25}},
+		{"all dropped", 1, map[string]int{all[0].Host: 90, all[1].Host: 90, all[2].Host: 90, all[3].Host: 90}, nil, []float64{0.25, 0.25, 0.25, 0.25}, 0},
 		// The ratio is of the endpoints left after health: one of the two
 		// live ones is more than 0.4 × 2.
-		{"ratio of the live endpoints", 0.4, map[string]int{all[0].Host: 90}, []int{2, 3}, []float64{0.5, 0.5, 0, 0}},
-		{"within the ratio", 0.5, map[string]int{all[0].Host: 90}, []int{2, 3}, []float64{0.05, 0.95, 0, 0}},
+		{"ratio of the live endpoints", 0.4, map[string]int{all[0].Host: 90}, []int{2, 3}, []float64{0.5, 0.5, 0, 0}, 0},
+		{"within the ratio", 0.5, map[string]int{all[0].Host: 90}, []int{2, 3}, []float64{0.05, 0.95, 0, 0}, 0.9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg, fail := passiveRegistry(t, tc.ratio)
@@ -215,10 +216,15 @@ func TestPassiveDrops(t *testing.T) {
 				b.Members()[i].Endpoint.MarkDead("test")
 			}
 			const n = 40000
+			before := reg.PassiveDrops()
 			for i, c := range picks(b, n) {
 				if got := float64(c) / n; got < tc.share[i]-0.015 || got > tc.share[i]+0.015 {
 					t.Errorf("endpoint %d: share %.3f, want %.3f", i, got, tc.share[i])
 				}
+			}
+			// The registry counts each endpoint left out of a request.
+			if got := float64(reg.PassiveDrops()-before) / n; got < tc.drops-0.015 || got > tc.drops+0.015 {
+				t.Errorf("%.3f drops per request, want %.3f", got, tc.drops)
 			}
 		})
 	}

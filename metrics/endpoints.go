@@ -18,6 +18,8 @@ var (
 		"Requests sent to load-balanced endpoints and not yet answered.", nil, nil)
 	descPassiveDropping = prometheus.NewDesc("skiff_endpoints_passive_dropping",
 		"Endpoints the passive health check currently leaves out of some requests (drop probability above 0).", nil, nil)
+	descPassiveDrops = prometheus.NewDesc("skiff_passive_health_drops_total",
+		"Times the passive health check left an endpoint out of a request's choice (once per request and endpoint).", nil, nil)
 	descStateChanges = prometheus.NewDesc("skiff_endpoint_state_changes_total",
 		"Health state changes of endpoints (to or from healthy, lame duck, dead).", nil, nil)
 	descProbes = prometheus.NewDesc("skiff_endpoint_probes_total",
@@ -30,7 +32,7 @@ var (
 type endpointCollector struct{ r *Registry }
 
 func (c endpointCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descEndpoints, descInFlight, descPassiveDropping, descStateChanges, descProbes} {
+	for _, d := range []*prometheus.Desc{descEndpoints, descInFlight, descPassiveDropping, descPassiveDrops, descStateChanges, descProbes} {
 		ch <- d
 	}
 }
@@ -42,6 +44,7 @@ func (c endpointCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if reg := src.endpoints; reg != nil {
 		ch <- prometheus.MustNewConstMetric(descStateChanges, prometheus.CounterValue, float64(reg.Transitions()))
+		ch <- prometheus.MustNewConstMetric(descPassiveDrops, prometheus.CounterValue, float64(reg.PassiveDrops()))
 		p := reg.Probes()
 		for _, v := range []struct {
 			result string
