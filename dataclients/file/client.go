@@ -49,6 +49,18 @@ type Options struct {
 	// fails at startup and keeps its last routes afterwards. Default
 	// DefaultMaxSize.
 	MaxSize int64
+	// Parsed are routes already parsed from a file's text, by path as
+	// given (the pipeline parses the files before starting, to fail fast
+	// with every error position). When the client's first read of the
+	// file finds the same text it takes these routes instead of parsing
+	// it again: a large file is parsed once at startup.
+	Parsed map[string]Parsed
+}
+
+// Parsed is a file's text and the routes parsed from it.
+type Parsed struct {
+	Text   []byte
+	Routes []*eskip.Route
 }
 
 // Client is the file data client. Create it with New.
@@ -74,6 +86,9 @@ func New(o Options) *Client {
 		grace: o.DeleteGrace,
 		max:   o.MaxSize,
 		parse: eskip.ParseDocument,
+	}
+	if len(o.Parsed) > 0 {
+		c.parse = reuseParsed(o.Parsed, c.parse)
 	}
 	if c.log == nil {
 		c.log = logrus.StandardLogger()
