@@ -148,9 +148,13 @@ if [ "$(id -u)" = 0 ]; then
 	chown -R nobody "$work/srv"
 fi
 
-wait_port() {
+wait_port() { # ADDR [PID]: until ADDR accepts connections (30 s), or PID has ended
 	for _ in $(seq 300); do
 		if (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; then return 0; fi
+		if [ -n "${2:-}" ] && ! alive "$2"; then
+			echo "the server for $1 has ended" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
 	echo "nothing listens on $1" >&2
@@ -221,7 +225,7 @@ else
 	CASES=$(echo " $CASES " | sed 's/ big / /')
 	echo "no nginx: the 1 MiB case is left out (bench/backend answers small bodies only)" >&2
 fi
-for b in "${backends[@]}"; do wait_port "$b"; done
+for b in "${backends[@]}"; do wait_port "$b" "$started"; done
 
 # Per case: the URL path, the Host header, the expected body size, and the
 # config of each proxy.
@@ -287,7 +291,7 @@ haproxy_conf() { # case -> config file
 		cat <<EOT
 global
 	nbthread 1
-	maxconn 20000
+	maxconn 4000
 defaults
 	mode http
 	timeout connect 5s
@@ -418,7 +422,7 @@ for c in $CASES; do
 	fi
 	ok=()
 	for k in "${!proxies[@]}"; do
-		if wait_port "${addrs[$k]}" && check "${proxies[$k]}" "${addrs[$k]}" "$c"; then
+		if wait_port "${addrs[$k]}" "${case_pids[$k]}" && check "${proxies[$k]}" "${addrs[$k]}" "$c"; then
 			ok+=("$k")
 			wrk_run "${addrs[$k]}" "$c" "$WARMUP" >/dev/null
 		else
