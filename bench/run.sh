@@ -3,7 +3,7 @@
 # when installed), with wrk on loopback, in alternating rounds so that every
 # column sees the same machine at the same time.
 #
-#   bench/run.sh                                 # 3 rounds of 5 s per proxy and case, ~3 min
+#   bench/run.sh                                 # 3 rounds of 5 s per proxy and case: ~3.5 min, ~5 with haproxy
 #   DURATION=2s ROUNDS=2 bench/run.sh            # a quick look
 #   CASES="one big" SKIFF=/tmp/skiff-new bench/run.sh
 #
@@ -11,8 +11,9 @@
 # haproxy thread, skiff as it is); wrk and the backend share the other cores
 # (LOAD_CPUS). The backend is an nginx of its own (worker_processes = the
 # load cores, keep-alive, a fixed 61-byte answer and a 1 MiB file): it
-# answers far faster than any proxy in front of it, so it never caps a
-# column. Every nginx and haproxy runs from its own config in a temporary
+# answers far faster than any proxy in front of it. Each round also gives
+# how busy the proxy's core was: below ~100% the load side held the proxy
+# back (marked * in the table). Every nginx and haproxy runs from its own config in a temporary
 # directory, as nobody when the script runs as root, and is ended with it.
 # Without nginx the backend is bench/backend (a Go server sharing the load
 # cores with wrk, which caps every column), and there is no nginx column.
@@ -25,9 +26,10 @@
 # warmed up for WARMUP, then wrk runs skiff, nginx[, haproxy], skiff,
 # nginx, ... ROUNDS times. The table gives the median req/s (± half the
 # spread of the rounds, in % of the median), the median p99 and skiff's
-# ratios to nginx; the load average is printed before and after.
+# ratios to nginx; the load average is printed before and after. Exits 1
+# when a check failed or wrk saw errors or non-2xx answers.
 #
-# Knobs: DURATION (5s) ROUNDS (3) CONNS (64) WARMUP (1s) THREADS (one per
+# Knobs: DURATION (5s) ROUNDS (3) CONNS (64) WARMUP (2s) THREADS (one per
 # load core) PROXY_CPU (0) LOAD_CPUS (the others) BASE_PORT (19100)
 # CASES ("one many filters rr big") SKIFF (a built binary; default: build
 # ./cmd/skiff) NGINX / HAPROXY (binaries; "none" leaves that column out)
@@ -41,7 +43,7 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-64}
 WARMUP=${WARMUP:-2s}
 PROXY_CPU=${PROXY_CPU:-0}
-LOAD_CPUS=${LOAD_CPUS:-1-$(($(nproc) - 1))}
+LOAD_CPUS=${LOAD_CPUS:-$(seq 0 $(($(nproc) - 1)) | grep -vx "$PROXY_CPU" | paste -sd,)}
 BASE=${BASE_PORT:-19100}
 CASES=${CASES:-one many filters rr big}
 
@@ -349,19 +351,31 @@ check() {
 	fi
 }
 
-# wrk_run ADDR CASE DURATION -> "rps p99ms errors" on stdout
+# cpu_ticks CPU -> "busy steal total" jiffies of that core so far
+cpu_ticks() {
+	awk -v c="cpu$1" '$1 == c {t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6 - $9, $9, t}' /proc/stat
+}
+
+# wrk_run ADDR CASE DURATION -> "rps p99ms errors busy% steal%" on stdout,
+# the last two of the proxy's core while wrk ran: a proxy whose core is not
+# busy throughout was held back by the load side, not by itself.
 wrk_run() {
-	local host path args
+	local host path args t0 t1
 	host=$(case_host "$2")
 	path=$(case_path "$2")
 	args=(-t"$THREADS" -c"$CONNS" -d"$3" --latency)
 	[ -n "$host" ] && args+=(-H "Host: $host")
+	t0=$(cpu_ticks "$PROXY_CPU")
 	taskset -c "${wrk_cpus:-$LOAD_CPUS}" wrk "${args[@]}" "http://$1$path" >"$work/wrk.out" 2>&1 || true
-	awk '/Requests\/sec/ {rps=$2}
+	t1=$(cpu_ticks "$PROXY_CPU")
+	awk -v t0="$t0" -v t1="$t1" '/Requests\/sec/ {rps=$2}
 	     $1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; p99=v}
 	     /Non-2xx/ {e+=$NF}
 	     /Socket errors/ {gsub(/,/,""); e+=$4+$6+$8+$10}
-	     END {printf "%.0f %.3f %d\n", rps, p99, e}' "$work/wrk.out"
+	     END {
+		split(t0, a); split(t1, b); t = b[3] - a[3]; if (t <= 0) t = 1
+		printf "%.0f %.3f %d %.0f %.0f\n", rps, p99, e, (b[1] - a[1]) / t * 100, (b[2] - a[2]) / t * 100
+	     }' "$work/wrk.out"
 }
 
 seconds() { # 5s, 1m, 500ms, 5 -> seconds (rounded up)
@@ -435,9 +449,10 @@ for c in $CASES; do
 	done
 	for r in $(seq "$ROUNDS"); do
 		for k in ${ok[@]+"${ok[@]}"}; do
-			read -r rps p99 err < <(wrk_run "${addrs[$k]}" "$c" "$DURATION")
-			echo "$c ${proxies[$k]} $r $rps $p99 $err" >>"$results"
-			printf '%-8s round %d  %-8s %8s req/s  p99 %8s ms%s\n' "$c" "$r" "${proxies[$k]}" "$rps" "$p99" \
+			read -r rps p99 err busy steal < <(wrk_run "${addrs[$k]}" "$c" "$DURATION")
+			echo "$c ${proxies[$k]} $r $rps $p99 $err $busy $steal" >>"$results"
+			printf '%-8s round %d  %-8s %8s req/s  p99 %8s ms  CPU %s busy %3s%%%s%s\n' "$c" "$r" "${proxies[$k]}" "$rps" "$p99" \
+				"$PROXY_CPU" "$busy" "$([ "$steal" -gt 0 ] && echo ", stolen $steal%")" \
 				"$([ "$err" -gt 0 ] && echo "  $err errors")"
 		done
 	done
@@ -453,6 +468,7 @@ echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS rounds (median; ± half the spread of the rounds), proxies on CPU $PROXY_CPU, wrk and backend on CPUs $LOAD_CPUS"
 echo "backend: $backend_kind"
 echo "backend alone, $backend_alone"
+[ -n "$NGINX" ] && echo "nginx as proxy: 1 worker, upstream keepalive 128, ${NGINX_PROXY_OPTS:-default proxy buffers (8 x 4k: they hold back 1 MiB bodies; see NGINX_PROXY_OPTS)}"
 echo "load average (1, 5, 15 min) before: $load_before, after: $load_after"
 echo
 head="| case |"
@@ -465,6 +481,7 @@ done
 echo "$head"
 echo "$rule"
 errors=0
+idle_note=
 for c in $CASES; do
 	line="| $(case_name "$c") |"
 	declare -A med=() medp=()
@@ -479,6 +496,11 @@ for c in $CASES; do
 		e=$(col "$c" "$p" 6 | awk '{s+=$1} END {print s+0}')
 		mark=""
 		[ "$e" -gt 0 ] && { mark=" ($e errors)"; errors=1; }
+		busy=$(col "$c" "$p" 7 | median)
+		if awk -v b="$busy" 'BEGIN {exit !(b < 90)}'; then
+			mark+=" *"
+			idle_note=1
+		fi
 		med[$p]=$m
 		medp[$p]=$(col "$c" "$p" 5 | median)
 		line+=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" -v p="${medp[$p]}" -v mk="$mark" \
@@ -495,10 +517,16 @@ for c in $CASES; do
 	echo "$line"
 	unset med medp
 done
-if [ -z "$HAPROXY" ]; then
-	echo
-	echo "(haproxy is not installed: no haproxy column)"
+echo
+if [ -n "${idle_note:-}" ]; then
+	echo "* the proxy's core was busy less than 90% of the time (median of the rounds): the load side (wrk and"
+	echo "  the backend on CPUs $LOAD_CPUS) held it back, so that figure is a floor, not the proxy's ceiling"
 fi
+steal=$(awk '{print $8}' "$results" | median)
+if awk -v s="${steal:-0}" 'BEGIN {exit !(s >= 5)}'; then
+	echo "note: the hypervisor took ${steal}% of the proxy's core (median): the figures are low and noisy"
+fi
+[ -z "$HAPROXY" ] && echo "(haproxy is not installed: no haproxy column)"
 if awk -v l="${load_before%% *}" 'BEGIN {exit !(l > 0.5)}' || awk -v l="${load_after%% *}" -v n="$load_n" 'BEGIN {exit !(l > n + 1.5)}'; then
 	echo "note: the machine had other work (see the load average); the figures may be skewed"
 fi
