@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -580,6 +583,43 @@ func TestPassiveHealthCheckSparesAFailingEndpoint(t *testing.T) {
 			}
 			if share > 0.12 {
 				t.Errorf("the failing endpoint got %.3f of the attempts, want well under its third", share)
+			}
+		})
+	}
+}
+
+// TestProbesTrustWhatTheProxyTrusts: active probes of an https endpoint
+// verify it as the proxy does (-insecure, -backend-ca-file), so an
+// endpoint the proxy can use is not taken for dead.
+func TestProbesTrustWhatTheProxyTrusts(t *testing.T) {
+	var probes atomic.Int32
+	be := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/probe" {
+			probes.Add(1)
+		}
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(be.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	writeFile(t, caFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: be.Certificate().Raw})))
+	addr := strings.TrimPrefix(be.URL, "https://")
+	for _, tc := range []struct {
+		name string
+		o    skiff.Options
+	}{
+		{"insecure", skiff.Options{Insecure: true}},
+		{"ca file", skiff.Options{BackendCAFile: caFile}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.o.LBHealthcheckInterval, tc.o.LBHealthcheckPath = 50*time.Millisecond, "/probe"
+			in := start(t, `r: * -> <roundRobin, "https://`+addr+`">;`, tc.o)
+			before := probes.Load()
+			waitFor(t, func() bool { return probes.Load() >= before+3 })
+			if got := in.endpoints(t)["https://"+addr].State; got != "healthy" {
+				t.Errorf("endpoint %s after probes, want healthy", got)
+			}
+			if r := in.get(t, "/"); r.status != 200 || r.body != "ok" {
+				t.Errorf("request: %d %q", r.status, r.body)
 			}
 		})
 	}

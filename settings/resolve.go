@@ -177,7 +177,8 @@ func (o *Options) RouteConfig() pipeline.Config {
 				Interval: max(o.LBHealthcheckInterval, 0),
 				Path:     o.LBHealthcheckPath,
 				Timeout:  o.LBHealthcheckTimeout,
-				TLS:      probeTLS(o),
+				// TLS: Resolved.Pipeline sets the proxy's (probes run only
+				// in a server).
 			},
 		},
 		PassiveHealthCheck:  o.PassiveHealthCheck,
@@ -194,6 +195,10 @@ func (o *Options) RouteConfig() pipeline.Config {
 // ConfigError, and a server needs at least one route source.
 func (c *Resolved) Pipeline(shutdownStarted <-chan struct{}) (*pipeline.Pipeline, error) {
 	rc := c.RouteConfig()
+	// Active probes trust what the proxy trusts (-insecure,
+	// -backend-ca-file) and show the same client certificate, so that a
+	// backend the proxy can use is not taken for a lame duck.
+	rc.Health.Active.TLS = c.BackendTLS
 	rc.Log = c.Log
 	rc.ShutdownStarted = shutdownStarted
 	rc.Metrics = c.Metrics
@@ -262,16 +267,6 @@ func noRouteMetrics(m *metrics.Registry) routing.RouteMetrics {
 		return nil
 	}
 	return m.NoRoute()
-}
-
-// probeTLS is the TLS configuration of active health probes: they trust
-// what the proxy trusts (-insecure, -backend-ca-file) and show the same
-// client certificate, so that a backend the proxy can use is not taken
-// for a lame duck. RouteConfig has no error to return: Resolve has read
-// the files already.
-func probeTLS(o *Options) *tls.Config {
-	cfg, _ := backendTLS(o, o.Log)
-	return cfg
 }
 
 // backendTLS is the client TLS configuration for https backends: nil
