@@ -608,8 +608,10 @@ func TestNATSLongestSegmentMatch(t *testing.T) {
 	h2, p2 := nrHostPort(t, b2.URL)
 	r.nrKeep(t, nrReg(h1, p1, []string{"c.test"}))
 	r.nrKeep(t, nrReg(h2, p2, []string{"c.test/api"}))
-	r.waitStatus(t, "c.test", "/", 200)
-	r.waitStatus(t, "c.test", "/api", 200)
+	// Both pools must be in the table: /api answers 200 from c.test's
+	// pool alone too, before c.test/api's registration is handled.
+	r.nrWaitPool(t, "c.test", fmt.Sprintf("http://127.0.0.1:%d", p1))
+	r.nrWaitPool(t, "c.test/api", fmt.Sprintf("http://127.0.0.1:%d", p2))
 	r.nrCheckRoute(t, "c.test", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p1)})
 	r.nrCheckRoute(t, "c.test/api", map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", p2)})
 	for _, tc := range []struct{ path, want string }{
