@@ -1,0 +1,108 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/skiff-proxy/skiff/dataclients"
+	"github.com/skiff-proxy/skiff/eskip"
+)
+
+// The startup benchmarks use the shape of bench/startup.sh's routes file:
+// rN: Host("^hN[.]example[.]org$") && Path("/pN") -> inlineContent(body) -> <shunt>;
+const startupRoutes = 100_000
+
+func startupRoute(n int, body string) *eskip.Route {
+	return &eskip.Route{
+		Id:          fmt.Sprintf("r%d", n),
+		HostRegexps: []string{fmt.Sprintf("^h%d[.]example[.]org$", n)},
+		Predicates:  []*eskip.Predicate{{Name: "Path", Args: []any{fmt.Sprintf("/p%d", n)}}},
+		Filters:     []*eskip.Filter{{Name: "inlineContent", Args: []any{body}}},
+		BackendType: eskip.ShuntBackend,
+	}
+}
+
+func startupDefs(body string) []*eskip.Route {
+	defs := make([]*eskip.Route, startupRoutes)
+	for i := range defs {
+		defs[i] = startupRoute(i, body)
+	}
+	return defs
+}
+
+// startupOptions are the test options with inlineContent and a
+// post-processor, as the binary always has some (load balancing, metrics):
+// routes are then copied for the post-processors.
+func startupOptions() BuildOptions {
+	o := testOptions()
+	o.Filters.Register(testFilterSpec{name: "inlineContent"})
+	o.PostProcessors = []PostProcessor{passPost{}}
+	return o
+}
+
+// BenchmarkBuildStartup builds a table of 100,000 file routes from
+// scratch and reports the heap the table keeps per route.
+func BenchmarkBuildStartup(b *testing.B) {
+	defs := startupDefs("ok")
+	o := startupOptions()
+	b.ReportAllocs()
+	var heap uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		tbl := Build(defs, o)
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+		if len(tbl.Routes()) != startupRoutes {
+			b.Fatal("routes missing")
+		}
+		runtime.KeepAlive(tbl)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(heap)/startupRoutes, "retained-B/route")
+}
+
+// BenchmarkFullRebuild measures, at 100,000 routes, the time from a data
+// client's full set in which every route changed (a new inlineContent
+// body) reaching the Routing to the table that serves it being swapped in.
+func BenchmarkFullRebuild(b *testing.B) {
+	a := newChanClient("bench")
+	log, _ := quietLogger()
+	rt := New(Options{BuildOptions: startupOptions(), DataClients: []dataclients.DataClient{a}, Log: log})
+	swapped := make(chan *Table, 1)
+	rt.afterSwap = func(t *Table) { swapped <- t }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- rt.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	a.updates <- dataclients.Update{Reset: true, Upserts: startupDefs("v0")}
+	<-swapped
+	sets := [2][]*eskip.Route{startupDefs("v1"), startupDefs("v2")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		time.Sleep(DefaultCoalesce) // no coalescing with the previous round
+		runtime.GC()                // each round starts from the same heap
+		set := sets[i%2]
+		i++
+		b.StartTimer()
+		a.updates <- dataclients.Update{Reset: true, Upserts: set}
+		tbl := <-swapped
+		b.StopTimer()
+		if r := tbl.Routes()[0]; r.Def != set[0] {
+			b.Fatal("the swapped table does not serve the new set")
+		}
+		b.StartTimer()
+	}
+}
