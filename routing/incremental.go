@@ -305,14 +305,7 @@ func (cw *cowTree) copyLeaf(l *leaf) *leaf {
 	if cw.leaves[l] {
 		return l
 	}
-	c := &leaf{general: append([]*entry(nil), l.general...), hosts: l.hosts}
-	if l.hosts.small != nil {
-		c.hosts.small = maps.Clone(l.hosts.small)
-	}
-	if l.hosts.shards != nil {
-		// the shards are copied when first written
-		c.hosts.shards = append([]*hostShard(nil), l.hosts.shards...)
-	}
+	c := &leaf{general: append([]*entry(nil), l.general...), hosts: l.hosts.clone()}
 	cw.leaves[c] = true
 	return c
 }
