@@ -121,7 +121,8 @@ func build(in buildInput, o BuildOptions) *Table {
 // preprocess dedupes the definitions and runs the pre-processors.
 func preprocess(in buildInput, o BuildOptions) ([]*eskip.Route, []string) {
 	defs, sources := in.defs, in.sources
-	if !in.unique || len(o.PreProcessors) > 0 {
+	pres := activePreProcessors(o.PreProcessors)
+	if !in.unique || len(pres) > 0 {
 		var bySource map[string]string
 		if sources != nil {
 			bySource = make(map[string]string, len(defs))
@@ -132,7 +133,7 @@ func preprocess(in buildInput, o BuildOptions) ([]*eskip.Route, []string) {
 			}
 		}
 		defs = dedupe(defs)
-		for _, pp := range o.PreProcessors {
+		for _, pp := range pres {
 			defs = dedupe(pp.Do(defs))
 		}
 		sources = nil
@@ -200,6 +201,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		}
 		routes = append(routes, forPost(proto, def, copyForPost))
 	}
+	var use predicateCounter
 
 	routes, dropped := postprocess(o, routes)
 	t.invalid = append(t.invalid, dropped...)
@@ -209,13 +211,14 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			continue
 		}
 		t.insert(r)
-		t.countPredicates(r, 1)
+		use.add(r)
 		if in.cache != nil {
 			if c := in.cache[r.Id]; c != nil {
 				c.final = r
 			}
 		}
 	}
+	use.addTo(t.predicateUse)
 	if in.cache != nil {
 		t.keepLastValid(in) // before sorting: it inserts routes
 	}
