@@ -114,6 +114,12 @@ func (c *Conn) process(b []byte) int {
 			if c.onHead != nil {
 				c.onHead(b[i+f.h.start : i+n])
 			}
+			if c.strip {
+				// The first head of an unparked Conn, at the start of
+				// the held bytes (i is 0).
+				c.strip = false
+				c.skip = i + f.h.start
+			}
 			i += n
 			f.heads++
 			f.afterPost = f.h.post

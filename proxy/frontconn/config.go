@@ -12,6 +12,7 @@ const (
 	DefaultMaxRequestLineBytes       = 64 << 10
 	DefaultMaxHeaderBytes            = 1 << 20
 	DefaultMaxTotalHeaderBytes int64 = 16 << 20
+	DefaultParkIdleAfter             = time.Second
 )
 
 // allowance is what every connection may hold of an incomplete request
@@ -57,6 +58,25 @@ type Config struct {
 	// without it the preface is an HTTP/2.0 request line and gets 505.
 	H2C bool
 
+	// ParkIdleAfter is how long a keep-alive connection waits for its
+	// next request inside net/http before the guard takes it back
+	// (zero: DefaultParkIdleAfter; negative: never). net/http holds a
+	// goroutine with its stack (8 KiB once it has served a request
+	// through the proxy) and two 4 KiB buffers for every connection as
+	// long as it is open, idle or not. Parking ends net/http's side of an
+	// idle connection, which returns the buffers to net/http's pools and
+	// ends the goroutine, and waits for the next byte with one goroutine
+	// of a small stack and nothing else; the listener's Accept then hands
+	// the connection out again, and net/http serves it like a new one.
+	// The read deadline net/http set for the idle wait (IdleTimeout)
+	// still closes a parked connection. Listener.Close closes the parked
+	// connections, as http.Server.Shutdown does with idle ones. The
+	// server sees each such period as a connection of its own
+	// (ConnState, ConnContext). Requires Handler: only the guard's
+	// handler knows that a request is over and its connection was not
+	// hijacked.
+	ParkIdleAfter time.Duration
+
 	// Logger, if set, gets one debug line per refused request or broken
 	// body: they are triggered by clients at will, so never more.
 	Logger logrus.FieldLogger
@@ -71,6 +91,8 @@ type settings struct {
 	h2c         bool
 	log         logrus.FieldLogger
 	budget      budget
+	parkAfter   time.Duration // <= 0: no parking
+	park        *listener     // the listener that parks, or nil
 }
 
 func newSettings(cfg Config) *settings {
@@ -80,6 +102,10 @@ func newSettings(cfg Config) *settings {
 		headTimeout: cfg.HeadTimeout,
 		h2c:         cfg.H2C,
 		log:         cfg.Logger,
+		parkAfter:   cfg.ParkIdleAfter,
+	}
+	if s.parkAfter == 0 {
+		s.parkAfter = DefaultParkIdleAfter
 	}
 	if s.maxLine <= 0 {
 		s.maxLine = DefaultMaxRequestLineBytes

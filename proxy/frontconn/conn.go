@@ -42,14 +42,19 @@ type Conn struct {
 	synOff   int          // bytes of the synthetic head passed on
 	armedFor int          // f.heads when the head deadline was armed, or -1
 	onHead   func([]byte) // test hook: each head passed on, without skipped CR/LF
+	strip    bool         // drop the CR/LF after a POST before the next head (an unparked Conn)
+	skip     int          // bytes of them to drop from buf[r:]
 
 	pass   atomic.Bool  // Passthrough was called
 	status atomic.Int32 // status of the refused head, once its synthetic head is read
 	closed atomic.Bool
+	idle   atomic.Bool // Handler saw a request through: the next wait for a head may park
+	parked atomic.Bool // Read returned io.EOF to park: Close parks instead of closing
 
 	dlMu   sync.Mutex
 	readDL time.Time // read deadline set by the user of the Conn
 	headDL time.Time // the guard's own deadline of the current head, or zero
+	parkDL time.Time // the guard's deadline of an idle wait, or zero
 }
 
 func newConn(inner net.Conn, s *settings, st *tls.ConnectionState) *Conn {
@@ -125,6 +130,8 @@ func (c *Conn) read(p []byte) (int, error) {
 		}
 		if c.r < c.w && !c.need {
 			c.ready = c.r + c.process(c.buf[c.r:c.w])
+			c.r += c.skip
+			c.skip = 0
 			c.checkHeadDeadline()
 			continue
 		}
@@ -141,7 +148,12 @@ func (c *Conn) read(p []byte) (int, error) {
 		if c.r == c.w && (c.f.phase >= phLength || len(p) >= minDirect) {
 			// Nothing held: read into the caller's buffer and pass on
 			// in place what turns out to be fine.
+			idle := c.idleWait(p)
 			n, err := c.inner.Read(p[:c.f.directLimit(len(p))])
+			if idle && c.endIdleWait(n, err) {
+				c.parked.Store(true)
+				return 0, io.EOF
+			}
 			c.keepErr(n, err)
 			if n > 0 {
 				k := c.process(p[:n])
@@ -358,10 +370,18 @@ func (c *Conn) CloseWrite() error {
 	return errNoCloseWrite
 }
 
-// Close closes the connection.
+// Close closes the connection, or parks it if its last Read parked it
+// (Config.ParkIdleAfter).
 func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
+		if c.parked.Load() {
+			return nil // the inner connection is not c's any more
+		}
 		return c.inner.Close()
+	}
+	if c.parked.Load() {
+		c.s.park.park(c)
+		return nil
 	}
 	if c.status.Load() != 0 {
 		c.linger()

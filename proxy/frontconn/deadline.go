@@ -34,14 +34,16 @@ func (c *Conn) disarmHead() {
 	c.dlMu.Unlock()
 }
 
-// applyReadDeadline sets the earlier of the user's and the guard's read
-// deadlines on the inner connection. dlMu is held, so that a deadline set
+// applyReadDeadline sets the earliest of the user's and the guard's read
+// deadlines (head and idle wait) on the inner connection. dlMu is held, so that a deadline set
 // by another goroutine (net/http sets one in the past to stop a
 // background read) is never overwritten by an older one.
 func (c *Conn) applyReadDeadline() error {
 	d := c.readDL
-	if !c.headDL.IsZero() && (d.IsZero() || c.headDL.Before(d)) {
-		d = c.headDL
+	for _, g := range [...]time.Time{c.headDL, c.parkDL} {
+		if !g.IsZero() && (d.IsZero() || g.Before(d)) {
+			d = g
+		}
 	}
 	return c.inner.SetReadDeadline(d)
 }
@@ -60,7 +62,7 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()
 	c.readDL = t
-	if c.headDL.IsZero() {
+	if c.headDL.IsZero() && c.parkDL.IsZero() {
 		return c.inner.SetDeadline(t)
 	}
 	if err := c.inner.SetWriteDeadline(t); err != nil {

@@ -3,6 +3,7 @@ package frontconn
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -50,6 +51,17 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil && c.tls != nil {
 			r.TLS = c.tls
 		}
+		g.next.ServeHTTP(w, r)
+		// Write of nothing commits the status net/http would commit
+		// next anyway (200 if none was written); it fails with
+		// ErrHijacked, and only then, if the handler hijacked the
+		// connection, which must then never park.
+		if c.s.park != nil {
+			if _, err := w.Write(nil); !errors.Is(err, http.ErrHijacked) {
+				c.startIdle()
+			}
+		}
+		return
 	}
 	g.next.ServeHTTP(w, r)
 }

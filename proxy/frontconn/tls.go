@@ -1,12 +1,10 @@
 package frontconn
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -23,82 +21,14 @@ import (
 //
 // tlsCfg must list the protocols to offer in NextProtos ("h2",
 // "http/1.1"); it is cloned. The handshakes start with the first Accept,
-// and Close stops them all and waits for their goroutines.
+// and Close stops them all and waits for their goroutines. Parked
+// connections (Config.ParkIdleAfter) stay *tls.Conn underneath: the
+// session is kept, only the guard's and net/http's state is let go.
 func NewTLSListener(inner net.Listener, tlsCfg *tls.Config, handshakeTimeout time.Duration, cfg Config) net.Listener {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &tlsListener{
-		inner:   inner,
-		tlsCfg:  tlsCfg.Clone(),
-		timeout: handshakeTimeout,
-		s:       newSettings(cfg),
-		ctx:     ctx,
-		cancel:  cancel,
-		ready:   make(chan net.Conn),
-		errs:    make(chan error),
-		failed:  make(chan struct{}),
-	}
+	return newListener(inner, tlsCfg.Clone(), handshakeTimeout, cfg)
 }
 
-type tlsListener struct {
-	inner   net.Listener
-	tlsCfg  *tls.Config
-	timeout time.Duration
-	s       *settings
-
-	start  sync.Once
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	ready  chan net.Conn // handshaken connections
-	errs   chan error    // temporary errors of inner.Accept
-	failed chan struct{} // closed when inner.Accept failed for good, with err
-	err    error
-}
-
-func (l *tlsListener) Accept() (net.Conn, error) {
-	l.start.Do(func() {
-		l.wg.Add(1)
-		go l.acceptLoop()
-	})
-	select {
-	case c := <-l.ready:
-		return c, nil
-	case err := <-l.errs:
-		return nil, err
-	case <-l.failed:
-		return nil, l.err
-	case <-l.ctx.Done():
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *tlsListener) acceptLoop() {
-	defer l.wg.Done()
-	for {
-		raw, err := l.inner.Accept()
-		if err != nil {
-			var te interface{ Temporary() bool }
-			if errors.As(err, &te) && te.Temporary() && l.ctx.Err() == nil {
-				// Let the server see it (it backs off) before accepting
-				// again.
-				select {
-				case l.errs <- err:
-					continue
-				case <-l.ctx.Done():
-					return
-				}
-			}
-			l.err = err
-			close(l.failed)
-			return
-		}
-		l.wg.Add(1)
-		go l.handshake(raw)
-	}
-}
-
-func (l *tlsListener) handshake(raw net.Conn) {
+func (l *listener) handshake(raw net.Conn) {
 	defer l.wg.Done()
 	if l.timeout > 0 {
 		_ = raw.SetDeadline(time.Now().Add(l.timeout))
@@ -121,11 +51,7 @@ func (l *tlsListener) handshake(raw net.Conn) {
 	if st := tc.ConnectionState(); st.NegotiatedProtocol != "h2" {
 		c = newConn(tc, l.s, &st)
 	}
-	select {
-	case l.ready <- c:
-	case <-l.ctx.Done():
-		_ = c.Close()
-	}
+	l.deliver(c)
 }
 
 func looksLikeHTTP(hdr [5]byte) bool {
@@ -135,14 +61,3 @@ func looksLikeHTTP(hdr [5]byte) bool {
 	}
 	return false
 }
-
-// Close closes inner, stops the handshakes and waits for them.
-func (l *tlsListener) Close() error {
-	l.cancel()
-	l.start.Do(func() {})
-	err := l.inner.Close()
-	l.wg.Wait()
-	return err
-}
-
-func (l *tlsListener) Addr() net.Addr { return l.inner.Addr() }
