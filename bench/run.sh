@@ -25,9 +25,9 @@
 # together, each on ports of its own (idle but for the one wrk loads), each
 # is checked with one request (status, size, headers and what the case
 # adds) and warmed up for WARMUP, then each round has wrk run every case
-# through skiff, nginx[, haproxy] in turn, ROUNDS times. The table gives the median req/s (± half the
-# spread of the rounds, in % of the median), the median p99 and skiff's
-# ratios to nginx; the load average is printed before and after. Exits 1
+# through skiff, nginx[, haproxy] in turn, ROUNDS times. The table gives
+# the median req/s (± half the spread of the rounds, in % of the median),
+# the median p99 and skiff's ratios to nginx; the load average is printed before and after. Exits 1
 # when a check failed or wrk saw errors or non-2xx answers.
 #
 # Every case runs skiff with its access log and its metrics off
@@ -56,7 +56,7 @@
 #   CASES=features bench/run.sh                   # = "one accesslog metrics porn", ~3 min
 #   CASES="one many filters rr big accesslog metrics porn" bench/run.sh   # everything, ~5.5 min
 #
-# SYSCALLS=1: after the timed rounds of each case, each proxy gets a run of
+# SYSCALLS=1: after all the timed rounds, each case and proxy gets a run of
 # its own of SYSCALL_DURATION (3s) under `strace -c -f -p` (skiff's process
 # with all its threads; nginx's one worker, not the master; haproxy's
 # process), and a table per case gives the system calls per request of wrk
