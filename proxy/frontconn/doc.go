@@ -18,6 +18,12 @@
 // answers with the status (400, 414, 431, 503 or 505) and Connection:
 // close.
 //
+// Between requests it also parks keep-alive connections that stay idle
+// (Config.ParkIdleAfter): net/http keeps a goroutine and two 4 KiB buffers
+// per connection for as long as the connection is open, so the guard ends
+// net/http's side of an idle one, waits for the next byte itself with a
+// small goroutine and hands the connection out again through Accept.
+//
 // Wiring (see NewListener, NewTLSListener, ConnContext and Handler):
 //
 //	srv.ConnContext = frontconn.ConnContext
