@@ -14,6 +14,10 @@ type instance struct {
 	matcher
 	closable []filters.Closer
 	refs     atomic.Int32 // open managed tables using the instance
+	// owner is the cache entry of the managed build that made the
+	// instance, so that a build finds a route's entry without a map
+	// lookup (cachedOf). Only the building goroutine uses it.
+	owner *cached
 }
 
 func (in *instance) acquire() { in.refs.Add(1) }

@@ -126,8 +126,10 @@ func (b *builder) instantiate(def *eskip.Route, source string) (_ *Route, _ *mat
 		k = http.CanonicalHeaderKey(k)
 		headerRxs[k] = append(headerRxs[k], v...)
 	}
-	var treeArgs []string // Path/PathSubtree arguments, legacy Path field first
-	var treeNames []string
+	// Path/PathSubtree arguments, legacy Path field first. A route has one
+	// (more is an error): the arrays keep them off the heap.
+	var treeArgsBuf, treeNamesBuf [2]string
+	treeArgs, treeNames := treeArgsBuf[:0], treeNamesBuf[:0]
 	if def.Path != "" {
 		treeArgs, treeNames = append(treeArgs, def.Path), append(treeNames, PathName)
 	}

@@ -188,6 +188,9 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 				last, lastInst = c.served()
 			}
 			*c = cached{def: def, source: src, proto: proto, invalid: invalid, gen: in.gen, last: last, lastInst: lastInst}
+			if proto != nil {
+				proto.inst.owner = c
+			}
 		}
 		if proto == nil {
 			inv := *invalid
@@ -213,7 +216,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		t.insert(r)
 		use.add(r)
 		if in.cache != nil {
-			if c := in.cache[r.Id]; c != nil {
+			if c := cachedOf(in, r); c != nil {
 				c.final = r
 			}
 		}
@@ -588,4 +591,18 @@ func shardHosts(o BuildOptions) int {
 		return o.shardHosts
 	}
 	return defaultShardHosts
+}
+
+// cachedOf returns in.cache[r.Id]. The entry that instantiated r's
+// instance is it when that entry was written by this build and is for the
+// same id: entries are only dropped from the cache at the end of a build,
+// and an id has one entry. Otherwise (a route a post-processor made or
+// renamed) the map answers. At 100,000 routes the lookup was 5% of a build.
+func cachedOf(in buildInput, r *Route) *cached {
+	if r.inst != nil {
+		if c := r.inst.owner; c != nil && c.gen == in.gen && c.def != nil && c.def.Id == r.Id {
+			return c
+		}
+	}
+	return in.cache[r.Id]
 }
