@@ -29,6 +29,9 @@ type Table struct {
 	// keyed are the keyed predicate specs the routes use (keyed.go),
 	// consulted before the path tree.
 	keyed []KeyedPredicateSpec
+	// unsorted are the leaves of a full build that must be sorted at its
+	// end (Table.insert); nil afterwards.
+	unsorted []*leaf
 
 	// invalid is in no particular order. The sorted lists are made on
 	// first use (the routes are collected from the tree): nothing on the
@@ -225,8 +228,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 	if in.cache != nil {
 		t.keepLastValid(in) // before sorting: it inserts routes
 	}
-	t.tree.sortAll(shardHosts(o))
-	t.root.sort(shardHosts(o))
+	t.sortLeaves()
 	if in.cache != nil {
 		for i := range t.invalid {
 			if c := in.cache[t.invalid[i].Id]; c != nil && c.proto != nil {
@@ -388,8 +390,23 @@ func (t *Table) insert(r *Route) {
 	}
 	for i := range n {
 		kp := &kps[i]
-		t.tree.insert(kp, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, hostKeys, t.shardHosts)
+		l, unsorted := t.tree.insert(kp, &entry{weight: r.Weight, route: r, m: m, key: m.keys[i]}, hostKeys, t.shardHosts)
+		if unsorted && !l.queued {
+			l.queued = true
+			t.unsorted = append(t.unsorted, l)
+		}
 	}
+}
+
+// sortLeaves orders the candidate lists of the leaves that have more than
+// one entry in a list, and of the root leaf.
+func (t *Table) sortLeaves() {
+	for _, l := range t.unsorted {
+		l.sort(t.shardHosts)
+		l.queued = false
+	}
+	t.unsorted = nil
+	t.root.sort(t.shardHosts)
 }
 
 var noKey keyInfo

@@ -118,6 +118,7 @@ type node struct {
 type leaf struct {
 	general []*entry
 	hosts   hostIndex
+	queued  bool // in Table.unsorted
 }
 
 // entry is one route in one leaf.
@@ -144,7 +145,9 @@ func (a *entry) before(b *entry) bool {
 	return a.route.Id < b.route.Id
 }
 
-func (n *node) insert(kp *keyPath, e *entry, hostKeys []string, shardHosts int) {
+// insert files e under kp and returns whether the leaf it went to must be
+// sorted (leaf.add).
+func (n *node) insert(kp *keyPath, e *entry, hostKeys []string, shardHosts int) (*leaf, bool) {
 	for i := range kp.len() {
 		s := kp.at(i)
 		switch s.kind {
@@ -167,21 +170,23 @@ func (n *node) insert(kp *keyPath, e *entry, hostKeys []string, shardHosts int) 
 			if n.free == nil {
 				n.free = &leaf{}
 			}
-			n.free.add(e, hostKeys, shardHosts)
-			return
+			return n.free, n.free.add(e, hostKeys, shardHosts)
 		}
 	}
 	if n.leaf == nil {
 		n.leaf = &leaf{}
 	}
-	n.leaf.add(e, hostKeys, shardHosts)
+	return n.leaf, n.leaf.add(e, hostKeys, shardHosts)
 }
 
 // add files e under each of hostKeys, or in the general list when none.
-func (l *leaf) add(e *entry, hostKeys []string, shardHosts int) {
+// It reports whether the leaf now has a list of more than one entry, which
+// leaf.sort must order: most leaves of a large table hold one route, and a
+// build sorts only the others.
+func (l *leaf) add(e *entry, hostKeys []string, shardHosts int) (unsorted bool) {
 	if len(hostKeys) == 0 {
 		l.general = append(l.general, e)
-		return
+		return len(l.general) > 1
 	}
 	for i, h := range hostKeys {
 		if i > 0 {
@@ -190,8 +195,10 @@ func (l *leaf) add(e *entry, hostKeys []string, shardHosts int) {
 		}
 		e.next = l.hosts.get(h)
 		l.hosts.set(h, e)
+		unsorted = unsorted || e.next != nil
 	}
 	l.hosts.split(shardHosts)
+	return unsorted
 }
 
 func (l *leaf) sort(shardHosts int) {
@@ -223,21 +230,6 @@ func (l *leaf) sort(shardHosts int) {
 func sortEntries(es []*entry) {
 	if len(es) > 1 {
 		sort.Slice(es, func(i, j int) bool { return es[i].before(es[j]) })
-	}
-}
-
-func (n *node) sortAll(shardHosts int) {
-	if n.leaf != nil {
-		n.leaf.sort(shardHosts)
-	}
-	if n.free != nil {
-		n.free.sort(shardHosts)
-	}
-	for _, c := range n.static {
-		c.sortAll(shardHosts)
-	}
-	if n.param != nil {
-		n.param.sortAll(shardHosts)
 	}
 }
 
