@@ -1,5 +1,7 @@
 package routing
 
+import "github.com/skiff-proxy/skiff/eskip"
+
 // predicateCounter counts the generic predicate names of the routes of a
 // full build. A table has few distinct names, so a short list compared in
 // order is cheaper than a map update per route: at 100,000 routes the map
@@ -13,11 +15,16 @@ type predicateCount struct {
 
 // add counts the generic predicates of r as Table.countPredicates does.
 func (pc *predicateCounter) add(r *Route) {
-	if r.Def == nil {
+	pc.addDef(r.Def)
+}
+
+// addDef counts the generic predicates of a route with definition def.
+func (pc *predicateCounter) addDef(def *eskip.Route) {
+	if def == nil {
 		return
 	}
 next:
-	for _, p := range r.Def.Predicates {
+	for _, p := range def.Predicates {
 		if p == nil {
 			continue
 		}

@@ -443,6 +443,12 @@ func (r *Routing) rebuild() {
 	}
 	defs, sources, broken, complete := r.snapshot()
 	in.defs, in.sources, in.broken = defs, sources, broken
+	if len(r.cache) == 0 && len(defs) > 64 {
+		// The first full set: a map made to size is not grown (and
+		// rehashed) a dozen times on the way to 100,000 routes.
+		r.cache = make(map[string]*cached, len(defs))
+		in.cache = r.cache
+	}
 	// A full set equal to what is live gives the live table back (the
 	// copy-on-write build finds nothing to change): swapping it for
 	// itself would drop the owner's reference and close it while it

@@ -157,6 +157,12 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 	b := newBuilder(o)
 	copyForPost := len(o.PostProcessors) > 0
 	routes := make([]*Route, 0, len(defs))
+	// The predicate names are counted here, where each definition was
+	// just read, and kept if the post-processors hand back routes of the
+	// same definitions in the same order (the usual case): counting them
+	// after the post-processors reads every definition from memory again.
+	var use predicateCounter
+	pre := make([]*eskip.Route, 0, len(defs))
 	for i, def := range defs {
 		if def == nil {
 			continue
@@ -206,21 +212,32 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			t.owned = append(t.owned, proto.inst)
 		}
 		routes = append(routes, forPost(proto, def, copyForPost))
+		pre = append(pre, def)
+		use.addDef(def)
 	}
-	var use predicateCounter
 
 	routes, dropped := postprocess(o, routes)
 	t.invalid = append(t.invalid, dropped...)
-	for _, r := range routes {
+	counted := len(routes) == len(pre)
+	for i, r := range routes {
 		if inv := b.adopt(r); inv != nil {
 			t.invalid = append(t.invalid, *inv)
+			counted = false
 			continue
 		}
 		t.insert(r)
-		use.add(r)
+		counted = counted && r.Def == pre[i]
 		if in.cache != nil {
 			if c := cachedOf(in, r); c != nil {
 				c.final = r
+			}
+		}
+	}
+	if !counted {
+		use = nil
+		for _, r := range routes {
+			if r.inst != nil { // in the table: adopted
+				use.add(r)
 			}
 		}
 	}
