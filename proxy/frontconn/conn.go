@@ -51,10 +51,13 @@ type Conn struct {
 	idle   atomic.Bool // Handler saw a request through: the next wait for a head may park
 	parked atomic.Bool // Read returned io.EOF to park: Close parks instead of closing
 
-	dlMu   sync.Mutex
-	readDL time.Time // read deadline set by the user of the Conn
-	headDL time.Time // the guard's own deadline of the current head, or zero
-	parkDL time.Time // the guard's deadline of an idle wait, or zero
+	dlMu    sync.Mutex
+	readDL  time.Time // read deadline set by the user of the Conn
+	headDL  time.Time // the guard's own deadline of the current head, or zero
+	parkDL  time.Time // the guard's deadline of an idle wait, or zero
+	dlSet   time.Time // the read deadline last set on inner (see deadline.go)
+	dlKnown bool      // dlSet is inner's read deadline
+	reading bool      // an innerRead is in progress
 }
 
 func newConn(inner net.Conn, s *settings, st *tls.ConnectionState) *Conn {
@@ -143,13 +146,13 @@ func (c *Conn) read(p []byte) (int, error) {
 			return 0, err
 		}
 		if c.f.phase == phPass {
-			return c.inner.Read(p)
+			return c.innerRead(p)
 		}
 		if c.r == c.w && (c.f.phase >= phLength || len(p) >= minDirect) {
 			// Nothing held: read into the caller's buffer and pass on
 			// in place what turns out to be fine.
 			idle := c.idleWait(p)
-			n, err := c.inner.Read(p[:c.f.directLimit(len(p))])
+			n, err := c.innerRead(p[:c.f.directLimit(len(p))])
 			if idle && c.endIdleWait(n, err) {
 				c.parked.Store(true)
 				return 0, io.EOF
@@ -172,7 +175,7 @@ func (c *Conn) read(p []byte) (int, error) {
 			continue
 		}
 		c.armHeadDeadline()
-		n, err := c.inner.Read(c.buf[c.w:])
+		n, err := c.innerRead(c.buf[c.w:])
 		c.w += n
 		if n > 0 {
 			c.need = false
@@ -337,10 +340,8 @@ func (c *Conn) enterPass() {
 func (c *Conn) Passthrough() {
 	c.pass.Store(true)
 	c.dlMu.Lock()
-	if !c.headDL.IsZero() {
-		c.headDL = time.Time{}
-		_ = c.inner.SetReadDeadline(c.readDL)
-	}
+	c.headDL = time.Time{}
+	_ = c.applyReadDeadline()
 	c.dlMu.Unlock()
 }
 

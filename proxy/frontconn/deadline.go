@@ -2,6 +2,71 @@ package frontconn
 
 import "time"
 
+// Read deadlines are applied to the inner connection lazily. net/http sets
+// the read deadline six or seven times per keep-alive request (header
+// timeout, whole-request timeout, around its background read, the idle
+// wait) and the guard adds its own (head, parking); each one set on a
+// socket updates a runtime timer. Only the deadline in force when the
+// inner connection is actually read matters, and a deadline set while a
+// Read of it is blocked must reach it at once (net/http stops its
+// background read with a deadline in the past). So the setters record the
+// deadline and apply it only while an inner Read is in progress; innerRead
+// applies the latest one before it reads.
+
+// readDeadline is the earliest of the user's and the guard's read
+// deadlines (head and idle wait); zero is none. dlMu is held.
+func (c *Conn) readDeadline() time.Time {
+	d := c.readDL
+	for _, g := range [...]time.Time{c.headDL, c.parkDL} {
+		if !g.IsZero() && (d.IsZero() || g.Before(d)) {
+			d = g
+		}
+	}
+	return d
+}
+
+// applyReadDeadline brings the inner connection's read deadline up to
+// date if a Read of it is in progress; otherwise the next innerRead does.
+// dlMu is held, so that a deadline set by another goroutine is never
+// overwritten by an older one.
+func (c *Conn) applyReadDeadline() error {
+	if !c.reading {
+		return nil
+	}
+	return c.syncReadDeadline()
+}
+
+// syncReadDeadline sets readDeadline on the inner connection unless it is
+// the one set last. dlMu is held.
+func (c *Conn) syncReadDeadline() error {
+	d := c.readDeadline()
+	if c.dlKnown && d.Equal(c.dlSet) {
+		return nil
+	}
+	if err := c.inner.SetReadDeadline(d); err != nil {
+		c.dlKnown = false
+		return err
+	}
+	c.dlSet, c.dlKnown = d, true
+	return nil
+}
+
+// innerRead reads the inner connection under the read deadline in force.
+func (c *Conn) innerRead(p []byte) (int, error) {
+	c.dlMu.Lock()
+	if err := c.syncReadDeadline(); err != nil {
+		c.dlMu.Unlock()
+		return 0, err
+	}
+	c.reading = true
+	c.dlMu.Unlock()
+	n, err := c.inner.Read(p)
+	c.dlMu.Lock()
+	c.reading = false
+	c.dlMu.Unlock()
+	return n, err
+}
+
 // armHeadDeadline starts the HeadTimeout of the incomplete head.
 func (c *Conn) armHeadDeadline() {
 	if c.s.headTimeout <= 0 || !c.need || c.armedFor == c.f.heads {
@@ -27,25 +92,9 @@ func (c *Conn) disarmHead() {
 	}
 	c.armedFor = -1
 	c.dlMu.Lock()
-	if !c.headDL.IsZero() {
-		c.headDL = time.Time{}
-		_ = c.inner.SetReadDeadline(c.readDL)
-	}
+	c.headDL = time.Time{}
+	_ = c.applyReadDeadline()
 	c.dlMu.Unlock()
-}
-
-// applyReadDeadline sets the earliest of the user's and the guard's read
-// deadlines (head and idle wait) on the inner connection. dlMu is held, so that a deadline set
-// by another goroutine (net/http sets one in the past to stop a
-// background read) is never overwritten by an older one.
-func (c *Conn) applyReadDeadline() error {
-	d := c.readDL
-	for _, g := range [...]time.Time{c.headDL, c.parkDL} {
-		if !g.IsZero() && (d.IsZero() || g.Before(d)) {
-			d = g
-		}
-	}
-	return c.inner.SetReadDeadline(d)
 }
 
 // SetReadDeadline bounds the Reads of the connection, including the
@@ -59,16 +108,10 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 
 // SetDeadline sets the read and write deadlines.
 func (c *Conn) SetDeadline(t time.Time) error {
-	c.dlMu.Lock()
-	defer c.dlMu.Unlock()
-	c.readDL = t
-	if c.headDL.IsZero() && c.parkDL.IsZero() {
-		return c.inner.SetDeadline(t)
-	}
 	if err := c.inner.SetWriteDeadline(t); err != nil {
 		return err
 	}
-	return c.applyReadDeadline()
+	return c.SetReadDeadline(t)
 }
 
 // SetWriteDeadline sets the write deadline of the connection.

@@ -53,15 +53,20 @@ func (c *Conn) endIdleWait(n int, err error) bool {
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()
 	dl := c.parkDL
-	c.parkDL = time.Time{}
-	_ = c.applyReadDeadline()
+	c.parkDL = time.Time{} // applied by the next Read (deadline.go)
 	var ne net.Error
 	if n > 0 || !errors.As(err, &ne) || !ne.Timeout() {
 		return false
 	}
 	now := time.Now()
 	// Past net/http's own deadline (IdleTimeout) the timeout is its.
-	return !now.Before(dl) && (c.readDL.IsZero() || now.Before(c.readDL))
+	if now.Before(dl) || (!c.readDL.IsZero() && !now.Before(c.readDL)) {
+		return false
+	}
+	// No Read of c follows: the parked connection waits under net/http's
+	// deadline, set here.
+	_ = c.syncReadDeadline()
+	return true
 }
 
 // park takes over c's inner connection once net/http let go of c.

@@ -95,7 +95,7 @@ func (c *Conn) holdRefusal() error {
 			c.ready -= c.r
 			c.r = 0
 		}
-		n, err := c.inner.Read(c.buf[c.w:])
+		n, err := c.innerRead(c.buf[c.w:])
 		c.w += n
 		if err == io.EOF {
 			return nil
