@@ -36,6 +36,7 @@ const (
 	DefaultMaxHeaderBytes          = frontconn.DefaultMaxHeaderBytes
 	DefaultMaxRequestLineBytes     = frontconn.DefaultMaxRequestLineBytes
 	DefaultMaxTotalHeaderBytes     = frontconn.DefaultMaxTotalHeaderBytes
+	DefaultParkIdleAfter           = frontconn.DefaultParkIdleAfter
 	DefaultReadIdleTimeoutServer   = 60 * time.Second
 	DefaultWriteIdleTimeoutServer  = 60 * time.Second
 	DefaultRequestBodyBufferBytes  = 64 << 10
@@ -245,6 +246,10 @@ type Options struct {
 	ReadHeaderTimeoutServer time.Duration
 	WriteTimeoutServer      time.Duration
 	IdleTimeoutServer       time.Duration
+	// ParkIdleAfter is how long a client keep-alive connection waits for
+	// its next request with net/http's goroutine and buffers before it
+	// gives them back and waits with a few KiB (1 s; negative: never).
+	ParkIdleAfter time.Duration
 	// MaxHeaderBytes bounds one request head (1 MiB); MaxRequestLineBytes
 	// its request line (64 KiB, answered 414); MaxTotalHeaderBytes the
 	// bytes of unfinished request heads held across all connections

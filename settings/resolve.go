@@ -128,6 +128,11 @@ func Resolve(o Options) (*Resolved, error) {
 	in := &c.Inbound
 	in.ReadTimeout, in.ReadHeaderTimeout = c.ReadTimeoutServer, c.ReadHeaderTimeoutServer
 	in.WriteTimeout, in.IdleTimeout = c.WriteTimeoutServer, c.IdleTimeoutServer
+	c.ParkIdleAfter = duration(c.ParkIdleAfter, DefaultParkIdleAfter)
+	in.ParkIdleAfter = c.ParkIdleAfter
+	if in.ParkIdleAfter == 0 {
+		in.ParkIdleAfter = -1 // the guard's "never"
+	}
 	in.MaxHeaderBytes, in.MaxRequestLineBytes, in.MaxTotalHeaderBytes = c.MaxHeaderBytes, c.MaxRequestLineBytes, c.MaxTotalHeaderBytes
 	in.EnableH2C = c.EnableH2C
 	in.TLS = c.ServerTLS

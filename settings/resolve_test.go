@@ -34,9 +34,22 @@ func TestResolveDefaults(t *testing.T) {
 		{"drain", c.WaitForHealthcheckInterval, DefaultWaitForHealthcheckInterval},
 		{"shutdown", c.ShutdownTimeout, DefaultShutdownTimeout},
 		{"header bytes", c.MaxHeaderBytes, DefaultMaxHeaderBytes},
+		{"park", c.Inbound.ParkIdleAfter, DefaultParkIdleAfter},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+// TestResolveParkNever: a negative ParkIdleAfter turns parking off, which
+// the connection guard spells negative too (its zero is its default).
+func TestResolveParkNever(t *testing.T) {
+	c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), ParkIdleAfter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Inbound.ParkIdleAfter >= 0 {
+		t.Errorf("inbound ParkIdleAfter %v, want negative (never)", c.Inbound.ParkIdleAfter)
 	}
 }

@@ -22,6 +22,8 @@ type Config struct {
 	MaxHeaderBytes                                            int // one request head
 	MaxRequestLineBytes                                       int
 	MaxTotalHeaderBytes                                       int64 // unfinished heads of all connections
+	// ParkIdleAfter: see frontconn.Config (zero: its default; negative: never).
+	ParkIdleAfter time.Duration
 	// Cert makes the listener serve TLS, with HTTP/2 negotiated by ALPN;
 	// EnableH2C serves cleartext HTTP/2 with prior knowledge without it.
 	// TLS, when set, is the TLS configuration instead of Cert's (all
@@ -92,6 +94,7 @@ func Serve(s *http.Server, ln net.Listener, c Config) error {
 		MaxHeaderBytes:      c.MaxHeaderBytes,
 		MaxTotalHeaderBytes: c.MaxTotalHeaderBytes,
 		HeadTimeout:         c.ReadHeaderTimeout,
+		ParkIdleAfter:       c.ParkIdleAfter,
 		H2C:                 c.EnableH2C && c.Cert == nil,
 		Logger:              c.Log,
 	}
