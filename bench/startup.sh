@@ -30,7 +30,7 @@ work=$(mktemp -d)
 pid=""
 cleanup() {
 	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	fi
 	rm -rf "$work"
@@ -86,7 +86,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	h=$(status_kb "$pid" VmHWM)
 	printf 'round %d: serving after %d ms, VmRSS %d MB, VmHWM %d MB\n' "$round" "$ms" $((r / 1024)) $((h / 1024))
 	times+=("$ms") rss+=("$r") hwm+=("$h")
-	kill "$pid"
+	# SIGKILL: SIGTERM would drain for -wait-for-healthcheck-interval first.
+	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	pid=""
 done
