@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"iter"
 	"reflect"
 	"sort"
 	"sync"
@@ -65,8 +66,14 @@ type Routing struct {
 }
 
 type clientState struct {
-	name      string
-	routes    map[string]*eskip.Route
+	name   string
+	routes map[string]*eskip.Route
+	// order is the client's last full set in the order it was sent, while
+	// it is exactly the definitions in routes (no change since, distinct
+	// ids); nil otherwise. A full build takes the definitions in this
+	// order: in the order of a map they are read from all over the heap,
+	// which made a build of 100,000 parsed routes twice as slow.
+	order     []*eskip.Route
 	delivered bool // the first full set arrived
 	// broken are the ids whose definition did not parse; routes holds a
 	// placeholder for each (brokenDef), so that merging by id and the
@@ -208,11 +215,20 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 	if r.o.Observer != nil && len(cs.pending) < maxPendingUpdates {
 		cs.pending = append(cs.pending, received)
 	}
+	cs.order = nil
 	if u.Reset {
 		cs.routes = make(map[string]*eskip.Route, len(u.Upserts)+len(u.Invalid))
 		cs.broken = nil
 		cs.delivered = true
 		r.dirtyAll = true
+		if len(u.Invalid) == 0 && len(u.Deletes) == 0 {
+			cs.order = make([]*eskip.Route, 0, len(u.Upserts))
+			for _, rt := range u.Upserts {
+				if rt != nil {
+					cs.order = append(cs.order, rt)
+				}
+			}
+		}
 	}
 	// After a full set every id is rebuilt: recording them one by one
 	// would only grow the map.
@@ -248,6 +264,9 @@ func (r *Routing) apply(i int, u dataclients.Update) {
 			}
 		}
 	}
+	if len(cs.order) != len(cs.routes) {
+		cs.order = nil // an id repeated in the set: the map has the last
+	}
 	r.mu.Unlock()
 	if len(odd) > 0 {
 		if len(odd) > 10 {
@@ -279,7 +298,7 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, broken map[
 	sources = make([]string, 0, n)
 	if len(r.clients) == 1 {
 		cs := r.clients[0]
-		for _, rt := range cs.routes {
+		for _, rt := range cs.defs() {
 			defs = append(defs, rt)
 			sources = append(sources, cs.name)
 		}
@@ -288,7 +307,8 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, broken map[
 	at := make(map[string]int, n)
 	var collisions []string
 	for _, cs := range r.clients {
-		for id, rt := range cs.routes {
+		for _, rt := range cs.defs() {
+			id := rt.Id
 			if i, ok := at[id]; ok {
 				if sources[i] != cs.name {
 					collisions = append(collisions, id)
@@ -554,4 +574,26 @@ func uniqueClients(cs []dataclients.DataClient, log logrus.FieldLogger) []datacl
 func sameClient(a, b dataclients.DataClient) bool {
 	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
 	return ta == tb && ta.Comparable() && any(a) == any(b)
+}
+
+// defs lists the client's definitions: in the order it sent them when
+// that is known, else in the map's.
+func (cs *clientState) defs() iter.Seq2[int, *eskip.Route] {
+	return func(yield func(int, *eskip.Route) bool) {
+		if cs.order != nil {
+			for i, rt := range cs.order {
+				if !yield(i, rt) {
+					return
+				}
+			}
+			return
+		}
+		i := 0
+		for _, rt := range cs.routes {
+			if !yield(i, rt) {
+				return
+			}
+			i++
+		}
+	}
 }
