@@ -159,9 +159,11 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 	}
 
 	l := &loop{Client: c, files: files, dirty: make([]bool, len(files))}
-	if !l.send(ctx, out, l.reset()) {
+	u := l.resetUpdate()
+	if !l.send(ctx, out, u) {
 		return nil
 	}
+	l.sent(u.Upserts)
 	return l.run(ctx, w, out)
 }
 
