@@ -219,6 +219,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 	routes, dropped := postprocess(o, routes)
 	t.invalid = append(t.invalid, dropped...)
 	counted := len(routes) == len(pre)
+	t.tree.presize(routes)
 	for i, r := range routes {
 		if inv := b.adopt(r); inv != nil {
 			t.invalid = append(t.invalid, *inv)
@@ -639,4 +640,28 @@ func cachedOf(in buildInput, r *Route) *cached {
 		}
 	}
 	return in.cache[r.Id]
+}
+
+// presize makes the root's map of first path segments to size when a
+// sample of the routes shows that most of them start with a segment of
+// their own (one Path per route): growing it one doubling at a time to
+// 100,000 entries was a third of inserting the routes. With shared
+// prefixes the map stays small and is not made larger than it needs.
+func (n *node) presize(routes []*Route) {
+	const sample = 1024
+	if n.static != nil || len(routes) < 4*sample {
+		return
+	}
+	seen := make(map[string]bool, sample)
+	for _, r := range routes[:sample] {
+		if r.inst == nil || len(r.inst.tree.segs) == 0 {
+			continue
+		}
+		if s := r.inst.tree.segs[0]; s.kind == segStatic {
+			seen[s.text] = true
+		}
+	}
+	if len(seen) > sample*9/10 {
+		n.static = make(map[string]*node, len(routes))
+	}
 }
