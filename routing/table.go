@@ -163,6 +163,9 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 	// after the post-processors reads every definition from memory again.
 	var use predicateCounter
 	pre := make([]*eskip.Route, 0, len(defs))
+	// An empty cache has nothing to look up: the ids of defs are distinct
+	// (preprocess), so the entries this loop adds are not asked for again.
+	firstBuild := len(in.cache) == 0
 	for i, def := range defs {
 		if def == nil {
 			continue
@@ -173,7 +176,10 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		}
 		var proto *Route
 		var invalid *InvalidRoute
-		c := in.cache[def.Id]
+		var c *cached
+		if !firstBuild {
+			c = in.cache[def.Id]
+		}
 		if c != nil && c.same(def, src) {
 			proto = c.proto
 			if proto == nil {
