@@ -154,10 +154,27 @@ func (l *loop) reset() dataclients.Update {
 // resetUpdate is the full set of the files, with the duplicate ids
 // counted and warned about.
 func (l *loop) resetUpdate() dataclients.Update {
-	merged := l.merged()
 	l.recount()
 	l.warnDuplicates()
-	return dataclients.Update{Reset: true, Upserts: merged}
+	return dataclients.Update{Reset: true, Upserts: l.mergedCounted()}
+}
+
+// mergedCounted is merged, after recount: when every id is defined once
+// (the count has an entry per route), merging is concatenating, and the
+// index merge builds for it is not needed.
+func (l *loop) mergedCounted() []*eskip.Route {
+	n := 0
+	for _, f := range l.files {
+		n += len(f.routes)
+	}
+	if n != len(l.count) {
+		return l.merged()
+	}
+	out := make([]*eskip.Route, 0, n)
+	for _, f := range l.files {
+		out = append(out, f.routes...)
+	}
+	return out
 }
 
 // sent records merged as the full set last sent: what later changes are
