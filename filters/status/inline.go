@@ -16,7 +16,7 @@ type content struct {
 	status                    int // inlineContentIfStatus only
 }
 
-func newContent(a specargs.Args, i int) (*content, error) {
+func newContent(a specargs.Args, i int, types *typeCache) (*content, error) {
 	text, err := a.String(i, "content")
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func newContent(a specargs.Args, i int) (*content, error) {
 		}
 		c.contentType = ct
 	} else {
-		c.contentType = http.DetectContentType([]byte(text))
+		c.contentType = types.detect(text)
 	}
 	return c, nil
 }
@@ -56,7 +56,7 @@ func (c *content) body() *body {
 	return b
 }
 
-type inlineSpec struct{}
+type inlineSpec struct{ types *typeCache }
 
 func (inlineSpec) Name() string { return "inlineContent" }
 
@@ -65,7 +65,7 @@ func (s inlineSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err := a.Count(1, 2); err != nil {
 		return nil, err
 	}
-	c, err := newContent(a, 0)
+	c, err := newContent(a, 0, s.types)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (f *inline) Request(ctx filters.FilterContext) {
 
 func (*inline) Response(filters.FilterContext) {}
 
-type inlineIfStatusSpec struct{}
+type inlineIfStatusSpec struct{ types *typeCache }
 
 func (inlineIfStatusSpec) Name() string { return "inlineContentIfStatus" }
 
@@ -106,7 +106,7 @@ func (s inlineIfStatusSpec) CreateFilter(args []any) (filters.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := newContent(a, 1)
+	c, err := newContent(a, 1, s.types)
 	if err != nil {
 		return nil, err
 	}
