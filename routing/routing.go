@@ -298,7 +298,7 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, broken map[
 	sources = make([]string, 0, n)
 	if len(r.clients) == 1 {
 		cs := r.clients[0]
-		for _, rt := range cs.defs() {
+		for rt := range cs.defs() {
 			defs = append(defs, rt)
 			sources = append(sources, cs.name)
 		}
@@ -307,7 +307,7 @@ func (r *Routing) snapshot() (defs []*eskip.Route, sources []string, broken map[
 	at := make(map[string]int, n)
 	var collisions []string
 	for _, cs := range r.clients {
-		for _, rt := range cs.defs() {
+		for rt := range cs.defs() {
 			id := rt.Id
 			if i, ok := at[id]; ok {
 				if sources[i] != cs.name {
@@ -578,22 +578,20 @@ func sameClient(a, b dataclients.DataClient) bool {
 
 // defs lists the client's definitions: in the order it sent them when
 // that is known, else in the map's.
-func (cs *clientState) defs() iter.Seq2[int, *eskip.Route] {
-	return func(yield func(int, *eskip.Route) bool) {
+func (cs *clientState) defs() iter.Seq[*eskip.Route] {
+	return func(yield func(*eskip.Route) bool) {
 		if cs.order != nil {
-			for i, rt := range cs.order {
-				if !yield(i, rt) {
+			for _, rt := range cs.order {
+				if !yield(rt) {
 					return
 				}
 			}
 			return
 		}
-		i := 0
 		for _, rt := range cs.routes {
-			if !yield(i, rt) {
+			if !yield(rt) {
 				return
 			}
-			i++
 		}
 	}
 }
