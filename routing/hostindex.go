@@ -8,20 +8,28 @@ import (
 // hostIndex maps exact hosts to their chain of candidates. Most leaves of
 // a large table hold one host or a few (one Path per service host), so a
 // small index is a slice searched in order: a map per leaf would cost a
-// few hundred bytes and an allocation more per route. Past fewHosts it is
-// a map, and a large index is split into shards, so that a copy-on-write
-// change of the table copies one shard rather than every host of the leaf.
-// At most one of few, small and shards is in use.
+// few hundred bytes and an allocation more per route. The slice of a
+// single host is the index's own array, so that such a leaf allocates
+// nothing for its index. Past fewHosts it is a map, and a large index is
+// split into shards, so that a copy-on-write change of the table copies
+// one shard rather than every host of the leaf. At most one of few, small
+// and sharded is in use.
 type hostIndex struct {
-	few    []hostEntry
-	small  map[string]*entry
-	seed   maphash.Seed
-	shards []*hostShard // nil unless split
+	few     []hostEntry
+	small   map[string]*entry
+	sharded *shardedIndex
+	one     [1]hostEntry // few's array while it holds one host
 }
 
 type hostEntry struct {
 	host  string
 	first *entry
+}
+
+// shardedIndex is a split index; its seed picks a host's shard.
+type shardedIndex struct {
+	seed   maphash.Seed
+	shards []*hostShard
 }
 
 type hostShard struct{ m map[string]*entry }
@@ -34,14 +42,17 @@ const (
 	defaultShardHosts = 512 // split indexes with more hosts than this
 )
 
-func (hi *hostIndex) shard(h string) *hostShard {
-	return hi.shards[maphash.String(hi.seed, h)&(hostShards-1)]
+// shardIndex is the shard of h in a split index.
+func (hs *shardedIndex) shardIndex(h string) uint64 {
+	return maphash.String(hs.seed, h) & (hostShards - 1)
 }
+
+func (hs *shardedIndex) shard(h string) *hostShard { return hs.shards[hs.shardIndex(h)] }
 
 func (hi *hostIndex) get(h string) *entry {
 	switch {
-	case hi.shards != nil:
-		return hi.shard(h).m[h]
+	case hi.sharded != nil:
+		return hi.sharded.shard(h).m[h]
 	case hi.small != nil:
 		return hi.small[h]
 	}
@@ -57,8 +68,8 @@ func (hi *hostIndex) get(h string) *entry {
 // shard) copied for this build.
 func (hi *hostIndex) set(h string, e *entry) {
 	switch {
-	case hi.shards != nil:
-		hi.shard(h).m[h] = e
+	case hi.sharded != nil:
+		hi.sharded.shard(h).m[h] = e
 		return
 	case hi.small != nil:
 		hi.small[h] = e
@@ -70,22 +81,32 @@ func (hi *hostIndex) set(h string, e *entry) {
 			return
 		}
 	}
-	if len(hi.few) < fewHosts {
-		hi.few = append(hi.few, hostEntry{h, e})
-		return
+	switch {
+	case len(hi.few) == 0:
+		hi.one[0] = hostEntry{h, e}
+		hi.few = hi.one[:1:1]
+	case len(hi.few) < fewHosts:
+		hi.few = append(hi.few, hostEntry{h, e}) // a new array: one's has room for one
+	default:
+		hi.small = make(map[string]*entry, 2*fewHosts)
+		for _, he := range hi.few {
+			hi.small[he.host] = he.first
+		}
+		hi.small[h] = e
+		hi.dropFew()
 	}
-	hi.small = make(map[string]*entry, 2*fewHosts)
-	for _, he := range hi.few {
-		hi.small[he.host] = he.first
-	}
+}
+
+// dropFew empties the slice form, letting go of what one pointed to.
+func (hi *hostIndex) dropFew() {
 	hi.few = nil
-	hi.small[h] = e
+	hi.one[0] = hostEntry{}
 }
 
 func (hi *hostIndex) del(h string) {
 	switch {
-	case hi.shards != nil:
-		delete(hi.shard(h).m, h)
+	case hi.sharded != nil:
+		delete(hi.sharded.shard(h).m, h)
 		return
 	case hi.small != nil:
 		delete(hi.small, h)
@@ -93,6 +114,10 @@ func (hi *hostIndex) del(h string) {
 	}
 	for i := range hi.few {
 		if hi.few[i].host == h {
+			if len(hi.few) == 1 {
+				hi.dropFew()
+				return
+			}
 			// A new slice: the old one may be shared with the table this
 			// one is a copy of.
 			few := make([]hostEntry, 0, len(hi.few)-1)
@@ -109,28 +134,32 @@ func (hi *hostIndex) each(f func(h string, first *entry)) {
 	for h, e := range hi.small {
 		f(h, e)
 	}
-	for _, s := range hi.shards {
-		for h, e := range s.m {
-			f(h, e)
+	if hi.sharded != nil {
+		for _, s := range hi.sharded.shards {
+			for h, e := range s.m {
+				f(h, e)
+			}
 		}
 	}
 }
 
-// clone returns an index that can be changed without changing hi: the
+// cloneTo makes c an index that can be changed without changing hi: the
 // slice or map is copied, the shards themselves are copied when first
-// written (cowTree.writableHosts).
-func (hi *hostIndex) clone() hostIndex {
-	c := *hi
-	if hi.few != nil {
+// written (cowTree.writableHosts). An index is not copied by value: its
+// slice may point into its own array.
+func (hi *hostIndex) cloneTo(c *hostIndex) {
+	*c = hostIndex{}
+	switch {
+	case len(hi.few) == 1:
+		c.one[0] = hi.few[0]
+		c.few = c.one[:1:1]
+	case hi.few != nil:
 		c.few = append([]hostEntry(nil), hi.few...)
-	}
-	if hi.small != nil {
+	case hi.small != nil:
 		c.small = maps.Clone(hi.small)
+	case hi.sharded != nil:
+		c.sharded = &shardedIndex{seed: hi.sharded.seed, shards: append([]*hostShard(nil), hi.sharded.shards...)}
 	}
-	if hi.shards != nil {
-		c.shards = append([]*hostShard(nil), hi.shards...)
-	}
-	return c
 }
 
 func (hi *hostIndex) len() int {
@@ -139,19 +168,20 @@ func (hi *hostIndex) len() int {
 
 // split shards the index when it has more than limit hosts.
 func (hi *hostIndex) split(limit int) {
-	if hi.shards != nil || hi.len() <= limit {
+	if hi.sharded != nil || hi.len() <= limit {
 		return
 	}
-	hi.seed = maphash.MakeSeed()
-	hi.shards = make([]*hostShard, hostShards)
-	for i := range hi.shards {
-		hi.shards[i] = &hostShard{m: make(map[string]*entry, 2*hi.len()/hostShards)}
+	hs := &shardedIndex{seed: maphash.MakeSeed(), shards: make([]*hostShard, hostShards)}
+	for i := range hs.shards {
+		hs.shards[i] = &hostShard{m: make(map[string]*entry, 2*hi.len()/hostShards)}
 	}
 	for _, he := range hi.few {
-		hi.shard(he.host).m[he.host] = he.first
+		hs.shard(he.host).m[he.host] = he.first
 	}
 	for h, e := range hi.small {
-		hi.shard(h).m[h] = e
+		hs.shard(h).m[h] = e
 	}
-	hi.few, hi.small = nil, nil
+	hi.dropFew()
+	hi.small = nil
+	hi.sharded = hs
 }

@@ -61,7 +61,11 @@ func TestHostIndexForms(t *testing.T) {
 			check("built", &hi, want)
 
 			// A clone changes independently of the original.
-			c := hi.clone()
+			var c hostIndex
+			hi.cloneTo(&c)
+			if len(c.few) == 1 && &c.few[0] != &c.one[0] {
+				t.Fatal("the clone's single host is not in its own array")
+			}
 			cwant := map[string]*entry{}
 			for h, e := range want {
 				cwant[h] = e
@@ -75,8 +79,8 @@ func TestHostIndexForms(t *testing.T) {
 				h := fmt.Sprintf("h%d.example.org", tc.hosts-1)
 				if tc.wantForm == "shards" {
 					// cowTree.writableHosts copies the shard first.
-					i := shardIndex(&c, h)
-					c.shards[i] = &hostShard{m: cloneMap(c.shards[i].m)}
+					i := c.sharded.shardIndex(h)
+					c.sharded.shards[i] = &hostShard{m: cloneMap(c.sharded.shards[i].m)}
 				}
 				c.del(h)
 				delete(cwant, h)
@@ -94,21 +98,12 @@ func TestHostIndexForms(t *testing.T) {
 
 func form(hi *hostIndex) string {
 	switch {
-	case hi.shards != nil:
+	case hi.sharded != nil:
 		return "shards"
 	case hi.small != nil:
 		return "small"
 	}
 	return "few"
-}
-
-func shardIndex(hi *hostIndex, h string) int {
-	for i, s := range hi.shards {
-		if s == hi.shard(h) {
-			return i
-		}
-	}
-	return -1
 }
 
 func cloneMap(m map[string]*entry) map[string]*entry {

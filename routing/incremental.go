@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"hash/maphash"
 	"maps"
 
 	"github.com/skiff-proxy/skiff/dataclients"
@@ -305,7 +304,8 @@ func (cw *cowTree) copyLeaf(l *leaf) *leaf {
 	if cw.leaves[l] {
 		return l
 	}
-	c := &leaf{general: append([]*entry(nil), l.general...), hosts: l.hosts.clone()}
+	c := &leaf{general: append([]*entry(nil), l.general...)}
+	l.hosts.cloneTo(&c.hosts)
 	cw.leaves[c] = true
 	return c
 }
@@ -313,11 +313,12 @@ func (cw *cowTree) copyLeaf(l *leaf) *leaf {
 // writableHosts makes the part of l's host index that holds h private to
 // this build. l is a copy made by copyLeaf.
 func (cw *cowTree) writableHosts(l *leaf, h string) {
-	if l.hosts.shards == nil {
+	hs := l.hosts.sharded
+	if hs == nil {
 		return
 	}
-	i := maphash.String(l.hosts.seed, h) & (hostShards - 1)
-	s := l.hosts.shards[i]
+	i := hs.shardIndex(h)
+	s := hs.shards[i]
 	if cw.shards[s] {
 		return
 	}
@@ -326,7 +327,7 @@ func (cw *cowTree) writableHosts(l *leaf, h string) {
 		c.m = map[string]*entry{}
 	}
 	cw.shards[c] = true
-	l.hosts.shards[i] = c
+	hs.shards[i] = c
 }
 
 // leafFor walks to the leaf of kp, copying what it passes, and returns the
