@@ -4,6 +4,10 @@
 #
 # It writes ROUTES routes of the shape
 #   rN: Host("^hN[.]example[.]org$") && Path("/pN") -> inlineContent("ok") -> <shunt>;
+# or, with BACKEND=network, routes to backends of their own (one address
+# per route, none listening: the last route counts as served when it
+# answers 502, skiff's answer for a backend it cannot reach)
+#   rN: Host("^hN[.]example[.]org$") && Path("/pN") -> "http://127.A.B.C:9";
 # starts the binary ROUNDS times, polls the last route (h{ROUTES-1}) with curl
 # until it answers 200, and prints per round the time to serve and the
 # process' VmRSS (resident now) and VmHWM (resident peak) from
@@ -12,6 +16,7 @@
 # Knobs (environment):
 #   ROUTES=100000   routes in the generated file
 #   ROUNDS=3        process starts
+#   BACKEND=shunt   the routes' backend: shunt (inlineContent) or network
 #   SKIFF=path      binary to run; default: go build ./cmd/skiff into a temp dir
 #   PORT=19090      proxy port on 127.0.0.1 (the support listener is disabled)
 #   TIMEOUT=30      seconds to wait for the route before a round fails
@@ -24,6 +29,15 @@ ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-19090}
 TIMEOUT=${TIMEOUT:-30}
 EXTRA=${EXTRA:-}
+BACKEND=${BACKEND:-shunt}
+case $BACKEND in
+shunt) want=200 ;;
+network) want=502 ;;
+*)
+	echo "BACKEND must be shunt or network" >&2
+	exit 2
+	;;
+esac
 
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -43,12 +57,15 @@ if [[ -z ${SKIFF:-} ]]; then
 fi
 
 routes=$work/routes.eskip
-awk -v n="$ROUTES" 'BEGIN {
+awk -v n="$ROUTES" -v backend="$BACKEND" 'BEGIN {
 	for (i = 0; i < n; i++)
-		printf "r%d: Host(\"^h%d[.]example[.]org$\") && Path(\"/p%d\") -> inlineContent(\"ok\") -> <shunt>;\n", i, i, i
+		if (backend == "network")
+			printf "r%d: Host(\"^h%d[.]example[.]org$\") && Path(\"/p%d\") -> \"http://127.%d.%d.%d:9\";\n", i, i, i, int(i / 65536) % 256, int(i / 256) % 256, i % 256
+		else
+			printf "r%d: Host(\"^h%d[.]example[.]org$\") && Path(\"/p%d\") -> inlineContent(\"ok\") -> <shunt>;\n", i, i, i
 }' >"$routes"
 last=$((ROUTES - 1))
-echo "routes=$ROUTES file=$(stat -c %s "$routes") bytes binary=$SKIFF rounds=$ROUNDS load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "routes=$ROUTES backend=$BACKEND file=$(stat -c %s "$routes") bytes binary=$SKIFF rounds=$ROUNDS load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # now_ns prints a monotonic-enough wall clock in nanoseconds.
 now_ns() { date +%s%N; }
@@ -69,14 +86,14 @@ for round in $(seq 1 "$ROUNDS"); do
 	while :; do
 		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
 			-H "Host: h$last.example.org" "http://127.0.0.1:$PORT/p$last" || true)
-		[[ $code == 200 ]] && break
+		[[ $code == "$want" ]] && break
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "round $round: skiff exited; stderr:" >&2
 			cat "$work/stderr.$round" >&2
 			exit 1
 		fi
 		if (($(now_ns) > deadline)); then
-			echo "round $round: no 200 within ${TIMEOUT}s (last status $code)" >&2
+			echo "round $round: no $want within ${TIMEOUT}s (last status $code)" >&2
 			exit 1
 		fi
 		sleep 0.01
