@@ -47,32 +47,7 @@ func startupOptions() BuildOptions {
 // BenchmarkBuildStartup builds a table of 100,000 file routes from
 // scratch and reports the heap the table keeps per route.
 func BenchmarkBuildStartup(b *testing.B) {
-	defs := startupDefs("ok")
-	o := startupOptions()
-	b.ReportAllocs()
-	var heap uint64
-	var cpu time.Duration
-	for b.Loop() {
-		var before, after runtime.MemStats
-		b.StopTimer()
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		c := cpuTime()
-		b.StartTimer()
-		tbl := Build(defs, o)
-		b.StopTimer()
-		cpu += cpuTime() - c
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		heap = after.HeapAlloc - before.HeapAlloc
-		if len(tbl.Routes()) != startupRoutes {
-			b.Fatal("routes missing")
-		}
-		runtime.KeepAlive(tbl)
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(heap)/startupRoutes, "retained-B/route")
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	benchBuild(b, startupDefs("ok"), startupOptions())
 }
 
 // BenchmarkFullRebuild measures, at 100,000 routes, the time from a data

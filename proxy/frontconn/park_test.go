@@ -68,6 +68,17 @@ func newParkServer(t *testing.T, h http.Handler, tlsCfg *tls.Config, idleTimeout
 
 func (ps *parkServer) addr() string { return ps.l.Addr().String() }
 
+// dial connects a client to the server; the test's cleanup closes it.
+func (ps *parkServer) dial(t *testing.T) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", ps.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, bufio.NewReader(c)
+}
+
 func (ps *parkServer) parkedCount() int {
 	ps.l.mu.Lock()
 	defer ps.l.mu.Unlock()
@@ -132,12 +143,7 @@ func roundTrip(t *testing.T, c net.Conn, br *bufio.Reader, req string, split boo
 // a connection busy within ParkIdleAfter stays with net/http.
 func TestPark(t *testing.T) {
 	ps := newParkServer(t, nil, nil, 0)
-	c, err := net.Dial("tcp", ps.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
+	c, br := ps.dial(t)
 
 	if got := roundTrip(t, c, br, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", false); got != "200 OK ok" {
 		t.Fatalf("first: %s", got)
@@ -186,12 +192,7 @@ func TestPark(t *testing.T) {
 // a body split around the park is framed as before.
 func TestParkAfterPost(t *testing.T) {
 	ps := newParkServer(t, nil, nil, 0)
-	c, err := net.Dial("tcp", ps.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
+	c, br := ps.dial(t)
 	if got := roundTrip(t, c, br, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", false); got != "200 OK ok" {
 		t.Fatalf("POST: %s", got)
 	}
@@ -220,11 +221,7 @@ func TestParkAfterPost(t *testing.T) {
 func TestParkIdleTimeout(t *testing.T) {
 	ps := newParkServer(t, nil, nil, 300*time.Millisecond)
 	dial := func() (net.Conn, *bufio.Reader) {
-		c, err := net.Dial("tcp", ps.addr())
-		if err != nil {
-			t.Fatal(err)
-		}
-		br := bufio.NewReader(c)
+		c, br := ps.dial(t)
 		if got := roundTrip(t, c, br, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", false); got != "200 OK ok" {
 			t.Fatal(got)
 		}
@@ -276,12 +273,8 @@ func TestParkHijacked(t *testing.T) {
 		}()
 	})
 	ps := newParkServer(t, h, nil, 0)
-	c, err := net.Dial("tcp", ps.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if got := roundTrip(t, c, bufio.NewReader(c), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", false); got != "200 OK " {
+	c, br := ps.dial(t)
+	if got := roundTrip(t, c, br, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", false); got != "200 OK " {
 		t.Fatal(got)
 	}
 	time.Sleep(5 * testParkAfter)
