@@ -218,6 +218,9 @@ func (r *Registry) prune() {
 	for _, rt := range t.Routes() {
 		if b, ok := rt.Metrics.(*binding); ok {
 			s := b.s.Load()
+			if s == nil {
+				continue // no request yet: no stats
+			}
 			s.seen.Store(epoch)
 			if s == r.other && b.id != OtherRoutes {
 				others = append(others, b)

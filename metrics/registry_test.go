@@ -254,6 +254,11 @@ func TestMaxRoutesAndPrune(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	src.t = build(t, r, hc, `d: Path("/d") -> <shunt>; e: Path("/e") -> <shunt>;`)
 	for _, rt := range src.t.Routes() {
+		// Stats are made at a route's first request.
+		if s := rt.Metrics.(*binding).s.Load(); s != nil {
+			t.Errorf("route %s has stats (%s) before its first request", rt.Id, s.id)
+		}
+		rt.Metrics.Served("GET", 200, time.Millisecond)
 		if id := rt.Metrics.(*binding).s.Load().id; id != OtherRoutes {
 			t.Errorf("route %s counts as %s before the look", rt.Id, id)
 		}
@@ -270,19 +275,46 @@ func TestMaxRoutesAndPrune(t *testing.T) {
 	}
 }
 
-// A route bound for a table being built is not pruned by a look at the
-// table before it.
+// A route id with stats that a table being built binds again is not
+// pruned by a look at the table before it, which lacks the id.
 func TestPruneKeepsRoutesOfNextTable(t *testing.T) {
 	r := New(Options{NoRuntime: true})
 	hc := healthcheck.New(healthcheck.Config{})
+	first := build(t, r, hc, `b: Path("/b") -> <shunt>;`)
+	first.Routes()[0].Metrics.Served("GET", 200, time.Millisecond)
+	time.Sleep(time.Millisecond)
 	old := build(t, r, hc, `a: Path("/a") -> <shunt>;`)
 	r.WatchRouting(fixedTables{old}, nil)
 	next := build(t, r, hc, `a: Path("/a") -> <shunt>; b: Path("/b") -> <shunt>;`)
 	r.RouteCounts()
-	if _, ok := r.RouteCounts()["b"]; !ok {
-		t.Fatal("b pruned")
+	if c, ok := r.RouteCounts()["b"]; !ok || c.Requests != 1 {
+		t.Fatalf("b pruned or restarted: %v %v", c, ok)
 	}
 	_ = next
+}
+
+// A route's stats are made at its first request: the MaxRoutes series of
+// their own go to routes that are asked for, not to the first ones built.
+func TestStatsAtFirstRequest(t *testing.T) {
+	r := New(Options{MaxRoutes: 1, NoRuntime: true})
+	hc := healthcheck.New(healthcheck.Config{})
+	tbl := build(t, r, hc, `a: Path("/a") -> <shunt>; b: Path("/b") -> <shunt>;`)
+	r.WatchRouting(fixedTables{tbl}, nil)
+	if counts := r.RouteCounts(); len(counts) != 2 { // other and none only
+		t.Errorf("counts before any request %v", counts)
+	}
+	for _, rt := range tbl.Routes() {
+		if rt.Id == "b" {
+			rt.Metrics.Served("GET", 200, time.Millisecond)
+		}
+	}
+	counts := r.RouteCounts()
+	if counts["b"].Requests != 1 || counts[OtherRoutes].Requests != 0 {
+		t.Errorf("b did not get the one series of its own: %v", counts)
+	}
+	if _, ok := counts["a"]; ok {
+		t.Errorf("a has a series without a request: %v", counts)
+	}
 }
 
 func TestEndpointMetrics(t *testing.T) {

@@ -160,8 +160,12 @@ func (s *routeStats) count() RouteCount {
 // its filters are rate limits. It implements routing.RouteMetrics.
 type binding struct {
 	id string
+	r  *Registry
 	// s is the route id's stats, or OtherRoutes' until a look at the
-	// table finds room for the id (prune).
+	// table finds room for the id (prune); nil until the route's first
+	// request (stats), so that the MaxRoutes ids with series of their own
+	// are ids that get requests, and a large table costs no stats for
+	// routes nobody asks for.
 	s atomic.Pointer[routeStats]
 	// limits has bit i set when the route's filter i is a rate limit,
 	// whose answers count as rejections.
@@ -170,14 +174,22 @@ type binding struct {
 
 var _ routing.RouteMetrics = (*binding)(nil)
 
+// stats returns the route's stats, made at its first request.
+func (b *binding) stats() *routeStats {
+	if s := b.s.Load(); s != nil {
+		return s
+	}
+	return b.r.attach(b)
+}
+
 func (b *binding) Served(method string, status int, d time.Duration) {
-	s := b.s.Load()
+	s := b.stats()
 	s.requests[methodClass(method)][statusClass(status)].Add(1)
 	s.duration.observe(d)
 }
 
 func (b *binding) RoundTrip(d time.Duration, f routing.BackendFailure) {
-	s := b.s.Load()
+	s := b.stats()
 	s.backend.observe(d)
 	if f != routing.NoFailure {
 		if f >= routing.NumBackendFailures {
@@ -189,7 +201,7 @@ func (b *binding) RoundTrip(d time.Duration, f routing.BackendFailure) {
 
 func (b *binding) FilterAnswered(i int) {
 	if i >= 0 && i < 64 && b.limits&(1<<uint(i)) != 0 {
-		b.s.Load().limited.Add(1)
+		b.stats().limited.Add(1)
 	}
 }
 
@@ -245,15 +257,30 @@ func (p postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.
 
 func (postProcessor) RouteLocal() bool { return true }
 
-// bindLocked returns the binding of rt: to the stats of its id, or to the
-// shared OtherRoutes stats once MaxRoutes ids have their own. r.mu is
-// held.
+// bindLocked returns the binding of rt: to the stats its id already has
+// (a new version of a route goes on counting where the last one was), or
+// to none yet (attach makes them at the first request). r.mu is held.
 func (r *Registry) bindLocked(rt *routing.Route, now int64) routing.RouteMetrics {
-	b := &binding{id: rt.Id, limits: limitMask(rt.Filters)}
-	s := r.statsLocked(rt.Id)
-	s.bound.Store(now)
-	b.s.Store(s)
+	b := &binding{id: rt.Id, r: r, limits: limitMask(rt.Filters)}
+	if s := r.routes[rt.Id]; s != nil {
+		s.bound.Store(now)
+		b.s.Store(s)
+	}
 	return b
+}
+
+// attach gives b the stats of its id, or the shared OtherRoutes stats
+// once MaxRoutes ids have their own, at the route's first request.
+func (r *Registry) attach(b *binding) *routeStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s := b.s.Load(); s != nil {
+		return s // another request of the route was first
+	}
+	s := r.statsLocked(b.id)
+	s.bound.Store(time.Now().UnixNano())
+	b.s.Store(s)
+	return s
 }
 
 // statsLocked returns the stats of id, made if there is room, else the
