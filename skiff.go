@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skiff-proxy/skiff/internal/gctune"
+
 	"github.com/skiff-proxy/skiff/accesslog"
 	"github.com/skiff-proxy/skiff/admin"
 	"github.com/skiff-proxy/skiff/admin/dashboard"
@@ -38,6 +40,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := c.Log
+	if c.GCHeapHeadroom > 0 {
+		defer gctune.Start(uint64(c.GCHeapHeadroom)).Stop()
+	}
 	// Deferred first, so run last: the spans of the last requests are
 	// exported after the listeners stopped.
 	stopTracing, err := startTracing(c)

@@ -153,6 +153,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&o.SupportListener, "metrics-listener", settings.DefaultSupportListener, "legacy name of -support-listener")
 	fs.BoolVar(&o.EnableProfile, "enable-profile", false, "serve /debug/pprof on the support listener")
 	fs.BoolVar(&o.DisableMetrics, "disable-metrics", false, "serve no /metrics on the support listener; requests measure nothing")
+	fs.Int64Var(&o.GCHeapHeadroom, "gc-heap-headroom", settings.DefaultGCHeapHeadroom,
+		"bytes the heap may grow by at least between garbage collections, however small the live heap (negative: Go's rule alone; GOGC in the environment turns it off)")
 	fs.IntVar(&o.MetricsMaxRoutes, "metrics-max-routes", settings.DefaultMetricsMaxRoutes,
 		`route ids with metric series of their own; the others share route="other" (negative: none)`)
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file of the proxy listener (enables HTTPS and HTTP/2)")

@@ -37,6 +37,7 @@ const (
 	DefaultMaxRequestLineBytes     = frontconn.DefaultMaxRequestLineBytes
 	DefaultMaxTotalHeaderBytes     = frontconn.DefaultMaxTotalHeaderBytes
 	DefaultParkIdleAfter           = frontconn.DefaultParkIdleAfter
+	DefaultGCHeapHeadroom          = 32 << 20
 	DefaultReadIdleTimeoutServer   = 60 * time.Second
 	DefaultWriteIdleTimeoutServer  = 60 * time.Second
 	DefaultRequestBodyBufferBytes  = 64 << 10
@@ -131,6 +132,13 @@ type Options struct {
 	// EnableProfile serves /debug/pprof on the support listener. Off by
 	// default: profiles expose memory contents and cost CPU on demand.
 	EnableProfile bool
+	// GCHeapHeadroom is the least the heap may grow by between two garbage
+	// collections (DefaultGCHeapHeadroom; negative: Go's rule alone). While
+	// the live heap is smaller, the process' GC percentage is raised so
+	// that a small configuration does not collect many times a second
+	// under load; it applies to the whole process, and not at all when the
+	// GOGC environment variable is set.
+	GCHeapHeadroom int64
 	// MetricsMaxRoutes bounds the route ids with metric series of their
 	// own (-metrics-max-routes, DefaultMetricsMaxRoutes): the routes
 	// beyond share the series route="other"; negative: every route does.

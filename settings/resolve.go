@@ -129,6 +129,12 @@ func Resolve(o Options) (*Resolved, error) {
 	in.ReadTimeout, in.ReadHeaderTimeout = c.ReadTimeoutServer, c.ReadHeaderTimeoutServer
 	in.WriteTimeout, in.IdleTimeout = c.WriteTimeoutServer, c.IdleTimeoutServer
 	c.ParkIdleAfter = duration(c.ParkIdleAfter, DefaultParkIdleAfter)
+	switch {
+	case c.GCHeapHeadroom == 0:
+		c.GCHeapHeadroom = DefaultGCHeapHeadroom
+	case c.GCHeapHeadroom < 0:
+		c.GCHeapHeadroom = 0
+	}
 	in.ParkIdleAfter = c.ParkIdleAfter
 	if in.ParkIdleAfter == 0 {
 		in.ParkIdleAfter = -1 // the guard's "never"

@@ -35,6 +35,7 @@ func TestResolveDefaults(t *testing.T) {
 		{"shutdown", c.ShutdownTimeout, DefaultShutdownTimeout},
 		{"header bytes", c.MaxHeaderBytes, DefaultMaxHeaderBytes},
 		{"park", c.Inbound.ParkIdleAfter, DefaultParkIdleAfter},
+		{"gc headroom", c.GCHeapHeadroom, int64(DefaultGCHeapHeadroom)},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
@@ -43,13 +44,17 @@ func TestResolveDefaults(t *testing.T) {
 }
 
 // TestResolveParkNever: a negative ParkIdleAfter turns parking off, which
-// the connection guard spells negative too (its zero is its default).
+// the connection guard spells negative too (its zero is its default); a
+// negative GCHeapHeadroom leaves the garbage collector to Go's rule.
 func TestResolveParkNever(t *testing.T) {
-	c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), ParkIdleAfter: -1})
+	c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), ParkIdleAfter: -1, GCHeapHeadroom: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Inbound.ParkIdleAfter >= 0 {
 		t.Errorf("inbound ParkIdleAfter %v, want negative (never)", c.Inbound.ParkIdleAfter)
+	}
+	if c.GCHeapHeadroom != 0 {
+		t.Errorf("GCHeapHeadroom %d, want 0 (off)", c.GCHeapHeadroom)
 	}
 }
