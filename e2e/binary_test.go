@@ -89,7 +89,8 @@ func TestBinarySIGTERM(t *testing.T) {
 func testBinarySignal(t *testing.T, sig syscall.Signal) {
 	bin := skiffBinary(t)
 	a := newBackend(t, "a", nil)
-	addr, support := deadAddress(t), deadAddress(t)
+	two := deadAddresses(t, 2)
+	addr, support := two[0], two[1]
 	cmd := exec.Command(bin, "-address", addr, "-support-listener", support,
 		"-inline-routes", fmt.Sprintf(`r: * -> %q;`, a.URL),
 		"-wait-for-healthcheck-interval", "200ms", "-wait-first-route-load")

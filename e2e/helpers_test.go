@@ -223,10 +223,25 @@ func newBackend(t *testing.T, name string, h http.HandlerFunc) *backend {
 // deadAddress is a loopback address where nothing listens.
 func deadAddress(t *testing.T) string {
 	t.Helper()
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return deadAddresses(t, 1)[0]
+}
+
+// deadAddresses returns n distinct addresses nothing listens on: the
+// listeners are all open until the last port is picked, so that the
+// system cannot hand out one port twice (a skiff given the same port for
+// two listeners fails to start).
+func deadAddresses(t *testing.T, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	lns := make([]net.Listener, n)
+	for i := range lns {
+		lns[i] = listen(t)
+		addrs[i] = lns[i].Addr().String()
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return addrs
 }
 
 func routes(lines ...string) string { return strings.Join(lines, "\n") + "\n" }

@@ -16,7 +16,8 @@ import (
 // backend's own 5xx passes through untouched.
 func TestNATSEndpointFailures(t *testing.T) {
 	r := startNATSRouter(t, func(o *nats.Options) { o.StartDelay = -1 })
-	dead1, dead2 := deadAddress(t), deadAddress(t)
+	two := deadAddresses(t, 2)
+	dead1, dead2 := two[0], two[1]
 	be := newBackend(t, "b1", nil)
 	be.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == "/503" {

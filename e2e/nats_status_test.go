@@ -459,7 +459,8 @@ func ncTestDrain(t *testing.T, sig syscall.Signal, twice bool) {
 		io.WriteString(w, "fast\n")
 	})
 	host, port := nrHostPort(t, be.URL)
-	addr, support, statusAddr := deadAddress(t), deadAddress(t), deadAddress(t)
+	three := deadAddresses(t, 3)
+	addr, support, statusAddr := three[0], three[1], three[2]
 	cmd := exec.Command(bin, "-address", addr, "-support-listener", support,
 		"-nats-servers", srv.URL(), "-nats-start-delay", "-1s", "-nats-index", "3",
 		"-nats-status-address", statusAddr, "-nats-status-user", "router-status", "-nats-status-password", "pw",
