@@ -1,10 +1,8 @@
 package admin
 
 import (
-	"bytes"
 	"net/http"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/skiff-proxy/skiff/healthcheck"
@@ -115,22 +113,5 @@ func fadeIn(r *routing.Route, e *healthcheck.Endpoint, now time.Time) float64 {
 
 // endpointsHandler serves /endpoints as JSON.
 func endpointsHandler(list func() []EndpointView) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		var body bytes.Buffer
-		pretty := r.URL.Query().Get("nopretty") == ""
-		if err := encodeJSON(&body, list(), pretty); err != nil {
-			http.Error(w, "rendering endpoints: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
-		if r.Method != http.MethodHead {
-			w.Write(body.Bytes())
-		}
-	}
+	return jsonView("endpoints", list, false)
 }
