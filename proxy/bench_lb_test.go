@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 )
 
@@ -22,13 +20,7 @@ func BenchmarkProxyLB(b *testing.B) {
 			tbl := buildTable(b, netRoute("net", "/net", be[0]), lbRoute("lb", "/lb", be...))
 			p := New(Options{Tables: staticTables{tbl}})
 			defer p.Close()
-			req := httptest.NewRequest("GET", bc.path, nil)
-			w := &discardWriter{h: http.Header{}}
-			b.ReportAllocs()
-			for b.Loop() {
-				clear(w.h)
-				p.ServeHTTP(w, req)
-			}
+			benchServe(b, p, bc.path)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -37,16 +36,7 @@ func BenchmarkProxyMem(b *testing.B) {
 		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
 			p := New(Options{Tables: staticTables{buildTable(b, routes...)}, Transport: memTransport{}})
 			defer p.Close()
-			req := httptest.NewRequest("GET", path, nil)
-			w := &discardWriter{h: http.Header{}}
-			b.ReportAllocs()
-			cpu := cpuTime()
-			for b.Loop() {
-				clear(w.h)
-				delete(req.Header, "X-Trace")
-				p.ServeHTTP(w, req)
-			}
-			reportCPU(b, cpu)
+			benchServe(b, p, path)
 		})
 	}
 }

@@ -61,16 +61,7 @@ func BenchmarkProxyMetrics(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					p := metricsProxy(b, r, tr.rt, routes...)
 					defer p.Close()
-					req := httptest.NewRequest("GET", path, nil)
-					w := &discardWriter{h: http.Header{}}
-					b.ReportAllocs()
-					cpu := cpuTime()
-					for b.Loop() {
-						clear(w.h)
-						delete(req.Header, "X-Trace")
-						p.ServeHTTP(w, req)
-					}
-					reportCPU(b, cpu)
+					benchServe(b, p, path)
 				})
 			}
 		}
