@@ -53,8 +53,7 @@ func Start(headroom uint64) *Tuner {
 	if headroom == 0 || os.Getenv("GOGC") != "" {
 		return nil
 	}
-	base := debug.SetGCPercent(100)
-	debug.SetGCPercent(base)
+	base := currentPercent()
 	if base < 0 {
 		return nil
 	}
@@ -67,6 +66,13 @@ func Start(headroom uint64) *Tuner {
 	t.adjust()
 	t.arm()
 	return t
+}
+
+// currentPercent reads the GC percentage (debug has no getter).
+func currentPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }
 
 // arm has adjust run again after the next collection.
@@ -98,13 +104,6 @@ func (t *Tuner) adjust() bool {
 		t.set = p
 	}
 	return true
-}
-
-// Percent is the GC percentage the tuner set last.
-func (t *Tuner) Percent() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.set
 }
 
 // Stop ends the tuning and restores the percentage Start found. A nil

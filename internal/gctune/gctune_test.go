@@ -2,7 +2,6 @@ package gctune
 
 import (
 	"runtime"
-	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -27,25 +26,18 @@ func TestPercent(t *testing.T) {
 	}
 }
 
-// gcPercent reads the collector's percentage.
-func gcPercent() int {
-	p := debug.SetGCPercent(100)
-	debug.SetGCPercent(p)
-	return p
-}
-
 // TestTunerFollowsLiveHeap: the tuner raises the percentage for a small
 // live heap, lowers it after a collection that left a large one, and Stop
 // gives back the percentage it found.
 func TestTunerFollowsLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
-	before := gcPercent()
+	before := currentPercent()
 	runtime.GC()
 	tu := Start(64 << 20)
 	if tu == nil {
 		t.Fatal("no tuner")
 	}
-	if p := gcPercent(); p <= before {
+	if p := currentPercent(); p <= before {
 		t.Errorf("percentage %d with a small live heap, want above %d", p, before)
 	}
 
@@ -56,9 +48,9 @@ func TestTunerFollowsLiveHeap(t *testing.T) {
 		big = append(big, make([]byte, 1<<20))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for gcPercent() != before {
+	for currentPercent() != before {
 		if time.Now().After(deadline) {
-			t.Fatalf("percentage %d with %d MB live, want %d", gcPercent(), len(big), before)
+			t.Fatalf("percentage %d with %d MB live, want %d", currentPercent(), len(big), before)
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
@@ -67,7 +59,7 @@ func TestTunerFollowsLiveHeap(t *testing.T) {
 
 	tu.Stop()
 	tu.Stop()
-	if p := gcPercent(); p != before {
+	if p := currentPercent(); p != before {
 		t.Errorf("percentage %d after Stop, want %d", p, before)
 	}
 }
