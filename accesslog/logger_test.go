@@ -65,7 +65,7 @@ func TestLoggerDropsWhenFull(t *testing.T) {
 	log, hook := test.NewNullLogger()
 	l := New(Options{Output: g, QueueSize: queue, Log: log})
 	// One entry first, and wait until the writer is stuck writing it
-	// (bufio flushes on an empty queue): then the queue holds exactly
+	// (it flushes once FlushInterval passed): then the queue holds exactly
 	// queue more, whatever the scheduling, and the rest is dropped.
 	l.Log(sampleEntry())
 	<-g.entered
