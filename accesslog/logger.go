@@ -215,6 +215,12 @@ func (l *Logger) run() {
 			}
 		}
 	}
+	// finish writes out what is queued when Close asked to stop.
+	finish := func() {
+		drain()
+		flush()
+		reportDrops(true)
+	}
 	timer := time.NewTimer(l.o.FlushInterval)
 	timer.Stop()
 	for {
@@ -223,9 +229,7 @@ func (l *Logger) run() {
 		case e := <-l.queue:
 			write(&e)
 		case <-l.stop:
-			drain()
-			flush()
-			reportDrops(true)
+			finish()
 			return
 		}
 		// Busy: entries gather in the queue without waking the writer
@@ -247,9 +251,7 @@ func (l *Logger) run() {
 				drain()
 			case <-l.stop:
 				timer.Stop()
-				drain()
-				flush()
-				reportDrops(true)
+				finish()
 				return
 			}
 		}
