@@ -97,18 +97,20 @@ func (c *Conn) Read(p []byte) (int, error) {
 
 func (c *Conn) read(p []byte) (int, error) {
 	for {
+		// Bytes passed on already go first, even those put back by
+		// Unread ahead of a failure.
+		if c.r < c.ready {
+			n := copy(p, c.buf[c.r:c.ready])
+			c.r += n
+			c.released()
+			return n, nil
+		}
 		if c.err != nil {
 			return 0, c.err
 		}
 		if c.pass.Load() && c.f.phase != phPass {
 			c.enterPass()
 			continue
-		}
-		if c.r < c.ready {
-			n := copy(p, c.buf[c.r:c.ready])
-			c.r += n
-			c.released()
-			return n, nil
 		}
 		if c.status.Load() != 0 {
 			if c.synOff < len(synthetic) {
@@ -409,3 +411,42 @@ func (c *Conn) NetConn() net.Conn { return c.inner }
 // for a plain one. Handler sets it as Request.TLS, since net/http only
 // sets that for a *tls.Conn.
 func (c *Conn) TLS() *tls.ConnectionState { return c.tls }
+
+// Unread puts b back in front of the bytes still to come: b must be the
+// last bytes Read returned, which the caller read ahead and did not
+// consume. The next Reads return them first, then what follows them.
+// skiff's own HTTP/1.1 server calls it when it hands a connection over to
+// net/http's with a request it does not serve itself: the guard has
+// framed those bytes already, so they pass on unchecked.
+func (c *Conn) Unread(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	var held []byte
+	if c.buf != nil {
+		held = c.buf[c.r:c.w]
+	}
+	n := len(b) + len(held)
+	var nb []byte
+	var arr *[allowance]byte
+	if n <= allowance {
+		arr = headBufs.Get().(*[allowance]byte)
+		nb = arr[:]
+	} else {
+		// Beyond the allowance the bytes are already in memory, the
+		// caller's: the copy is not drawn from the budget.
+		nb = make([]byte, n)
+	}
+	copy(nb[copy(nb, b):], held)
+	ready := len(b) + c.ready - c.r
+	if c.buf == nil {
+		ready = len(b)
+	}
+	if c.arr != nil {
+		headBufs.Put(c.arr)
+	}
+	c.arr, c.buf = arr, nb
+	c.r, c.ready, c.w = 0, ready, n
+}
