@@ -476,10 +476,20 @@ func (w *Writer) ReadFrom(src io.Reader) (n int64, err error) {
 // Content-Length was not met, or writing failed (err). After a hijack
 // Finish does nothing and returns false.
 //
-// As net/http's finishRequest, the caller then closes the request body;
-// if that close gives up on a body too large to drain (net/http's
-// closedRequestBodyEarly) the connection is not reused either, and
-// net/http closes it gently (as after a SettleBody tooBig).
+// As net/http's finishRequest, the caller then closes the request body,
+// which reads what is left of it (up to 256 KiB) to keep the connection.
+// The connection is not reused either when
+//
+//   - that close gives up on a body too large to drain (net/http's
+//     closedRequestBodyEarly; net/http then closes gently, as after a
+//     SettleBody tooBig), or
+//   - that close is what reaches the end of the body: the body was not
+//     settled before the head (full duplex) and the handler did not read it
+//     to its end. net/http reuses the connection then, but its body's EOF
+//     hook starts a second background read that makes the next request
+//     panic ("invalid concurrent Body.Read call") and close the connection
+//     unanswered; closing it at once is what the client sees of that,
+//     without the lost request.
 func (w *Writer) Finish() (keepAlive bool, err error) {
 	if w.hijacked {
 		return false, nil
