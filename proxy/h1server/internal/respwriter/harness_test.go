@@ -36,10 +36,11 @@ const (
 	opCloseBody                 // req.Body.Close()
 	opFullDuplex                // ResponseController.EnableFullDuplex
 	opCopy                      // io.Copy(w, reader of size bytes in reads of chunk bytes)
+	opHijack                    // Hijack, then write through the hijacked connection; ends the program
 	nOps
 )
 
-var opNames = [nOps]string{"set", "add", "del", "nil", "setref", "writeheader", "write", "writestring", "flush", "readbody", "closebody", "fullduplex", "copy"}
+var opNames = [nOps]string{"set", "add", "del", "nil", "setref", "writeheader", "write", "writestring", "flush", "readbody", "closebody", "fullduplex", "copy", "hijack"}
 
 // The tables the programs draw from; fuzz inputs are indexes into them.
 var (
@@ -77,10 +78,10 @@ func indexOf[T comparable](list []T, v T) int {
 }
 
 // Program constructors, for the table.
-func set(k, v string) op   { return op{opSet, indexOf(keys, k), indexOf(values, v)} }
-func add(k, v string) op   { return op{opAdd, indexOf(keys, k), indexOf(values, v)} }
-func del(k string) op      { return op{opDel, indexOf(keys, k), 0} }
-func setNil(k string) op   { return op{opNil, indexOf(keys, k), 0} }
+func set(k, v string) op { return op{opSet, indexOf(keys, k), indexOf(values, v)} }
+func add(k, v string) op { return op{opAdd, indexOf(keys, k), indexOf(values, v)} }
+func del(k string) op    { return op{opDel, indexOf(keys, k), 0} }
+func setNil(k string) op { return op{opNil, indexOf(keys, k), 0} }
 func setRef(k, v string) op {
 	return op{opSetRef, indexOf(keys, k), indexOf(values, v)}
 }
@@ -91,10 +92,11 @@ func write(n int, kind string) op {
 func writeString(n int, kind string) op {
 	return op{opWriteString, indexOf(sizes, n), indexOf(kinds, kind)}
 }
-func flush() op          { return op{opFlush, 0, 0} }
-func readBody(n int) op  { return op{opReadBody, indexOf(sizes, n), 0} }
-func closeBody() op      { return op{opCloseBody, 0, 0} }
-func fullDuplex() op     { return op{opFullDuplex, 0, 0} }
+func flush() op         { return op{opFlush, 0, 0} }
+func readBody(n int) op { return op{opReadBody, indexOf(sizes, n), 0} }
+func closeBody() op     { return op{opCloseBody, 0, 0} }
+func fullDuplex() op    { return op{opFullDuplex, 0, 0} }
+func hijack() op        { return op{opHijack, 0, 0} }
 func copyBody(n, chunk int) op {
 	return op{opCopy, indexOf(sizes, n), indexOf(sizes, chunk)}
 }
@@ -206,6 +208,21 @@ func (p program) run(w http.ResponseWriter, r *http.Request) string {
 		case opCopy:
 			n, err := io.Copy(w, &chunkReader{body(sizes[o.a], "text"), max(sizes[o.b], 1)})
 			fmt.Fprintf(&lg, "copy %d %s\n", n, errString(err))
+		case opHijack:
+			// Terminal: after a hijack net/http's Flush and ReadFrom
+			// dereference a released buffer.
+			c, brw, err := rc.Hijack()
+			fmt.Fprintf(&lg, "hijack %s\n", errString(err))
+			if err != nil {
+				continue
+			}
+			n, err := w.Write([]byte("after"))
+			fmt.Fprintf(&lg, "write after hijack %d %s\n", n, errString(err))
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = brw.WriteString("HIJACKED\r\n")
+			_ = brw.Flush()
+			_ = c.Close()
+			return lg.String()
 		}
 	}
 	return lg.String()
@@ -295,9 +312,10 @@ type refServer struct {
 	dial func() (net.Conn, error)
 	done chan struct{}
 
-	mu   sync.Mutex
-	prog program
-	log  string
+	mu      sync.Mutex
+	prog    program
+	log     string
+	handled chan struct{} // closed when the program's handler returned
 }
 
 // newRefServer starts an http.Server on a 127.0.0.1 TCP listener, or on
@@ -346,14 +364,16 @@ func (s *refServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	lg := p.run(w, r)
 	s.mu.Lock()
 	s.log = lg
+	close(s.handled)
 	s.mu.Unlock()
 }
 
 // run sends the request and the probe on one connection and reads until
 // the server closes it.
 func (s *refServer) run(p program, rq reqSpec) (outcome, error) {
+	handled := make(chan struct{})
 	s.mu.Lock()
-	s.prog, s.log = p, ""
+	s.prog, s.log, s.handled = p, "", handled
 	s.mu.Unlock()
 
 	c, err := s.dial()
@@ -373,6 +393,12 @@ func (s *refServer) run(p program, rq reqSpec) (outcome, error) {
 	<-wrote
 	if err != nil {
 		return outcome{}, fmt.Errorf("reading the response: %w (got %q)", err, out)
+	}
+	// A hijacking handler may close the connection before it returns.
+	select {
+	case <-handled:
+	case <-time.After(10 * time.Second):
+		return outcome{}, errors.New("the handler did not return")
 	}
 	s.mu.Lock()
 	lg := s.log
@@ -535,6 +561,25 @@ func (c *testConn) SettleBody() (reuse, tooBig bool) {
 	return false, false
 }
 
+// bufConn is a net.Conn whose writes go to w; it reads nothing.
+type bufConn struct {
+	net.Conn // nil: other methods panic
+	w        *bytes.Buffer
+	closed   bool
+}
+
+func (c *bufConn) Write(p []byte) (int, error) {
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	return c.w.Write(p)
+}
+func (c *bufConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (c *bufConn) Close() error                     { c.closed = true; return nil }
+func (c *bufConn) SetDeadline(time.Time) error      { return nil }
+func (c *bufConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *bufConn) SetWriteDeadline(time.Time) error { return nil }
+
 // runWriter runs the program under a Writer.
 func runWriter(t testing.TB, p program, rq reqSpec) outcome {
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(rq.raw())))
@@ -543,8 +588,8 @@ func runWriter(t testing.TB, p program, rq reqSpec) outcome {
 	}
 	tb := &trackBody{rc: req.Body, req: req}
 	req.Body = tb
-	c := &testConn{body: tb}
 	var out bytes.Buffer
+	c := &testConn{body: tb, rwc: &bufConn{w: &out}}
 	bw := bufio.NewWriterSize(&out, 4<<10)
 	w := New(bw, req, c, rq.keepAlivesOff)
 	lg := p.run(w, req)
@@ -619,4 +664,66 @@ func clip(a, b string) (string, string) {
 		return fmt.Sprintf("(%d bytes, differing at %d) ...%q...", len(s), i, s[lo:hi])
 	}
 	return cut(a), cut(b)
+}
+
+// maxOps bounds a decoded program.
+const maxOps = 32
+
+// decode turns a fuzz input into a request and a program: the first byte
+// picks the request (low nibble: reqSpecs, 0x40: Connection: close, 0x80:
+// keep-alives off), then three bytes per operation: kind and two table
+// indexes.
+func decode(data []byte) (reqSpec, program) {
+	if len(data) == 0 {
+		return reqSpecs[0], nil
+	}
+	b0 := data[0]
+	rq := reqSpecs[int(b0&0x0f)%len(reqSpecs)]
+	rq.close = b0&0x40 != 0
+	rq.keepAlivesOff = b0&0x80 != 0
+	var p program
+	for data = data[1:]; len(data) >= 3 && len(p) < maxOps; data = data[3:] {
+		o := op{kind: opKind(data[0] % byte(nOps)), a: int(data[1]), b: int(data[2])}
+		switch o.kind {
+		case opSet, opAdd, opSetRef:
+			o.a, o.b = o.a%len(keys), o.b%len(values)
+		case opDel, opNil:
+			o.a, o.b = o.a%len(keys), 0
+		case opWriteHeader:
+			o.a, o.b = o.a%len(codes), 0
+		case opWrite, opWriteString:
+			o.a, o.b = o.a%len(sizes), o.b%len(kinds)
+		case opReadBody:
+			o.a, o.b = o.a%len(sizes), 0
+		case opCopy:
+			o.a, o.b = o.a%len(sizes), o.b%len(sizes)
+		default:
+			o.a, o.b = 0, 0
+		}
+		p = append(p, o)
+	}
+	return rq, p
+}
+
+// encode is decode's inverse, for seeds.
+func encode(rq reqSpec, p program) []byte {
+	i := 0
+	for i < len(reqSpecs) && reqSpecs[i] != (reqSpec{method: rq.method, bodyLen: rq.bodyLen, chunked: rq.chunked}) {
+		i++
+	}
+	if i == len(reqSpecs) {
+		return nil // a table-only request
+	}
+	b0 := byte(i)
+	if rq.close {
+		b0 |= 0x40
+	}
+	if rq.keepAlivesOff {
+		b0 |= 0x80
+	}
+	data := []byte{b0}
+	for _, o := range p {
+		data = append(data, byte(o.kind), byte(o.a), byte(o.b))
+	}
+	return data
 }

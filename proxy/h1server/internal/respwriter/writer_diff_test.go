@@ -135,6 +135,14 @@ var diffCases = []diffCase{
 	{"copy HEAD", head, program{copyBody(3000, 2048)}},
 	{"copy 304", get_, program{writeHeader(304), copyBody(3000, 2048)}},
 	{"copy after flush with CL", get_, program{set("Content-Length", "3000"), flush(), copyBody(3000, 100)}},
+	{"hijack first", get_, program{set("X-A", "v"), hijack()}},
+	{"hijack after WriteHeader", get_, program{set("X-A", "v"), writeHeader(404), hijack()}},
+	{"hijack after small write", get_, program{write(5, "text"), hijack()}},
+	{"hijack after flush", get_, program{write(5, "text"), flush(), write(10, "text"), hijack()}},
+	{"hijack after large write", get_, program{write(3000, "text"), hijack()}},
+	{"hijack after 103", get_, program{set("Link", "</style.css>; rel=preload"), writeHeader(103), hijack()}},
+	{"hijack POST unread", post10, program{write(5, "text"), hijack()}},
+	{"hijack 101", get_, program{set("Connection", "Upgrade"), set("Upgrade", "websocket"), writeHeader(101), hijack()}},
 }
 
 func TestWriterDiff(t *testing.T) {
@@ -147,5 +155,40 @@ func TestWriterDiff(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// FuzzWriterDiff runs decoded handler programs under net/http's server (on
+// net.Pipe connections) and under a Writer.
+func FuzzWriterDiff(f *testing.F) {
+	for _, c := range diffCases {
+		if data := encode(c.req, c.prog); data != nil {
+			f.Add(data)
+		}
+	}
+	srv := newServers(f, true)
+	srv.get(false) // both now: f.Cleanup cannot be called inside the target
+	srv.get(true)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rq, p := decode(data)
+		srv.diff(t, p, rq)
+	})
+}
+
+func TestEncodeDecode(t *testing.T) {
+	n := 0
+	for _, c := range diffCases {
+		data := encode(c.req, c.prog)
+		if data == nil {
+			continue
+		}
+		n++
+		rq, p := decode(data)
+		if rq != c.req || p.String() != c.prog.String() {
+			t.Errorf("%s: decode(encode) = %v %v", c.name, rq, p)
+		}
+	}
+	if n < len(diffCases)-5 {
+		t.Errorf("only %d of %d cases are seeds", n, len(diffCases))
 	}
 }
