@@ -475,6 +475,9 @@ type trackBody struct {
 }
 
 func (b *trackBody) Read(p []byte) (int, error) {
+	if b.rc == http.NoBody {
+		return 0, io.EOF
+	}
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
@@ -497,7 +500,7 @@ func (b *trackBody) remaining() int64 {
 }
 
 func (b *trackBody) Close() error {
-	if b.closed {
+	if b.rc == http.NoBody || b.closed {
 		return nil
 	}
 	var err error
