@@ -31,12 +31,13 @@ type span struct {
 // head will carry: net/http clones the map when the status is fixed and
 // writes the clone later. The status line goes first, then the fields
 // sorted by key as net/http's Header.WriteSubset writes them. It also
-// records what writeHead needs to know of the map at this point.
-func (w *Writer) snapshot() {
+// records what writeHead needs to know of the map at this point, and
+// returns the first Content-Length value.
+func (w *Writer) snapshot() (cl string) {
 	b := w.bufs()
 	h := appendStatusLine(b.head[:0], w.status)
 
-	var arr [24]keyValues
+	var arr [16]keyValues
 	kvs := arr[:0]
 	for k, vv := range w.header {
 		// "Trailer:" keys are trailers, never head fields (net/http).
@@ -52,6 +53,8 @@ func (w *Writer) snapshot() {
 			}
 		case "Transfer-Encoding":
 			w.te = first(vv)
+		case "Content-Length":
+			cl = first(vv)
 		case "Connection":
 			v := first(vv)
 			w.connIsClose = v == "close"
@@ -86,6 +89,7 @@ func (w *Writer) snapshot() {
 		}
 	}
 	b.head = h
+	return cl
 }
 
 // declareTrailers notes the trailer names of one Trailer field value
@@ -273,7 +277,7 @@ func (w *Writer) writeHead(p []byte) {
 func (w *Writer) writeInformational(code int) {
 	b := w.bufs()
 	h := appendStatusLine(b.head[:0], code)
-	var arr [24]keyValues
+	var arr [16]keyValues
 	kvs := arr[:0]
 	for k, vv := range w.header {
 		if k == "Content-Length" || k == "Transfer-Encoding" {
@@ -358,7 +362,7 @@ func appendFields(h []byte, kv keyValues) []byte {
 		v = trimString(v)
 		h = append(h, kv.key...)
 		h = append(h, ": "...)
-		if strings.ContainsAny(v, "\r\n") {
+		if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 {
 			for i := 0; i < len(v); i++ {
 				c := v[i]
 				if c == '\r' || c == '\n' {

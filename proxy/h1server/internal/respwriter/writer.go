@@ -204,11 +204,9 @@ func (w *Writer) WriteHeader(code int) {
 
 	w.wroteHeader = true
 	w.status = code
-	w.snapshot()
-
 	// An invalid Content-Length is removed from the handler's map, but
 	// stays in the snapshot the head is written from, as net/http does.
-	if cl := get(w.header, "Content-Length"); cl != "" {
+	if cl := w.snapshot(); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
 			w.contentLength = v
