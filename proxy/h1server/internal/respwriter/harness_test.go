@@ -48,6 +48,7 @@ var (
 		"Content-Type", "Content-Length", "Transfer-Encoding", "Connection",
 		"Trailer", "X-A", "X-B", "Date", "Content-Encoding", "Upgrade",
 		"Bad Key", "x-lower", "Trailer:X-C", "Trailer:x-d", "Cache-Control", "Link",
+		"X-C", "X-D", "X-E", "Accept-Ranges", "Etag", "Vary", "Server", "Set-Cookie",
 	}
 	values = []string{
 		"", "v", "close", "keep-alive", "Upgrade", "chunked", "identity", "gzip",
@@ -670,7 +671,7 @@ func clip(a, b string) (string, string) {
 }
 
 // maxOps bounds a decoded program.
-const maxOps = 32
+const maxOps = 64
 
 // decode turns a fuzz input into a request and a program: the first byte
 // picks the request (low nibble: reqSpecs, 0x40: Connection: close, 0x80:

@@ -145,6 +145,20 @@ var diffCases = []diffCase{
 	{"hijack 101", get_, program{set("Connection", "Upgrade"), set("Upgrade", "websocket"), writeHeader(101), hijack()}},
 }
 
+func init() {
+	// More keys than snapshot sorts on the stack.
+	var all, allTrailers program
+	for _, k := range keys {
+		all = append(all, add(k, "v"), add(k, "a\r\nb"))
+		allTrailers = append(allTrailers, set(k, "5"))
+	}
+	diffCases = append(diffCases,
+		diffCase{"all keys", get_, append(all, write(5, "text"))},
+		diffCase{"all keys 103", get_, append(all, writeHeader(103), write(5, "text"))},
+		diffCase{"all keys as trailers", get_, append(program{set("Trailer", "X-A, X-B"), add("Trailer", "X-C"), write(5, "text"), flush()}, allTrailers...)},
+	)
+}
+
 func TestWriterDiff(t *testing.T) {
 	for _, transport := range []string{"tcp", "pipe"} {
 		t.Run(transport, func(t *testing.T) {
