@@ -173,7 +173,6 @@ func (w *Writer) writeHead(p []byte) {
 		switch reuse, tooBig := w.conn.SettleBody(); {
 		case tooBig:
 			w.closeAfterReply = true
-			w.tooBig = true
 			h = w.del(h, spConnection)
 			connection = "close"
 		case !reuse:

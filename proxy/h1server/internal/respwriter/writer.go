@@ -119,7 +119,6 @@ type Writer struct {
 	handlerDone     bool
 	hijacked        bool
 	finished        bool
-	tooBig          bool // SettleBody found too much body left
 
 	hasTrailers  bool // Trailer field with a value, or TrailerPrefix keys
 	hasDate      bool
@@ -137,7 +136,9 @@ type Writer struct {
 //
 // keepAlivesOff is net/http's !Server.doKeepAlives(): keep-alives are
 // disabled or the server is shutting down. The response then carries
-// Connection: close and the connection is not reused. The request's own
+// Connection: close and the connection is not reused. (net/http reads it
+// when the head is written; a shutdown that starts while the handler runs
+// is seen here only by the caller's loop.) The request's own
 // Connection: close is read from req here, as net/http does before the
 // handler runs; the two are different inputs because net/http treats a
 // handler's Connection: close field differently in the two cases.
@@ -428,7 +429,11 @@ func (w *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return rwc, buf, err
 }
 
-type writerOnly struct{ io.Writer }
+// writerOnly hides ReadFrom from io.CopyBuffer; one pointer, so that
+// making it an io.Writer does not allocate.
+type writerOnly struct{ w *Writer }
+
+func (o writerOnly) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // ReadFrom copies src into the body the way net/http's response.ReadFrom
 // does on a connection that implements io.ReaderFrom (a *net.TCPConn): the
