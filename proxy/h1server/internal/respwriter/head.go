@@ -2,6 +2,7 @@ package respwriter
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -69,8 +70,13 @@ func (w *Writer) snapshot() (cl string) {
 		}
 		kvs = append(kvs, keyValues{k, vv})
 	}
-	sortKeyValues(kvs)
-	for _, kv := range kvs {
+	var ob [16]uint8
+	ord := order(kvs, &ob)
+	for i := range kvs {
+		kv := kvs[i]
+		if ord != nil {
+			kv = kvs[ord[i]]
+		}
 		sp := -1
 		switch kv.key {
 		case "Connection":
@@ -340,11 +346,33 @@ type keyValues struct {
 // sortKeyValues sorts by key in byte order, as net/http's sortedKeyValues;
 // an insertion sort, for a response's few keys, does not allocate.
 func sortKeyValues(kvs []keyValues) {
+	if len(kvs) > 16 {
+		slices.SortFunc(kvs, func(a, b keyValues) int { return strings.Compare(a.key, b.key) })
+		return
+	}
 	for i := 1; i < len(kvs); i++ {
 		for j := i; j > 0 && kvs[j].key < kvs[j-1].key; j-- {
 			kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
 		}
 	}
+}
+
+// order is sortKeyValues for the head's hot path: up to 16 keys it sorts
+// indexes in ob (moving a byte, not a key and its values) and returns
+// them; beyond, it sorts kvs itself and returns nil.
+func order(kvs []keyValues, ob *[16]uint8) []uint8 {
+	if len(kvs) > len(ob) {
+		sortKeyValues(kvs)
+		return nil
+	}
+	ord := ob[:len(kvs)]
+	for i := range ord {
+		ord[i] = uint8(i)
+		for j := i; j > 0 && kvs[ord[j]].key < kvs[ord[j-1]].key; j-- {
+			ord[j], ord[j-1] = ord[j-1], ord[j]
+		}
+	}
+	return ord
 }
 
 // appendFields appends one field line per value, as net/http's
@@ -361,16 +389,17 @@ func appendFields(h []byte, kv keyValues) []byte {
 		v = trimString(v)
 		h = append(h, kv.key...)
 		h = append(h, ": "...)
-		if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 {
-			for i := 0; i < len(v); i++ {
-				c := v[i]
-				if c == '\r' || c == '\n' {
-					c = ' '
-				}
-				h = append(h, c)
+		i := 0
+		for i < len(v) && v[i] != '\r' && v[i] != '\n' {
+			i++
+		}
+		h = append(h, v[:i]...)
+		for ; i < len(v); i++ {
+			c := v[i]
+			if c == '\r' || c == '\n' {
+				c = ' '
 			}
-		} else {
-			h = append(h, v...)
+			h = append(h, c)
 		}
 		h = append(h, "\r\n"...)
 	}
