@@ -27,6 +27,7 @@ func (benchConn) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nil, nil, http.ErrNotSupported
 }
 func (benchConn) SettleBody() (bool, bool) { return true, false }
+func (benchConn) KeepAlivesOff() bool      { return false }
 
 // BenchmarkWriter is one 200 response with 5 header fields and a 1 KiB
 // body through a 4 KiB bufio.Writer on io.Discard. "Set" fills the header
@@ -49,7 +50,7 @@ func BenchmarkWriter(b *testing.B) {
 		b.ReportAllocs()
 		cpu0 := cpuTime()
 		for b.Loop() {
-			w := New(bw, req, benchConn{}, false)
+			w := New(bw, req, benchConn{})
 			fill(w.Header())
 			w.WriteHeader(http.StatusOK)
 			if _, err := w.Write(body); err != nil {

@@ -33,7 +33,7 @@ func TestWriteError(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
-			w := New(bufio.NewWriterSize(&failAfter{tc.limit}, 4<<10), req, benchConn{}, false)
+			w := New(bufio.NewWriterSize(&failAfter{tc.limit}, 4<<10), req, benchConn{})
 			var err error
 			for i := 0; i < 10 && err == nil; i++ {
 				_, err = w.Write(make([]byte, 3000))
@@ -63,7 +63,7 @@ func TestWriteError(t *testing.T) {
 func TestInvalidCodePanics(t *testing.T) {
 	for _, code := range []int{0, 99, 1000, -1} {
 		req, _ := http.ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
-		w := New(bufio.NewWriter(&strings.Builder{}), req, benchConn{}, false)
+		w := New(bufio.NewWriter(&strings.Builder{}), req, benchConn{})
 		func() {
 			defer func() {
 				if r := recover(); r == nil || !strings.Contains(r.(string), "invalid WriteHeader code") {
@@ -76,7 +76,7 @@ func TestInvalidCodePanics(t *testing.T) {
 	// After the status is fixed, WriteHeader is ignored before any check,
 	// as net/http does.
 	req, _ := http.ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
-	w := New(bufio.NewWriter(&strings.Builder{}), req, benchConn{}, false)
+	w := New(bufio.NewWriter(&strings.Builder{}), req, benchConn{})
 	w.WriteHeader(204)
 	w.WriteHeader(0)
 	if w.Status() != 204 {
@@ -87,7 +87,7 @@ func TestInvalidCodePanics(t *testing.T) {
 func TestAfterFinish(t *testing.T) {
 	req, _ := http.ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
 	var out strings.Builder
-	w := New(bufio.NewWriter(&out), req, benchConn{}, false)
+	w := New(bufio.NewWriter(&out), req, benchConn{})
 	if keep, err := w.Finish(); !keep || err != nil {
 		t.Fatal(keep, err)
 	}

@@ -527,11 +527,14 @@ func (b *trackBody) Close() error {
 
 // testConn is the Conn the Writer gets in the differential runs.
 type testConn struct {
-	body     *trackBody
-	settled  int
-	hijacked bool
-	rwc      net.Conn
+	body          *trackBody
+	settled       int
+	hijacked      bool
+	rwc           net.Conn
+	keepAlivesOff bool
 }
+
+func (c *testConn) KeepAlivesOff() bool { return c.keepAlivesOff }
 
 func (c *testConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *testConn) SetWriteDeadline(time.Time) error { return nil }
@@ -593,9 +596,9 @@ func runWriter(t testing.TB, p program, rq reqSpec) outcome {
 	tb := &trackBody{rc: req.Body, req: req}
 	req.Body = tb
 	var out bytes.Buffer
-	c := &testConn{body: tb, rwc: &bufConn{w: &out}}
+	c := &testConn{body: tb, rwc: &bufConn{w: &out}, keepAlivesOff: rq.keepAlivesOff}
 	bw := bufio.NewWriterSize(&out, 4<<10)
-	w := New(bw, req, c, rq.keepAlivesOff)
+	w := New(bw, req, c)
 	lg := p.run(w, req)
 	keep, err := w.Finish()
 	if err != nil {

@@ -167,6 +167,7 @@ func (w *Writer) writeHead(p []byte) {
 	}
 	hasCL := w.contentLength != -1
 
+	w.keepAlivesOff = w.conn.KeepAlivesOff()
 	if w.wantsClose || w.connIsClose || w.keepAlivesOff {
 		w.closeAfterReply = true
 	}

@@ -20,7 +20,7 @@ func newTestWriter(t *testing.T, raw string) (*Writer, *bytes.Buffer, *testConn)
 	req.Body = tb
 	var out bytes.Buffer
 	c := &testConn{body: tb, rwc: &bufConn{w: &out}}
-	return New(bufio.NewWriterSize(&out, 4<<10), req, c, false), &out, c
+	return New(bufio.NewWriterSize(&out, 4<<10), req, c), &out, c
 }
 
 func TestHijack(t *testing.T) {
@@ -98,7 +98,7 @@ func (*failingHijack) Hijack() (rwc net.Conn, brw *bufio.ReadWriter, err error) 
 func TestHijackFails(t *testing.T) {
 	req, _ := http.ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
 	var out bytes.Buffer
-	w := New(bufio.NewWriter(&out), req, &failingHijack{}, false)
+	w := New(bufio.NewWriter(&out), req, &failingHijack{})
 	if _, _, err := w.Hijack(); err == nil {
 		t.Fatal("Hijack did not fail")
 	}

@@ -45,6 +45,12 @@ type Conn interface {
 	// the connection to be closed, which can leave a handler's Connection
 	// field in place; the two cases write different heads.
 	SettleBody() (reuse, tooBig bool)
+
+	// KeepAlivesOff is net/http's !Server.doKeepAlives(): keep-alives are
+	// disabled or the server is shutting down. A response whose head is
+	// written then carries Connection: close and the connection is not
+	// reused. It is asked once, when the head is written.
+	KeepAlivesOff() bool
 }
 
 // ErrFinished is returned by calls that write after Finish: net/http
@@ -134,15 +140,12 @@ type Writer struct {
 // sendfile/splice path in ReadFrom, bw's writer should implement
 // io.ReaderFrom as a *net.TCPConn does.
 //
-// keepAlivesOff is net/http's !Server.doKeepAlives(): keep-alives are
-// disabled or the server is shutting down. The response then carries
-// Connection: close and the connection is not reused. (net/http reads it
-// when the head is written; a shutdown that starts while the handler runs
-// is seen here only by the caller's loop.) The request's own
-// Connection: close is read from req here, as net/http does before the
-// handler runs; the two are different inputs because net/http treats a
-// handler's Connection: close field differently in the two cases.
-func New(bw *bufio.Writer, req *http.Request, c Conn, keepAlivesOff bool) *Writer {
+// The request's own Connection: close is read from req here, as net/http
+// does before the handler runs; whether keep-alives are off
+// (Conn.KeepAlivesOff) is asked when the head is written, as net/http
+// does: net/http treats a handler's Connection: close field differently
+// in the two cases.
+func New(bw *bufio.Writer, req *http.Request, c Conn) *Writer {
 	return &Writer{
 		bw:            bw,
 		req:           req,
@@ -151,7 +154,6 @@ func New(bw *bufio.Writer, req *http.Request, c Conn, keepAlivesOff bool) *Write
 		contentLength: -1,
 		isHEAD:        req.Method == "HEAD",
 		wantsClose:    req.Close || hasToken(get(req.Header, "Connection"), "close"),
-		keepAlivesOff: keepAlivesOff,
 	}
 }
 
