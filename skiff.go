@@ -16,6 +16,7 @@ import (
 	"github.com/skiff-proxy/skiff/admin/dashboard"
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy"
+	"github.com/skiff-proxy/skiff/proxy/h1server"
 	"github.com/skiff-proxy/skiff/proxy/inbound"
 	"github.com/skiff-proxy/skiff/routing"
 	"github.com/skiff-proxy/skiff/settings"
@@ -164,7 +165,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
-	var main *http.Server
+	var main *h1server.Server
 	if ctx.Err() == nil {
 		ln := c.Listener
 		if ln == nil {

@@ -210,6 +210,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	dur(&o.IdleTimeoutServer, "idle-timeout-server", settings.DefaultIdleTimeoutServer, "idle time of client keep-alive connections")
 	dur(&o.ParkIdleAfter, "park-idle-connections-after", settings.DefaultParkIdleAfter,
 		"a client keep-alive connection idle this long hands its goroutine and buffers back until its next byte (negative: never)")
+	fs.BoolVar(&o.NetHTTPServer, "nethttp-server", false,
+		"serve client connections with net/http's server alone instead of skiff's own HTTP/1.1 server in front of it")
 	fs.IntVar(&o.MaxHeaderBytes, "max-header-bytes", settings.DefaultMaxHeaderBytes, "maximum size of client request headers")
 	fs.IntVar(&o.MaxRequestLineBytes, "max-request-line-bytes", settings.DefaultMaxRequestLineBytes, "maximum size of a client request line (longer: 414)")
 	fs.Int64Var(&o.MaxTotalHeaderBytes, "max-total-header-bytes", settings.DefaultMaxTotalHeaderBytes,

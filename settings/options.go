@@ -258,6 +258,10 @@ type Options struct {
 	// its next request with net/http's goroutine and buffers before it
 	// gives them back and waits with a few KiB (1 s; negative: never).
 	ParkIdleAfter time.Duration
+	// NetHTTPServer serves every client connection with net/http's
+	// server alone, without skiff's own HTTP/1.1 server in front of it
+	// (package proxy/h1server): a way back, should that one misbehave.
+	NetHTTPServer bool
 	// MaxHeaderBytes bounds one request head (1 MiB); MaxRequestLineBytes
 	// its request line (64 KiB, answered 414); MaxTotalHeaderBytes the
 	// bytes of unfinished request heads held across all connections

@@ -141,6 +141,7 @@ func Resolve(o Options) (*Resolved, error) {
 	}
 	in.MaxHeaderBytes, in.MaxRequestLineBytes, in.MaxTotalHeaderBytes = c.MaxHeaderBytes, c.MaxRequestLineBytes, c.MaxTotalHeaderBytes
 	in.EnableH2C = c.EnableH2C
+	in.NetHTTPServer = c.NetHTTPServer
 	in.TLS = c.ServerTLS
 	in.MaxContentLength, in.ValidateQuery, in.NormalizeHost = c.MaxContentLength, !c.DisableValidateQuery, c.NormalizeHost
 	in.Forwarded = fwd

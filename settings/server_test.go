@@ -29,7 +29,7 @@ func TestServerBounds(t *testing.T) {
 	}{
 		// The proxy's write timeout is per route (writeTimeout): a global
 		// one would cut long downloads and streams.
-		{"proxy", inbound.NewServer(c.Inbound, http.NotFoundHandler()), false},
+		{"proxy", inbound.NewServer(c.Inbound, http.NotFoundHandler()).HTTP, false},
 		{"support", admin.NewServer(http.NotFoundHandler(), c.IdleTimeoutServer, nil), true},
 	} {
 		s := tc.s

@@ -85,7 +85,7 @@ func TestForwardedHeaders(t *testing.T) {
 			}
 			local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9443}
 			r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, local))
-			s.Handler.ServeHTTP(httptest.NewRecorder(), r)
+			s.HTTP.Handler.ServeHTTP(httptest.NewRecorder(), r)
 			for k, want := range tc.want {
 				if g := got.Get(k); g != want {
 					t.Errorf("%s: %q, want %q", k, g, want)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/internal/applog"
 	"github.com/skiff-proxy/skiff/proxy/frontconn"
+	"github.com/skiff-proxy/skiff/proxy/h1server"
 )
 
 // Config is the proxy listener's: its server timeouts and bounds, and the
@@ -33,6 +34,10 @@ type Config struct {
 	Cert      *tls.Certificate
 	TLS       *tls.Config
 	EnableH2C bool
+	// NetHTTPServer leaves every connection to net/http's server; by
+	// default skiff's own (package h1server) serves the common HTTP/1.1
+	// requests and hands the rest to net/http.
+	NetHTTPServer bool
 
 	// The steps before routing, in the order they run.
 	MaxContentLength int64 // > 0: a larger announced body is answered 413
@@ -43,9 +48,10 @@ type Config struct {
 	Log logrus.FieldLogger
 }
 
-// NewServer returns the client-facing server of h. WriteTimeout is off
-// unless asked for, because it would cut long downloads and streams.
-func NewServer(c Config, h http.Handler) *http.Server {
+// NewServer returns the client-facing server of h: skiff's HTTP/1.1
+// server in front of net/http's (HTTP). WriteTimeout is off unless asked
+// for, because it would cut long downloads and streams.
+func NewServer(c Config, h http.Handler) *h1server.Server {
 	// Innermost first, so that they run in the order of Config.
 	if c.Forwarded != nil {
 		h = forwardedHandler{c.Forwarded, h}
@@ -80,15 +86,18 @@ func NewServer(c Config, h http.Handler) *http.Server {
 		s.Protocols.SetHTTP1(true)
 		s.Protocols.SetUnencryptedHTTP2(true)
 	}
-	return s
+	fs := h1server.New(s)
+	fs.NetHTTPOnly = c.NetHTTPServer
+	return fs
 }
 
-// Serve serves s on ln, over TLS with HTTP/2 by ALPN when c has a
-// certificate, until s is shut down. Every HTTP/1.x connection is read
+// Serve serves fs on ln, over TLS with HTTP/2 by ALPN when c has a
+// certificate, until fs is shut down. Every HTTP/1.x connection is read
 // through the framing guard of package frontconn: net/http's parser alone
 // lets ambiguous framing through (request smuggling) and holds unfinished
 // request heads without a bound across connections.
-func Serve(s *http.Server, ln net.Listener, c Config) error {
+func Serve(fs *h1server.Server, ln net.Listener, c Config) error {
+	s := fs.HTTP
 	guard := frontconn.Config{
 		MaxRequestLineBytes: c.MaxRequestLineBytes,
 		MaxHeaderBytes:      c.MaxHeaderBytes,
@@ -115,7 +124,7 @@ func Serve(s *http.Server, ln net.Listener, c Config) error {
 	} else {
 		ln = frontconn.NewListener(ln, guard)
 	}
-	err := s.Serve(ln)
+	err := fs.Serve(ln)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("proxy listener: %w", err)
 	}

@@ -45,7 +45,7 @@ func TestProxyServerValidatesQuery(t *testing.T) {
 	} {
 		s := NewServer(Config{ValidateQuery: !tc.disable, Log: l}, next)
 		w := httptest.NewRecorder()
-		s.Handler.ServeHTTP(w, httptest.NewRequest("GET", tc.target, nil))
+		s.HTTP.Handler.ServeHTTP(w, httptest.NewRequest("GET", tc.target, nil))
 		if w.Code != tc.status {
 			t.Errorf("disable %v, %s: status %d, want %d", tc.disable, tc.target, w.Code, tc.status)
 		}
@@ -77,7 +77,7 @@ func TestMaxContentLength(t *testing.T) {
 		r := httptest.NewRequest("POST", "/", strings.NewReader("x"))
 		r.ContentLength = tc.length
 		w := httptest.NewRecorder()
-		s.Handler.ServeHTTP(w, r)
+		s.HTTP.Handler.ServeHTTP(w, r)
 		if w.Code != tc.status {
 			t.Errorf("max %d, length %d: status %d, want %d", tc.max, tc.length, w.Code, tc.status)
 		}
