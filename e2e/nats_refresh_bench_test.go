@@ -9,12 +9,12 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	skiff "github.com/skiff-proxy/skiff"
 	"github.com/skiff-proxy/skiff/dataclients/nats/natstest"
+	"github.com/skiff-proxy/skiff/internal/cputime"
 )
 
 // BenchmarkNATSRefreshWhileServing measures what the refresh stream of a
@@ -157,9 +157,9 @@ func BenchmarkNATSRefreshWhileServing(b *testing.B) {
 				}
 			}()
 		}
-		before := cpuTime()
+		before := cputime.Process()
 		time.Sleep(phase)
-		used := cpuTime() - before
+		used := cputime.Process() - before
 		close(quit)
 		wg.Wait()
 		if failed > 0 {
@@ -200,13 +200,6 @@ func BenchmarkNATSRefreshWhileServing(b *testing.B) {
 	b.ReportMetric(100*float64(quiet)/float64(total), "serving-core-%")
 	b.ReportMetric(pct(latQuiet, 99), "p99-quiet-ms")
 	b.ReportMetric(pct(latBusy, 99), "p99-refresh-ms")
-}
-
-// cpuTime is the user and system CPU time the process used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // pct is the p-th percentile of ds in milliseconds.

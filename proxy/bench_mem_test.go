@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/internal/cputime"
 )
 
 // memTransport answers every request at once with a small response, so
@@ -45,6 +47,6 @@ func BenchmarkProxyMem(b *testing.B) {
 // (cpu-ns/op): on a loaded machine it varies far less than the wall time.
 func reportCPU(b *testing.B, start time.Duration) {
 	if start > 0 && b.N > 0 {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/internal/cputime"
 )
 
 // cannedBackend is a minimal keep-alive HTTP/1.1 server that answers every
@@ -124,7 +125,7 @@ func benchServe(b *testing.B, p *Proxy, path string) {
 	req := httptest.NewRequest("GET", path, nil)
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		clear(w.h)
 		delete(req.Header, "X-Trace")

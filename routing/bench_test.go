@@ -11,6 +11,7 @@ import (
 
 	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/eskip"
+	"github.com/skiff-proxy/skiff/internal/cputime"
 )
 
 // benchRoute is rN: Host("^svcN[.]example[.]org$") && PathSubtree("/api/v{N%7}")
@@ -73,11 +74,11 @@ func benchBuild(b *testing.B, defs []*eskip.Route, o BuildOptions) {
 		b.StopTimer()
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		c := cpuTime()
+		c := cputime.Process()
 		b.StartTimer()
 		tbl := Build(defs, o)
 		b.StopTimer()
-		cpu += cpuTime() - c
+		cpu += cputime.Process() - c
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap = after.HeapAlloc - before.HeapAlloc
@@ -137,7 +138,7 @@ func benchUpdateToLive(b *testing.B, pps []PostProcessor, edit bool) {
 	<-swapped
 	var ps Params
 	var lat []time.Duration
-	c := cpuTime()
+	c := cputime.Process()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -173,5 +174,5 @@ func benchUpdateToLive(b *testing.B, pps []PostProcessor, edit bool) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64((cpuTime()-c).Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Process()-c).Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
 }

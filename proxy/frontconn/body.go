@@ -1,6 +1,10 @@
 package frontconn
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
+)
 
 // Phases of a connection's byte stream.
 const (
@@ -271,7 +275,7 @@ func (f *framer) chunked(b []byte) (int, error) {
 					return i + 1, nil
 				case c == '\r':
 					f.cs = csTrCR
-				case tchar[c]:
+				case httpsyntax.TChar[c]:
 					f.cs = csTrName
 				default:
 					return i, errTrailer
@@ -286,7 +290,7 @@ func (f *framer) chunked(b []byte) (int, error) {
 				switch {
 				case c == ':':
 					f.cs = csTrValue
-				case !tchar[c]:
+				case !httpsyntax.TChar[c]:
 					return i, errTrailer
 				}
 			case csTrValue:
@@ -295,7 +299,7 @@ func (f *framer) chunked(b []byte) (int, error) {
 					f.cs = csTrLF
 				case c == '\n':
 					f.cs = csTrStart
-				case !valueByte(c):
+				case !httpsyntax.ValueByte(c):
 					return i, errTrailer
 				}
 			case csTrLF:

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 )
 
 // Limits of the fuzzed servers, small so that random streams reach them.
@@ -195,7 +197,7 @@ func suspicious(data []byte) bool {
 			break
 		}
 		i += j + 5
-		if i < len(s) && isDigit(s[i]) && s[i] != '1' {
+		if i < len(s) && httpsyntax.IsDigit(s[i]) && s[i] != '1' {
 			return true
 		}
 	}

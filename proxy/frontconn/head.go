@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"net/http"
 
-	"golang.org/x/net/http/httpguts"
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 )
 
 // What a complete head says about the body that follows it.
@@ -140,11 +140,11 @@ func (h *headScan) requestLine(line []byte) *refusal {
 	}
 	method, rest := line[:sp], line[sp+1:]
 	sp = bytes.IndexByte(rest, ' ')
-	if sp < 0 || !isToken(method) {
+	if sp < 0 || !httpsyntax.IsToken(method) {
 		return errRequestLine
 	}
 	v := rest[sp+1:]
-	if len(v) != len("HTTP/1.1") || string(v[:5]) != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) {
+	if len(v) != len("HTTP/1.1") || string(v[:5]) != "HTTP/" || !httpsyntax.IsDigit(v[5]) || v[6] != '.' || !httpsyntax.IsDigit(v[7]) {
 		return errRequestLine
 	}
 	// net/http answers 505 to any major version but 1, except
@@ -177,7 +177,7 @@ func (h *headScan) field(b []byte, off int, line []byte) *refusal {
 		return errName
 	}
 	for _, c := range name {
-		if !tchar[c] {
+		if !httpsyntax.TChar[c] {
 			// RFC 9112 §5.1: no whitespace is allowed between the field
 			// name and the colon; net/textproto keeps such a name
 			// apart ("Content-Length " is not Content-Length).
@@ -189,7 +189,7 @@ func (h *headScan) field(b []byte, off int, line []byte) *refusal {
 	}
 	v := line[colon+1:]
 	for _, c := range v {
-		if !valueByte(c) {
+		if !httpsyntax.ValueByte(c) {
 			return errValue
 		}
 	}
@@ -253,50 +253,15 @@ func (h *headScan) framing(b []byte) *refusal {
 		if h.clDiffer {
 			return errCLDiffer
 		}
-		n, ok := parseLength(b[h.clOff : h.clOff+h.clLen])
+		n, ok := httpsyntax.ParseLength(b[h.clOff : h.clOff+h.clLen])
 		if !ok {
 			return errCL
 		}
 		if n > 0 {
-			h.body, h.length = bodyLength, n
+			h.body, h.length = bodyLength, uint64(n)
 		}
 	}
 	return nil
-}
-
-// parseLength is strconv.ParseUint(s, 10, 63), which net/http uses.
-func parseLength(s []byte) (uint64, bool) {
-	if len(s) == 0 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range s {
-		if !isDigit(c) {
-			return 0, false
-		}
-		if n > (1<<63-1)/10 {
-			return 0, false
-		}
-		n = n*10 + uint64(c-'0')
-		if n > 1<<63-1 {
-			return 0, false
-		}
-	}
-	return n, true
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func isToken(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if !tchar[c] {
-			return false
-		}
-	}
-	return true
 }
 
 func equalFold(b []byte, s string) bool {
@@ -313,18 +278,3 @@ func equalFold(b []byte, s string) bool {
 	}
 	return true
 }
-
-// valueByte is what net/textproto accepts in a field value: field-vchar,
-// SP, HTAB and obs-text (RFC 9110 §5.5).
-func valueByte(c byte) bool {
-	return c == '\t' || (c >= 0x20 && c != 0x7f)
-}
-
-// tchar is RFC 9110 §5.6.2's token character set, as a table indexed by
-// byte for the scanning loops.
-var tchar = func() (t [256]bool) {
-	for c := range t {
-		t[c] = httpguts.IsTokenRune(rune(c))
-	}
-	return t
-}()

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -49,7 +50,7 @@ func parseHead(b []byte, req *http.Request) bool {
 		return false
 	}
 	method := line[:sp1]
-	if !isToken(method) || string(method) == "CONNECT" || string(method) == "PRI" {
+	if !httpsyntax.IsToken(method) || string(method) == "CONNECT" || string(method) == "PRI" {
 		return false
 	}
 
@@ -108,7 +109,7 @@ func parseHead(b []byte, req *http.Request) bool {
 			return false
 		}
 		name := l[:colon]
-		if !isToken(name) {
+		if !httpsyntax.IsToken(name) {
 			return false
 		}
 		// net/textproto trims the whole line at both ends, then the
@@ -122,7 +123,7 @@ func parseHead(b []byte, req *http.Request) bool {
 			hi--
 		}
 		for _, c := range v[lo:hi] {
-			if !valueByte(c) {
+			if !httpsyntax.ValueByte(c) {
 				return false
 			}
 		}
@@ -168,7 +169,7 @@ func parseHead(b []byte, req *http.Request) bool {
 		return false
 	}
 	if lengths == 1 {
-		n, ok := parseLength(length)
+		n, ok := httpsyntax.ParseLength(length)
 		if !ok {
 			return false
 		}
@@ -205,52 +206,6 @@ func trimCR(l []byte) []byte {
 	}
 	return l
 }
-
-// parseLength is strconv.ParseUint(s, 10, 63), as net/http parses
-// Content-Length.
-func parseLength(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	var n uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' || n > (1<<63-1)/10 {
-			return 0, false
-		}
-		n = n*10 + uint64(c-'0')
-		if n > 1<<63-1 {
-			return 0, false
-		}
-	}
-	return int64(n), true
-}
-
-func isToken(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if !tchar[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// valueByte is what net/http accepts in a field value: visible
-// characters, SP, HTAB and obs-text (RFC 9110 §5.5).
-func valueByte(c byte) bool {
-	return c == '\t' || (c >= 0x20 && c != 0x7f)
-}
-
-// tchar is RFC 9110 §5.6.2's token character set, indexed by byte.
-var tchar = func() (t [256]bool) {
-	for c := range t {
-		t[c] = httpguts.IsTokenRune(rune(c))
-	}
-	return t
-}()
 
 // canonicalKey returns the canonical form of a valid field name, as
 // net/textproto makes it: first letter and every letter after a hyphen

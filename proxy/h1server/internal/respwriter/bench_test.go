@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skiff-proxy/skiff/internal/cputime"
 )
 
 var benchFields = [][2]string{
@@ -48,7 +50,7 @@ func BenchmarkWriter(b *testing.B) {
 
 	run := func(b *testing.B, fill func(h http.Header)) {
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		for b.Loop() {
 			w := New(bw, req, benchConn{})
 			fill(w.Header())
@@ -60,7 +62,7 @@ func BenchmarkWriter(b *testing.B) {
 				b.Fatal(keep, err)
 			}
 		}
-		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 	b.Run("Set", func(b *testing.B) {
 		run(b, func(h http.Header) {
@@ -97,11 +99,11 @@ func BenchmarkNetHTTP(b *testing.B) {
 	ln := &oneConnListener{c: c, done: make(chan struct{})}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	go func() { _ = srv.Serve(ln) }()
 	<-c.closed
 	b.StopTimer()
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	_ = srv.Close()
 }
 

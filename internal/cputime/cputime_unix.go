@@ -1,15 +1,14 @@
 //go:build unix
 
-package proxy
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time the process used so far: on a loaded machine it
-// says more about a benchmark's cost than wall time does.
-func cpuTime() time.Duration {
+// Process returns the user and system CPU time the process used so far.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
