@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,23 +89,11 @@ func TestStreamsLikeNetHTTP(t *testing.T) {
 			if got != want {
 				t.Fatalf("responses differ\nskiff:\n%s\nnet/http:\n%s", got, want)
 			}
-			if f := rec.take(); !equalBools(f, tc.fast) {
+			if f := rec.take(); !slices.Equal(f, tc.fast) {
 				t.Errorf("served by this server: %v, want %v", f, tc.fast)
 			}
 		})
 	}
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // FuzzStreams: any stream gets the same bytes back from both servers.
