@@ -1,7 +1,6 @@
 package h1server
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -18,8 +17,8 @@ const maxSettleBytes = 256 << 10
 // connection's buffer. Like net/http's it may be read and closed from
 // different goroutines.
 type body struct {
-	c      *conn
-	cancel context.CancelFunc // the request's
+	c   *conn
+	ctx *reqContext // the request's
 
 	mu     sync.Mutex
 	n      int64 // bytes left
@@ -64,7 +63,7 @@ func (b *body) readLocked(p []byte) (int, error) {
 		// As net/http does on a failed read of the connection: the
 		// request's context ends.
 		b.err = err
-		b.cancel()
+		b.ctx.cancel()
 	}
 	return n, err
 }

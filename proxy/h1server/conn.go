@@ -122,9 +122,24 @@ func (c *conn) serve() {
 // when the connection ends instead: closed, timed out, or parked by the
 // guard (an idle keep-alive connection; frontconn.Config.ParkIdleAfter).
 func (c *conn) awaitRequest(served int) bool {
-	if c.br.Buffered() > 0 {
-		return true
+	if c.br.Buffered() == 0 && !c.awaitByte(served) {
+		return false
 	}
+	if served > 0 && c.br.Buffered() < 4 {
+		// Between requests net/http waits for 4 bytes and closes
+		// without an answer if the stream ends before (where a new
+		// connection's first bytes get a 400); no head is shorter, and
+		// the guard passes a head on only whole.
+		if _, err := c.br.Peek(4); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// awaitByte waits for the first byte of the next request with nothing
+// read ahead.
+func (c *conn) awaitByte(served int) bool {
 	h := c.s.HTTP
 	d := h.IdleTimeout
 	if served == 0 {
@@ -140,10 +155,7 @@ func (c *conn) awaitRequest(served int) bool {
 		return false
 	}
 	_, err := c.br.Peek(1)
-	if !c.state.CompareAndSwap(stateIdle, stateActive) || err != nil {
-		return false
-	}
-	return true
+	return c.state.CompareAndSwap(stateIdle, stateActive) && err == nil
 }
 
 // readHead returns the next request head, complete, from the read
@@ -199,8 +211,8 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 		_ = c.gc.SetWriteDeadline(now.Add(h.WriteTimeout))
 	}
 
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
+	ctx := newReqContext(c.ctx)
+	defer ctx.cancel()
 	req := p.WithContext(ctx)
 	req.RemoteAddr = c.remote
 	req.TLS = c.gc.TLS()
@@ -212,11 +224,11 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 
 	c.tooBig = false
 	w := respwriter.New(c.bw, req, c)
-	c.watch.begin(cancel)
+	c.watch.begin(ctx)
 	if c.body == nil {
 		c.watch.arm()
 	} else {
-		c.body.cancel = cancel
+		c.body.ctx = ctx
 	}
 	if !c.runHandler(w, req) {
 		return false

@@ -1,7 +1,6 @@
 package h1server
 
 import (
-	"context"
 	"errors"
 	"net"
 	"sync"
@@ -37,17 +36,16 @@ type watch struct {
 	open     bool // the handler runs: arm may start the delay
 	state    int
 	timer    *time.Timer
-	cancel   context.CancelFunc
+	ctx      *reqContext // the request's
 	aborting bool
 	stopped  chan struct{} // a read ended that stop was waiting for
 	gone     bool          // the client left during the request
 }
 
-// begin opens the watch of a request whose handler is about to run;
-// cancel is the request's.
-func (w *watch) begin(cancel context.CancelFunc) {
+// begin opens the watch of a request whose handler is about to run.
+func (w *watch) begin(ctx *reqContext) {
 	w.mu.Lock()
-	w.cancel, w.gone, w.open = cancel, false, true
+	w.ctx, w.gone, w.open = ctx, false, true
 	w.mu.Unlock()
 }
 
@@ -102,7 +100,7 @@ func (w *watch) read() {
 		// stop's deadline ended the read.
 	default:
 		w.gone = true
-		w.cancel()
+		w.ctx.cancel()
 	}
 	if w.aborting {
 		w.aborting = false
