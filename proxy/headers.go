@@ -52,7 +52,14 @@ func removeHopHeaders(h http.Header) {
 				var tok string
 				tok, v, _ = strings.Cut(v, ",")
 				tok = textproto.TrimString(tok)
-				if tok != "" {
+				// The two tokens nearly every response carries, without
+				// the allocation of canonicalising them.
+				switch {
+				case strings.EqualFold(tok, "keep-alive"):
+					delete(h, "Keep-Alive")
+				case strings.EqualFold(tok, "close"):
+					delete(h, "Close")
+				case tok != "":
 					h.Del(tok)
 				}
 			}

@@ -54,8 +54,11 @@ func (c *Conn) endIdleWait(n int, err error) bool {
 	defer c.dlMu.Unlock()
 	dl := c.parkDL
 	c.parkDL = time.Time{} // applied by the next Read (deadline.go)
+	if n > 0 || err == nil {
+		return false
+	}
 	var ne net.Error
-	if n > 0 || !errors.As(err, &ne) || !ne.Timeout() {
+	if !errors.As(err, &ne) || !ne.Timeout() {
 		return false
 	}
 	now := time.Now()

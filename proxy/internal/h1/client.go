@@ -391,7 +391,13 @@ func (pc *conn) roundTrip(ctx context.Context, req *http.Request, host string) (
 	}
 	pc.interrupted.Store(false)
 	stop := neverStop
-	if ctx.Done() != nil {
+	if af, ok := ctx.(afterFuncer); ok {
+		// A context with an AfterFunc method of its own (the request
+		// context of skiff's HTTP/1.1 server) is asked directly:
+		// context.AfterFunc would wrap it in a context of its own, and
+		// ctx.Done would make a channel nothing else needs.
+		stop = af.AfterFunc(pc.interrupt)
+	} else if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, pc.interrupt)
 	}
 	defer func() {
@@ -526,6 +532,12 @@ func readResponse(br *bufio.Reader, lr *HeaderLimitReader, req *http.Request) (*
 		b.keep = !rsp.Close && !b.doubt
 		return rsp, b, nil
 	}
+}
+
+// afterFuncer is a context that schedules functions for its cancellation
+// itself, as context.AfterFunc documents.
+type afterFuncer interface {
+	AfterFunc(func()) (stop func() bool)
 }
 
 // neverStop stands in for the stop function of a context that cannot be

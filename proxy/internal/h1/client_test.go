@@ -210,6 +210,39 @@ func TestH1ClientCancelWhileWaiting(t *testing.T) {
 	}
 }
 
+// afterFuncCtx is a context with an AfterFunc method of its own, as skiff's
+// HTTP/1.1 server's request contexts have; it counts the registrations.
+type afterFuncCtx struct {
+	context.Context
+	calls atomic.Int32
+}
+
+func (c *afterFuncCtx) AfterFunc(f func()) func() bool {
+	c.calls.Add(1)
+	return context.AfterFunc(c.Context, f)
+}
+
+// The client asks such a context directly, and its cancellation still
+// interrupts the wait.
+func TestH1ClientCancelThroughAfterFunc(t *testing.T) {
+	s, _ := countingServer(t, slow(2*time.Second))
+	c := newTestClient(t, 0)
+	parent, cancel := context.WithCancel(context.Background())
+	ctx := &afterFuncCtx{Context: parent}
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.RoundTrip(clientReq(t, ctx, "GET", s.URL, nil))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Error("cancel did not interrupt the wait")
+	}
+	if n := ctx.calls.Load(); n != 1 {
+		t.Errorf("AfterFunc called %d times, want 1", n)
+	}
+}
+
 func TestH1ClientCloseIdleForgetsHosts(t *testing.T) {
 	s, conns := countingServer(t, echo)
 	c := newTestClient(t, 0)
