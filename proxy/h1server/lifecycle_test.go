@@ -72,60 +72,44 @@ func TestPipelinedBehindSlowRequest(t *testing.T) {
 }
 
 // A client that leaves while its request is served cancels the
-// request's context, as with net/http.
+// request's context, as with net/http: with no body, and once a body was
+// read to its end.
 func TestClientLeavingCancelsRequest(t *testing.T) {
-	cancelled := make(chan error, 1)
-	started := make(chan struct{})
-	s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		select {
-		case <-r.Context().Done():
-			cancelled <- r.Context().Err()
-		case <-time.After(5 * time.Second):
-			cancelled <- nil
-		}
-	}), false, frontconn.Config{})
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(c, get); err != nil {
-		t.Fatal(err)
-	}
-	<-started
-	_ = c.Close()
-	if err := <-cancelled; err != context.Canceled {
-		t.Fatalf("request context: %v, want cancelled", err)
-	}
-}
-
-// A request body read to its end starts the watch too.
-func TestClientLeavingAfterBodyCancelsRequest(t *testing.T) {
-	cancelled := make(chan error, 1)
-	s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		if string(b) != "hello" {
-			cancelled <- io.ErrUnexpectedEOF
-			return
-		}
-		select {
-		case <-r.Context().Done():
-			cancelled <- r.Context().Err()
-		case <-time.After(5 * time.Second):
-			cancelled <- nil
-		}
-	}), false, frontconn.Config{})
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2 * watchAfter)
-	_ = c.Close()
-	if err := <-cancelled; err != context.Canceled {
-		t.Fatalf("request context: %v, want cancelled", err)
+	for _, tc := range []struct {
+		name, request string
+	}{
+		{"no body", get},
+		{"body read", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cancelled := make(chan error, 1)
+			started := make(chan struct{})
+			s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.ReadAll(r.Body); err != nil {
+					cancelled <- err
+					return
+				}
+				close(started)
+				select {
+				case <-r.Context().Done():
+					cancelled <- r.Context().Err()
+				case <-time.After(5 * time.Second):
+					cancelled <- nil
+				}
+			}), false, frontconn.Config{})
+			c, err := net.Dial("tcp", s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(c, tc.request); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			_ = c.Close()
+			if err := <-cancelled; err != context.Canceled {
+				t.Fatalf("request context: %v, want cancelled", err)
+			}
+		})
 	}
 }
 

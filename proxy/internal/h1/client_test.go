@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -195,21 +196,6 @@ func TestH1ClientDeadlineDuringBody(t *testing.T) {
 	}
 }
 
-func TestH1ClientCancelWhileWaiting(t *testing.T) {
-	s, _ := countingServer(t, slow(2*time.Second))
-	c := newTestClient(t, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := c.RoundTrip(clientReq(t, ctx, "GET", s.URL, nil))
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err %v, want context.Canceled", err)
-	}
-	if time.Since(start) > time.Second {
-		t.Error("cancel did not interrupt the wait")
-	}
-}
-
 // afterFuncCtx is a context with an AfterFunc method of its own, as skiff's
 // HTTP/1.1 server's request contexts have; it counts the registrations.
 type afterFuncCtx struct {
@@ -222,24 +208,33 @@ func (c *afterFuncCtx) AfterFunc(f func()) func() bool {
 	return context.AfterFunc(c.Context, f)
 }
 
-// The client asks such a context directly, and its cancellation still
-// interrupts the wait.
-func TestH1ClientCancelThroughAfterFunc(t *testing.T) {
-	s, _ := countingServer(t, slow(2*time.Second))
-	c := newTestClient(t, 0)
-	parent, cancel := context.WithCancel(context.Background())
-	ctx := &afterFuncCtx{Context: parent}
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := c.RoundTrip(clientReq(t, ctx, "GET", s.URL, nil))
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err %v, want context.Canceled", err)
-	}
-	if time.Since(start) > time.Second {
-		t.Error("cancel did not interrupt the wait")
-	}
-	if n := ctx.calls.Load(); n != 1 {
-		t.Errorf("AfterFunc called %d times, want 1", n)
+// Cancelling the request's context interrupts the wait for the
+// response: an ordinary context, and one with its own AfterFunc, which
+// the client asks directly.
+func TestH1ClientCancelWhileWaiting(t *testing.T) {
+	for _, own := range []bool{false, true} {
+		t.Run(fmt.Sprintf("own AfterFunc %v", own), func(t *testing.T) {
+			s, _ := countingServer(t, slow(2*time.Second))
+			c := newTestClient(t, 0)
+			parent, cancel := context.WithCancel(context.Background())
+			var ctx context.Context = parent
+			af := &afterFuncCtx{Context: parent}
+			if own {
+				ctx = af
+			}
+			time.AfterFunc(50*time.Millisecond, cancel)
+			start := time.Now()
+			_, err := c.RoundTrip(clientReq(t, ctx, "GET", s.URL, nil))
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err %v, want context.Canceled", err)
+			}
+			if time.Since(start) > time.Second {
+				t.Error("cancel did not interrupt the wait")
+			}
+			if n, want := af.calls.Load(), map[bool]int32{false: 0, true: 1}[own]; n != want {
+				t.Errorf("AfterFunc called %d times, want %d", n, want)
+			}
+		})
 	}
 }
 
