@@ -284,3 +284,41 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("served here %d, HTTP/2 %d; want 1 and 1", fast.Load(), h2.Load())
 	}
 }
+
+// net/http's timeouts bound the waits of this server's connections: the
+// first request's under ReadHeaderTimeout, the next ones' under
+// IdleTimeout.
+func TestWaitTimeouts(t *testing.T) {
+	const d = 100 * time.Millisecond
+	s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}), false, frontconn.Config{}, func(hs *http.Server) {
+		hs.ReadHeaderTimeout, hs.IdleTimeout = d, 2*d
+	})
+	closedAfter := func(c net.Conn) time.Duration {
+		t.Helper()
+		start := time.Now()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("read: %v, want EOF", err)
+		}
+		return time.Since(start)
+	}
+
+	silent, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	if el := closedAfter(silent); el < d/2 || el > 20*d {
+		t.Errorf("a connection that sent nothing closed after %v, want about %v", el, d)
+	}
+
+	idle, send := dialKeepAlive(t, s.addr)
+	if rsp := send(get); rsp.StatusCode != 200 {
+		t.Fatal(rsp.Status)
+	}
+	if el := closedAfter(idle); el < d || el > 20*d {
+		t.Errorf("an idle keep-alive connection closed after %v, want about %v", el, 2*d)
+	}
+}
