@@ -154,6 +154,17 @@ func (c *conn) awaitByte(served int) bool {
 	if !c.state.CompareAndSwap(stateActive, stateIdle) {
 		return false
 	}
+	if served > 0 {
+		// The client sends its next request only once it has read this
+		// response, so a read now mostly finds nothing (EAGAIN) and
+		// parks the goroutine in the poller, to be woken and read again.
+		// Under load, letting the other connections run first means the
+		// request is mostly there when this one reads: one system call
+		// and one goroutine wake-up fewer per request (bench/compare.sh:
+		// +8 % requests/s at 8 connections, +17 % at 64; the same at 1,
+		// where nothing else runs and the yield returns at once).
+		runtime.Gosched()
+	}
 	_, err := c.br.Peek(1)
 	return c.state.CompareAndSwap(stateIdle, stateActive) && err == nil
 }
