@@ -48,6 +48,9 @@ type conn struct {
 	lastPost bool // net/http skips CR/LF after a POST body
 	hijacked bool
 	tooBig   bool // the request body left was too large to read: close gently
+	// abandoned: the handler panicked; its writer may still reach the
+	// buffers, which are not pooled again.
+	abandoned bool
 
 	body  *body // the current request's, nil without a body
 	watch watch
@@ -240,8 +243,17 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 		c.watch.arm()
 	} else {
 		c.body.ctx = ctx
+		// As net/http: a body read after the handler returned (or
+		// panicked) fails, and never touches the connection again.
+		// Deferred: Finish may still read the rest of it.
+		defer c.body.Close()
 	}
 	if !c.runHandler(w, req) {
+		// The writer was not finished: a goroutine the handler left
+		// behind could still write into the connection's buffers, so
+		// they must not go back to the pools, where another connection
+		// would get them.
+		c.abandoned = true
 		return false
 	}
 	c.watch.stop()
@@ -249,11 +261,6 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 		return false
 	}
 	keep, err := w.Finish()
-	if c.body != nil {
-		// As net/http: a body read after the handler returned fails,
-		// and never touches the connection again.
-		_ = c.body.Close()
-	}
 	if err != nil || c.watch.gone || (c.body != nil && !c.body.settled()) {
 		return false
 	}
@@ -320,10 +327,12 @@ func (c *conn) close() {
 }
 
 func (c *conn) release() {
-	c.br.Reset(nil)
-	readers.Put(c.br)
-	c.bw.Reset(nil)
-	writers.Put(c.bw)
+	if !c.abandoned {
+		c.br.Reset(nil)
+		readers.Put(c.br)
+		c.bw.Reset(nil)
+		writers.Put(c.bw)
+	}
 	c.br, c.bw = nil, nil
 }
 
