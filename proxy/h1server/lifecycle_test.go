@@ -322,3 +322,21 @@ func TestWaitTimeouts(t *testing.T) {
 		t.Errorf("an idle keep-alive connection closed after %v, want about %v", el, 2*d)
 	}
 }
+
+// A request body read after the handler panicked fails as one read after
+// the handler returned does: it never reaches the connection again.
+func TestBodyClosedAfterPanic(t *testing.T) {
+	late := make(chan error, 1)
+	s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			_, err := r.Body.Read(make([]byte, 10))
+			late <- err
+		}()
+		panic("boom")
+	}), false, frontconn.Config{})
+	_ = exchange(t, s.addr, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789")
+	if err := <-late; err != http.ErrBodyReadAfterClose {
+		t.Fatalf("body read after the panic: %v, want http.ErrBodyReadAfterClose", err)
+	}
+}
