@@ -3,7 +3,6 @@ package h1server
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -298,7 +297,7 @@ func (c *conn) logf(format string, args ...any) {
 		l.Printf(format, args...)
 		return
 	}
-	log.Print(fmt.Sprintf(format, args...))
+	log.Printf(format, args...)
 }
 
 // handOver gives the connection, with the bytes read ahead, to net/http.
