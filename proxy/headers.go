@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 )
 
 // hopHeaders are meaningful for one connection only (RFC 9110 §7.6.1) and
@@ -43,6 +45,11 @@ func removeRequestHopHeaders(h http.Header) {
 	}
 }
 
+// connectionOptions are the tokens a Connection field usually carries, in
+// canonical form: nearly every backend response names keep-alive or close,
+// which are then canonicalised without an allocation.
+var connectionOptions = map[string]string{"Keep-Alive": "Keep-Alive", "Close": "Close", "Upgrade": "Upgrade", "Te": "Te"}
+
 // removeHopHeaders deletes the hop-by-hop headers and every header named
 // in Connection from h.
 func removeHopHeaders(h http.Header) {
@@ -52,15 +59,14 @@ func removeHopHeaders(h http.Header) {
 				var tok string
 				tok, v, _ = strings.Cut(v, ",")
 				tok = textproto.TrimString(tok)
-				// The two tokens nearly every response carries, without
-				// the allocation of canonicalising them.
-				switch {
-				case strings.EqualFold(tok, "keep-alive"):
-					delete(h, "Keep-Alive")
-				case strings.EqualFold(tok, "close"):
-					delete(h, "Close")
-				case tok != "":
-					h.Del(tok)
+				if tok == "" {
+					continue
+				}
+				var buf [32]byte
+				if k, ok := httpsyntax.CanonicalKey(tok, connectionOptions, buf[:0]); ok {
+					delete(h, k)
+				} else {
+					h.Del(tok) // not a token: http.Header.Del deletes it as written
 				}
 			}
 		}

@@ -108,8 +108,8 @@ func parseHead(b []byte, req *http.Request) bool {
 		if colon <= 0 {
 			return false
 		}
-		name := l[:colon]
-		if !httpsyntax.IsToken(name) {
+		key, ok := httpsyntax.CanonicalKey(head[start:start+colon], commonKeys, canon[:0])
+		if !ok {
 			return false
 		}
 		// net/textproto trims the whole line at both ends, then the
@@ -130,7 +130,6 @@ func parseHead(b []byte, req *http.Request) bool {
 		voff := start + colon + 1
 		value := head[voff+lo : voff+hi]
 
-		key := canonicalKey(name, head[start:start+colon], &canon)
 		switch key {
 		case "Host":
 			hosts++
@@ -205,37 +204,6 @@ func trimCR(l []byte) []byte {
 		return l[:n-1]
 	}
 	return l
-}
-
-// canonicalKey returns the canonical form of a valid field name, as
-// net/textproto makes it: first letter and every letter after a hyphen
-// upper case, the others lower case. wire is the name as a substring of
-// the head, returned when it is canonical already; common names come
-// from a table, so that neither case allocates.
-func canonicalKey(name []byte, wire string, buf *[64]byte) string {
-	if len(name) > len(buf) {
-		return http.CanonicalHeaderKey(wire)
-	}
-	c := buf[:len(name)]
-	upper, same := true, true
-	for i, ch := range name {
-		switch {
-		case upper && 'a' <= ch && ch <= 'z':
-			ch -= 'a' - 'A'
-		case !upper && 'A' <= ch && ch <= 'Z':
-			ch += 'a' - 'A'
-		}
-		same = same && ch == name[i]
-		c[i] = ch
-		upper = ch == '-'
-	}
-	if k, ok := commonKeys[string(c)]; ok {
-		return k
-	}
-	if same {
-		return wire
-	}
-	return string(c)
 }
 
 // commonKeys are field names requests commonly carry, in canonical form.

@@ -9,6 +9,8 @@ import (
 	"math"
 	"net/http"
 	"net/textproto"
+
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 )
 
 // MaxResponseHeaderBytes bounds the status line and header section of a
@@ -174,7 +176,7 @@ func checkHeaderBlock(raw []byte) (headerFraming, error) {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !validToken(line[:colon]) || !validValue(string(line[colon+1:])) {
+		if colon <= 0 || !httpsyntax.IsToken(line[:colon]) || !validValue(string(line[colon+1:])) {
 			return f, malformedLine(line)
 		}
 		name := string(line[:colon])
@@ -201,15 +203,6 @@ func cutLine(b []byte) (line, rest []byte) {
 		line = line[:n-1]
 	}
 	return line, rest
-}
-
-func validToken(b []byte) bool {
-	for _, c := range b {
-		if !isTokenChar(c) {
-			return false
-		}
-	}
-	return len(b) > 0
 }
 
 func malformedLine(line []byte) error {

@@ -10,7 +10,7 @@ import (
 	"net/textproto"
 	"strconv"
 
-	"golang.org/x/net/http/httpguts"
+	"github.com/skiff-proxy/skiff/proxy/internal/httpsyntax"
 )
 
 // errSlowPath tells readResponseFast to leave the response to
@@ -120,7 +120,7 @@ func readResponseFast(br *bufio.Reader, req *http.Request) (*h1response, error) 
 		if colon <= 0 || colon > len(keyBuf) {
 			return nil, errSlowPath
 		}
-		key, ok := canonicalKey(keyBuf[:0], l[:colon])
+		key, ok := httpsyntax.CanonicalKey(l[:colon], commonHeaders, keyBuf[:0])
 		if !ok {
 			return nil, errSlowPath
 		}
@@ -339,32 +339,6 @@ func cutComma(s string) (before, after string, found bool) {
 	}
 	return s, "", false
 }
-
-// canonicalKey canonicalises a header name (token characters only) the
-// way net/textproto does, without allocating for common names.
-func canonicalKey(buf []byte, k string) (string, bool) {
-	upper := true
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !isTokenChar(c) {
-			return "", false
-		}
-		if upper && 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		} else if !upper && 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf = append(buf, c)
-		upper = c == '-'
-	}
-	if s, ok := commonHeaders[string(buf)]; ok {
-		return s, true
-	}
-	return string(buf), true
-}
-
-// isTokenChar: an RFC 9110 token character.
-func isTokenChar(c byte) bool { return httpguts.IsTokenRune(rune(c)) }
 
 func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {

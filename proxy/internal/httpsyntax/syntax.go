@@ -1,7 +1,8 @@
 // Package httpsyntax holds the byte-level rules of HTTP/1.1 messages that
-// skiff's connection guard (frontconn) and its HTTP/1.1 server (h1server)
-// both apply, each exactly as net/http applies it, so that the two can
-// never disagree with each other or with net/http.
+// skiff's connection guard (frontconn), its HTTP/1.1 server (h1server),
+// its backend client (internal/h1) and the proxy's hop-by-hop handling
+// apply, each exactly as net/http applies it, so that they can never
+// disagree with each other or with net/http.
 package httpsyntax
 
 import "golang.org/x/net/http/httpguts"
@@ -54,4 +55,44 @@ func ParseLength[T ~string | ~[]byte](s T) (int64, bool) {
 		}
 	}
 	return int64(n), true
+}
+
+// CanonicalKey returns the canonical form of the field name, as
+// net/textproto makes it: the first letter and every letter after a
+// hyphen upper case, the others lower case. ok is false when name is not
+// a token. The result is common's entry for a listed name, name itself
+// when it is canonical already, and a new string only otherwise, so that
+// the names messages usually carry cost no allocation. buf is scratch
+// space; a name longer than its capacity gets a buffer of its own.
+func CanonicalKey(name string, common map[string]string, buf []byte) (key string, ok bool) {
+	if len(name) == 0 {
+		return "", false
+	}
+	if cap(buf) < len(name) {
+		buf = make([]byte, len(name))
+	}
+	c := buf[:len(name)]
+	upper, same := true, true
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		if !TChar[ch] {
+			return "", false
+		}
+		switch {
+		case upper && 'a' <= ch && ch <= 'z':
+			ch -= 'a' - 'A'
+		case !upper && 'A' <= ch && ch <= 'Z':
+			ch += 'a' - 'A'
+		}
+		same = same && ch == name[i]
+		c[i] = ch
+		upper = ch == '-'
+	}
+	if k, ok := common[string(c)]; ok {
+		return k, true
+	}
+	if same {
+		return name, true
+	}
+	return string(c), true
 }
