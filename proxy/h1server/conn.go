@@ -231,7 +231,7 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 	req.TLS = c.gc.TLS()
 	c.body = nil
 	if req.ContentLength > 0 {
-		c.body = &body{c: c, n: req.ContentLength}
+		c.body = &body{c: c, ctx: ctx, n: req.ContentLength}
 		req.Body = c.body
 	}
 
@@ -241,7 +241,6 @@ func (c *conn) serveRequest(p *http.Request) (keep bool) {
 	if c.body == nil {
 		c.watch.arm()
 	} else {
-		c.body.ctx = ctx
 		// As net/http: a body read after the handler returned (or
 		// panicked) fails, and never touches the connection again.
 		// Deferred: Finish may still read the rest of it.

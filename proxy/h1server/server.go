@@ -30,7 +30,6 @@ type Server struct {
 	inShutdown atomic.Bool
 	mu         sync.Mutex
 	ln         net.Listener
-	handoff    *handoffListener
 	conns      map[*conn]struct{}
 	served     sync.WaitGroup // Serve's own goroutines
 }
@@ -50,7 +49,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 		return http.ErrServerClosed
 	}
-	s.ln, s.handoff = ln, hl
+	s.ln = ln
 	if s.conns == nil {
 		s.conns = make(map[*conn]struct{})
 	}
