@@ -424,10 +424,7 @@ func (c *Conn) Unread(b []byte) {
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	var held []byte
-	if c.buf != nil {
-		held = c.buf[c.r:c.w]
-	}
+	held := c.buf[c.r:c.w] // empty when nothing is held: dropBuf zeroes the offsets
 	n := len(b) + len(held)
 	var nb []byte
 	var arr *[allowance]byte
@@ -441,9 +438,6 @@ func (c *Conn) Unread(b []byte) {
 	}
 	copy(nb[copy(nb, b):], held)
 	ready := len(b) + c.ready - c.r
-	if c.buf == nil {
-		ready = len(b)
-	}
 	if c.arr != nil {
 		headBufs.Put(c.arr)
 	}
