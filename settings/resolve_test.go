@@ -2,10 +2,12 @@ package settings
 
 import (
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/skiff-proxy/skiff/proxy/inbound"
 )
 
 func quietLog() logrus.FieldLogger {
@@ -56,5 +58,19 @@ func TestResolveParkNever(t *testing.T) {
 	}
 	if c.GCHeapHeadroom != 0 {
 		t.Errorf("GCHeapHeadroom %d, want 0 (off)", c.GCHeapHeadroom)
+	}
+}
+
+// NetHTTPServer reaches the proxy listener, whose server then leaves every
+// connection to net/http's; by default skiff's own serves in front.
+func TestResolveNetHTTPServer(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		c, err := Resolve(Options{InlineRoutes: `r: * -> <shunt>;`, Log: quietLog(), NetHTTPServer: on})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := inbound.NewServer(c.Inbound, http.NotFoundHandler()); s.NetHTTPOnly != on {
+			t.Errorf("NetHTTPServer %v: the proxy server's NetHTTPOnly is %v", on, s.NetHTTPOnly)
+		}
 	}
 }

@@ -340,3 +340,22 @@ func TestBodyClosedAfterPanic(t *testing.T) {
 		t.Fatalf("body read after the panic: %v, want http.ErrBodyReadAfterClose", err)
 	}
 }
+
+// NetHTTPOnly leaves every request to net/http's server and its writer.
+func TestNetHTTPOnly(t *testing.T) {
+	for _, only := range []bool{false, true} {
+		var own atomic.Int32
+		s := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := w.(*respwriter.Writer); ok {
+				own.Add(1)
+			}
+			_, _ = io.WriteString(w, "ok")
+		}), only, frontconn.Config{})
+		if got := exchange(t, s.addr, get+get); strings.Count(got, "\r\n\r\nok") != 2 {
+			t.Fatalf("NetHTTPOnly %v: %q", only, got)
+		}
+		if want := map[bool]int32{false: 2, true: 0}[only]; own.Load() != want {
+			t.Errorf("NetHTTPOnly %v: %d requests served by this server, want %d", only, own.Load(), want)
+		}
+	}
+}
