@@ -31,6 +31,13 @@ func (postProcessor) RouteLocal() bool { return true }
 
 var _ routing.RouteLocalPostProcessor = postProcessor{}
 
+// Reprocessable reports that a route this post-processor set up may be
+// set up again: the balancer is made anew from the route's endpoints and
+// filters, and the default algorithm is what it already set.
+func (postProcessor) Reprocessable() bool { return true }
+
+var _ routing.ReprocessablePostProcessor = postProcessor{}
+
 func (p postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.InvalidRoute) {
 	var invalid []routing.InvalidRoute
 	kept := routes[:0]

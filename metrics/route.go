@@ -257,6 +257,11 @@ func (p postProcessor) Do(routes []*routing.Route) ([]*routing.Route, []routing.
 
 func (postProcessor) RouteLocal() bool { return true }
 
+// Reprocessable: binding a bound route again replaces its binding.
+func (postProcessor) Reprocessable() bool { return true }
+
+var _ routing.ReprocessablePostProcessor = postProcessor{}
+
 // bindLocked returns the binding of rt: to the stats its id already has
 // (a new version of a route goes on counting where the last one was), or
 // to none yet (attach makes them at the first request). r.mu is held.

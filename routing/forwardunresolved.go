@@ -43,3 +43,6 @@ func (ForwardUnresolved) Do(routes []*Route) ([]*Route, []InvalidRoute) {
 
 // RouteLocal: each route is judged on its own.
 func (ForwardUnresolved) RouteLocal() bool { return true }
+
+// Reprocessable: it changes no route.
+func (ForwardUnresolved) Reprocessable() bool { return true }

@@ -81,8 +81,11 @@ type buildInput struct {
 type cached struct {
 	def    *eskip.Route
 	source string
-	proto  *Route // as instantiated, before post-processors; nil if invalid
-	final  *Route // the route in the table; nil if invalid or dropped
+	// proto is the route as instantiated; nil if invalid. Reprocessable
+	// post-processors may have processed it in place (the table then
+	// serves it: final == proto).
+	proto *Route
+	final *Route // the route in the table; nil if invalid or dropped
 	// invalid says why the route is not in the table.
 	invalid *InvalidRoute
 	gen     uint64
@@ -156,6 +159,9 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 	t := newTable(in, o)
 	b := newBuilder(o)
 	copyForPost := len(o.PostProcessors) > 0
+	// A route instantiated by this build is in no table yet: reprocessable
+	// post-processors may work on it directly.
+	copyFresh := copyForPost && !reprocessable(o.PostProcessors)
 	routes := make([]*Route, 0, len(defs))
 	// The predicate names are counted here, where each definition was
 	// just read, and kept if the post-processors hand back routes of the
@@ -177,6 +183,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 		var proto *Route
 		var invalid *InvalidRoute
 		var c *cached
+		copyProto := copyForPost
 		if !firstBuild {
 			c = in.cache[def.Id]
 		}
@@ -189,6 +196,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			invalid = unparsed(&inv, src)
 		} else {
 			proto, invalid = b.instantiateOrInvalid(def, src)
+			copyProto = copyFresh
 		}
 		if in.cache != nil {
 			if c == nil {
@@ -217,7 +225,7 @@ func buildFull(in buildInput, o BuildOptions, defs []*eskip.Route, sources []str
 			proto.inst.acquire()
 			t.owned = append(t.owned, proto.inst)
 		}
-		routes = append(routes, forPost(proto, def, copyForPost))
+		routes = append(routes, forPost(proto, def, copyProto))
 		pre = append(pre, def)
 		use.addDef(def)
 	}
@@ -311,8 +319,10 @@ func (b *builder) instantiateOrInvalid(def *eskip.Route, src string) (*Route, *I
 }
 
 // forPost returns the route to hand to the post-processors: a copy when
-// they may change it (the proto stays as instantiated for later
-// generations) or when it was instantiated from an equal older definition.
+// the proto must stay as it is (it is served by an earlier table, or a
+// post-processor that is not reprocessable needs it as instantiated for
+// later generations) or when it was instantiated from an equal older
+// definition.
 func forPost(proto *Route, def *eskip.Route, copyForPost bool) *Route {
 	if !copyForPost && proto.Def == def {
 		return proto
