@@ -38,7 +38,15 @@ func Parse(text string) ([]*Route, error) {
 // parsing resumes at the next ";". When source is not empty the errors print
 // as "source:line:col: route "id": message".
 func ParseDocument(source string, text []byte) ([]*Route, error) {
-	p := newParser(modeDocument, string(text))
+	return ParseDocumentString(source, string(text))
+}
+
+// ParseDocumentString is ParseDocument for text held in a string. The
+// strings of the routes it returns may share text's memory instead of
+// being copies: the routes of a large file cost no second copy of it, and
+// keep all of text alive while any of them lives.
+func ParseDocumentString(source string, text string) ([]*Route, error) {
+	p := newParser(modeDocument, text)
 	p.source = source
 	p.withPos = true
 	p.document()

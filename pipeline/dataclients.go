@@ -22,7 +22,7 @@ func dataClients(c *Config) ([]dataclients.DataClient, error) {
 		if err != nil {
 			return nil, &Error{"routes-file", err}
 		}
-		routes, err := eskip.ParseDocument(path, text)
+		routes, err := eskip.ParseDocumentString(path, text)
 		if err != nil {
 			return nil, &Error{"routes-file " + path, err}
 		}

@@ -1,13 +1,10 @@
 package file
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -57,9 +54,10 @@ type Options struct {
 	Parsed map[string]Parsed
 }
 
-// Parsed is a file's text and the routes parsed from it.
+// Parsed is a file's text and the routes parsed from it
+// (eskip.ParseDocumentString, whose routes may point into the text).
 type Parsed struct {
-	Text   []byte
+	Text   string
 	Routes []*eskip.Route
 }
 
@@ -72,6 +70,7 @@ type Client struct {
 	grace time.Duration
 	max   int64
 	parse parseFunc
+	pre   *preParsed
 }
 
 var _ dataclients.DataClient = (*Client)(nil)
@@ -85,10 +84,10 @@ func New(o Options) *Client {
 		wait:  o.Debounce,
 		grace: o.DeleteGrace,
 		max:   o.MaxSize,
-		parse: eskip.ParseDocument,
+		parse: eskip.ParseDocumentString,
 	}
 	if len(o.Parsed) > 0 {
-		c.parse = reuseParsed(o.Parsed, c.parse)
+		c.pre = newPreParsed(o.Parsed)
 	}
 	if c.log == nil {
 		c.log = logrus.StandardLogger()
@@ -153,7 +152,7 @@ func (c *Client) Run(ctx context.Context, out chan<- dataclients.Update) error {
 		}
 	}
 	for _, f := range files {
-		if err := f.first(c.parse, c.max); err != nil {
+		if err := f.first(c.parse, c.pre.take(f.path), c.max); err != nil {
 			return err
 		}
 	}
@@ -172,8 +171,7 @@ type fileState struct {
 	path, abs string
 	target    string // abs with symbolic links resolved at startup
 	present   bool   // the file existed at the last read
-	text      []byte // content at the last read, parsed or not
-	spare     []byte // a buffer for the next read, not referenced elsewhere
+	text      string // content at the last read, parsed or not
 	doc       *document
 	routes    []*eskip.Route // last good routes
 	broken    bool           // the last read did not parse
@@ -181,9 +179,10 @@ type fileState struct {
 	missing   time.Time      // when it was first found missing, while in grace
 }
 
-// first reads the file at startup, when any problem is fatal.
-func (f *fileState) first(parse parseFunc, max int64) error {
-	text, routes, err := loadFile(parse, f.path, f.abs, max)
+// first reads the file at startup, when any problem is fatal. pre, if not
+// nil, was parsed before the client started.
+func (f *fileState) first(parse parseFunc, pre *Parsed, max int64) error {
+	text, routes, err := loadFile(parse, pre, f.path, f.abs, max)
 	if err != nil {
 		return err
 	}
@@ -202,8 +201,7 @@ const (
 
 // reread reads f again. On changed, prev holds the routes before.
 func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win window) {
-	text, err := readInto(f.abs, f.spare, c.max)
-	f.spare = nil
+	text, same, err := readChanged(f.abs, f.text, f.present, c.max)
 	if errors.Is(err, fs.ErrNotExist) {
 		return gone, nil, window{}
 	}
@@ -212,8 +210,7 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 		c.log.Warnf("reading routes file %s, keeping its routes: %v", f.path, err)
 		return unchanged, nil, window{}
 	}
-	if f.present && bytes.Equal(text, f.text) {
-		f.spare = text
+	if same {
 		return unchanged, nil, window{}
 	}
 	if len(text) == 0 && f.present && len(f.routes) > 0 {
@@ -223,7 +220,6 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 		// it would turn a transient or partial failure into an outage.
 		// A file meant to hold no routes says so with a comment or a
 		// blank line.
-		f.spare = text
 		if !f.empty {
 			f.empty = true
 			c.log.Warnf("routes file %s is empty (0 bytes), keeping its %d last routes; to remove them, leave a comment or blank line in it, or delete it", f.path, len(f.routes))
@@ -234,13 +230,6 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 		f.empty = false
 		c.log.Infof("routes file %s has content again", f.path)
 	}
-	// The previous content becomes the next read buffer unless it is the
-	// text of the last good parse, which a later partial parse starts from.
-	defer func(old []byte) {
-		if f.doc == nil || !sameBuffer(old, f.doc.text) {
-			f.spare = old
-		}
-	}(f.text)
 	f.present, f.text = true, text
 	doc, err := parseChange(c.parse, f.path, f.doc, text)
 	if err != nil {
@@ -255,53 +244,4 @@ func (c *Client) reread(f *fileState) (o outcome, prev []*eskip.Route, win windo
 	}
 	prev, f.doc, f.routes = f.routes, doc, doc.routes
 	return changed, prev, doc.win
-}
-
-// errTooLarge is returned (wrapped) for a file over the size limit.
-var errTooLarge = errors.New("routes file too large")
-
-// readInto reads the file at path into buf, growing it as needed, and
-// fails for a file larger than max bytes. Reusing
-// the buffer of an earlier read spares a large allocation (and garbage
-// collection work) for every change of a large file. This relies on
-// eskip.ParseDocument not keeping references into the text it is given
-// (TestParsedRoutesDoNotAliasText guards it).
-func readInto(path string, buf []byte, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	tooLarge := func(size int64) error {
-		return fmt.Errorf("%s is %d bytes, over the limit of %d: %w", path, size, max, errTooLarge)
-	}
-	if st, err := f.Stat(); err == nil {
-		if st.Size() > max {
-			return nil, tooLarge(st.Size())
-		}
-		if int64(cap(buf)) < st.Size()+512 {
-			buf = make([]byte, 0, st.Size()+512)
-		}
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > max { // it grew while being read
-			return nil, tooLarge(int64(len(buf)))
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
-func sameBuffer(a, b []byte) bool {
-	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }

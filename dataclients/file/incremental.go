@@ -1,15 +1,15 @@
 package file
 
 import (
-	"bytes"
 	"sort"
+	"strings"
 
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
 // document is the last successfully parsed content of a file.
 type document struct {
-	text   []byte
+	text   string
 	routes []*eskip.Route // as delivered; unchanged instances are reused across parses
 	pos    []loc          // true positions of routes in text (reused instances may carry older offsets)
 	win    window         // what changed against the previous document
@@ -28,7 +28,7 @@ func locOf(p eskip.Position) loc { return loc{p.Offset, p.Line, p.Column} }
 // previous one only where its line or column changed.
 type window struct{ lo, oldHi, newHi int }
 
-func newDocument(text []byte, routes []*eskip.Route) *document {
+func newDocument(text string, routes []*eskip.Route) *document {
 	d := &document{text: text, routes: routes, pos: make([]loc, len(routes)), win: window{0, 0, len(routes)}}
 	for i, r := range routes {
 		d.pos[i] = locOf(r.Pos)
@@ -47,7 +47,7 @@ func newDocument(text []byte, routes []*eskip.Route) *document {
 // which shows that the parser is at a route boundary there too. Anything else,
 // including every parse error, falls back to a full parse, so errors and
 // their positions are the full parse's.
-func parseChange(parse parseFunc, source string, old *document, text []byte) (*document, error) {
+func parseChange(parse parseFunc, source string, old *document, text string) (*document, error) {
 	if d := parsePart(parse, source, old, text); d != nil {
 		return d, nil
 	}
@@ -63,7 +63,7 @@ func parseChange(parse parseFunc, source string, old *document, text []byte) (*d
 }
 
 // parsePart is the partial parse of parseChange; nil means "parse it all".
-func parsePart(parse parseFunc, source string, old *document, text []byte) *document {
+func parsePart(parse parseFunc, source string, old *document, text string) *document {
 	if old == nil || len(old.routes) == 0 || old.routes[0].Id == "" {
 		return nil
 	}
@@ -95,7 +95,10 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 	if tail+1 < len(pos) {
 		end = pos[tail+1].Offset + shift
 	}
-	part, err := parse(source, text[start:end])
+	// A copy of the part: the new routes point into what they were parsed
+	// from, and a slice of text would keep all of it alive as long as any
+	// of them lives, one whole text per change.
+	part, err := parse(source, strings.Clone(text[start:end]))
 	if err != nil {
 		return nil
 	}
@@ -158,22 +161,22 @@ func parsePart(parse parseFunc, source string, old *document, text []byte) *docu
 
 // locate returns the position of offset off in text, counting from a known
 // position (from, line, col).
-func locate(text []byte, from, line, col, off int) loc {
+func locate(text string, from, line, col, off int) loc {
 	seg := text[from:off]
-	if nl := bytes.Count(seg, []byte{'\n'}); nl > 0 {
-		return loc{Line: line + nl, Column: len(seg) - bytes.LastIndexByte(seg, '\n'), Offset: off}
+	if nl := strings.Count(seg, "\n"); nl > 0 {
+		return loc{Line: line + nl, Column: len(seg) - strings.LastIndexByte(seg, '\n'), Offset: off}
 	}
 	return loc{Line: line, Column: col + len(seg), Offset: off}
 }
 
 // chunk is the block size of the common prefix and suffix scans, which
-// compare whole blocks with the vectorised bytes.Equal first.
+// compare whole blocks with the vectorised string comparison first.
 const chunk = 4096
 
-func commonPrefix(a, b []byte) int {
+func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
 	i := 0
-	for i+chunk <= n && bytes.Equal(a[i:i+chunk], b[i:i+chunk]) {
+	for i+chunk <= n && a[i:i+chunk] == b[i:i+chunk] {
 		i += chunk
 	}
 	for i < n && a[i] == b[i] {
@@ -182,10 +185,10 @@ func commonPrefix(a, b []byte) int {
 	return i
 }
 
-func commonSuffix(a, b []byte) int {
+func commonSuffix(a, b string) int {
 	n := min(len(a), len(b))
 	i := 0
-	for i+chunk <= n && bytes.Equal(a[len(a)-i-chunk:len(a)-i], b[len(b)-i-chunk:len(b)-i]) {
+	for i+chunk <= n && a[len(a)-i-chunk:len(a)-i] == b[len(b)-i-chunk:len(b)-i] {
 		i += chunk
 	}
 	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {

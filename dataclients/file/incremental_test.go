@@ -42,7 +42,7 @@ func edit(rnd *rand.Rand, doc string) string {
 
 func full(t *testing.T, text string) ([]*eskip.Route, error) {
 	t.Helper()
-	return eskip.ParseDocument("f.eskip", []byte(text))
+	return eskip.ParseDocumentString("f.eskip", text)
 }
 
 // The partial parse must give exactly what a full parse gives, for every
@@ -55,16 +55,16 @@ func TestPartialParseEqualsFullParse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc := newDocument([]byte(baseDoc), routes)
+		doc := newDocument(baseDoc, routes)
 		text := baseDoc
 		// A chain of edits, each starting from the last good document.
 		for step := 0; step < 6; step++ {
 			next := edit(rnd, text)
 			want, wantErr := full(t, next)
-			if parsePart(eskip.ParseDocument, "f.eskip", doc, []byte(next)) != nil {
+			if parsePart(eskip.ParseDocumentString, "f.eskip", doc, next) != nil {
 				partial++
 			}
-			got, err := parseChange(eskip.ParseDocument, "f.eskip", doc, []byte(next))
+			got, err := parseChange(eskip.ParseDocumentString, "f.eskip", doc, next)
 			if (err != nil) != (wantErr != nil) {
 				t.Fatalf("round %d step %d: error %v, full parse error %v\nbefore:\n%s\nafter:\n%s", round, step, err, wantErr, text, next)
 			}
@@ -104,9 +104,9 @@ func TestPartialParseKeepsUntouchedInstances(t *testing.T) {
 	}
 	text := b.String()
 	routes, _ := full(t, text)
-	doc := newDocument([]byte(text), routes)
+	doc := newDocument(text, routes)
 	next := strings.Replace(text, "http://h20", "http://changed20", 1)
-	d := parsePart(eskip.ParseDocument, "f.eskip", doc, []byte(next))
+	d := parsePart(eskip.ParseDocumentString, "f.eskip", doc, next)
 	if d == nil {
 		t.Fatal("no partial parse")
 	}
@@ -136,7 +136,7 @@ func TestPartialParseEdgeCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, wantErr := full(t, tc.after)
-			got, err := parseChange(eskip.ParseDocument, "f.eskip", newDocument([]byte(tc.before), routes), []byte(tc.after))
+			got, err := parseChange(eskip.ParseDocumentString, "f.eskip", newDocument(tc.before, routes), tc.after)
 			if (err != nil) != (wantErr != nil) {
 				t.Fatalf("error %v, full parse error %v", err, wantErr)
 			}
@@ -150,16 +150,16 @@ func TestPartialParseEdgeCases(t *testing.T) {
 }
 
 func TestCommonPrefixSuffix(t *testing.T) {
-	a := []byte(strings.Repeat("abcdefgh", 2000))
+	a := strings.Repeat("abcdefgh", 2000)
 	for _, tc := range []struct {
-		b            []byte
+		b            string
 		prefix, suff int
 	}{
 		{a, len(a), len(a)},
-		{append([]byte("x"), a...), 0, len(a)},
-		{append(append([]byte{}, a[:5000]...), 'x'), 5000, 0},
-		{append(append(append([]byte{}, a[:9000]...), 'Z'), a[9001:]...), 9000, len(a) - 9001},
-		{nil, 0, 0},
+		{"x" + a, 0, len(a)},
+		{a[:5000] + "x", 5000, 0},
+		{a[:9000] + "Z" + a[9001:], 9000, len(a) - 9001},
+		{"", 0, 0},
 	} {
 		if p := commonPrefix(a, tc.b); p != tc.prefix {
 			t.Errorf("prefix %d, want %d", p, tc.prefix)

@@ -111,13 +111,13 @@ func measureChange(b *testing.B, docs [2][]byte, ups int) {
 func BenchmarkUpdate100k(b *testing.B) {
 	text0, text1 := routesDoc(100_000, 0), routesDoc(100_000, 1)
 	routes, _ := eskip.ParseDocument("x", text0)
-	f := &fileState{path: "x", doc: newDocument(text0, routes), routes: routes}
+	f := &fileState{path: "x", doc: newDocument(string(text0), routes), routes: routes}
 	l := &loop{files: []*fileState{f}}
 	l.reset()
-	texts := [2][]byte{text1, text0}
+	texts := [2]string{string(text1), string(text0)}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d, err := parseChange(eskip.ParseDocument, "x", f.doc, texts[i%2])
+		d, err := parseChange(eskip.ParseDocumentString, "x", f.doc, texts[i%2])
 		if err != nil {
 			b.Fatal(err)
 		}

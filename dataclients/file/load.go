@@ -7,8 +7,8 @@ import (
 	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// parseFunc parses one document; eskip.ParseDocument in production.
-type parseFunc func(source string, text []byte) ([]*eskip.Route, error)
+// parseFunc parses one document; eskip.ParseDocumentString in production.
+type parseFunc func(source string, text string) ([]*eskip.Route, error)
 
 // Load reads and parses the files, merging their routes by id (a later file
 // wins, as does a later route within one file). It fails on the first file
@@ -16,14 +16,14 @@ type parseFunc func(source string, text []byte) ([]*eskip.Route, error)
 // and, for parse errors, each position as file:line:col. Use it to validate
 // routes files before starting; Run performs the same check on startup.
 func Load(paths ...string) ([]*eskip.Route, error) {
-	return load(eskip.ParseDocument, paths)
+	return load(eskip.ParseDocumentString, paths)
 }
 
 func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 	sets := make([][]*eskip.Route, len(paths))
 	for i, p := range paths {
 		var err error
-		if _, sets[i], err = loadFile(parse, p, p, DefaultMaxSize); err != nil {
+		if _, sets[i], err = loadFile(parse, nil, p, p, DefaultMaxSize); err != nil {
 			return nil, err
 		}
 	}
@@ -32,20 +32,28 @@ func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 
 // ReadFile reads the routes file at path, failing for one larger than max
 // bytes as the client does (DefaultMaxSize is the client's default).
-func ReadFile(path string, max int64) ([]byte, error) {
-	return readInto(path, nil, max)
+func ReadFile(path string, max int64) (string, error) {
+	return readText(path, max)
 }
 
 // loadFile reads and parses one file of at most max bytes; errors name it
-// as path.
-func loadFile(parse parseFunc, path, abs string, max int64) ([]byte, []*eskip.Route, error) {
-	text, err := readInto(abs, nil, max)
+// as path. When the file still has pre's text (parsed before the client
+// started), it takes pre's routes and text instead of parsing it again.
+func loadFile(parse parseFunc, pre *Parsed, path, abs string, max int64) (string, []*eskip.Route, error) {
+	var known string
+	if pre != nil {
+		known = pre.Text
+	}
+	text, same, err := readChanged(abs, known, pre != nil, max)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading routes file: %w", err)
+		return "", nil, fmt.Errorf("reading routes file: %w", err)
+	}
+	if same {
+		return pre.Text, pre.Routes, nil
 	}
 	routes, err := parse(path, text)
 	if err != nil {
-		return nil, nil, fmt.Errorf("routes file %s does not parse:\n%w", path, err)
+		return "", nil, fmt.Errorf("routes file %s does not parse:\n%w", path, err)
 	}
 	return text, routes, nil
 }

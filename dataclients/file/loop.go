@@ -134,7 +134,7 @@ func (l *loop) reload() []change {
 			}
 			l.log.Infof("routes file %s was removed; withdrawing its %d routes", f.path, len(f.routes))
 			changes = append(changes, change{f, f.routes, window{0, len(f.routes), 0}})
-			f.present, f.text, f.doc, f.routes, f.missing = false, nil, nil, nil, time.Time{}
+			f.present, f.text, f.doc, f.routes, f.missing = false, "", nil, nil, time.Time{}
 		}
 	}
 	if wait > 0 {

@@ -52,7 +52,7 @@ func TestUpdatesTrackFiles(t *testing.T) {
 		l.files = append(l.files, &fileState{path: p, abs: p})
 	}
 	for _, f := range l.files {
-		if err := f.first(c.parse, c.max); err != nil {
+		if err := f.first(c.parse, nil, c.max); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,31 +1,36 @@
 package file
 
 import (
-	"bytes"
 	"sync"
-
-	"github.com/skiff-proxy/skiff/eskip"
 )
 
-// reuseParsed returns a parse function that answers the first parse of
-// each path in done from done, when the text is the one parsed there, and
-// parses everything else with parse. An entry is used once and then
-// dropped: later reads are changes, and the routes must not be handed out
-// twice.
-func reuseParsed(done map[string]Parsed, parse parseFunc) parseFunc {
-	var mu sync.Mutex
+// preParsed holds the files parsed before the client started
+// (Options.Parsed). An entry is taken once, by the file's first read:
+// later reads are changes, and the routes must not be handed out twice.
+type preParsed struct {
+	mu   sync.Mutex
+	left map[string]Parsed
+}
+
+func newPreParsed(done map[string]Parsed) *preParsed {
 	left := make(map[string]Parsed, len(done))
 	for k, v := range done {
 		left[k] = v
 	}
-	return func(source string, text []byte) ([]*eskip.Route, error) {
-		mu.Lock()
-		p, ok := left[source]
-		delete(left, source)
-		mu.Unlock()
-		if ok && bytes.Equal(p.Text, text) {
-			return p.Routes, nil
-		}
-		return parse(source, text)
+	return &preParsed{left: left}
+}
+
+// take returns and forgets the entry of path; nil if there is none.
+func (p *preParsed) take(path string) *Parsed {
+	if p == nil {
+		return nil
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.left[path]
+	if !ok {
+		return nil
+	}
+	delete(p.left, path)
+	return &e
 }
