@@ -35,14 +35,18 @@ func startupDefs(body string) []*eskip.Route {
 }
 
 // startupOptions are the test options with inlineContent and a
-// post-processor, as the binary always has some (load balancing, metrics):
-// routes are then copied for the post-processors.
+// post-processor, as the binary always has some (load balancing, metrics),
+// reprocessable as the binary's are.
 func startupOptions() BuildOptions {
 	o := testOptions()
 	o.Filters.Register(testFilterSpec{name: "inlineContent"})
-	o.PostProcessors = []PostProcessor{passPost{}}
+	o.PostProcessors = []PostProcessor{reprocessablePass{}}
 	return o
 }
+
+type reprocessablePass struct{ passPost }
+
+func (reprocessablePass) Reprocessable() bool { return true }
 
 // BenchmarkBuildStartup builds a table of 100,000 file routes from
 // scratch and reports the heap the table keeps per route.
