@@ -255,12 +255,7 @@ func (b breakerFlag) String() string {
 
 func (b breakerFlag) Set(v string) error {
 	s := breaker.Settings{Type: breaker.Consecutive}
-	for _, kv := range strings.Split(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if !ok {
-			return fmt.Errorf("%q is not key=value (keys: type, host, failures, window, timeout, half-open-requests, idle-ttl)", kv)
-		}
-		var err error
+	err := keyValues(v, "type, host, failures, window, timeout, half-open-requests, idle-ttl", func(k, val string) (err error) {
 		switch k {
 		case "type":
 			switch val {
@@ -286,11 +281,12 @@ func (b breakerFlag) Set(v string) error {
 		case "idle-ttl":
 			s.IdleTTL, err = durationOrMillis(k, val)
 		default:
-			return fmt.Errorf("unknown key %q (keys: type, host, failures, window, timeout, half-open-requests, idle-ttl)", k)
+			return errUnknownKey
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if s.Host == "" && s.Type != breaker.Disabled && s.Failures == 0 {
 		return errors.New("a breaker without host needs failures")
@@ -302,6 +298,29 @@ func (b breakerFlag) Set(v string) error {
 		return errors.New("a rate breaker without host needs window")
 	}
 	*b.s = append(*b.s, s)
+	return nil
+}
+
+// errUnknownKey is what a keyValues callback returns for a key it does
+// not know.
+var errUnknownKey = errors.New("unknown key")
+
+// keyValues calls set with each key and value of v, a comma-separated
+// list of key=value settings as skipper's -breaker and -ratelimits take;
+// keys lists the valid keys for the error messages.
+func keyValues(v, keys string, set func(k, val string) error) error {
+	for _, kv := range strings.Split(v, ",") {
+		kv = strings.TrimSpace(kv)
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%q is not key=value (keys: %s)", kv, keys)
+		}
+		if err := set(k, val); errors.Is(err, errUnknownKey) {
+			return fmt.Errorf("unknown key %q (keys: %s)", k, keys)
+		} else if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -346,12 +365,7 @@ func (r ratelimitFlag) String() string {
 
 func (r ratelimitFlag) Set(v string) error {
 	s := settings.Ratelimit{Type: settings.DisableRatelimit}
-	for _, kv := range strings.Split(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if !ok {
-			return fmt.Errorf("%q is not key=value (keys: type, max-hits, time-window, group)", kv)
-		}
-		var err error
+	err := keyValues(v, "type, max-hits, time-window, group", func(k, val string) (err error) {
 		switch k {
 		case "type":
 			switch val {
@@ -376,11 +390,12 @@ func (r ratelimitFlag) Set(v string) error {
 		case "group":
 			s.Group = val
 		default:
-			return fmt.Errorf("unknown key %q (keys: type, max-hits, time-window, group)", k)
+			return errUnknownKey
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if s.Type != settings.DisableRatelimit && (s.MaxHits == 0 || s.TimeWindow == 0) {
 		return fmt.Errorf("type %s needs max-hits and time-window", s.Type)
