@@ -45,27 +45,9 @@ if [ -n "${SKIFF:-}" ]; then cp "$SKIFF" "$work/skiff"; else (cd "$root" && go b
 (cd "$root" && go build -o "$work/ceiling" ./bench/ceiling)
 
 backend=127.0.0.1:$((BASE + 1))
-nginx_conf() { # name listen server-body [http-extra]
-	cat >"$work/$1.conf" <<EOT
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1.err;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 10000000;
-	keepalive_timeout 300s;
-	client_body_temp_path $work/$1.cb; proxy_temp_path $work/$1.p; fastcgi_temp_path $work/$1.f; uwsgi_temp_path $work/$1.u; scgi_temp_path $work/$1.s;
-	${4:-}
-	server { listen $2; $3 }
-}
-EOT
-}
-nginx_conf be "$backend" 'location / { return 200 "Hello from the backend, a short answer of about sixty bytes.\n"; }'
-nginx_conf px 127.0.0.1:$((BASE + 2)) 'location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }' \
-	"upstream be { server $backend; keepalive 128; }"
-taskset -c 1 nginx -c "$work/be.conf" -e "$work/be.err"
-taskset -c 0 nginx -c "$work/px.conf" -e "$work/px.err"
+# shellcheck source=bench/nginxpair.sh
+. "$root/bench/nginxpair.sh"
+nginx_pair "$backend" 127.0.0.1:$((BASE + 2)) 'Hello from the backend, a short answer of about sixty bytes.\n'
 echo "r: * -> \"http://$backend\";" >"$work/routes.eskip"
 
 names=(nginx skiff rawproxy nethttp raw)
@@ -86,14 +68,6 @@ for m in rawproxy nethttp raw; do
 	pid[$m]=$!
 done
 
-wait_port() {
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
 for n in "${names[@]}"; do wait_port "${addr[$n]}"; done
 pid[nginx]=$(pgrep -P "$(cat "$work/px.pid")" | head -1) # the worker
 

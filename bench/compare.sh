@@ -36,33 +36,11 @@ trap cleanup EXIT
 backend=127.0.0.1:$((BASE + 1))
 nginxproxy=127.0.0.1:$((BASE + 2))
 
-nginx_conf() { # name listen body
-	cat >"$work/$1.conf" <<EOT
-worker_processes 1;
-pid $work/$1.pid;
-error_log $work/$1.err;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	upstream be { server $backend; keepalive 128; }
-	server { listen $2; $3 }
-}
-EOT
-}
-nginx_conf be "$backend" 'location / { return 200 "hello\n"; }'
-nginx_conf px "$nginxproxy" 'location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }'
-taskset -c 1 nginx -c "$work/be.conf" -p "$work" -e "$work/be.err"
-taskset -c 0 nginx -c "$work/px.conf" -p "$work" -e "$work/px.err"
+# shellcheck source=bench/nginxpair.sh
+. "$(dirname "$0")/nginxpair.sh"
+nginx_pair "$backend" "$nginxproxy" 'hello\n'
 echo "r: * -> \"http://$backend\";" >"$work/routes.eskip"
 
-wait_port() {
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
 
 names=(nginx)
 addrs=("$nginxproxy")
