@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skiff-proxy/skiff"
+	"github.com/skiff-proxy/skiff/filters"
 )
 
 // scrape reads /metrics from the support listener.
@@ -201,5 +203,54 @@ func TestMetricsDisabled(t *testing.T) {
 	rsp.Body.Close()
 	if rsp.StatusCode != 404 {
 		t.Errorf("/metrics with metrics off: %d", rsp.StatusCode)
+	}
+}
+
+// countingSpec is a filter that records metrics of its own, as a custom
+// filter of an embedding program would.
+type countingSpec struct{}
+
+func (countingSpec) Name() string                               { return "countMe" }
+func (countingSpec) CreateFilter([]any) (filters.Filter, error) { return countingSpec{}, nil }
+func (countingSpec) Request(ctx filters.FilterContext) {
+	m := ctx.Metrics()
+	m.IncCounter("e2e.requests")
+	m.IncCounterBy("e2e.weight", 5)
+	m.IncFloatCounterBy("e2e.share", 0.5)
+	m.MeasureSince("e2e.time", time.Now().Add(-20*time.Millisecond))
+}
+func (countingSpec) Response(filters.FilterContext) {}
+
+// What filters record through FilterContext.Metrics is exported by key,
+// for custom filters and built-in ones (admissionControl) alike.
+func TestFilterMetrics(t *testing.T) {
+	be := newBackend(t, "be", nil)
+	in := start(t, routes(
+		`counted: Path("/counted") -> countMe() -> "`+be.URL+`";`,
+		`admission: Path("/admission") -> admissionControl("e2e", "inactive", "1s", 5, 10, 0.95, 0.9, 0.5) -> "`+be.URL+`";`,
+	), skiff.Options{CustomFilters: []filters.Spec{countingSpec{}}})
+	for range 2 {
+		if got := in.get(t, "/counted").status; got != 200 {
+			t.Fatalf("status %d", got)
+		}
+	}
+	in.get(t, "/admission")
+	m := in.scrape(t)
+	for _, c := range []struct {
+		name, key string
+		want      float64
+	}{
+		{"skiff_custom_total", "e2e.requests", 2},
+		{"skiff_custom_total", "e2e.weight", 10},
+		{"skiff_custom_total", "e2e.share", 1},
+		{"skiff_custom_duration_seconds_count", "e2e.time", 2},
+		{"skiff_custom_total", "shedder.admission_control.total.e2e", 1},
+	} {
+		if got := mustSample(t, m, c.name, "key", c.key); got != c.want {
+			t.Errorf("%s{key=%q} = %v, want %v", c.name, c.key, got, c.want)
+		}
+	}
+	if got := mustSample(t, m, "skiff_custom_duration_seconds_sum", "key", "e2e.time"); got < 0.04 {
+		t.Errorf("e2e.time sum %v, want at least 2 × 20 ms", got)
 	}
 }

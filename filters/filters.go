@@ -108,8 +108,9 @@ type FilterContext interface {
 	// RouteId is the id of the route being executed.
 	RouteId() string
 	Logger() Logger
-	// Metrics records custom metrics of the filter. Until the proxy exports
-	// metrics it is a Metrics that discards everything.
+	// Metrics records custom metrics of the filter: exported as
+	// skiff_custom_total and skiff_custom_duration_seconds by key, or
+	// discarded when metrics are off (DiscardMetrics).
 	Metrics() Metrics
 
 	// Loopback routes the current request again against the same table and

@@ -64,6 +64,7 @@ type Registry struct {
 
 	routing  routingMetrics
 	breakers breakerMetrics
+	custom   *customMetrics
 }
 
 // sources are what the scrape-time collectors read; each is nil until
@@ -84,6 +85,7 @@ func New(o Options) *Registry {
 		routes: map[string]*routeStats{},
 		other:  newRouteStats(OtherRoutes),
 		none:   newRouteStats(NoRoute),
+		custom: newCustomMetrics(MaxCustomKeys),
 	}
 	r.noRoute = &binding{id: NoRoute}
 	r.noRoute.s.Store(r.none)
@@ -95,6 +97,7 @@ func New(o Options) *Registry {
 	}
 	r.routing.init()
 	r.prom.MustRegister(routeCollector{r}, routingCollector{r}, endpointCollector{r}, &r.routing, breakerCollector{r})
+	r.prom.MustRegister(r.custom.collectors()...)
 	r.prom.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "skiff_accesslog_dropped_total",
 		Help: "Access log entries dropped because the output did not keep up.",

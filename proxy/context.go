@@ -163,7 +163,7 @@ func (c *reqCtx) MarkServed() {
 
 func (c *reqCtx) Metrics() filters.Metrics {
 	c.live()
-	return filters.DiscardMetrics
+	return c.proxy.opts.FilterMetrics
 }
 
 func (c *reqCtx) Serve(rsp *http.Response) {
@@ -279,6 +279,7 @@ func (c *reqCtx) Split() (filters.FilterContext, error) {
 		routeId: c.RouteId(),
 		backend: c.BackendUrl(),
 		log:     entryLogger{c.proxy.log.WithField("route", c.RouteId()).WithField("split", true)},
+		metrics: c.proxy.opts.FilterMetrics,
 	}
 	for i := 0; i < c.params.Len(); i++ {
 		k, v := c.params.At(i)

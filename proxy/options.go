@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/skiff-proxy/skiff/accesslog"
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/routing"
 )
 
@@ -150,6 +151,9 @@ type Options struct {
 	// and receives the requests no route matched itself. nil: the proxy
 	// measures nothing.
 	Metrics routing.RouteMetrics
+	// FilterMetrics receives what filters record through
+	// FilterContext.Metrics (metrics.Registry.Custom); nil discards it.
+	FilterMetrics filters.Metrics
 	// Tracer, when set, traces every request: a server span from before
 	// routing to the end of the response, in the request's context while
 	// predicates and filters run, and a client span per backend attempt
@@ -217,6 +221,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Propagator == nil {
 		o.Propagator = defaultPropagator
+	}
+	if o.FilterMetrics == nil {
+		o.FilterMetrics = filters.DiscardMetrics
 	}
 	o.observe = o.Metrics != nil || o.Tracer != nil
 	return o

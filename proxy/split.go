@@ -121,6 +121,7 @@ type splitCtx struct {
 	orig    *http.Request  // the parent's original request, a copy of its own
 	origRsp *http.Response // the first response a filter saw, copied then
 	rw      discardResponseWriter
+	metrics filters.Metrics
 }
 
 func (s *splitCtx) Request() *http.Request { return s.req }
@@ -142,7 +143,7 @@ func (s *splitCtx) OriginalResponse() *http.Response {
 // ResponseWriter discards: a split request has no client of its own.
 func (s *splitCtx) ResponseWriter() http.ResponseWriter { return &s.rw }
 func (s *splitCtx) MarkServed()                         { s.served = true }
-func (s *splitCtx) Metrics() filters.Metrics            { return filters.DiscardMetrics }
+func (s *splitCtx) Metrics() filters.Metrics            { return s.metrics }
 
 func (s *splitCtx) Serve(r *http.Response) {
 	if r.Header == nil {

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/skiff-proxy/skiff/filters"
 	"github.com/skiff-proxy/skiff/filters/auth"
 	"github.com/skiff-proxy/skiff/filters/logging"
 	"github.com/skiff-proxy/skiff/healthcheck"
@@ -268,6 +269,7 @@ func (c *Resolved) Proxy(src proxy.TableSource, al proxy.AccessLogger) proxy.Opt
 		AccessLogDisabled:  c.AccessLogDisabled,
 		Log:                c.Log,
 		Metrics:            noRouteMetrics(c.Metrics),
+		FilterMetrics:      filterMetrics(c.Metrics),
 		Tracer:             c.Tracer,
 		Propagator:         c.Propagator,
 	}
@@ -279,6 +281,15 @@ func noRouteMetrics(m *metrics.Registry) routing.RouteMetrics {
 		return nil
 	}
 	return m.NoRoute()
+}
+
+// filterMetrics is the proxy's Options.FilterMetrics: nil (discard) when
+// metrics are off.
+func filterMetrics(m *metrics.Registry) filters.Metrics {
+	if m == nil {
+		return nil
+	}
+	return m.Custom()
 }
 
 // backendTLS is the client TLS configuration for https backends: nil
