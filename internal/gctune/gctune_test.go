@@ -78,3 +78,36 @@ func TestStartLeavesOperatorsChoice(t *testing.T) {
 	var none *Tuner
 	none.Stop()
 }
+
+// TestRaise: a raised floor holds with a large live heap, through
+// collections, and Lower brings the live heap's percentage back.
+func TestRaise(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := currentPercent()
+	tu := Start(1 << 20) // a small headroom: a few MB live already need only Go's rule
+	if tu == nil {
+		t.Fatal("no tuner")
+	}
+	defer tu.Stop()
+	big := make([][]byte, 0, 64)
+	for range 64 {
+		big = append(big, make([]byte, 1<<20))
+	}
+	runtime.GC()
+	tu.Raise(400)
+	for range 3 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond) // the cleanup that adjusts runs after the collection
+		if p := currentPercent(); p < 400 {
+			t.Fatalf("percentage %d while raised to 400", p)
+		}
+	}
+	tu.Lower()
+	if p := currentPercent(); p != before {
+		t.Errorf("percentage %d after Lower with %d MB live, want Go's %d", p, len(big), before)
+	}
+	runtime.KeepAlive(big)
+	var none *Tuner
+	none.Raise(400)
+	none.Lower()
+}
