@@ -112,24 +112,18 @@ func (t *Tuner) adjust() bool {
 // allocated stays live, such as loading a large state at startup: a
 // collection then re-marks a heap that only grows, and freeing nothing it
 // only costs CPU. Raise and Lower do nothing on a nil Tuner.
-func (t *Tuner) Raise(percent int) {
+func (t *Tuner) Raise(percent int) { t.setFloor(percent) }
+
+// Lower ends Raise: the percentage follows the live heap and the headroom
+// again from now on.
+func (t *Tuner) Lower() { t.setFloor(0) }
+
+func (t *Tuner) setFloor(percent int) {
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
 	t.floor = percent
-	t.mu.Unlock()
-	t.adjust()
-}
-
-// Lower ends Raise: the percentage follows the live heap and the headroom
-// again from now on.
-func (t *Tuner) Lower() {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	t.floor = 0
 	t.mu.Unlock()
 	t.adjust()
 }
