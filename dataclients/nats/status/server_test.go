@@ -97,9 +97,15 @@ func TestServerLifecycle(t *testing.T) {
 	}
 }
 
+// registerOnDefaultMux puts a handler on DefaultServeMux once per test
+// binary: registering a pattern twice panics, and -count runs tests again.
+var registerOnDefaultMux = sync.OnceFunc(func() {
+	http.DefaultServeMux.HandleFunc("/status-test-default-mux", func(w http.ResponseWriter, r *http.Request) {})
+})
+
 // TestServerNilHandler pins that a nil Handler is not DefaultServeMux.
 func TestServerNilHandler(t *testing.T) {
-	http.DefaultServeMux.HandleFunc("/status-test-default-mux", func(w http.ResponseWriter, r *http.Request) {})
+	registerOnDefaultMux()
 	s := &Server{}
 	addr, err := s.Start("127.0.0.1:0")
 	if err != nil {
