@@ -339,12 +339,23 @@ func (b *builder) isPredicateName(name string) bool {
 
 // split parses a network backend or load balancer endpoint address into
 // scheme and host:port (eskip.ParseBackendAddress), the first step of
-// building a route.
+// building a route. An address that holds its host:port verbatim (the
+// usual one: lower-case, with a port) gives a host that points into it
+// and is not remembered: with a backend per route, looking addresses up
+// in a map of 100,000 cost more than parsing them. The others (a default
+// port added, upper case, errors) are remembered, so that the routes of
+// one such address share one result.
 func (b *builder) split(addr string) backendSplit {
+	a, err := eskip.ParseBackendAddress(addr)
+	if err == nil {
+		if i := strings.Index(addr, a.Host); i >= 0 {
+			a.Host = addr[i : i+len(a.Host)]
+			return backendSplit{a, nil}
+		}
+	}
 	if s, ok := b.backends[addr]; ok {
 		return s
 	}
-	a, err := eskip.ParseBackendAddress(addr)
 	s := backendSplit{a, err}
 	b.backends[addr] = s
 	return s

@@ -97,7 +97,23 @@ func BenchmarkFullRebuild(b *testing.B) {
 // file is parsed: a new Routing receives 100,000 routes as its first full
 // set; the time is from the update to the table's swap.
 func BenchmarkFirstLoad(b *testing.B) {
+	benchFirstLoad(b, startupDefs("ok"))
+}
+
+// BenchmarkFirstLoadNetwork is BenchmarkFirstLoad for the shape of
+// BACKEND=network bench/startup.sh: every route has a backend address of
+// its own instead of inlineContent.
+func BenchmarkFirstLoadNetwork(b *testing.B) {
 	defs := startupDefs("ok")
+	for i, d := range defs {
+		d.Filters = nil
+		d.BackendType = eskip.NetworkBackend
+		d.Backend = fmt.Sprintf("http://127.%d.%d.%d:9", i/65536%256, i/256%256, i%256)
+	}
+	benchFirstLoad(b, defs)
+}
+
+func benchFirstLoad(b *testing.B, defs []*eskip.Route) {
 	log, _ := quietLogger()
 	b.ReportAllocs()
 	for b.Loop() {
