@@ -16,7 +16,7 @@ func TestBuilderSplit(t *testing.T) {
 		{"http://10.0.0.1:8080", "http", "10.0.0.1:8080", false, false},
 		{"https://api.example.org:443/base", "https", "api.example.org:443", false, false},
 		{"http://[::1]:9", "http", "[::1]:9", false, false},
-		{"http://api.example.org", "http", "api.example.org:80", false, true},   // default port added
+		{"http://api.example.org", "http", "api.example.org:80", false, true},    // default port added
 		{"HTTP://API.example.org:80", "http", "api.example.org:80", false, true}, // lower-cased
 		{"ftp://x:1", "", "", true, true},
 		{"http://user@x:1", "", "", true, true},
