@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,8 +295,30 @@ func TestResponseWriterAndMarkServed(t *testing.T) {
 	}
 }
 
+// recordedMetrics is a filters.Metrics that keeps what it is given.
+type recordedMetrics struct {
+	mu       sync.Mutex
+	counters map[string]float64
+	times    map[string]int
+}
+
+func (m *recordedMetrics) add(key string, v float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counters[key] += v
+}
+func (m *recordedMetrics) MeasureSince(key string, _ time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.times[key]++
+}
+func (m *recordedMetrics) IncCounter(key string)                   { m.add(key, 1) }
+func (m *recordedMetrics) IncCounterBy(key string, v int64)        { m.add(key, float64(v)) }
+func (m *recordedMetrics) IncFloatCounterBy(key string, v float64) { m.add(key, v) }
+
 func TestMetricsAndSplitExtras(t *testing.T) {
 	done := make(chan string, 1)
+	rec := &recordedMetrics{counters: map[string]float64{}, times: map[string]int{}}
 	reg := testRegistry()
 	reg.Register(testSpec{"extras", func([]any) filters.Filter {
 		return funcFilter{req: func(c filters.FilterContext) {
@@ -327,7 +350,7 @@ func TestMetricsAndSplitExtras(t *testing.T) {
 		}}
 	}})
 	be := backend(t, nil)
-	fx := startProxyReg(t, reg, Options{}, netRoute("r", "/", be.URL, f("extras")))
+	fx := startProxyReg(t, reg, Options{FilterMetrics: rec}, netRoute("r", "/", be.URL, f("extras")))
 	req := mustReq(t, "GET", fx.url("/"), nil)
 	req.Header.Set("X-A", "sent")
 	rsp, body := do(t, req)
@@ -336,6 +359,12 @@ func TestMetricsAndSplitExtras(t *testing.T) {
 	}
 	if rsp.StatusCode != 200 || body != "backend" {
 		t.Errorf("main request got %d %q", rsp.StatusCode, body)
+	}
+	// The request's context and the split one record into Options.FilterMetrics.
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.counters["a"] != 4 || rec.counters["b"] != 0.5 || rec.times["c"] != 1 {
+		t.Errorf("recorded %v and %v, want a=4 (1+2, then 1 from the split context), b=0.5, c measured once", rec.counters, rec.times)
 	}
 }
 
