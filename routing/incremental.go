@@ -43,31 +43,29 @@ type ReprocessablePostProcessor interface {
 	Reprocessable() bool
 }
 
-func reprocessable(pps []PostProcessor) bool {
+// allDeclare reports whether every processor implements the optional
+// interface I and its method says yes (says is I's method, as in
+// RouteLocalPreProcessor.RouteLocal). None at all declares everything.
+func allDeclare[P, I any](pps []P, says func(I) bool) bool {
 	for _, pp := range pps {
-		if rp, ok := pp.(ReprocessablePostProcessor); !ok || !rp.Reprocessable() {
+		i, ok := any(pp).(I)
+		if !ok || !says(i) {
 			return false
 		}
 	}
 	return true
+}
+
+func reprocessable(pps []PostProcessor) bool {
+	return allDeclare(pps, ReprocessablePostProcessor.Reprocessable)
 }
 
 func preRouteLocal(pps []PreProcessor) bool {
-	for _, pp := range pps {
-		if rl, ok := pp.(RouteLocalPreProcessor); !ok || !rl.RouteLocal() {
-			return false
-		}
-	}
-	return true
+	return allDeclare(pps, RouteLocalPreProcessor.RouteLocal)
 }
 
 func routeLocal(pps []PostProcessor) bool {
-	for _, pp := range pps {
-		if rl, ok := pp.(RouteLocalPostProcessor); !ok || !rl.RouteLocal() {
-			return false
-		}
-	}
-	return true
+	return allDeclare(pps, RouteLocalPostProcessor.RouteLocal)
 }
 
 // delta is one route id whose definition may have changed since the
