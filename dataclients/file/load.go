@@ -33,7 +33,8 @@ func load(parse parseFunc, paths []string) ([]*eskip.Route, error) {
 // ReadFile reads the routes file at path, failing for one larger than max
 // bytes as the client does (DefaultMaxSize is the client's default).
 func ReadFile(path string, max int64) (string, error) {
-	return readText(path, max)
+	text, _, err := readChanged(path, "", false, max)
+	return text, err
 }
 
 // loadFile reads and parses one file of at most max bytes; errors name it

@@ -15,13 +15,6 @@ var errTooLarge = errors.New("routes file too large")
 // at a time.
 const readChunk = 32 << 10
 
-// readText reads the routes file at path, failing for one larger than
-// limit bytes.
-func readText(path string, limit int64) (string, error) {
-	text, _, err := readChanged(path, "", false, limit)
-	return text, err
-}
-
 // readChanged reads the routes file at path, failing for one larger than
 // limit bytes. When known, old is the content the file had at the last read:
 // if it still has it, readChanged returns old and same, having compared the

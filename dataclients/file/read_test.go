@@ -79,7 +79,7 @@ func TestReadChangedErrors(t *testing.T) {
 			t.Errorf("known=%v: missing: %v", known, err)
 		}
 	}
-	if text, err := readText(path, 100); err != nil || len(text) != 100 {
+	if text, err := ReadFile(path, 100); err != nil || len(text) != 100 {
 		t.Errorf("at the limit: %d bytes, %v", len(text), err)
 	}
 }
