@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/skiff-proxy/skiff/eskip"
 )
@@ -118,6 +119,17 @@ func TestPartialParseKeepsUntouchedInstances(t *testing.T) {
 	if d.pos[21].Offset != routes[21].Pos.Offset+6 {
 		t.Errorf("offset of r21 not shifted: %d", d.pos[21].Offset)
 	}
+	// The re-parsed route points into a copy of its part, not into the
+	// new text: each change would otherwise keep a whole text alive.
+	if r := d.routes[20]; within(r.Id, next) || within(r.Backend, next) {
+		t.Error("the re-parsed route's strings point into the whole new text")
+	}
+}
+
+// within reports whether sub's bytes lie inside s's memory.
+func within(sub, s string) bool {
+	p, q := uintptr(unsafe.Pointer(unsafe.StringData(sub))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return len(sub) > 0 && p >= q && p+uintptr(len(sub)) <= q+uintptr(len(s))
 }
 
 func TestPartialParseEdgeCases(t *testing.T) {
