@@ -104,19 +104,19 @@ func Run(ctx context.Context, o Options) error {
 			log.Errorf("endpoint health stopped: %v", err)
 		}
 	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer gc.Lower()
-		// A source that never delivers must not keep the collector lazy.
-		limit := time.NewTimer(startupGCLimit)
-		defer limit.Stop()
-		select {
-		case <-rt.FirstLoad():
-		case <-limit.C:
-		case <-routingCtx.Done():
-		}
-	}()
+	if gc != nil {
+		wg.Go(func() {
+			defer gc.Lower()
+			// A source that never delivers must not keep the collector lazy.
+			limit := time.NewTimer(startupGCLimit)
+			defer limit.Stop()
+			select {
+			case <-rt.FirstLoad():
+			case <-limit.C:
+			case <-routingCtx.Done():
+			}
+		})
+	}
 	// Deferred in this order so that routing is told to stop before Run
 	// waits for it.
 	defer wg.Wait()
