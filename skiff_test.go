@@ -7,13 +7,16 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/skiff-proxy/skiff/dataclients"
 	"github.com/skiff-proxy/skiff/dataclients/file"
+	"github.com/skiff-proxy/skiff/eskip"
 )
 
 func quietLog() logrus.FieldLogger {
@@ -131,4 +134,63 @@ func TestRunClosesGivenListeners(t *testing.T) {
 			t.Errorf("%s still accepts connections after Run returned", l.Addr())
 		}
 	}
+}
+
+// gatedClient delivers its route when open is closed.
+type gatedClient struct{ open chan struct{} }
+
+func (gatedClient) Name() string { return "gated" }
+
+func (g gatedClient) Run(ctx context.Context, out chan<- dataclients.Update) error {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return nil
+	}
+	select {
+	case out <- dataclients.Update{Reset: true, Upserts: []*eskip.Route{{Id: "r", BackendType: eskip.ShuntBackend}}}:
+	case <-ctx.Done():
+		return nil
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// gcPercent reads the collector's percentage.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// Until the first routes serve the GC percentage is at least 400; then
+// it follows the live heap again (with a headroom of one byte: Go's).
+func TestRunRaisesGCUntilFirstRoutes(t *testing.T) {
+	t.Setenv("GOGC", "")
+	base := gcPercent()
+	gate := gatedClient{open: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{CustomDataClients: []dataclients.DataClient{gate}, GCHeapHeadroom: 1,
+			Address: "127.0.0.1:0", SupportListener: "127.0.0.1:0", Log: quietLog(), AccessLogDisabled: true,
+			WaitForHealthcheckInterval: time.Millisecond})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	waitPercent := func(what string, ok func(int) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(gcPercent()); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: GC percentage %d", what, gcPercent())
+			}
+		}
+	}
+	waitPercent("while the routes load", func(p int) bool { return p >= startupGCPercent })
+	close(gate.open)
+	waitPercent("once they serve", func(p int) bool { return p == base })
 }
