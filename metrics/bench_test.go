@@ -42,3 +42,34 @@ func BenchmarkServed(b *testing.B) {
 		m.RoundTrip(2*time.Millisecond, 0)
 	}
 }
+
+// BenchmarkCustom is what a filter's own metric costs on the request path
+// (admissionControl counts every request): a counter, and a time, of a key
+// that has its series, from every core at once.
+func BenchmarkCustom(b *testing.B) {
+	m := New(Options{NoRuntime: true}).Custom()
+	m.IncCounter("shedder.admission_control.total.app")
+	start := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.IncCounter("shedder.admission_control.total.app")
+			m.MeasureSince("filter.time", start)
+		}
+	})
+}
+
+// BenchmarkCustomOverLimit: keys past MaxCustomKeys share key="other",
+// found without a lock as well.
+func BenchmarkCustomOverLimit(b *testing.B) {
+	m := New(Options{NoRuntime: true}).Custom()
+	for i := range MaxCustomKeys {
+		m.IncCounter(fmt.Sprint("k", i))
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.IncCounter("past.the.limit")
+		}
+	})
+}

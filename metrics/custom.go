@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,15 +24,18 @@ const customOther = "other"
 func (r *Registry) Custom() filters.Metrics { return r.custom }
 
 // customMetrics implements filters.Metrics. The series of a key are looked
-// up in the vectors once and kept, so that a filter's call costs a map
-// read under a read lock.
+// up in the vectors once and kept, so that a filter's call costs a map read
+// without a lock; once max keys have series, a key without one goes to the
+// series of customOther, also without a lock.
 type customMetrics struct {
 	total    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	max      int
 
-	mu     sync.RWMutex
-	series map[string]customSeries
+	series sync.Map                     // key → customSeries
+	other  atomic.Pointer[customSeries] // set once max keys have series
+	mu     sync.Mutex                   // makes series
+	n      int                          // keys with series of their own; mu
 }
 
 type customSeries struct {
@@ -50,8 +54,7 @@ func newCustomMetrics(maxKeys int) *customMetrics {
 			Help:    "Times filters measure (FilterContext.Metrics MeasureSince), by key.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"key"}),
-		max:    maxKeys,
-		series: map[string]customSeries{},
+		max: maxKeys,
 	}
 }
 
@@ -59,28 +62,36 @@ func (c *customMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{c.total, c.duration}
 }
 
+func (c *customMetrics) seriesOf(key string) customSeries {
+	return customSeries{total: c.total.WithLabelValues(key), duration: c.duration.WithLabelValues(key)}
+}
+
 // of returns the series of key, made at its first use; past max keys,
 // the series of customOther.
 func (c *customMetrics) of(key string) customSeries {
-	c.mu.RLock()
-	s, ok := c.series[key]
-	c.mu.RUnlock()
-	if ok {
-		return s
+	if s, ok := c.series.Load(key); ok {
+		return s.(customSeries)
+	}
+	if o := c.other.Load(); o != nil {
+		return *o
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s, ok := c.series[key]; ok {
-		return s
+	if s, ok := c.series.Load(key); ok {
+		return s.(customSeries)
 	}
-	if len(c.series) >= c.max {
-		key = customOther
-		if s, ok := c.series[key]; ok {
-			return s
+	if c.n >= c.max {
+		o := c.other.Load()
+		if o == nil {
+			s := c.seriesOf(customOther)
+			o = &s
+			c.other.Store(o)
 		}
+		return *o
 	}
-	s = customSeries{total: c.total.WithLabelValues(key), duration: c.duration.WithLabelValues(key)}
-	c.series[key] = s
+	s := c.seriesOf(key)
+	c.series.Store(key, s)
+	c.n++
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -52,21 +53,33 @@ func TestCustomMetricsKeyLimit(t *testing.T) {
 	}
 	wg.Wait()
 	c.MeasureSince("e", time.Now())
-	if n := len(c.series); n != 3 {
+	own := map[string]customSeries{}
+	c.series.Range(func(k, v any) bool {
+		own[k.(string)] = v.(customSeries)
+		return true
+	})
+	other := c.other.Load()
+	if other == nil {
+		t.Fatal("no other series")
+	}
+	if n := len(own) + 1; n != 3 {
 		t.Fatalf("%d series, want 2 keys and other", n)
 	}
-	total := 0.0
-	for k, s := range c.series {
-		v := testutil.ToFloat64(s.total)
-		total += v
-		if k != customOther && k != "a" && k != "b" && k != "c" && k != "d" {
+	total := testutil.ToFloat64(other.total)
+	for k, s := range own {
+		total += testutil.ToFloat64(s.total)
+		if k != "a" && k != "b" && k != "c" && k != "d" {
 			t.Errorf("series for %q", k)
 		}
 	}
 	if total != 5 {
 		t.Errorf("counted %v, want 5", total)
 	}
-	if _, ok := c.series[customOther]; !ok {
-		t.Error("no other series")
+	// e, past the limit, was measured as other.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c.duration)
+	g := gather(t, &Registry{prom: reg})
+	if m := g.find("skiff_custom_duration_seconds", "key", customOther); m.GetHistogram().GetSampleCount() != 1 {
+		t.Errorf("other's times: %v, want e's one", m)
 	}
 }
